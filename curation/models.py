@@ -1,0 +1,158 @@
+"""Curation: change requests, their reviews, and the append-only event log."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from evidence.documents import RECORD_TYPES
+
+RECORD_TYPE_CHOICES = [(t, t) for t in RECORD_TYPES]
+
+
+class Event(models.Model):
+    """One approved change to one record. Never updated, never deleted (database triggers).
+
+    ``position`` is global, gapless and in commit order: appends are serialised (see
+    ``curation.eventstore``). ``version`` counts changes per record (stream) and doubles as the
+    optimistic-concurrency token. ``hash`` chains each event to the one before it.
+    """
+
+    class Type(models.TextChoices):
+        CREATED = "created"
+        REVISED = "revised"
+        RETRACTED = "retracted"
+
+    position = models.BigIntegerField(primary_key=True)
+    stream_type = models.CharField(max_length=20, choices=RECORD_TYPE_CHOICES)
+    stream_id = models.UUIDField()
+    slug = models.SlugField(max_length=100, help_text="The record's slug after this change.")
+    version = models.PositiveIntegerField()
+    type = models.CharField(max_length=20, choices=Type.choices)
+    document = models.JSONField(
+        null=True, help_text="Full document after the change (null when retracted)."
+    )
+    changes = models.JSONField(default=list, help_text="Changed fields: [{path, old, new}].")
+    change_request = models.ForeignKey(
+        "ChangeRequest", null=True, on_delete=models.PROTECT, related_name="events"
+    )
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    rationale = models.TextField(blank=True)
+    recorded_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stream_type", "stream_id", "version"], name="event_stream_version_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["stream_type", "stream_id", "version"], name="event_stream_idx"),
+            models.Index(fields=["recorded_at"], name="event_recorded_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.stream_type}:{self.slug} v{self.version} {self.type}"
+
+
+class ChangeRequest(models.Model):
+    """A proposed document for one record, waiting for a second person's decision."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SUBMITTED = "submitted"
+        CHANGES_REQUESTED = "changes_requested"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+        WITHDRAWN = "withdrawn"
+
+    class Action(models.TextChoices):
+        CREATE = "create"
+        REVISE = "revise"
+        RETRACT = "retract"
+
+    OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED)
+
+    record_type = models.CharField(max_length=20, choices=RECORD_TYPE_CHOICES)
+    record_id = models.UUIDField(default=uuid.uuid4, help_text="Stream id of the record.")
+    record_slug = models.SlugField(max_length=100)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    base_version = models.PositiveIntegerField(
+        help_text="Record version the proposal was made against (0 for a new record)."
+    )
+    base_document = models.JSONField(null=True, help_text="The record's document at base_version.")
+    document = models.JSONField(null=True, help_text="Proposed document (null for a retraction).")
+    rationale = models.TextField()
+    citations = models.JSONField(
+        default=list, blank=True, help_text="Slugs of supporting citations."
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="change_requests"
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    needs_rebase = models.BooleanField(
+        default=False, help_text="The record changed after this request was based on it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("propose_change", "Can propose changes to evidence"),
+            ("review_change", "Can approve, reject or request changes"),
+        ]
+        indexes = [
+            models.Index(fields=["record_type", "record_id", "status"], name="cr_record_status_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"CR-{self.pk} {self.action} {self.record_type}:{self.record_slug}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Review(models.Model):
+    """A step in a change request's review: a decision, a transition or a plain comment."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment"
+        SUBMIT = "submit"
+        APPROVE = "approve"
+        REJECT = "reject"
+        REQUEST_CHANGES = "request_changes"
+        WITHDRAW = "withdraw"
+        REBASE = "rebase"
+
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.CASCADE, related_name="reviews"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.author} on CR-{self.change_request_id}"

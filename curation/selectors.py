@@ -1,0 +1,126 @@
+"""Reads over the event log and change requests (no writes here)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from evidence.models import RECORD_MODELS, Record
+
+from .errors import NotFound
+from .models import ChangeRequest, Event
+
+
+def live_record(record_type: str, slug: str) -> Record | None:
+    model = RECORD_MODELS.get(record_type)
+    return model.objects.filter(slug=slug).first() if model else None
+
+
+def record_exists(record_type: str, slug: str) -> bool:
+    model = RECORD_MODELS.get(record_type)
+    return bool(model and model.objects.filter(slug=slug).exists())
+
+
+def stream_id_for_slug(record_type: str, slug: str) -> uuid.UUID | None:
+    """The stream of a record by slug, live or retracted (slugs are never reused)."""
+    return (
+        Event.objects.filter(stream_type=record_type, slug=slug)
+        .order_by("-position")
+        .values_list("stream_id", flat=True)
+        .first()
+    )
+
+
+def stream_events(record_type: str, stream_id: uuid.UUID) -> QuerySet[Event]:
+    return Event.objects.filter(stream_type=record_type, stream_id=stream_id).order_by("version")
+
+
+def document_at_version(
+    record_type: str, stream_id: uuid.UUID, version: int
+) -> dict[str, Any] | None:
+    if version == 0:
+        return None
+    event = Event.objects.filter(
+        stream_type=record_type, stream_id=stream_id, version=version
+    ).first()
+    if event is None:
+        raise NotFound(f"{record_type} {stream_id} has no version {version}")
+    return event.document
+
+
+@dataclass(frozen=True)
+class RecordAsOf:
+    record_type: str
+    slug: str
+    version: int
+    position: int
+    recorded_at: datetime
+    retracted: bool
+    document: dict[str, Any] | None
+
+
+def record_as_of(
+    record_type: str, slug: str, *, position: int | None = None, at: datetime | None = None
+) -> RecordAsOf:
+    """A record as it was after event ``position`` or at time ``at`` (the latest if neither)."""
+    stream_id = stream_id_for_slug(record_type, slug)
+    if stream_id is None:
+        raise NotFound(f"no {record_type} with slug {slug!r}")
+    events = stream_events(record_type, stream_id)
+    if position is not None:
+        events = events.filter(position__lte=position)
+    if at is not None:
+        events = events.filter(recorded_at__lte=at)
+    event = events.order_by("-version").first()
+    if event is None:
+        when = f"position {position}" if position is not None else f"{at.isoformat()}"
+        raise NotFound(f"{record_type} {slug!r} did not exist yet at {when}")
+    return RecordAsOf(
+        record_type=record_type,
+        slug=event.slug,
+        version=event.version,
+        position=event.position,
+        recorded_at=event.recorded_at,
+        retracted=event.type == Event.Type.RETRACTED,
+        document=event.document,
+    )
+
+
+def record_history(record_type: str, slug: str) -> QuerySet[Event]:
+    """Every version of a record with its provenance, oldest first."""
+    stream_id = stream_id_for_slug(record_type, slug)
+    if stream_id is None:
+        raise NotFound(f"no {record_type} with slug {slug!r}")
+    return stream_events(record_type, stream_id).select_related(
+        "proposer", "approver", "change_request"
+    )
+
+
+def events_after(position: int, limit: int) -> QuerySet[Event]:
+    return (
+        Event.objects.filter(position__gt=position)
+        .order_by("position")
+        .select_related("proposer", "approver")[:limit]
+    )
+
+
+def open_requests_for(record_type: str, record_id: uuid.UUID) -> QuerySet[ChangeRequest]:
+    return ChangeRequest.objects.filter(
+        record_type=record_type, record_id=record_id, status__in=ChangeRequest.OPEN_STATUSES
+    )
+
+
+def referrers(record_type: str, slug: str) -> list[str]:
+    """Live records whose documents refer to the given record ("trial:atlas", ...)."""
+    from evidence.documents import referenced_slugs
+
+    found = []
+    for other_type, model in RECORD_MODELS.items():
+        for other in model.objects.only("slug", "document").iterator():
+            if slug in referenced_slugs(other_type, other.document).get(record_type, ()):
+                found.append(f"{other_type}:{other.slug}")
+    return found

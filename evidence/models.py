@@ -1,0 +1,225 @@
+"""Read models: the current evidence, projected from the event log.
+
+Rows here are written only by ``curation.projector``; every record keeps its full canonical
+document (what the API returns and what a change request proposes back) beside the columns
+that queries, filters and pages need. Item tables (arms, outcomes, values, comparisons,
+findings) are keyed by the record and the item's stable ``key``.
+"""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Record(models.Model):
+    """Columns every record type shares. ``id`` is the event stream id."""
+
+    id = models.UUIDField(primary_key=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    version = models.PositiveIntegerField(help_text="Version of the last approved change.")
+    position = models.BigIntegerField(help_text="Event position of the last approved change.")
+    document = models.JSONField()
+    approved_at = models.DateTimeField()
+
+    record_type: str = ""
+
+    class Meta:
+        abstract = True
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+# simple-history: each projection update is an audit entry, with the approver as history user
+# and the change request as change reason (set by the projector). Item rows (arms, outcomes,
+# ...) carry no history of their own: the record's historical row holds the full document.
+
+
+class Topic(Record):
+    record_type = "topic"
+    title = models.CharField(max_length=500)
+    condition = models.CharField(max_length=500)
+    history = HistoricalRecords()
+
+    class Meta(Record.Meta):
+        pass
+
+
+class Intervention(Record):
+    record_type = "intervention"
+    name = models.CharField(max_length=500)
+    generic_name = models.CharField(max_length=500)
+    brand_names = models.JSONField(default=list)
+    drug_class = models.CharField(max_length=500, blank=True)
+    history = HistoricalRecords()
+
+    class Meta(Record.Meta):
+        pass
+
+
+class Citation(Record):
+    record_type = "citation"
+    kind = models.CharField(max_length=40)
+    title = models.TextField()
+    journal = models.CharField(max_length=500, blank=True)
+    year = models.PositiveIntegerField(null=True)
+    doi = models.CharField(max_length=200, blank=True)
+    pmid = models.CharField(max_length=20, blank=True)
+    history = HistoricalRecords()
+
+    class Meta(Record.Meta):
+        pass
+
+
+class Trial(Record):
+    record_type = "trial"
+    name = models.CharField(max_length=500)
+    phase = models.CharField(max_length=10, blank=True)
+    setting = models.CharField(max_length=60, db_index=True)
+    enrollment = models.PositiveIntegerField(null=True)
+    registry_ids = models.JSONField(default=list)
+    registry_ids_text = models.CharField(
+        max_length=1000,
+        blank=True,
+        db_index=True,
+        help_text="Registry ids, space separated, for lookups.",
+    )
+    interventions = models.ManyToManyField(Intervention, related_name="trials", blank=True)
+    citations = models.ManyToManyField(Citation, related_name="trials", blank=True)
+    history = HistoricalRecords()
+
+    class Meta(Record.Meta):
+        pass
+
+
+class TopicTrial(models.Model):
+    """A trial discussed in a topic section, in the section's order."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="topic_trials")
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="topic_trials")
+    section_key = models.CharField(max_length=64)
+    order = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["topic", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "section_key", "trial"], name="topic_trial_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section_key}: {self.trial_id}"
+
+
+class Arm(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="arms")
+    key = models.CharField(max_length=64)
+    order = models.PositiveIntegerField()
+    label = models.CharField(max_length=500)
+    role = models.CharField(max_length=40)
+    n = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        ordering = ["trial", "order"]
+        constraints = [models.UniqueConstraint(fields=["trial", "key"], name="arm_key_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Outcome(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="outcomes")
+    key = models.CharField(max_length=64)
+    order = models.PositiveIntegerField()
+    endpoint = models.CharField(max_length=40, db_index=True)
+    label = models.CharField(max_length=500)
+    measure = models.CharField(max_length=40)
+    unit = models.CharField(max_length=20)
+    timepoint_months = models.FloatField(null=True)
+    subgroup = models.CharField(max_length=500, blank=True)
+    treatment_phase = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["trial", "order"]
+        constraints = [models.UniqueConstraint(fields=["trial", "key"], name="outcome_key_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class OutcomeValue(models.Model):
+    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="values")
+    arm = models.ForeignKey(Arm, on_delete=models.CASCADE, related_name="values")
+    value = models.FloatField(null=True)
+    not_reached = models.BooleanField(default=False)
+    qualifier = models.CharField(max_length=20, blank=True)
+    ci_low = models.FloatField(null=True)
+    ci_high = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["outcome", "arm"], name="outcome_value_unique"),
+            models.CheckConstraint(
+                condition=~(models.Q(not_reached=True) & models.Q(value__isnull=False)),
+                name="outcome_value_or_not_reached",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "not reached" if self.not_reached else f"{self.value}"
+
+
+class Comparison(models.Model):
+    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="comparisons")
+    key = models.CharField(max_length=64)
+    kind = models.CharField(max_length=40)
+    arm = models.ForeignKey(Arm, on_delete=models.CASCADE, related_name="+")
+    reference_arm = models.ForeignKey(Arm, on_delete=models.CASCADE, related_name="+")
+    estimate = models.FloatField(null=True)
+    unit = models.CharField(max_length=20)
+    ci_low = models.FloatField(null=True)
+    ci_high = models.FloatField(null=True)
+    p_value = models.FloatField(null=True)
+    significant = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["outcome", "key"], name="comparison_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.estimate}"
+
+
+class Finding(models.Model):
+    """A curated statement, belonging to a trial or to a topic."""
+
+    trial = models.ForeignKey(Trial, null=True, on_delete=models.CASCADE, related_name="findings")
+    topic = models.ForeignKey(Topic, null=True, on_delete=models.CASCADE, related_name="findings")
+    key = models.CharField(max_length=64)
+    order = models.PositiveIntegerField()
+    kind = models.CharField(max_length=40, db_index=True)
+    statement = models.TextField()
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(trial__isnull=True) ^ models.Q(topic__isnull=True),
+                name="finding_has_one_owner",
+            ),
+            models.UniqueConstraint(fields=["trial", "key"], name="trial_finding_key_unique"),
+            models.UniqueConstraint(fields=["topic", "key"], name="topic_finding_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.statement[:80]
+
+
+RECORD_MODELS: dict[str, type[Record]] = {
+    "topic": Topic,
+    "intervention": Intervention,
+    "citation": Citation,
+    "trial": Trial,
+}

@@ -1,0 +1,144 @@
+"""Shared fixtures.
+
+Services: tests that need PostgreSQL or Redis ask for the ``postgres`` or ``redis_url``
+fixture. Outside CI a missing service skips the test with the reason; under CI=true it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from django.db import connection
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def missing_service(reason: str):
+    """Skip outside CI, fail under CI: a CI run must exercise the real services."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def postgres(db):
+    if connection.vendor != "postgresql":
+        missing_service("this test needs PostgreSQL: set DATABASE_URL=postgres://...")
+    return connection
+
+
+def _redis_ping(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway redis-server on a free port (never the machine's shared one)."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        missing_service("this test needs redis-server on PATH")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        if _redis_ping(url):
+            break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        missing_service("could not start a throwaway redis-server")
+    yield {"url": url, "port": port, "process": proc, "binary": binary}
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis the environment points at (REDIS_URL), checked to answer."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    if not _redis_ping(url):
+        missing_service(f"this test needs a Redis at {url} (set REDIS_URL)")
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _allow_flushing_events(request):
+    """Let Django's test flush empty the append-only event table, and nothing else.
+
+    Transactional tests end with a flush (TRUNCATE on PostgreSQL, DELETE on SQLite) that the
+    triggers would refuse. This runs its teardown just before that flush: it sets the session
+    flag the PostgreSQL TRUNCATE trigger honours, or drops SQLite's DELETE trigger, which the
+    next test's setup puts back.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    from curation.migrations import _triggers
+
+    _triggers.install(connection)
+    yield
+    _triggers.allow_flush(connection)
+
+
+def make_user(username: str, group: str | None = None, superuser: bool = False):
+    from django.contrib.auth import get_user_model
+
+    from curation.permissions import ensure_groups
+
+    groups = ensure_groups()
+    user = get_user_model().objects.create_user(
+        username=username, password="pw-" + username, is_staff=True, is_superuser=superuser
+    )
+    if group:
+        user.groups.add(groups[group])
+    return get_user_model().objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("editor", "Editors")
+
+
+@pytest.fixture
+def editor2(db):
+    return make_user("editor2", "Editors")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("reviewer", "Reviewers")
+
+
+@pytest.fixture
+def reviewer2(db):
+    return make_user("reviewer2", "Reviewers")
+
+
+@pytest.fixture
+def superuser(db):
+    return make_user("admin", None, superuser=True)
