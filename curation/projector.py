@@ -13,11 +13,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from django.db import connection, transaction
+from django.utils.dateparse import parse_datetime
 
 from evidence import models as ev
 from evidence.documents import RECORD_TYPES
@@ -357,14 +358,10 @@ def _as_uuid(value: Any) -> uuid.UUID:
 
 
 def _as_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    from datetime import UTC
-
-    from django.utils.dateparse import parse_datetime
-
-    parsed = parse_datetime(value)  # SQLite returns text; stored times are UTC
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    """Raw SQLite rows give naive UTC datetimes (or text); PostgreSQL gives aware ones."""
+    if not isinstance(value, datetime):
+        value = parse_datetime(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @transaction.atomic

@@ -1,0 +1,91 @@
+import copy
+
+import pytest
+
+from evidence.diff import (
+    MergeConflict,
+    describe_path,
+    diff_documents,
+    flatten,
+    three_way_merge,
+    unflatten,
+)
+from evidence.documents import validate_document
+from tests import factories
+
+
+def canonical_trial():
+    return validate_document("trial", factories.trial(), lambda t, s: True)
+
+
+def test_flatten_unflatten_round_trip():
+    doc = canonical_trial()
+    assert unflatten(flatten(doc)) == doc
+
+
+def test_diff_follows_items_by_key_not_index():
+    old = canonical_trial()
+    new = copy.deepcopy(old)
+    new["arms"].reverse()  # reorder only
+    new["outcomes"][0]["values"][0]["value"] = 42
+    changes = {c["path"]: (c["old"], c["new"]) for c in diff_documents(old, new)}
+    assert changes["outcomes[key=pfs].values[arm=len].value"] == (41, 42)
+    assert changes["arms[]"] == (["key=len", "key=pbo"], ["key=pbo", "key=len"])
+    assert len(changes) == 2
+
+
+def test_diff_of_creation_lists_every_field():
+    doc = canonical_trial()
+    changes = diff_documents(None, doc)
+    assert {"path": "name", "old": None, "new": "IFM 2005-02"} in changes
+
+
+def test_merge_of_non_overlapping_changes_keeps_both():
+    base = canonical_trial()
+    theirs = copy.deepcopy(base)
+    theirs["summary"] = "Updated summary."
+    mine = copy.deepcopy(base)
+    mine["outcomes"][0]["values"][1]["value"] = 24
+    merged = three_way_merge(base, theirs, mine)
+    assert merged["summary"] == "Updated summary."
+    assert merged["outcomes"][0]["values"][1]["value"] == 24
+    assert merged["arms"] == base["arms"]
+
+
+def test_merge_of_overlapping_changes_names_the_fields():
+    base = canonical_trial()
+    theirs = copy.deepcopy(base)
+    theirs["outcomes"][0]["values"][0]["value"] = 40
+    mine = copy.deepcopy(base)
+    mine["outcomes"][0]["values"][0]["value"] = 39
+    with pytest.raises(MergeConflict) as exc:
+        three_way_merge(base, theirs, mine)
+    assert exc.value.paths == ["outcomes[key=pfs].values[arm=len].value"]
+
+
+def test_merge_conflicts_when_an_edited_item_was_removed():
+    base = canonical_trial()
+    theirs = copy.deepcopy(base)
+    del theirs["outcomes"][1]
+    mine = copy.deepcopy(base)
+    mine["outcomes"][1]["label"] = "Second primary malignancies"
+    with pytest.raises(MergeConflict):
+        three_way_merge(base, theirs, mine)
+
+
+def test_merge_adds_my_new_item_next_to_theirs():
+    base = canonical_trial()
+    theirs = copy.deepcopy(base)
+    theirs["findings"][0]["statement"] = "Revised statement."
+    mine = copy.deepcopy(base)
+    mine["findings"].append(dict(mine["findings"][0], key="new-finding", statement="New."))
+    merged = three_way_merge(base, theirs, mine)
+    assert [f["statement"] for f in merged["findings"]] == ["Revised statement.", "New."]
+
+
+def test_describe_path_uses_labels():
+    doc = canonical_trial()
+    label = describe_path("outcomes[key=pfs].values[arm=len].value", doc)
+    assert "Average survival without myeloma progression" in label
+    assert "Revlimid maintenance" in label
+    assert "key=" not in label
