@@ -422,9 +422,11 @@ def resolve_against_current(
 @transaction.atomic
 def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
     """Approve: append the event, project it and close the request, all in one transaction."""
+    # The append lock comes first: an approval also flags other open requests on the record,
+    # so taking a request's row lock before the append lock could deadlock two approvals.
+    eventstore.lock_for_append()
     cr = _locked(cr)
     _check("approve", cr, user)
-    eventstore.lock_for_append()
     current, current_doc, final = resolve_against_current(cr)
     if final is not None:
         final = _validate(cr.record_type, final)

@@ -142,3 +142,9 @@ def reviewer2(db):
 @pytest.fixture
 def superuser(db):
     return make_user("admin", None, superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 costs ~0.3 s per user; tests create many users and never need the strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
