@@ -1,0 +1,47 @@
+"""`make bench`: every benchmark, figures printed and saved to bench/results/.
+
+    make bench                              # all, at full size
+    make bench BENCH_ARGS="--only eventstore --events 20000"
+
+PostgreSQL is used when DATABASE_URL points at it (the targets are stated for PostgreSQL);
+each benchmark creates and drops its own database, never touching the configured one's data.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", choices=["eventstore", "publishing"], action="append")
+    parser.add_argument("--events", type=int, default=100_000, help="event-store log size")
+    parser.add_argument("--approvals", type=int, default=1000, help="full approvals to time")
+    parser.add_argument("--trials", type=int, default=10_000, help="publishing dataset size")
+    args = parser.parse_args(argv)
+    selected = args.only or ["eventstore", "publishing"]
+    RESULTS.mkdir(exist_ok=True)
+    for name in selected:
+        print(f"== {name}", flush=True)
+        started = time.perf_counter()
+        if name == "eventstore":
+            from bench.bench_eventstore import run
+        else:
+            try:
+                from bench.bench_publishing import run
+            except ImportError:
+                print("   publishing benchmark not available", flush=True)
+                continue
+        figures = run(args)
+        figures["wall_seconds"] = round(time.perf_counter() - started, 1)
+        (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
+        print(json.dumps(figures, indent=2), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

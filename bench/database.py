@@ -1,0 +1,35 @@
+"""A throwaway database for a benchmark run: PostgreSQL when DATABASE_URL says so, else SQLite.
+
+Call ``use_fresh_database(name)`` before Django is set up: it creates an empty database
+(dropping an old one of the same name), points DATABASE_URL at it and migrates.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from urllib.parse import urlsplit, urlunsplit
+
+
+def use_fresh_database(name: str) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        parts = urlsplit(url)
+        admin_url = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+        backend = "postgresql"
+    else:
+        os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix=f"{name}-")
+        backend = "sqlite"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    return backend
