@@ -120,3 +120,16 @@ def test_seed_never_overwrites_editorial_changes(editor, reviewer):
         Intervention.objects.get(slug="lenalidomide").document["description"]
         == "Edited by an editor."
     )
+
+
+def test_replay_refuses_a_stream_with_a_version_gap(editor, reviewer):
+    from curation.projector import ReplayError
+    from tests.curation.test_eventstore import _tamper
+
+    factories.seed_trial(editor, reviewer)
+    revise(editor, reviewer, "trial", "ifm-2005-02", lambda d: d.update(enrollment=615))
+    last = Event.objects.order_by("-position").first()
+    _tamper("UPDATE curation_event SET version = 5 WHERE position = %s", [last.position])
+    with pytest.raises(ReplayError, match=f"event {last.position}: trial .* version 5, expected 2"):
+        projector.rebuild()
+    assert Trial.objects.get().version == 2  # the failed replay rolled back
