@@ -150,12 +150,7 @@ class DocField:
         return self.path.replace(".", "__")
 
 
-T, C, I, P = (
-    docs.TrialDocument,
-    docs.CitationDocument,
-    docs.InterventionDocument,
-    docs.TopicDocument,
-)
+T, C = docs.TrialDocument, docs.CitationDocument
 LINES_HELP = "One per line."
 
 RECORD_FIELDS: dict[str, list[DocField]] = {
