@@ -203,6 +203,8 @@ class RecordAdmin(SimpleHistoryAdmin):
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
+            # The results grid needs the page's full width.
+            "is_nav_sidebar_enabled": False,
             "opts": opts,
             "app_label": opts.app_label,
             "title": (

@@ -96,6 +96,7 @@ class RecordChoiceField(forms.MultipleChoiceField):
         self.model = model
         self.label_field = label_field
         kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Hold Ctrl (Cmd on a Mac) to select more than one.")
         super().__init__(**kwargs)
 
     def load_choices(self, selected: list[str]) -> None:
@@ -537,7 +538,7 @@ class ProposalForms:
     def _arm_label(self, a: int, form: ArmForm) -> str:
         label = form.data.get(form.add_prefix("label")) if self.is_bound else None
         label = label or form.initial.get("label")
-        return label or f"Arm {a + 1}"
+        return label or f"New arm {a + 1}"
 
     def _comparison_slots(self, o: int, form: OutcomeForm) -> int:
         slots = form.initial.get("comparison_slots") or 1
