@@ -42,3 +42,30 @@ def evidence(db):
         "calgb": record("trial", documents.calgb(), proposer=proposer, approver=approver),
         "myeloma_xi": record("trial", documents.myeloma_xi(), proposer=proposer, approver=approver),
     }
+
+
+def proposal_data(record_type: str, live, **changes) -> dict:
+    """The POST data of a record's proposal form as shown, with ``changes`` applied."""
+    from curation.admin_forms import ProposalForms, form_post_data
+
+    forms = ProposalForms(
+        record_type,
+        base_document=live.document if live else None,
+        base_version=live.version if live else 0,
+    )
+    data = form_post_data(forms)
+    data["proposal-rationale"] = "The source article says so."
+    data.update(changes)
+    return data
+
+
+def change_url(record_type: str, live) -> str:
+    return f"/admin/evidence/{record_type}/{live.pk}/change/"
+
+
+def review_url(cr) -> str:
+    return f"/admin/curation/changerequest/{cr.pk}/change/"
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
