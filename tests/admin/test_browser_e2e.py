@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
 def browser():
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         missing_service(f"this test needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -46,6 +47,10 @@ def browser():
         )
         yield browser
         browser.close()
+        # While Playwright's sync API runs, Django's connections are context-local, so the
+        # test body had its own connection; close it here or PostgreSQL cannot drop the
+        # test database at the end of the session.
+        connections.close_all()
 
 
 def log_in(page, base_url: str, username: str) -> None:
