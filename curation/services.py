@@ -12,6 +12,7 @@ same transaction; publishing hears about it through ``signals.events_appended`` 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -500,3 +501,37 @@ def rebase(cr: ChangeRequest | int, *, user) -> ChangeRequest:
         comment=f"rebased onto version {current}",
     )
     return cr
+
+
+# --- Read-only checks for the admin (added for the review workflow) ---------------------------
+
+
+def propose_refusal(user) -> str | None:
+    """Why ``user`` may not propose changes, or None if they may (same rule as ``propose``)."""
+    if not (user and user.is_authenticated):
+        return "you must be logged in"
+    if not can_propose(user):
+        return "only members of the Editors group may propose changes"
+    return None
+
+
+@dataclass(frozen=True)
+class ApprovalCheck:
+    """What approving ``cr`` now would do, without doing it: the reviewer's conflict banner."""
+
+    current_version: int
+    based_on_current: bool
+    conflict: str | None  # the refusal message when the change collides with a newer version
+    conflict_fields: list[str]
+
+
+def approval_check(cr: ChangeRequest) -> ApprovalCheck:
+    """Read-only: run the merge that ``approve`` would run against the record as it is now."""
+    try:
+        current, current_doc, final = resolve_against_current(cr)
+    except VersionConflict as exc:
+        return ApprovalCheck(exc.current_version or 0, False, exc.message, list(exc.fields))
+    if final is not None and final == current_doc:
+        message = "the change was already made by another approved request"
+        return ApprovalCheck(current, False, message, [])
+    return ApprovalCheck(current, current == cr.base_version, None, [])

@@ -1,0 +1,191 @@
+"""document -> form data -> document, and service errors placed on form fields."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.http import QueryDict
+
+from curation.admin_forms import NumberField, ProposalForms, document_to_initial, form_post_data
+from evidence.documents import validate_document
+
+from . import documents
+
+SEED_TRIALS = sorted(
+    (Path(__file__).resolve().parents[2] / "evidence/seed_data/trials").glob("*.json")
+)
+
+
+def as_query(data: dict) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for name, value in data.items():
+        if isinstance(value, list):
+            query.setlist(name, value)
+        else:
+            query[name] = value
+    return query
+
+
+def round_trip(record_type: str, document: dict, **changes) -> ProposalForms:
+    shown = ProposalForms(record_type, base_document=document, base_version=1)
+    data = form_post_data(shown)
+    data["proposal-rationale"] = "Checked against the source."
+    data.update(changes)
+    bound = ProposalForms(record_type, base_document=document, base_version=1, data=as_query(data))
+    errors = [(f.prefix, f.errors) for f in bound.all_forms() if f.errors]
+    assert bound.is_valid(), errors
+    return bound
+
+
+@pytest.mark.parametrize("make", [documents.calgb, documents.myeloma_xi])
+def test_trial_round_trip_is_lossless(db, make):
+    document = validate_document("trial", make())
+    assert round_trip("trial", document).to_document() == document
+
+
+@pytest.mark.parametrize("path", SEED_TRIALS, ids=lambda p: p.stem)
+def test_seed_trials_round_trip(db, path):
+    document = validate_document("trial", json.loads(path.read_text()))
+    assert round_trip("trial", document).to_document() == document
+
+
+SEED_LISTS = [
+    (path, record_type)
+    for name, record_type in (
+        ("citations.json", "citation"),
+        ("interventions.json", "intervention"),
+        ("topics.json", "topic"),
+    )
+    if (path := SEED_TRIALS[0].parents[1] / name if SEED_TRIALS else None) and path.exists()
+]
+
+
+@pytest.mark.parametrize(("path", "record_type"), SEED_LISTS, ids=lambda v: str(v))
+def test_seed_records_of_every_type_round_trip(db, path, record_type):
+    for item in json.loads(path.read_text()):
+        document = validate_document(record_type, item)
+        assert round_trip(record_type, document).to_document() == document
+
+
+@pytest.mark.parametrize(
+    ("record_type", "document"),
+    [("citation", documents.CITATIONS[0]), ("intervention", documents.INTERVENTIONS[0])],
+)
+def test_other_record_types_round_trip(db, record_type, document):
+    document = validate_document(record_type, document)
+    assert round_trip(record_type, document).to_document() == document
+
+
+def test_whole_numbers_stay_whole_and_decimals_stay_decimal():
+    field = NumberField()
+    assert field.clean("53") == 53 and isinstance(field.clean("53"), int)
+    assert field.clean("0.52") == 0.52
+    assert field.clean("") is None
+    with pytest.raises(Exception, match="Enter a number"):
+        field.clean("about 40")
+    with pytest.raises(Exception, match="Enter a number"):
+        field.clean("NaN")
+
+
+def test_editing_a_cell_changes_only_that_value_and_keeps_what_forms_do_not_show(db):
+    document = validate_document("trial", documents.myeloma_xi())
+    proposed = round_trip("trial", document, **{"cell-0-0-value": "38.9"}).to_document()
+    value = proposed["outcomes"][0]["values"][0]
+    assert value["value"] == 38.9
+    # The per-value note is not in the grid: it is carried over unchanged.
+    assert value["note"] == document["outcomes"][0]["values"][0]["note"]
+    proposed["outcomes"][0]["values"][0]["value"] = 39
+    assert proposed == document
+
+
+def test_regimens_findings_and_conduct_notes_survive_a_renamed_arm(db):
+    document = validate_document("trial", documents.calgb())
+    proposed = round_trip("trial", document, **{"arms-1-key": "pbo"}).to_document()
+    assert proposed["arms"][1]["key"] == "pbo"
+    assert proposed["arms"][1]["regimen"] == document["arms"][1]["regimen"]
+    assert [v["arm"] for v in proposed["outcomes"][0]["values"]] == ["lenalidomide", "pbo"]
+    assert proposed["outcomes"][0]["comparisons"][0]["reference_arm"] == "pbo"
+    assert proposed["findings"] == document["findings"]
+    assert proposed["conduct_notes"] == document["conduct_notes"]
+
+
+def test_a_new_trial_from_forms_with_grid_and_comparison(db):
+    shown = ProposalForms("trial", base_document=None, base_version=0)
+    data = form_post_data(shown)
+    data.update(
+        {
+            "proposal-rationale": "New trial from the source article.",
+            "record-slug": "calgb-100104",
+            "record-name": "CALGB 100104",
+            "record-setting": "post_autologous_transplant",
+            "record-population": "Patients age 71 or younger after transplantation.",
+            "record-enrollment": "460",
+            "arms-0-key": "lenalidomide",
+            "arms-0-label": "Revlimid",
+            "arms-0-role": "experimental",
+            "arms-1-key": "placebo",
+            "arms-1-label": "Placebo",
+            "arms-1-role": "placebo",
+            "outcomes-0-key": "os",
+            "outcomes-0-endpoint": "os",
+            "outcomes-0-label": "median overall survival",
+            "outcomes-0-measure": "median",
+            "outcomes-0-unit": "months",
+            "cell-0-0-not_reached": "on",
+            "cell-0-1-value": "76",
+            "cmp-0-0-kind": "absolute_difference",
+            "cmp-0-0-arm": "0",
+            "cmp-0-0-reference_arm": "1",
+            "cmp-0-0-unit": "months",
+            "cmp-0-0-significant": "true",
+        }
+    )
+    forms = ProposalForms("trial", base_document=None, base_version=0, data=as_query(data))
+    assert forms.is_valid(), [(f.prefix, f.errors) for f in forms.all_forms() if f.errors]
+    document = validate_document("trial", forms.to_document())
+    assert [arm["key"] for arm in document["arms"]] == ["lenalidomide", "placebo"]
+    (outcome,) = document["outcomes"]
+    assert [(v["arm"], v["value"], v["not_reached"]) for v in outcome["values"]] == [
+        ("lenalidomide", None, True),
+        ("placebo", 76, False),
+    ]
+    (comparison,) = outcome["comparisons"]
+    assert comparison["key"] == "lenalidomide_vs_placebo"
+    assert (comparison["arm"], comparison["reference_arm"]) == ("lenalidomide", "placebo")
+    assert comparison["significant"] is True
+
+
+def test_service_error_paths_land_on_the_right_fields(db):
+    document = validate_document("trial", documents.calgb())
+    forms = round_trip("trial", document)
+    forms.to_document()
+    forms.add_errors(
+        [
+            {"path": "document.outcomes[1].values[1].ci_low", "message": "low above high"},
+            {"path": "document.outcomes[0].comparisons[0].p_value", "message": "bad p"},
+            {"path": "document.arms[0].label", "message": "bad label"},
+            {"path": "document.outcomes[1].label", "message": "bad outcome label"},
+            {"path": "document.design.blinding", "message": "bad blinding"},
+            {"path": "document.citations[0]", "message": "no citation"},
+            {"path": "document.findings[0].key", "message": "duplicate key"},
+            {"path": "rationale", "message": "say why"},
+        ]
+    )
+    assert forms.cells[(1, 1)].errors["ci_low"] == ["low above high"]
+    assert forms.comparisons[(0, 0)].errors["p_value"] == ["bad p"]
+    assert forms.arms.forms[0].errors["label"] == ["bad label"]
+    assert forms.outcomes.forms[1].errors["label"] == ["bad outcome label"]
+    assert forms.record.errors["design__blinding"] == ["bad blinding"]
+    assert forms.record.errors["citations"] == ["item 1: no citation"]
+    assert forms.meta.errors["rationale"] == ["say why"]
+    assert forms.non_field_errors() == ["document.findings[0].key: duplicate key"]
+
+
+def test_initial_grid_positions_follow_arms_and_outcomes():
+    initial = document_to_initial("trial", validate_document("trial", documents.calgb()))
+    assert initial["cells"][(1, 0)]["not_reached"] is True
+    assert initial["cells"][(1, 1)]["value"] == 76
+    assert initial["comparisons"][(0, 0)]["arm"] == "0"
+    assert initial["comparisons"][(0, 0)]["reference_arm"] == "1"
