@@ -10,7 +10,9 @@ STRONG_KEY = "k" * 20 + "-production-secret-key-for-tests-only-0123456789"
 
 
 def manage(*args, **env):
-    full_env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV", "DJANGO_SECRET_KEY")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser test in this process; production never has it.
+    dropped = ("DJANGO_ENV", "DJANGO_SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    full_env = {k: v for k, v in os.environ.items() if k not in dropped}
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
