@@ -203,11 +203,25 @@ def _ids_by_slug(model: type[ev.Record], slugs: set[str]) -> dict[str, uuid.UUID
     return dict(model.objects.filter(slug__in=slugs).values_list("slug", "id")) if slugs else {}
 
 
-def _relation_rows(rows: Rows) -> tuple[list, list, list]:
-    """Through-table rows for trial->intervention, trial->citation, topic->trial."""
-    interventions = _ids_by_slug(ev.Intervention, {s for _, s in rows.trial_interventions})
-    citations = _ids_by_slug(ev.Citation, {s for _, s in rows.trial_citations})
-    trials = _ids_by_slug(ev.Trial, {slug for _, _, slug, _ in rows.topic_trials})
+def _relation_rows(rows: Rows, known: dict[str, dict[str, uuid.UUID]] | None = None) -> tuple:
+    """Through-table rows for trial->intervention, trial->citation, topic->trial.
+
+    ``known`` maps record type -> slug -> id for records this process already wrote (the
+    rebuild's cache); other slugs are looked up.
+    """
+    known = known or {}
+
+    def ids(record_type: str, slugs: set[str]) -> dict[str, uuid.UUID]:
+        cached = known.get(record_type, {})
+        found = {slug: cached[slug] for slug in slugs if slug in cached}
+        missing = slugs - found.keys()
+        if missing:
+            found.update(_ids_by_slug(ev.RECORD_MODELS[record_type], missing))
+        return found
+
+    interventions = ids("intervention", {s for _, s in rows.trial_interventions})
+    citations = ids("citation", {s for _, s in rows.trial_citations})
+    trials = ids("trial", {slug for _, _, slug, _ in rows.topic_trials})
     return (
         [
             {"trial_id": t, "intervention_id": interventions[s]}
@@ -274,11 +288,17 @@ class OrmWriter:
 
 
 class CopyWriter:
-    """PostgreSQL COPY: the rebuild's writer."""
+    """PostgreSQL COPY: the rebuild's writer. Runs under the append lock (nothing else writes
+    read models meanwhile), which makes reserving blocks of ids safe."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, dict[str, uuid.UUID]] = {t: {} for t in RECORD_TYPES}
 
     def write(self, rows: Rows) -> None:
         for record_type in sorted(RECORD_TYPES, key=TYPE_ORDER.get):
-            self._copy(ev.RECORD_MODELS[record_type], rows.records[record_type])
+            records = rows.records[record_type]
+            self._copy(ev.RECORD_MODELS[record_type], records)
+            self.known[record_type].update((r["slug"], r["id"]) for r in records)
         arm_ids = self._allocate_ids(ev.Arm, rows.arms)
         outcome_ids = self._allocate_ids(ev.Outcome, rows.outcomes)
         self._copy(ev.Arm, rows.arms)
@@ -287,23 +307,26 @@ class CopyWriter:
         self._copy(ev.OutcomeValue, _resolve(rows.values, refs))
         self._copy(ev.Comparison, _resolve(rows.comparisons, refs))
         self._copy(ev.Finding, rows.findings)
-        interventions, citations, topic_trials = _relation_rows(rows)
+        interventions, citations, topic_trials = _relation_rows(rows, self.known)
         self._copy(ev.Trial.interventions.through, interventions)
         self._copy(ev.Trial.citations.through, citations)
         self._copy(ev.TopicTrial, topic_trials)
 
     @staticmethod
     def _allocate_ids(model: type, items: list[dict]) -> dict[ItemRef, int]:
-        """Take ids from the table's sequence, so other items can refer to these rows."""
+        """Reserve a block of ids from the table's sequence, so other items can refer to
+        these rows before they are copied."""
         if not items:
             return {}
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [model._meta.db_table, len(items)],
+                "SELECT setval(seq, nextval(seq) + %s - 1) - %s + 1 "
+                "FROM pg_get_serial_sequence(%s, 'id') AS seq",
+                [len(items), len(items), model._meta.db_table],
             )
-            for item, (new_id,) in zip(items, cursor.fetchall(), strict=True):
-                item["id"] = new_id
+            first = cursor.fetchone()[0]
+        for offset, item in enumerate(items):
+            item["id"] = first + offset
         return {(item["trial_id"], item["key"]): item["id"] for item in items}
 
     @staticmethod
@@ -463,7 +486,7 @@ def _empty_read_models() -> None:
 
 
 @transaction.atomic
-def rebuild(batch_size: int = 2000) -> RebuildReport:
+def rebuild(batch_size: int = 5000) -> RebuildReport:
     """Empty the read models and replay every event into them.
 
     Every event carries its record's full document, so replaying a stream folds to its last
@@ -474,11 +497,11 @@ def rebuild(batch_size: int = 2000) -> RebuildReport:
     """
     eventstore.lock_for_append()  # no approval may interleave with the replay
     _empty_read_models()
-    last: dict[tuple[str, uuid.UUID], tuple[int, int, str]] = {}
+    last: dict[tuple[str, Any], tuple[int, int, str]] = {}
     events = 0
     for rows in _event_metadata(10_000):
         for position, stream_type, stream_id, version, event_type in rows:
-            key = (stream_type, _as_uuid(stream_id))
+            key = (stream_type, stream_id)  # str on SQLite, UUID on PostgreSQL: both hashable
             previous = last.get(key)
             expected = previous[1] + 1 if previous else 1
             if version != expected:
