@@ -58,6 +58,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["stream_type", "stream_id", "version"], name="event_stream_idx"),
             models.Index(fields=["recorded_at"], name="event_recorded_at_idx"),
+            models.Index(fields=["stream_type", "slug"], name="event_stream_slug_idx"),
         ]
 
     def __str__(self) -> str:
