@@ -14,6 +14,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -42,9 +43,14 @@ class InvalidCredentials(exceptions.APIException):
     default_detail = "unable to log in with the username and password given"
 
 
+# Token first: its WWW-Authenticate header is what makes "not logged in" a 401, not a 403.
+AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+
+
 class ApiView(APIView):
     """JSON in, JSON out; the error shape comes from the project's exception handler."""
 
+    authentication_classes = AUTHENTICATION
     parser_classes = [LimitedJSONParser]
     renderer_classes = [JSONRenderer]
 
@@ -235,6 +241,7 @@ class ChangeRequestViewSet(
     queryset = ChangeRequest.objects.select_related("author", "decided_by").order_by("-id")
     serializer_class = serializers.ChangeRequestSerializer
     permission_classes = [TakesPartInCuration]
+    authentication_classes = AUTHENTICATION
     parser_classes = [LimitedJSONParser]
     renderer_classes = [JSONRenderer]
     pagination_class = Pagination
