@@ -17,8 +17,10 @@ from curation import services
 
 
 @pytest.fixture(autouse=True)
-def _own_cache(settings):
-    """A private cache per test, so throttling counters never leak between tests or runs."""
+def _fast_and_isolated(settings):
+    """A private cache per test, so throttling counters never leak between tests or runs;
+    a fast password hasher, because the API tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
