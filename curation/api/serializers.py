@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from curation import services
@@ -332,50 +332,3 @@ class ChangeRequestDetailSerializer(ChangeRequestSerializer):
     def get_event(self, cr) -> dict | None:
         event = cr.events.order_by("position").only("position", "version").first()
         return {"position": event.position, "version": event.version} if event else None
-
-
-# --- Errors (for the schema; the handler in exceptions.py builds them) ------------------------
-
-
-class ErrorItemSerializer(serializers.Serializer):
-    path = serializers.CharField(help_text="Where: a request field or a path inside the document.")
-    message = serializers.CharField()
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable and machine-readable, e.g. version_conflict.")
-    message = serializers.CharField(help_text="For people: what went wrong, or why not.")
-    errors = ErrorItemSerializer(many=True)
-    fields = serializers.ListField(
-        child=serializers.CharField(), help_text="Colliding document fields (version conflicts)."
-    )
-    current_version = serializers.IntegerField(
-        required=False, allow_null=True, help_text="The record's version now (conflicts)."
-    )
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
-
-
-_ERROR_DESCRIPTIONS = {
-    400: "Bad input: every problem with its path",
-    401: "Not logged in",
-    403: "Not allowed, with the reason",
-    404: "Not found",
-    409: "Version conflict (colliding fields) or a state that does not allow the action",
-    413: "Request body too large",
-    415: "Not JSON",
-    429: "Too many requests",
-}
-
-
-def error_responses(*codes: int) -> dict:
-    return {
-        code: OpenApiResponse(response=ErrorSerializer, description=_ERROR_DESCRIPTIONS[code])
-        for code in codes
-    }
-
-
-READ_ERRORS = error_responses(400, 404, 429)
-WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, 429)

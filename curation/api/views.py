@@ -25,7 +25,13 @@ from rest_framework.views import APIView
 from curation import eventstore, selectors, services
 from curation.errors import NotFound
 from curation.models import ChangeRequest
-from evidence.api.serializers import DETAIL_SERIALIZERS, record_detail
+from evidence.api.serializers import (
+    DETAIL_SERIALIZERS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    error_responses,
+    record_detail,
+)
 from evidence.api.views import Pagination
 from evidence.documents import RECORD_TYPES
 
@@ -74,7 +80,7 @@ class ObtainTokenView(ApiView):
         request=serializers.TokenRequestSerializer,
         responses={
             200: serializers.TokenSerializer,
-            **serializers.error_responses(400, 413, 415, 429),
+            **error_responses(400, 413, 415, 429),
         },
         auth=[],
     )
@@ -170,7 +176,7 @@ def record_views(record_type: str) -> tuple[type[APIView], type[APIView]]:
 
     @extend_schema(
         parameters=[AS_OF],
-        responses={200: DETAIL_SERIALIZERS[record_type], **serializers.READ_ERRORS},
+        responses={200: DETAIL_SERIALIZERS[record_type], **READ_ERRORS},
         tags=[tag],
         summary=f"A {record_type}: its document and version (optionally as of a point)",
         operation_id=f"{record_type}s_retrieve",
@@ -179,7 +185,7 @@ def record_views(record_type: str) -> tuple[type[APIView], type[APIView]]:
         return RecordDetailView.get(self, request, slug)
 
     @extend_schema(
-        responses={200: serializers.HistorySerializer, **serializers.READ_ERRORS},
+        responses={200: serializers.HistorySerializer, **READ_ERRORS},
         tags=[tag],
         summary=f"Every version of a {record_type}, with provenance",
         operation_id=f"{record_type}s_history",
@@ -214,20 +220,20 @@ class ChangeRequestFilter(filters.FilterSet):
         fields = ["status", "record_type", "record", "author"]
 
 
-TRANSITION_RESPONSES = {200: serializers.ChangeRequestDetailSerializer, **serializers.WRITE_ERRORS}
+TRANSITION_RESPONSES = {200: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS}
 
 
 @extend_schema_view(
     list=extend_schema(
         responses={
             200: serializers.ChangeRequestSerializer(many=True),
-            **serializers.error_responses(400, 401, 403, 429),
+            **error_responses(400, 401, 403, 429),
         }
     ),
     retrieve=extend_schema(
         responses={
             200: serializers.ChangeRequestDetailSerializer,
-            **serializers.error_responses(401, 403, 404, 429),
+            **error_responses(401, 403, 404, 429),
         }
     ),
 )
@@ -284,7 +290,7 @@ class ChangeRequestViewSet(
 
     @extend_schema(
         request=serializers.ChangeRequestCreateSerializer,
-        responses={201: serializers.ChangeRequestDetailSerializer, **serializers.WRITE_ERRORS},
+        responses={201: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS},
     )
     def create(self, request):
         data = validated(serializers.ChangeRequestCreateSerializer, request.data)
@@ -303,7 +309,7 @@ class ChangeRequestViewSet(
 
     @extend_schema(
         request=serializers.ChangeRequestUpdateSerializer,
-        responses={200: serializers.ChangeRequestDetailSerializer, **serializers.WRITE_ERRORS},
+        responses={200: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS},
     )
     def partial_update(self, request, pk=None):
         data = validated(serializers.ChangeRequestUpdateSerializer, request.data)
@@ -376,7 +382,7 @@ class EventFeedView(ApiView):
 
     @extend_schema(
         parameters=[serializers.EventFeedQuerySerializer],
-        responses={200: serializers.EventFeedSerializer, **serializers.READ_ERRORS},
+        responses={200: serializers.EventFeedSerializer, **READ_ERRORS},
     )
     def get(self, request):
         query = validated(serializers.EventFeedQuerySerializer, request.query_params)

@@ -7,6 +7,7 @@ curation, so those views live in ``curation.api``; this app knows nothing of wor
 from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.filters import SearchFilter
 from rest_framework.pagination import LimitOffsetPagination
@@ -23,6 +24,11 @@ class Pagination(LimitOffsetPagination):
     max_limit = 200
 
 
+def listed(summary_serializer):
+    """The list's schema: pages of summaries, or an error (a bad filter value is a 400)."""
+    return extend_schema(responses={200: summary_serializer(many=True), **serializers.READ_ERRORS})
+
+
 class RecordListView(generics.ListAPIView):
     """Anyone may read published evidence."""
 
@@ -32,6 +38,7 @@ class RecordListView(generics.ListAPIView):
     filter_backends = [DjangoFilterBackend, SearchFilter]
 
 
+@extend_schema_view(get=listed(serializers.TopicSummarySerializer))
 class TopicList(RecordListView):
     """Published topics (evidence summaries), by slug."""
 
@@ -41,6 +48,7 @@ class TopicList(RecordListView):
     search_fields = ["slug", "title", "condition"]
 
 
+@extend_schema_view(get=listed(serializers.InterventionSummarySerializer))
 class InterventionList(RecordListView):
     """Published interventions (drugs and procedures), by slug."""
 
@@ -50,6 +58,7 @@ class InterventionList(RecordListView):
     search_fields = ["slug", "name", "generic_name", "drug_class"]
 
 
+@extend_schema_view(get=listed(serializers.CitationSummarySerializer))
 class CitationList(RecordListView):
     """Published citations (the sources evidence rests on), by slug."""
 
@@ -59,6 +68,7 @@ class CitationList(RecordListView):
     search_fields = ["slug", "title", "journal", "doi", "pmid"]
 
 
+@extend_schema_view(get=listed(serializers.TrialSummarySerializer))
 class TrialList(RecordListView):
     """Published trials, by slug; filter by topic, intervention, setting, phase or registry id."""
 
