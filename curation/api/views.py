@@ -12,7 +12,12 @@ from django.contrib.auth import authenticate
 from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -290,6 +295,22 @@ class ChangeRequestViewSet(
 
     @extend_schema(
         request=serializers.ChangeRequestCreateSerializer,
+        examples=[
+            OpenApiExample(
+                "Propose a new citation",
+                request_only=True,
+                value={
+                    "record_type": "citation",
+                    "action": "create",
+                    "document": {
+                        "slug": "example-article-2024",
+                        "kind": "article",
+                        "title": "Title of the article as published",
+                    },
+                    "rationale": "Cited by the topic summary.",
+                },
+            ),
+        ],
         responses={201: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS},
     )
     def create(self, request):
@@ -360,7 +381,10 @@ class ChangeRequestViewSet(
         services.rebase(self._pk(), user=request.user)
         return self.detail_response(self._pk())
 
-    @extend_schema(request=serializers.CommentSerializer, responses=TRANSITION_RESPONSES)
+    @extend_schema(
+        request=serializers.CommentSerializer,
+        responses={201: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def comments(self, request, pk=None):
         """Add a comment to the review thread. Editors and reviewers."""
