@@ -6,6 +6,7 @@ by the services (``curation.errors``) become responses in ``exceptions.api_excep
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 
 from django.contrib.auth import authenticate
@@ -38,7 +39,7 @@ from evidence.api.serializers import (
     record_detail,
 )
 from evidence.api.views import Pagination
-from evidence.documents import RECORD_TYPES
+from evidence.documents import RECORD_TYPES, SLUG_PATTERN
 
 from . import serializers
 from .parsers import LimitedJSONParser
@@ -46,6 +47,7 @@ from .permissions import TakesPartInCuration
 
 MAX_EVENTS_PER_PAGE = 1000
 MAX_POSITION = 2**63 - 1
+SLUG = re.compile(SLUG_PATTERN)
 
 
 class InvalidCredentials(exceptions.APIException):
@@ -129,6 +131,13 @@ def parse_as_of(raw: str) -> dict:
     return {"at": moment}
 
 
+def checked_slug(record_type: str, slug: str) -> str:
+    """A slug that cannot exist (bad characters, even NUL) is a 404 before any query."""
+    if not SLUG.fullmatch(slug):
+        raise NotFound(f"no {record_type} with slug {slug!r}")
+    return slug
+
+
 class RecordDetailView(ApiView):
     """One published record: its document and version, now or as of a position or time."""
 
@@ -136,6 +145,7 @@ class RecordDetailView(ApiView):
     record_type = ""
 
     def get(self, request, slug: str):
+        slug = checked_slug(self.record_type, slug)
         as_of = request.query_params.get("as_of")
         if as_of is None:
             record = selectors.live_record(self.record_type, slug)
@@ -165,6 +175,7 @@ class RecordHistoryView(ApiView):
     record_type = ""
 
     def get(self, request, slug: str):
+        slug = checked_slug(self.record_type, slug)
         events = selectors.record_history(self.record_type, slug)
         return Response(
             {

@@ -182,3 +182,23 @@ def test_detail_version_is_what_a_proposal_is_based_on(editor_client, published)
     )
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "submitted"
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/trials/a%00b/", 404),
+        ("/api/v1/trials/a%00b/history/", 404),
+        ("/api/v1/trials/Not_A_Slug/", 404),
+        ("/api/v1/trials/?search=a%00b", 400),
+        ("/api/v1/trials/?topic=a%00b", 400),
+        ("/api/v1/trials/synthetic-trial/?as_of=a%00b", 400),
+        ("/api/v1/no-such-endpoint/", 404),
+    ],
+)
+def test_odd_input_in_urls_is_a_clear_client_error(anon_client, published, url, status):
+    # NUL characters cannot even be sent to PostgreSQL: they must stop before any query.
+    response = anon_client.get(url)
+    assert response.status_code == status, response.content
+    if status >= 400:
+        assert response.json()["error"]["code"] in ("not_found", "invalid")
