@@ -194,6 +194,8 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_ANON_RATE", "600/min"),
         "user": os.environ.get("API_USER_RATE", "6000/min"),
     },
+    # Every API error in one shape: {"error": {"code", "message", "errors", "fields"}}.
+    "EXCEPTION_HANDLER": "curation.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Evidence curation API",
@@ -203,6 +205,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # 3.1 is JSON Schema 2020-12, the dialect of the pydantic document schemas it embeds.
+    "OAS_VERSION": "3.1.0",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 # Largest request body accepted (bytes); a trial document is a few kB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024)))

@@ -1,0 +1,82 @@
+"""Filters for the evidence lists (django-filter). Bad values are 400s, not empty lists."""
+
+from __future__ import annotations
+
+import typing
+
+import django_filters
+
+from evidence.documents import TrialDocument, TrialSetting
+from evidence.models import Citation, Intervention, Topic, Trial
+
+
+def _literal_choices(annotation) -> list[tuple[str, str]]:
+    """Choices from a document field's Literal type (also inside ``Literal[...] | None``)."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return [(value, value) for value in typing.get_args(annotation)]
+    return [choice for arg in typing.get_args(annotation) for choice in _literal_choices(arg)]
+
+
+# The choices come from the document schema, so a filter accepts exactly what documents hold.
+SETTING_CHOICES = _literal_choices(TrialSetting)
+PHASE_CHOICES = _literal_choices(TrialDocument.model_fields["phase"].annotation)
+
+
+class TrialFilter(django_filters.FilterSet):
+    topic = django_filters.CharFilter(
+        field_name="topic_trials__topic__slug", distinct=True, help_text="Topic slug."
+    )
+    intervention = django_filters.CharFilter(
+        field_name="interventions__slug", distinct=True, help_text="Intervention slug."
+    )
+    citation = django_filters.CharFilter(
+        field_name="citations__slug", distinct=True, help_text="Citation slug."
+    )
+    setting = django_filters.ChoiceFilter(choices=SETTING_CHOICES)
+    phase = django_filters.ChoiceFilter(choices=PHASE_CHOICES)
+    registry_id = django_filters.CharFilter(
+        field_name="registry_ids_text",
+        lookup_expr="icontains",
+        help_text="A registry id such as NCT00114101 (case-insensitive).",
+    )
+
+    class Meta:
+        model = Trial
+        fields = ["topic", "intervention", "citation", "setting", "phase", "registry_id"]
+
+
+class TopicFilter(django_filters.FilterSet):
+    trial = django_filters.CharFilter(
+        field_name="topic_trials__trial__slug", distinct=True, help_text="Trial slug."
+    )
+
+    class Meta:
+        model = Topic
+        fields = ["trial"]
+
+
+class InterventionFilter(django_filters.FilterSet):
+    trial = django_filters.CharFilter(
+        field_name="trials__slug", distinct=True, help_text="Trial slug."
+    )
+    topic = django_filters.CharFilter(
+        field_name="trials__topic_trials__topic__slug",
+        distinct=True,
+        help_text="Topic slug (interventions of the topic's trials).",
+    )
+
+    class Meta:
+        model = Intervention
+        fields = ["trial", "topic"]
+
+
+class CitationFilter(django_filters.FilterSet):
+    trial = django_filters.CharFilter(
+        field_name="trials__slug", distinct=True, help_text="Trial slug."
+    )
+    kind = django_filters.CharFilter()
+    year = django_filters.NumberFilter()
+
+    class Meta:
+        model = Citation
+        fields = ["trial", "kind", "year"]

@@ -1,0 +1,78 @@
+"""Published evidence, read-only: lists with filters, search and pagination.
+
+A record's detail (with ``?as_of=``) and history read the event log, which belongs to
+curation, so those views live in ``curation.api``; this app knows nothing of workflow.
+"""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics
+from rest_framework.filters import SearchFilter
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+
+from evidence.models import Citation, Intervention, Topic, Trial
+
+from . import filters, serializers
+
+
+class Pagination(LimitOffsetPagination):
+    default_limit = 50
+    max_limit = 200
+
+
+def listed(summary_serializer):
+    """The list's schema: pages of summaries, or an error (a bad filter value is a 400)."""
+    return extend_schema(responses={200: summary_serializer(many=True), **serializers.READ_ERRORS})
+
+
+class RecordListView(generics.ListAPIView):
+    """Anyone may read published evidence."""
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend, SearchFilter]
+
+
+@extend_schema_view(get=listed(serializers.TopicSummarySerializer))
+class TopicList(RecordListView):
+    """Published topics (evidence summaries), by slug."""
+
+    queryset = Topic.objects.order_by("slug")
+    serializer_class = serializers.TopicSummarySerializer
+    filterset_class = filters.TopicFilter
+    search_fields = ["slug", "title", "condition"]
+
+
+@extend_schema_view(get=listed(serializers.InterventionSummarySerializer))
+class InterventionList(RecordListView):
+    """Published interventions (drugs and procedures), by slug."""
+
+    queryset = Intervention.objects.order_by("slug")
+    serializer_class = serializers.InterventionSummarySerializer
+    filterset_class = filters.InterventionFilter
+    search_fields = ["slug", "name", "generic_name", "drug_class"]
+
+
+@extend_schema_view(get=listed(serializers.CitationSummarySerializer))
+class CitationList(RecordListView):
+    """Published citations (the sources evidence rests on), by slug."""
+
+    queryset = Citation.objects.order_by("slug")
+    serializer_class = serializers.CitationSummarySerializer
+    filterset_class = filters.CitationFilter
+    search_fields = ["slug", "title", "journal", "doi", "pmid"]
+
+
+@extend_schema_view(get=listed(serializers.TrialSummarySerializer))
+class TrialList(RecordListView):
+    """Published trials, by slug; filter by topic, intervention, setting, phase or registry id."""
+
+    queryset = Trial.objects.order_by("slug")
+    serializer_class = serializers.TrialSummarySerializer
+    filterset_class = filters.TrialFilter
+    search_fields = ["slug", "name", "registry_ids_text"]
