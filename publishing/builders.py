@@ -258,12 +258,10 @@ def _refs(evidence: EvidenceAsOf, record_type: str, document: dict[str, Any]) ->
     return found
 
 
-def trial_page_inputs(evidence: EvidenceAsOf, trial: RecordState) -> list[str]:
-    topics = [
-        f"topic:{t.slug}@{t.version}"
-        for t in evidence.records["topic"].values()
-        if any(trial.slug in s.get("trials", []) for s in t.document.get("sections", []))
-    ]
+def trial_page_inputs(
+    evidence: EvidenceAsOf, trial: RecordState, topics: list[RecordState]
+) -> list[str]:
+    topics = [f"topic:{t.slug}@{t.version}" for t in topics]
     return [
         f"trial:{trial.slug}@{trial.version}",
         *_refs(evidence, "trial", trial.document),
@@ -294,6 +292,7 @@ class SnapshotBuilder:
         self.previous = previous
         self.progress = progress or (lambda done, total: None)
         self.files: dict[str, dict[str, Any]] = {}
+        self._made: set[Path] = set()
         self.rendered = 0
         self.reused = 0
         self.delay = float(getattr(settings, "PUBLISH_TEST_DELAY_PER_RECORD", 0) or 0)
@@ -302,13 +301,18 @@ class SnapshotBuilder:
 
     def write(self, directory: Path, path: str, data: bytes, inputs: str | None = None) -> None:
         target = directory / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._make_parent(target)
         target.write_bytes(data)
         entry = {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
         if inputs:
             entry["inputs"] = inputs
         self.files[path] = entry
         self.rendered += 1
+
+    def _make_parent(self, target: Path) -> None:
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
 
     def write_or_reuse(
         self, directory: Path, path: str, inputs: str, render: Callable[[], bytes]
@@ -317,7 +321,7 @@ class SnapshotBuilder:
         if old and old.get("inputs") == inputs and self.previous.directory is not None:
             source = self.previous.directory / path
             target = directory / path
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self._make_parent(target)
             try:
                 os.link(source, target)
             except OSError:
@@ -376,6 +380,7 @@ class SnapshotBuilder:
         timings["changes_index"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
+        record_pages = pages.RecordPages(evidence)
         for trial, entry in zip(trials, entries["trial"], strict=True):
             version_key = inputs_fingerprint([f"trial:{trial.slug}@{trial.version}"])
             self.write_or_reuse(
@@ -384,8 +389,10 @@ class SnapshotBuilder:
             self.write_or_reuse(
                 directory,
                 f"trials/{trial.slug}.html",
-                inputs_fingerprint(trial_page_inputs(evidence, trial)),
-                lambda t=trial: self._slowly(pages.trial_page(evidence, t)),
+                inputs_fingerprint(
+                    trial_page_inputs(evidence, trial, record_pages.topics_of(trial))
+                ),
+                lambda t=trial: self._slowly(record_pages.trial_page(t)),
             )
             done += 1
             if done % 200 == 0:
@@ -395,7 +402,7 @@ class SnapshotBuilder:
                 directory,
                 f"topics/{topic.slug}.html",
                 inputs_fingerprint(topic_page_inputs(evidence, topic)),
-                lambda t=topic: self._slowly(pages.topic_page(evidence, t)),
+                lambda t=topic: self._slowly(record_pages.topic_page(t)),
             )
             done += 1
         timings["pages"] = time.perf_counter() - mark

@@ -8,9 +8,11 @@ the rest. Charts are drawn only from numbers the documents give.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from django.template.loader import get_template
+from django.utils.safestring import mark_safe
 
 from evidence.diff import describe_path
 
@@ -24,11 +26,25 @@ LABEL_WIDTH = 300
 
 
 def render(template: str, context: dict[str, Any]) -> bytes:
-    return get_template(TEMPLATE_DIR + template).render(context).encode("utf-8")
+    return render_text(template, context).encode("utf-8")
+
+
+def render_text(template: str, context: dict[str, Any]) -> str:
+    return get_template(TEMPLATE_DIR + template).render(context)
+
+
+REF_MARKER = re.compile(r"<ref:([a-z0-9-]+)>")
+REFERENCES_MARKER = "<references-list>"
 
 
 class References:
-    """A page's numbered reference list: numbers in order of the page's citation list."""
+    """A page's numbered reference list: the page's own citation list first, then the rest in
+    order of first mention.
+
+    Blocks are rendered with ``<ref:slug>`` markers, which no editor text can produce (its
+    ``<`` is escaped to ``&lt;``), and numbered per page afterwards, so a trial's block is
+    rendered once per build and shared by its own page and its topic pages.
+    """
 
     def __init__(self, evidence: EvidenceAsOf, initial: list[str]):
         self.evidence = evidence
@@ -43,6 +59,18 @@ class References:
 
     def numbers(self, slugs: list[str]) -> list[int]:
         return [self.number(slug) for slug in slugs]
+
+    def _anchor(self, match: re.Match) -> str:
+        n = self.number(match.group(1))
+        return f'<a class="ref" href="#ref-{n}" aria-label="reference {n}">[{n}]</a>'
+
+    def finish(self, html: str) -> bytes:
+        """Number the markers in order, then put the reference list in its place."""
+        html = REF_MARKER.sub(self._anchor, html)
+        listing = get_template(TEMPLATE_DIR + "_references.html").render(
+            {"references": self.items()}
+        )
+        return html.replace(REFERENCES_MARKER, listing, 1).encode("utf-8")
 
     def items(self) -> list[dict[str, Any]]:
         items = []
@@ -89,7 +117,7 @@ def intervention_names(evidence: EvidenceAsOf, slugs: list[str]) -> list[str]:
     return names
 
 
-def trial_context(evidence: EvidenceAsOf, trial: RecordState, refs: References) -> dict[str, Any]:
+def trial_context(evidence: EvidenceAsOf, trial: RecordState) -> dict[str, Any]:
     doc = trial.document
     arms = {arm["key"]: arm for arm in doc.get("arms", [])}
     outcomes = []
@@ -103,7 +131,7 @@ def trial_context(evidence: EvidenceAsOf, trial: RecordState, refs: References) 
                 "measure": fmt.MEASURES[outcome["measure"]],
                 "subgroup": outcome.get("subgroup"),
                 "note": outcome.get("note"),
-                "refs": refs.numbers(outcome.get("citations", [])),
+                "refs": outcome.get("citations", []),
                 "values": [
                     {
                         "arm": arms.get(v["arm"], {}).get("label", v["arm"]),
@@ -153,7 +181,7 @@ def trial_context(evidence: EvidenceAsOf, trial: RecordState, refs: References) 
             {
                 "label": arm["label"],
                 "role": fmt.ROLES[arm["role"]],
-                "n": arm.get("n"),
+                "n": str(arm["n"]) if arm.get("n") is not None else None,
                 "regimen": [
                     {
                         "description": part["description"],
@@ -166,21 +194,21 @@ def trial_context(evidence: EvidenceAsOf, trial: RecordState, refs: References) 
             for arm in doc.get("arms", [])
         ],
         "outcomes": outcomes,
-        "findings": [finding_context(f, refs) for f in doc.get("findings", [])],
+        "findings": [finding_context(f) for f in doc.get("findings", [])],
         "summary": doc.get("summary"),
         "notes": doc.get("notes"),
-        "refs": refs.numbers(doc.get("citations", [])),
-        "version": trial.version,
+        "refs": doc.get("citations", []),
+        "version": str(trial.version),
         "approved_at": trial.current.approved_at,
     }
 
 
-def finding_context(finding: dict[str, Any], refs: References) -> dict[str, Any]:
+def finding_context(finding: dict[str, Any]) -> dict[str, Any]:
     return {
         "statement": finding["statement"],
         "kind": finding["kind"],
         "note": finding.get("note"),
-        "refs": refs.numbers(finding.get("citations", [])),
+        "refs": finding.get("citations", []),
     }
 
 
@@ -212,22 +240,25 @@ def median_bars(evidence: EvidenceAsOf, trials: list[RecordState], chart_id: str
     largest = max((row["value"] for row in rows if row["value"] is not None), default=1) or 1
     plot_width = CHART_WIDTH - LABEL_WIDTH - 130
     for i, row in enumerate(rows):
-        row["y"] = 30 + i * ROW_HEIGHT
-        row["text_y"] = row["y"] + 15
-        row["width"] = (
-            round(plot_width * row["value"] / largest, 1) if row["value"] is not None else 0
+        y = 30 + i * ROW_HEIGHT
+        width = round(plot_width * row["value"] / largest, 1) if row["value"] is not None else 0
+        # Coordinates as strings: no locale formatting in the template, and it is faster.
+        row.update(
+            y=str(y),
+            text_y=str(y + 15),
+            width=fmt.number(width) if width else "",
+            value_x=fmt.number(round(LABEL_WIDTH + width + 6, 1)),
         )
-        row["value_x"] = LABEL_WIDTH + row["width"] + 6
     description = "; ".join(f"{r['label']} ({r['endpoint']}): {r['text']}" for r in rows)
     return {
         "id": chart_id,
         "title": "Median progression-free survival or time to progression, by arm (months)",
         "description": description,
         "rows": rows,
-        "width": CHART_WIDTH,
-        "height": 40 + len(rows) * ROW_HEIGHT,
-        "label_width": LABEL_WIDTH,
-        "label_x": LABEL_WIDTH - 8,
+        "width": str(CHART_WIDTH),
+        "height": str(40 + len(rows) * ROW_HEIGHT),
+        "label_width": str(LABEL_WIDTH),
+        "label_x": str(LABEL_WIDTH - 8),
     }
 
 
@@ -287,12 +318,12 @@ def forest_plot(trials: list[RecordState], chart_id: str) -> dict | None:
         "title": "Hazard ratios with confidence intervals (values below 1 favour the first arm)",
         "description": description,
         "rows": rows,
-        "width": CHART_WIDTH,
-        "height": height,
-        "label_x": LABEL_WIDTH - 8,
+        "width": str(CHART_WIDTH),
+        "height": str(height),
+        "label_x": str(LABEL_WIDTH - 8),
         "one_x": x(1.0),
-        "axis_y": height - 22,
-        "top": 24,
+        "axis_y": str(height - 22),
+        "top": "24",
         "ticks": [
             {"x": x(t), "label": fmt.number(t)} for t in (0.25, 0.5, 1, 2, 4) if lo <= t <= hi
         ],
@@ -314,44 +345,84 @@ def page_footer(evidence: EvidenceAsOf, seq: int) -> dict[str, Any]:
 # reuse their bytes while the records they show are unchanged.
 
 
-def topic_page(evidence: EvidenceAsOf, topic: RecordState) -> bytes:
-    doc = topic.document
-    refs = References(evidence, doc.get("citations", []))
-    sections = []
-    all_trials: list[RecordState] = []
-    for section in doc.get("sections", []):
-        trials = [t for t in (evidence.get("trial", s) for s in section.get("trials", [])) if t]
-        all_trials.extend(t for t in trials if t not in all_trials)
-        sections.append(
-            {
-                "key": section["key"],
-                "heading": section["heading"],
-                "body": section.get("body", []),
-                "setting": fmt.SETTINGS.get(section.get("setting") or "", ""),
-                "interventions": intervention_names(evidence, section.get("interventions", [])),
-                "trials": [trial_context(evidence, t, refs) for t in trials],
-                "chart": median_bars(evidence, trials, f"bars-{section['key']}"),
-            }
-        )
-    context = {
-        "title": doc["title"],
-        "topic": {
+class RecordPages:
+    """Renders topic and trial pages of one build; each trial's block is rendered once."""
+
+    def __init__(self, evidence: EvidenceAsOf):
+        self.evidence = evidence
+        self._blocks: dict[str, str] = {}
+        self.topics_by_trial: dict[str, list[RecordState]] = {}
+        for topic in evidence.records["topic"].values():
+            for section in topic.document.get("sections", []):
+                for slug in section.get("trials", []):
+                    listed = self.topics_by_trial.setdefault(slug, [])
+                    if topic not in listed:
+                        listed.append(topic)
+
+    def trial_block(self, trial: RecordState) -> str:
+        block = self._blocks.get(trial.slug)
+        if block is None:
+            context = {"trial": trial_context(self.evidence, trial), "root": "../"}
+            block = self._blocks[trial.slug] = mark_safe(render_text("_trial.html", context))  # noqa: S308 - rendered by an autoescaping template
+        return block
+
+    def topic_page(self, topic: RecordState) -> bytes:
+        evidence = self.evidence
+        doc = topic.document
+        sections = []
+        all_trials: list[RecordState] = []
+        for section in doc.get("sections", []):
+            trials = [t for t in (evidence.get("trial", s) for s in section.get("trials", [])) if t]
+            all_trials.extend(t for t in trials if t not in all_trials)
+            sections.append(
+                {
+                    "key": section["key"],
+                    "heading": section["heading"],
+                    "body": section.get("body", []),
+                    "setting": fmt.SETTINGS.get(section.get("setting") or "", ""),
+                    "interventions": intervention_names(evidence, section.get("interventions", [])),
+                    "trial_blocks": [self.trial_block(t) for t in trials],
+                    "chart": median_bars(evidence, trials, f"bars-{section['key']}"),
+                }
+            )
+        context = {
             "title": doc["title"],
-            "condition": doc["condition"],
-            "summary": [p for p in doc["summary"].split("\n\n") if p.strip()],
-            "byline": doc.get("byline"),
-            "source_updated": doc.get("source_updated"),
-            "notes": doc.get("notes"),
-            "version": topic.version,
-            "approved_at": topic.current.approved_at,
-        },
-        "forest": forest_plot(all_trials, "forest"),
-        "sections": sections,
-        "findings": [finding_context(f, refs) for f in doc.get("findings", [])],
-        "references": refs.items(),
-        "root": "../",
-    }
-    return render("topic.html", context)
+            "topic": {
+                "title": doc["title"],
+                "condition": doc["condition"],
+                "summary": [p for p in doc["summary"].split("\n\n") if p.strip()],
+                "byline": doc.get("byline"),
+                "source_updated": doc.get("source_updated"),
+                "notes": doc.get("notes"),
+                "version": str(topic.version),
+                "approved_at": topic.current.approved_at,
+            },
+            "forest": forest_plot(all_trials, "forest"),
+            "sections": sections,
+            "findings": [finding_context(f) for f in doc.get("findings", [])],
+            "root": "../",
+        }
+        refs = References(evidence, doc.get("citations", []))
+        return refs.finish(render_text("topic.html", context))
+
+    def topics_of(self, trial: RecordState) -> list[RecordState]:
+        return self.topics_by_trial.get(trial.slug, [])
+
+    def trial_page(self, trial: RecordState) -> bytes:
+        context = {
+            "title": trial.document["name"],
+            "name": trial.document["name"],
+            "trial_block": self.trial_block(trial),
+            "chart": median_bars(self.evidence, [trial], "bars"),
+            "forest": forest_plot([trial], "forest"),
+            "audit": audit_trail(trial),
+            "topics": [
+                {"slug": t.slug, "title": t.document["title"]} for t in self.topics_of(trial)
+            ],
+            "root": "../",
+        }
+        refs = References(self.evidence, trial.document.get("citations", []))
+        return refs.finish(render_text("trial.html", context))
 
 
 def audit_trail(record: RecordState) -> list[dict[str, Any]]:
@@ -362,29 +433,8 @@ def audit_trail(record: RecordState) -> list[dict[str, Any]]:
             if version.changed_fields is not None
             else []
         )
-        rows.append({**version.as_dict(), "fields": fields})
+        rows.append({**version.as_dict(), "fields": fields, "version": str(version.version)})
     return rows
-
-
-def trial_page(evidence: EvidenceAsOf, trial: RecordState) -> bytes:
-    refs = References(evidence, trial.document.get("citations", []))
-    trial_ctx = trial_context(evidence, trial, refs)
-    topics = [
-        {"slug": topic.slug, "title": topic.document["title"]}
-        for topic in evidence.records["topic"].values()
-        if any(trial.slug in s.get("trials", []) for s in topic.document.get("sections", []))
-    ]
-    context = {
-        "title": trial.document["name"],
-        "trial": trial_ctx,
-        "chart": median_bars(evidence, [trial], "bars"),
-        "forest": forest_plot([trial], "forest"),
-        "references": refs.items(),
-        "audit": audit_trail(trial),
-        "topics": topics,
-        "root": "../",
-    }
-    return render("trial.html", context)
 
 
 def index_page(evidence: EvidenceAsOf, seq: int, changes_count: int) -> bytes:

@@ -191,7 +191,7 @@ class RecordChange:
     to_version: int
     kind: str  # created | revised | retracted
     versions: list[Version]
-    old_document: dict[str, Any] | None
+    old_document: dict[str, Any] | None  # loaded for revisions only
     new_document: dict[str, Any] | None
 
 
@@ -213,20 +213,23 @@ def changes_between(position_from: int, position_to: int) -> list[RecordChange]:
         )
         for stream_type, stream_id, pos in prior:
             before[(stream_type, stream_id)] = pos
+
+    def kind_of(key: tuple[str, uuid.UUID], last: tuple) -> str:
+        if last[5] == Event.Type.RETRACTED:
+            return "retracted"
+        return "revised" if key in before else "created"
+
+    # Documents are needed only to diff revisions (a first snapshot diffs nothing).
+    revised = {key for key, events in by_stream.items() if kind_of(key, events[-1]) == "revised"}
     documents = documents_at(
-        sorted(set(before.values()) | {events[-1][0] for events in by_stream.values()})
+        sorted({before[key] for key in revised} | {by_stream[key][-1][0] for key in revised})
     )
     result = []
     for key, events in by_stream.items():
         first, last = events[0], events[-1]
-        old = documents.get(before[key]) if key in before else None
-        new = documents[last[0]]
-        if new is None:
-            kind = "retracted"
-        elif key not in before or old is None:
-            kind = "created"
-        else:
-            kind = "revised"
+        kind = kind_of(key, last)
+        old = documents.get(before[key]) if key in revised else None
+        new = documents.get(last[0]) if key in revised else None
         versions = [
             Version(r[0], r[4], r[5], r[6], r[7], r[8], timestamp(r[10]), r[9], changed.get(r[0]))
             for r in events

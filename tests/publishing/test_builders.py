@@ -148,6 +148,10 @@ def test_topic_page_carries_trials_results_findings_references_and_a_chart(evide
         assert expected in html, expected
     assert "<script" not in html
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    # The forest plot draws the hazard ratio with its interval; the bar chart both medians.
+    assert html.count("0.48 (95% CI 0.36 to 0.63)") >= 2  # drawn, and in the description
+    assert '<text x="292" y="45" text-anchor="end">TRIAL 1: Drugex (PFS)</text>' in html
+    assert "TRIAL 1: Drugex (PFS): 46 months" in html  # the chart's text description
 
 
 def test_trial_page_carries_its_audit_trail(evidence, editor, reviewer):

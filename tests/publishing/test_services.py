@@ -97,7 +97,9 @@ def test_a_failed_build_leaves_latest_alone_and_records_the_error(evidence, edit
     first = services.publish_latest()
     revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     with (
-        mock.patch("publishing.pages.trial_page", side_effect=RuntimeError("template broke")),
+        mock.patch(
+            "publishing.pages.RecordPages.trial_page", side_effect=RuntimeError("template broke")
+        ),
         pytest.raises(RuntimeError),
     ):
         services.publish_latest()
