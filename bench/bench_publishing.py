@@ -134,7 +134,7 @@ def phase_floor(snapshot_dir: str) -> dict:
     _setup()
     import orjson
 
-    from publishing.builders import PLURAL, dumps, findings_of, record_entry
+    from publishing.builders import PLURAL, dumps_compact, findings_of, record_entry
     from publishing.selectors import evidence_as_of, newest_event_position
 
     evidence = evidence_as_of(newest_event_position())
@@ -142,7 +142,7 @@ def phase_floor(snapshot_dir: str) -> dict:
     payload = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*") if p.is_file()}
     started = time.perf_counter()
     entries = {t: [record_entry(r) for r in evidence.records[t].values()] for t in PLURAL}
-    dumps({**{PLURAL[t]: entries[t] for t in PLURAL}, "findings": findings_of(evidence)})
+    dumps_compact({**{PLURAL[t]: entries[t] for t in PLURAL}, "findings": findings_of(evidence)})
     for entry in entries["trial"]:
         orjson.dumps(entry, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
     serialised = time.perf_counter()

@@ -193,3 +193,13 @@ def safe_href(url: str | None) -> str | None:
     if isinstance(url, str) and url.lower().startswith(("https://", "http://")):
         return url
     return None
+
+
+def readable_time(timestamp: str | None) -> str:
+    """'2026-11-23T19:47:45.459809Z' -> '23 Nov 2026, 19:47 UTC' (times come from events)."""
+    if not timestamp:
+        return ""
+    from datetime import datetime
+
+    moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from django.template.loader import get_template
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from evidence.diff import describe_path
@@ -199,7 +200,7 @@ def trial_context(evidence: EvidenceAsOf, trial: RecordState) -> dict[str, Any]:
         "notes": doc.get("notes"),
         "refs": doc.get("citations", []),
         "version": str(trial.version),
-        "approved_at": trial.current.approved_at,
+        "approved_at": fmt.readable_time(trial.current.approved_at),
     }
 
 
@@ -298,19 +299,34 @@ def forest_plot(trials: list[RecordState], chart_id: str) -> dict | None:
     lo, hi = min(values + [1.0]) / 1.25, max(values + [1.0]) * 1.25
     plot_left, plot_right = LABEL_WIDTH, CHART_WIDTH - 150
 
-    def x(value: float) -> float:
+    def x(value: float) -> str:
         span = math.log(hi) - math.log(lo)
-        return round(
-            plot_left + (math.log(value) - math.log(lo)) / span * (plot_right - plot_left), 1
-        )
+        position = plot_left + (math.log(value) - math.log(lo)) / span * (plot_right - plot_left)
+        return fmt.number(round(position, 1))
 
     for i, row in enumerate(rows):
-        row["y"] = 30 + i * ROW_HEIGHT + 12
-        row["text_y"] = row["y"] + 4
-        row["x"] = x(row["estimate"])
-        row["x_low"] = x(row["low"]) if row["low"] else row["x"]
-        row["x_high"] = x(row["high"]) if row["high"] else row["x"]
-        row["text_x"] = plot_right + 8
+        y = 30 + i * ROW_HEIGHT + 12
+        centre = x(row["estimate"])
+        # Rows are many; format_html (which escapes every argument) is much faster than
+        # template nodes for them.
+        row["svg"] = format_html(
+            '<text x="{}" y="{}" text-anchor="end">{}</text>'
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#1d2430" stroke-width="2"></line>'
+            '<rect x="{}" y="{}" width="10" height="10" transform="translate(-5 -5)" '
+            'fill="#0b5cad"></rect><text x="{}" y="{}">{}</text>\n',
+            LABEL_WIDTH - 8,
+            y + 4,
+            row["label"],
+            x(row["low"]) if row["low"] else centre,
+            y,
+            x(row["high"]) if row["high"] else centre,
+            y,
+            centre,
+            y,
+            plot_right + 8,
+            y + 4,
+            row["text"],
+        )
     height = 60 + len(rows) * ROW_HEIGHT
     description = "; ".join(f"{r['label']}: hazard ratio {r['text']}" for r in rows)
     return {
@@ -338,7 +354,11 @@ def _paren(text: str) -> str:
 
 
 def page_footer(evidence: EvidenceAsOf, seq: int) -> dict[str, Any]:
-    return {"seq": seq, "position": evidence.position, "as_of": evidence.as_of}
+    return {
+        "seq": seq,
+        "position": evidence.position,
+        "as_of": fmt.readable_time(evidence.as_of),
+    }
 
 
 # Record pages carry nothing snapshot-specific (no seq, no position), so a later snapshot can
@@ -395,7 +415,7 @@ class RecordPages:
                 "source_updated": doc.get("source_updated"),
                 "notes": doc.get("notes"),
                 "version": str(topic.version),
-                "approved_at": topic.current.approved_at,
+                "approved_at": fmt.readable_time(topic.current.approved_at),
             },
             "forest": forest_plot(all_trials, "forest"),
             "sections": sections,
@@ -433,7 +453,14 @@ def audit_trail(record: RecordState) -> list[dict[str, Any]]:
             if version.changed_fields is not None
             else []
         )
-        rows.append({**version.as_dict(), "fields": fields, "version": str(version.version)})
+        rows.append(
+            {
+                **version.as_dict(),
+                "fields": fields,
+                "version": str(version.version),
+                "approved_at": fmt.readable_time(version.approved_at),
+            }
+        )
     return rows
 
 
@@ -444,14 +471,15 @@ def index_page(evidence: EvidenceAsOf, seq: int, changes_count: int) -> bytes:
             {"slug": t.slug, "title": t.document["title"], "condition": t.document["condition"]}
             for t in evidence.records["topic"].values()
         ],
-        "trials": [
-            {
-                "slug": t.slug,
-                "name": t.document["name"],
-                "setting": fmt.SETTINGS[t.document["setting"]],
-            }
-            for t in evidence.records["trial"].values()
-        ],
+        # Thousands of items: format_html_join (escaping each argument) beats a template loop.
+        "trial_items": format_html_join(
+            "\n",
+            '<li><a href="trials/{}.html">{}</a> <span class="muted">· {}</span></li>',
+            (
+                (t.slug, t.document["name"], fmt.SETTINGS[t.document["setting"]])
+                for t in evidence.records["trial"].values()
+            ),
+        ),
         "changes_count": changes_count,
         "footer": page_footer(evidence, seq),
         "root": "",
@@ -502,6 +530,10 @@ def changes_page(rows: list[dict[str, Any]], meta: dict[str, Any], evidence, seq
                 "fields": [
                     {**f, "old": fmt.scalar_text(f["old"]), "new": fmt.scalar_text(f["new"])}
                     for f in row["fields"]
+                ],
+                "versions": [
+                    {**v, "approved_at": fmt.readable_time(v["approved_at"])}
+                    for v in row["versions"]
                 ],
             }
         )

@@ -152,9 +152,31 @@ def documents_at(positions: list[int], chunk: int = 1000) -> dict[int, Any]:
     return found
 
 
+# Documents of the last build, by event hash. Events never change and a hash names one
+# event's content, so a long-lived worker fetches and decodes only what is new since its last
+# build. Holds one build's live documents at most (replaced by each build).
+_document_cache: dict[str, Any] = {}
+
+
+def _cached_documents(wanted: list[tuple[int, str]]) -> dict[int, Any]:
+    global _document_cache
+    missing = [pos for pos, digest in wanted if digest not in _document_cache]
+    fetched = documents_at(missing)
+    by_hash = {}
+    found = {}
+    for pos, digest in wanted:
+        document = _document_cache[digest] if pos not in fetched else fetched[pos]
+        by_hash[digest] = found[pos] = document
+    _document_cache = by_hash
+    return found
+
+
 def evidence_as_of(position: int) -> EvidenceAsOf:
     """The evidence after event ``position``: live records, documents and histories."""
     rows = _versions(0, position)
+    hashes = dict(
+        Event.objects.filter(position__lte=position).values_list("position", "hash").iterator()
+    )
     changed = _changed_paths(0, position)
     streams: dict[tuple[str, uuid.UUID], RecordState] = {}
     as_of = None
@@ -172,7 +194,9 @@ def evidence_as_of(position: int) -> EvidenceAsOf:
         )
     evidence = EvidenceAsOf(position=position, as_of=as_of)
     live = [state for state in streams.values() if not state.retracted]
-    documents = documents_at([state.current.position for state in live])
+    documents = _cached_documents(
+        [(state.current.position, hashes[state.current.position]) for state in live]
+    )
     for state in live:
         state.document = documents[state.current.position]
         evidence.records[state.record_type][state.slug] = state
