@@ -116,6 +116,29 @@ def record_entry(record: RecordState) -> dict[str, Any]:
     }
 
 
+# Published entries of the last build by the hash of the event behind their current version:
+# an unchanged record's entry is the same dict again (built once per version in a worker).
+_entry_cache: dict[str, dict[str, Any]] = {}
+
+
+def cached_entries(records) -> list[dict[str, Any]]:
+    entries = []
+    for record in records:
+        entry = _entry_cache.get(record.current_hash)
+        if entry is None:
+            entry = _entry_cache[record.current_hash] = record_entry(record)
+        entries.append(entry)
+    return entries
+
+
+def forget_stale_entries(evidence: EvidenceAsOf) -> None:
+    live = {
+        (r.record_type, r.id, r.version) for t in RECORD_TYPES for r in evidence.records[t].values()
+    }
+    for key in [k for k in _entry_cache if k not in live]:
+        del _entry_cache[key]
+
+
 def findings_of(evidence: EvidenceAsOf) -> list[dict[str, Any]]:
     findings = []
     for owner_type in ("topic", "trial"):
@@ -325,26 +348,23 @@ class SnapshotBuilder:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(target.parent)
 
-    def write_or_reuse(
-        self, directory: Path, path: str, inputs: str, render: Callable[[], bytes]
-    ) -> None:
+    def reuse(self, directory: Path, path: str, inputs: str) -> bool:
+        """Hard-link the previous snapshot's file if it was made from the same inputs."""
         old = self.previous_files.get(path)
-        if old and old.get("inputs") == inputs and self.previous.directory is not None:
-            source = self.previous.directory / path
-            target = directory / path
-            self._make_parent(target)
+        if not (old and old.get("inputs") == inputs and self.previous.directory is not None):
+            return False
+        source, target = self.previous.directory / path, directory / path
+        self._make_parent(target)
+        try:
+            os.link(source, target)
+        except OSError:
             try:
-                os.link(source, target)
+                shutil.copyfile(source, target)
             except OSError:
-                try:
-                    shutil.copyfile(source, target)
-                except OSError:
-                    source = None
-            if source is not None:
-                self.files[path] = dict(old)
-                self.reused += 1
-                return
-        self.write(directory, path, render(), inputs)
+                return False
+        self.files[path] = dict(old)
+        self.reused += 1
+        return True
 
     # Build ------------------------------------------------------------------------------------
 
@@ -357,19 +377,20 @@ class SnapshotBuilder:
         timings["load"] = time.perf_counter() - started
         trials = list(evidence.records["trial"].values())
         topics = list(evidence.records["topic"].values())
-        total = len(trials) + len(topics) + 1
+        total = 2 * len(trials) + len(topics) + 1  # record pages, plus the snapshot-wide files
         done = 0
         self.progress(done, total)
 
         mark = time.perf_counter()
         snapshot_meta = {"seq": self.seq, "position": self.position, "as_of": evidence.as_of}
-        entries = {t: [record_entry(r) for r in evidence.records[t].values()] for t in RECORD_TYPES}
+        entries = {t: cached_entries(evidence.records[t].values()) for t in RECORD_TYPES}
         published = {
             "snapshot": snapshot_meta,
             **{PLURAL[t]: entries[t] for t in RECORD_TYPES},
             "findings": findings_of(evidence),
         }
         self.write(directory, "evidence.json", dumps_compact(published))
+        forget_stale_entries(evidence)
         self.write(directory, "schema.json", dumps(evidence_schema()))
         timings["evidence_json"] = time.perf_counter() - mark
 
@@ -393,11 +414,21 @@ class SnapshotBuilder:
         mark = time.perf_counter()
         record_pages = pages.RecordPages(evidence)
         trial_entries = dict(zip((t.slug for t in trials), entries["trial"], strict=True))
-        groups = page_groups(trials, topics, record_pages)
-        self._pages = (directory, evidence, record_pages, trial_entries, groups)
-        for rendered in self._render_groups(len(groups), total):
+        pending = []  # (group, path, inputs): pages whose inputs changed since the previous
+        for group, (group_trials, group_topics) in enumerate(
+            page_groups(trials, topics, record_pages)
+        ):
+            for path, inputs in self.page_inputs(
+                evidence, record_pages, group_trials, group_topics
+            ):
+                if not self.reuse(directory, path, inputs):
+                    pending.append((group, path, inputs))
+        self.progress(total - 1 - len(pending), total)
+        self._pages = (directory, evidence, record_pages, trial_entries, pending)
+        done = total - 1 - len(pending)
+        for rendered in self._render_pending():
             done += rendered
-            self.progress(min(done, total - 1), total)
+            self.progress(done, total)
         self._pages = None
         timings["pages"] = time.perf_counter() - mark
 
@@ -429,57 +460,65 @@ class SnapshotBuilder:
             timings=timings,
         )
 
-    def render_group(self, index: int) -> int:
-        """Write (or reuse) the pages of one group; returns how many records it covered."""
-        directory, evidence, record_pages, trial_entries, groups = self._pages
-        trials, topics = groups[index]
+    @staticmethod
+    def page_inputs(evidence, record_pages, trials, topics):
+        """(path, inputs fingerprint) of every record page of a group."""
         for trial in trials:
-            version_key = inputs_fingerprint([f"trial:{trial.slug}@{trial.version}"])
-            self.write_or_reuse(
-                directory,
+            yield (
                 f"trials/{trial.slug}.json",
-                version_key,
-                lambda t=trial: dumps(trial_entries[t.slug]),
+                inputs_fingerprint([f"trial:{trial.slug}@{trial.version}"]),
             )
-            self.write_or_reuse(
-                directory,
-                f"trials/{trial.slug}.html",
-                inputs_fingerprint(
-                    trial_page_inputs(evidence, trial, record_pages.topics_of(trial))
-                ),
-                lambda t=trial: self._slowly(record_pages.trial_page(t)),
-            )
+            page_inputs = trial_page_inputs(evidence, trial, record_pages.topics_of(trial))
+            yield f"trials/{trial.slug}.html", inputs_fingerprint(page_inputs)
         for topic in topics:
-            self.write_or_reuse(
-                directory,
+            yield (
                 f"topics/{topic.slug}.html",
                 inputs_fingerprint(topic_page_inputs(evidence, topic)),
-                lambda t=topic: self._slowly(record_pages.topic_page(t)),
             )
-        return len(trials) + len(topics)
 
-    def _render_groups(self, count: int, total: int):
-        """Render every group, in forked processes when there is much to render.
+    def render_page(self, path: str, inputs: str) -> None:
+        directory, evidence, record_pages, trial_entries, _ = self._pages
+        folder, name = path.split("/")
+        slug, extension = name.rsplit(".", 1)
+        if folder == "trials" and extension == "json":
+            data = dumps(trial_entries[slug])
+        elif folder == "trials":
+            data = self._slowly(record_pages.trial_page(evidence.records["trial"][slug]))
+        else:
+            data = self._slowly(record_pages.topic_page(evidence.records["topic"][slug]))
+        self.write(directory, path, data, inputs)
 
-        The children inherit the loaded evidence (fork), touch no database, write their
-        files and send back their manifest entries; the parent reports progress.
+    def render_group(self, group: int) -> int:
+        jobs = [(path, inputs) for g, path, inputs in self._pages[4] if g == group]
+        for path, inputs in jobs:
+            self.render_page(path, inputs)
+        return len(jobs)
+
+    def _render_pending(self):
+        """Render the pages that changed, in forked processes when there are many.
+
+        Groups keep each topic with its trials, so a trial's block is rendered once, in the
+        process that renders its topic page. The children inherit the loaded evidence (fork),
+        touch no database, write their files and send back their manifest entries; the
+        parent reports progress.
         """
+        pending = self._pages[4]
+        groups = sorted({group for group, _, _ in pending})
         processes = int(getattr(settings, "PUBLISH_BUILD_PROCESSES", 0) or os.cpu_count() or 1)
-        if processes <= 1 or total < PARALLEL_THRESHOLD or count <= 1:
-            for index in range(count):
-                yield self.render_group(index)
+        if processes <= 1 or len(pending) < PARALLEL_THRESHOLD or len(groups) <= 1:
+            for group in groups:
+                yield self.render_group(group)
             return
         global _ACTIVE_BUILDER
         _ACTIVE_BUILDER = self
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-                futures = [pool.submit(_render_group_in_child, i) for i in range(count)]
+                futures = [pool.submit(_render_group_in_child, group) for group in groups]
                 for future in as_completed(futures):
-                    files, rendered, reused, covered = future.result()
+                    files, rendered, covered = future.result()
                     self.files.update(files)
                     self.rendered += rendered
-                    self.reused += reused
                     yield covered
         finally:
             _ACTIVE_BUILDER = None
@@ -495,11 +534,11 @@ class SnapshotBuilder:
 _ACTIVE_BUILDER: SnapshotBuilder | None = None
 
 
-def _render_group_in_child(index: int) -> tuple[dict, int, int, int]:
+def _render_group_in_child(group: int) -> tuple[dict, int, int]:
     builder = _ACTIVE_BUILDER
-    builder.files, builder.rendered, builder.reused = {}, 0, 0
-    covered = builder.render_group(index)
-    return builder.files, builder.rendered, builder.reused, covered
+    builder.files, builder.rendered = {}, 0
+    covered = builder.render_group(group)
+    return builder.files, builder.rendered, covered
 
 
 def page_groups(

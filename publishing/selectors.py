@@ -73,6 +73,7 @@ class RecordState:
     slug: str
     history: list[Version]
     document: dict[str, Any] | None = None
+    current_hash: str = ""  # hash of the event that made the current version
 
     @property
     def current(self) -> Version:
@@ -121,6 +122,7 @@ def _versions(position_from: int, position_to: int) -> list[tuple]:
             "approver__username",
             "rationale",
             "recorded_at",
+            "hash",
         )
     )
 
@@ -171,27 +173,82 @@ def _cached_documents(wanted: list[tuple[int, str]]) -> dict[int, Any]:
     return found
 
 
+@dataclass(frozen=True)
+class LogEntry:
+    stream_type: str
+    stream_id: uuid.UUID
+    slug: str
+    hash: str
+    version: Version
+
+
+def _read_log(after: int, upto: int) -> list[LogEntry]:
+    changed = _changed_paths(after, upto)
+    return [
+        LogEntry(
+            stream_type,
+            stream_id,
+            slug,
+            digest,
+            Version(
+                pos, version, type_, cr, proposer, approver, timestamp(at), why, changed.get(pos)
+            ),
+        )
+        for (
+            pos,
+            stream_type,
+            stream_id,
+            slug,
+            version,
+            type_,
+            cr,
+            proposer,
+            approver,
+            why,
+            at,
+            digest,
+        ) in _versions(after, upto)
+    ]
+
+
+# The event log as read by the last build. Events never change, so a long-lived worker reads
+# only the events appended since; the newest cached event's hash is checked against the
+# database first (a different or reset database starts over).
+_log: list[LogEntry] = []
+
+
+def event_log(position: int) -> list[LogEntry]:
+    """Every event up to ``position`` (metadata, no documents), in order."""
+    global _log
+    if _log:
+        newest = _log[-1]
+        valid = Event.objects.filter(position=newest.version.position, hash=newest.hash).exists()
+        if valid and newest.version.position <= position:
+            _log = _log + _read_log(newest.version.position, position)
+            return _log
+        if valid:  # an older position (rebuilding a past snapshot): positions are gapless
+            return _log[:position]
+    _log = _read_log(0, position)
+    return _log
+
+
 def evidence_as_of(position: int) -> EvidenceAsOf:
     """The evidence after event ``position``: live records, documents and histories."""
-    rows = _versions(0, position)
-    hashes = dict(
-        Event.objects.filter(position__lte=position).values_list("position", "hash").iterator()
-    )
-    changed = _changed_paths(0, position)
     streams: dict[tuple[str, uuid.UUID], RecordState] = {}
+    hashes: dict[int, str] = {}
     as_of = None
-    for row in rows:
-        pos, stream_type, stream_id, slug, version, type_, cr, proposer, approver, why, at = row
-        as_of = timestamp(at)
-        state = streams.get((stream_type, stream_id))
+    for entry in event_log(position):
+        key = (entry.stream_type, entry.stream_id)
+        state = streams.get(key)
         if state is None:
-            state = streams[(stream_type, stream_id)] = RecordState(
-                stream_type, str(stream_id), slug, []
+            state = streams[key] = RecordState(
+                entry.stream_type, str(entry.stream_id), entry.slug, []
             )
-        state.slug = slug
-        state.history.append(
-            Version(pos, version, type_, cr, proposer, approver, as_of, why, changed.get(pos))
-        )
+        state.slug = entry.slug
+        state.history.append(entry.version)
+        state.current_hash = entry.hash
+        hashes[entry.version.position] = entry.hash
+        as_of = entry.version.approved_at
     evidence = EvidenceAsOf(position=position, as_of=as_of)
     live = [state for state in streams.values() if not state.retracted]
     documents = _cached_documents(

@@ -125,9 +125,8 @@ def _record_complete(snapshot: Snapshot, result: BuildResult) -> None:
     snapshot.counts = result.manifest["counts"]
     snapshot.manifest_sha256 = result.manifest_sha256
     snapshot.files_rendered = result.files_rendered
-    snapshot.progress_done = snapshot.progress_total = (
-        result.manifest["counts"]["trials"] + result.manifest["counts"]["topics"] + 1
-    )
+    snapshot.refresh_from_db(fields=["progress_total"])
+    snapshot.progress_done = snapshot.progress_total
     snapshot.finished_at = timezone.now()
     snapshot.save()
 

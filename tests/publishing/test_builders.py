@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+from unittest import mock
 
 import jsonschema
 import orjson
@@ -217,3 +218,19 @@ def test_a_citation_change_rerenders_the_pages_that_show_it(evidence, editor, re
     second = services.publish_latest()
     for path in ("trials/trial-one.html", "trials/trial-two.html", "topics/maintenance.html"):
         assert "Corrected title" in (storage.snapshot_dir(second.seq) / path).read_text()
+
+
+def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, settings, tmp_path):
+    from bench.generator import load_dataset
+    from publishing import builders
+    from publishing.selectors import newest_event_position
+
+    load_dataset(120, seed=5)  # 3 topics of 50, 40 and 30 trials: several groups
+    position = newest_event_position()
+    settings.PUBLISH_BUILD_PROCESSES = 1
+    single = SnapshotBuilder(1, position).build(tmp_path / "single")
+    settings.PUBLISH_BUILD_PROCESSES = 2
+    with mock.patch.multiple(builders, PARALLEL_THRESHOLD=10, GROUP_SIZE=40):
+        forked = SnapshotBuilder(1, position).build(tmp_path / "forked")
+    assert forked.files_rendered == single.files_rendered == 5 + 2 * 120 + 3
+    assert compare_directories(tmp_path / "single", tmp_path / "forked") == []
