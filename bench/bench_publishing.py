@@ -69,6 +69,8 @@ def phase_full() -> dict:
     return {
         "full_seconds": elapsed,
         "full_peak_mb": _peak_mb(),
+        # Pages render in forked children (one per CPU); their own peak, the largest of them:
+        "full_children_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "seq": snapshot.seq,
         "files": snapshot.files_rendered,
     }
@@ -96,35 +98,48 @@ def phase_incremental() -> dict:
     approver = get_user_model().objects.get(pk=approver.pk)
     from evidence.models import Trial
 
-    slugs = Trial.objects.order_by("slug").values_list("slug", flat=True)
-    slug = slugs[len(slugs) // 2]
-    live = selectors.live_record("trial", slug)
-    document = copy.deepcopy(live.document)
-    document["summary"] = (document["summary"] or "") + " Corrected."
-    cr = services.propose(
-        user=proposer,
-        record_type="trial",
-        action="revise",
-        record=slug,
-        base_version=live.version,
-        document=document,
-        rationale="benchmark change",
-    )
+    slugs = list(Trial.objects.order_by("slug").values_list("slug", flat=True))
     client = Client(HTTP_HOST="localhost")
-    started = time.perf_counter()
-    services.approve(cr, user=approver)
-    approved = time.perf_counter()
-    snapshot = publishing.publish_latest()
-    published = time.perf_counter()
-    response = client.get(f"/published/latest/trials/{slug}.json")
-    served = orjson.loads(b"".join(response.streaming_content))
-    assert served["document"]["summary"].endswith("Corrected."), "the change was not served"
-    done = time.perf_counter()
+
+    def approve_and_serve(slug: str, note: str) -> dict:
+        live = selectors.live_record("trial", slug)
+        document = copy.deepcopy(live.document)
+        document["summary"] = f"{document['summary'] or ''} {note}"
+        cr = services.propose(
+            user=proposer,
+            record_type="trial",
+            action="revise",
+            record=slug,
+            base_version=live.version,
+            document=document,
+            rationale="benchmark change",
+        )
+        started = time.perf_counter()
+        services.approve(cr, user=approver)
+        approved = time.perf_counter()
+        snapshot = publishing.publish_latest()
+        published = time.perf_counter()
+        response = client.get(f"/published/latest/trials/{slug}.json")
+        served = orjson.loads(b"".join(response.streaming_content))
+        assert served["document"]["summary"].endswith(note), "the change was not served"
+        done = time.perf_counter()
+        return {
+            "seconds": done - started,
+            "approve": approved - started,
+            "publish": published - approved,
+            "files_rendered": snapshot.files_rendered,
+        }
+
+    # The first publication in a fresh process reads the whole event log; a running worker
+    # has read it already (it keeps documents and history of unchanged records between builds).
+    cold = approve_and_serve(slugs[len(slugs) // 2], "Corrected once.")
+    warm = approve_and_serve(slugs[len(slugs) // 3], "Corrected twice.")
     return {
-        "approval_to_served_seconds": done - started,
-        "approve_seconds": approved - started,
-        "publish_seconds": published - approved,
-        "incremental_files_rendered": snapshot.files_rendered,
+        "approval_to_served_seconds": warm["seconds"],
+        "approve_seconds": warm["approve"],
+        "publish_seconds": warm["publish"],
+        "incremental_files_rendered": warm["files_rendered"],
+        "approval_to_served_cold_seconds": cold["seconds"],
         "incremental_peak_mb": _peak_mb(),
     }
 
@@ -227,7 +242,11 @@ def run(args=None) -> dict:
         "approval_to_served_under_2s": results["approval_to_served_seconds"]
         < TARGET_APPROVAL_TO_SERVED,
         "full_within_5x_floor": results["full_vs_floor"] <= TARGET_FLOOR_FACTOR,
-        "peak_under_512mb": max(results["full_peak_mb"], results["incremental_peak_mb"])
+        "peak_under_512mb": max(
+            results["full_peak_mb"],
+            results["full_children_peak_mb"],
+            results["incremental_peak_mb"],
+        )
         < TARGET_PEAK_MB,
     }
     return results

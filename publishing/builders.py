@@ -132,11 +132,10 @@ def cached_entries(records) -> list[dict[str, Any]]:
 
 
 def forget_stale_entries(evidence: EvidenceAsOf) -> None:
-    live = {
-        (r.record_type, r.id, r.version) for t in RECORD_TYPES for r in evidence.records[t].values()
-    }
-    for key in [k for k in _entry_cache if k not in live]:
-        del _entry_cache[key]
+    live = {r.current_hash for t in RECORD_TYPES for r in evidence.records[t].values()}
+    for per_event in (_entry_cache, _references_cache):
+        for key in [k for k in per_event if k not in live]:
+            del per_event[key]
 
 
 def findings_of(evidence: EvidenceAsOf) -> list[dict[str, Any]]:
@@ -284,11 +283,28 @@ def inputs_fingerprint(parts: list[str]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _refs(evidence: EvidenceAsOf, record_type: str, document: dict[str, Any]) -> list[str]:
-    found = []
-    for ref_type, slugs in sorted(referenced_slugs(record_type, document).items()):
-        found.extend(f"{ref_type}:{s}@{evidence.version_of(ref_type, s)}" for s in sorted(slugs))
-    return found
+# Records a document refers to, by the hash of the event that wrote the document (immutable).
+_references_cache: dict[str, list[tuple[str, str]]] = {}
+
+
+def _refs(evidence: EvidenceAsOf, record: RecordState) -> list[str]:
+    """What a record's pages show of other records: "type:slug@version" of each."""
+    references = _references_cache.get(record.current_hash) if record.current_hash else None
+    if references is None:
+        references = [
+            (ref_type, slug)
+            for ref_type, slugs in sorted(
+                referenced_slugs(record.record_type, record.document).items()
+            )
+            for slug in sorted(slugs)
+        ]
+        if record.current_hash:
+            _references_cache[record.current_hash] = references
+    records = evidence.records
+    return [
+        f"{ref_type}:{slug}@{records[ref_type][slug].version if slug in records[ref_type] else 0}"
+        for ref_type, slug in references
+    ]
 
 
 def trial_page_inputs(
@@ -297,18 +313,18 @@ def trial_page_inputs(
     topics = [f"topic:{t.slug}@{t.version}" for t in topics]
     return [
         f"trial:{trial.slug}@{trial.version}",
-        *_refs(evidence, "trial", trial.document),
+        *_refs(evidence, trial),
         *topics,
     ]
 
 
 def topic_page_inputs(evidence: EvidenceAsOf, topic: RecordState) -> list[str]:
-    parts = [f"topic:{topic.slug}@{topic.version}", *_refs(evidence, "topic", topic.document)]
+    parts = [f"topic:{topic.slug}@{topic.version}", *_refs(evidence, topic)]
     for section in topic.document.get("sections", []):
         for slug in section.get("trials", []):
             trial = evidence.get("trial", slug)
             if trial:
-                parts.extend(_refs(evidence, "trial", trial.document))
+                parts.extend(_refs(evidence, trial))
     return parts
 
 
@@ -390,7 +406,6 @@ class SnapshotBuilder:
             "findings": findings_of(evidence),
         }
         self.write(directory, "evidence.json", dumps_compact(published))
-        forget_stale_entries(evidence)
         self.write(directory, "schema.json", dumps(evidence_schema()))
         timings["evidence_json"] = time.perf_counter() - mark
 
@@ -448,6 +463,7 @@ class SnapshotBuilder:
             "counts": counts,
             "files": [self.files[path] for path in sorted(self.files)],
         }
+        forget_stale_entries(evidence)
         manifest_bytes = dumps(manifest)
         (directory / "manifest.json").write_bytes(manifest_bytes)
         self.progress(total, total)

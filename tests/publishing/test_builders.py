@@ -234,3 +234,16 @@ def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, set
         forked = SnapshotBuilder(1, position).build(tmp_path / "forked")
     assert forked.files_rendered == single.files_rendered == 5 + 2 * 120 + 3
     assert compare_directories(tmp_path / "single", tmp_path / "forked") == []
+
+
+def test_a_second_build_reuses_unchanged_entries(evidence, editor, reviewer):
+    from publishing import builders
+
+    services.publish_latest()
+    entries_before = dict(builders._entry_cache)
+    assert len(entries_before) == 5
+    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    with mock.patch.object(builders, "record_entry", wraps=builders.record_entry) as build_entry:
+        services.publish_latest()
+    assert build_entry.call_count == 1  # only the revised trial's entry is built again
+    assert len(builders._entry_cache) == 5
