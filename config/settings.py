@@ -165,7 +165,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Short connect timeouts so that sending a task while the broker is down fails fast
+    # instead of holding up the request that sent it (publishing's sweep catches up).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 10,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -174,6 +180,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 PUBLISH_SWEEP_SECONDS = float(os.environ.get("PUBLISH_SWEEP_SECONDS", "10"))
+CELERY_BEAT_SCHEDULE = {
+    "publishing-sweep": {"task": "publishing.sweep", "schedule": PUBLISH_SWEEP_SECONDS},
+}
+# Publishing (see publishing/services.py): build time limits, the SQLite lock lease, and a
+# per-record delay that only the fault tests set, to kill a worker in the middle of a build.
+PUBLISH_SOFT_TIME_LIMIT = int(os.environ.get("PUBLISH_SOFT_TIME_LIMIT", "600"))
+PUBLISH_TIME_LIMIT = int(os.environ.get("PUBLISH_TIME_LIMIT", "660"))
+PUBLISH_LEASE_SECONDS = float(os.environ.get("PUBLISH_LEASE_SECONDS", "120"))
+PUBLISH_TEST_DELAY_PER_RECORD = float(os.environ.get("PUBLISH_TEST_DELAY_PER_RECORD", "0"))
+PUBLISH_LATEST_MAX_AGE = int(os.environ.get("PUBLISH_LATEST_MAX_AGE", "10"))
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -22,7 +22,7 @@ def api_not_found(request):
 api_v1 = [
     path("", include("evidence.api.urls")),
     path("", include("curation.api.urls")),
-    # api/v1/snapshots/ (list and latest) is added by the publishing app.
+    path("snapshots/", include("publishing.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -31,6 +31,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
+    path("published/", include("publishing.urls")),
     path("api/v1/", include(api_v1)),
     # Keep last. Only paths ending in "/", so that CommonMiddleware still redirects
     # /api/v1/trials to /api/v1/trials/.

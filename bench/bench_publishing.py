@@ -1,0 +1,267 @@
+"""Publishing benchmark at scale (default 10,000 synthetic trials, PostgreSQL).
+
+``run(args) -> dict`` creates a scratch database next to the one ``DATABASE_URL`` names,
+loads the synthetic dataset through the event store, and measures, each phase in its own
+subprocess (so peak memory is that phase's own ru_maxrss):
+
+- full publication: the first snapshot, every file rendered;
+- approval to served: one change approved through the curation services, published
+  (incrementally: only pages that show the changed record are rendered) and fetched from
+  ``/published/latest/``;
+- the floor: serialising the same data with orjson and writing the same bytes.
+
+Targets: approval to served < 2 s; full publication <= 5x the floor; peak memory < 512 MB.
+The scratch database is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET_APPROVAL_TO_SERVED = 2.0
+TARGET_FLOOR_FACTOR = 5.0
+TARGET_PEAK_MB = 512
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+# --- Phases (run in subprocesses) -------------------------------------------------------------
+
+
+def phase_load(n_trials: int) -> dict:
+    _setup()
+    from django.core.management import call_command
+
+    from bench.generator import load_dataset
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    counts = load_dataset(n_trials)
+    return {"load_seconds": time.perf_counter() - started, "records": counts}
+
+
+def phase_full() -> dict:
+    _setup()
+    from publishing import services
+
+    started = time.perf_counter()
+    snapshot = services.publish_latest()
+    elapsed = time.perf_counter() - started
+    return {
+        "full_seconds": elapsed,
+        "full_peak_mb": _peak_mb(),
+        # Pages render in forked children (one per CPU); their own peak, the largest of them:
+        "full_children_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "seq": snapshot.seq,
+        "files": snapshot.files_rendered,
+    }
+
+
+def phase_incremental() -> dict:
+    _setup()
+    import copy
+
+    import orjson
+    from django.test import Client
+
+    from bench.generator import bench_users
+    from curation import selectors, services
+    from curation.permissions import EDITORS, REVIEWERS, ensure_groups
+    from publishing import services as publishing
+
+    groups = ensure_groups()
+    proposer, approver = bench_users()
+    proposer.groups.add(groups[EDITORS])
+    approver.groups.add(groups[REVIEWERS])
+    from django.contrib.auth import get_user_model
+
+    proposer = get_user_model().objects.get(pk=proposer.pk)
+    approver = get_user_model().objects.get(pk=approver.pk)
+    from evidence.models import Trial
+
+    slugs = list(Trial.objects.order_by("slug").values_list("slug", flat=True))
+    client = Client(HTTP_HOST="localhost")
+
+    def approve_and_serve(slug: str, note: str) -> dict:
+        live = selectors.live_record("trial", slug)
+        document = copy.deepcopy(live.document)
+        document["summary"] = f"{document['summary'] or ''} {note}"
+        cr = services.propose(
+            user=proposer,
+            record_type="trial",
+            action="revise",
+            record=slug,
+            base_version=live.version,
+            document=document,
+            rationale="benchmark change",
+        )
+        started = time.perf_counter()
+        services.approve(cr, user=approver)
+        approved = time.perf_counter()
+        snapshot = publishing.publish_latest()
+        published = time.perf_counter()
+        response = client.get(f"/published/latest/trials/{slug}.json")
+        served = orjson.loads(b"".join(response.streaming_content))
+        assert served["document"]["summary"].endswith(note), "the change was not served"
+        done = time.perf_counter()
+        return {
+            "seconds": done - started,
+            "approve": approved - started,
+            "publish": published - approved,
+            "files_rendered": snapshot.files_rendered,
+        }
+
+    # The first publication in a fresh process reads the whole event log; a running worker
+    # has read it already (it keeps documents and history of unchanged records between builds).
+    cold = approve_and_serve(slugs[len(slugs) // 2], "Corrected once.")
+    warm = approve_and_serve(slugs[len(slugs) // 3], "Corrected twice.")
+    return {
+        "approval_to_served_seconds": warm["seconds"],
+        "approve_seconds": warm["approve"],
+        "publish_seconds": warm["publish"],
+        "incremental_files_rendered": warm["files_rendered"],
+        "approval_to_served_cold_seconds": cold["seconds"],
+        "incremental_peak_mb": _peak_mb(),
+    }
+
+
+def phase_floor(snapshot_dir: str) -> dict:
+    """orjson over the same data, and writing the same bytes: what no build can beat."""
+    _setup()
+    import orjson
+
+    from publishing.builders import PLURAL, dumps_compact, findings_of, record_entry
+    from publishing.selectors import evidence_as_of, newest_event_position
+
+    evidence = evidence_as_of(newest_event_position())
+    source = Path(snapshot_dir)
+    payload = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*") if p.is_file()}
+    started = time.perf_counter()
+    entries = {t: [record_entry(r) for r in evidence.records[t].values()] for t in PLURAL}
+    dumps_compact({**{PLURAL[t]: entries[t] for t in PLURAL}, "findings": findings_of(evidence)})
+    for entry in entries["trial"]:
+        orjson.dumps(entry, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+    serialised = time.perf_counter()
+    target = Path(tempfile.mkdtemp(prefix="floor-"))
+    try:
+        for path, data in payload.items():
+            out = target / path
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
+        written = time.perf_counter()
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    return {
+        "floor_seconds": written - started,
+        "floor_serialise_seconds": serialised - started,
+        "floor_write_seconds": written - serialised,
+        "bytes": sum(len(d) for d in payload.values()),
+        "files": len(payload),
+    }
+
+
+PHASES = {"load": phase_load, "full": phase_full, "incremental": phase_incremental}
+
+
+# --- Driver -----------------------------------------------------------------------------------
+
+
+def _run_phase(name: str, env: dict, *args: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.bench_publishing", name, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"phase {name} failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _admin(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def run(args=None) -> dict:
+    n_trials = int(getattr(args, "trials", None) or os.environ.get("BENCH_TRIALS", 10_000))
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        return {"skipped": "the publishing benchmark needs DATABASE_URL=postgres://..."}
+    parsed = urlparse(database_url)
+    scratch = f"bench_publishing_{os.getpid()}"
+    scratch_url = urlunparse(parsed._replace(path=f"/{scratch}"))
+    admin_url = urlunparse(parsed._replace(path="/postgres"))
+    workdir = Path(tempfile.mkdtemp(prefix="bench-publishing-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": scratch_url,
+        "SNAPSHOT_ROOT": str(workdir / "snapshots"),
+        "VAR_DIR": str(workdir / "var"),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(REPO),
+    }
+    _admin(admin_url, f'CREATE DATABASE "{scratch}"')
+    try:
+        results: dict = {"trials": n_trials}
+        results.update(_run_phase("load", env, str(n_trials)))
+        results.update(_run_phase("full", env))
+        full_dir = workdir / "snapshots" / str(results.pop("seq"))
+        results["full_files"] = results.pop("files")
+        floor = _run_phase("floor", env, str(full_dir))
+        results.update({k if k.startswith("floor") else f"floor_{k}": v for k, v in floor.items()})
+        results.update(_run_phase("incremental", env))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        _admin(admin_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+    results["full_vs_floor"] = results["full_seconds"] / results["floor_seconds"]
+    results["targets"] = {
+        "approval_to_served_under_2s": results["approval_to_served_seconds"]
+        < TARGET_APPROVAL_TO_SERVED,
+        "full_within_5x_floor": results["full_vs_floor"] <= TARGET_FLOOR_FACTOR,
+        "peak_under_512mb": max(
+            results["full_peak_mb"],
+            results["full_children_peak_mb"],
+            results["incremental_peak_mb"],
+        )
+        < TARGET_PEAK_MB,
+    }
+    return results
+
+
+def _main(argv: list[str]) -> None:
+    name, *rest = argv
+    if name == "load":
+        result = phase_load(int(rest[0]))
+    elif name == "floor":
+        result = phase_floor(rest[0])
+    else:
+        result = PHASES[name]()
+    print(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

@@ -1,0 +1,68 @@
+"""Snapshots in the admin: read-only, with progress, and "republish now" for superusers."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from .models import Snapshot
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(admin.ModelAdmin):
+    list_display = [
+        "seq",
+        "position",
+        "status",
+        "progress",
+        "files_rendered",
+        "record_counts",
+        "created_at",
+        "finished_at",
+        "short_error",
+    ]
+    list_filter = ["status"]
+    ordering = ["-seq"]
+    actions = ["republish_now"]
+    readonly_fields = [f.name for f in Snapshot._meta.fields]
+
+    @admin.display(description="progress")
+    def progress(self, snapshot: Snapshot) -> str:
+        return f"{snapshot.progress_done}/{snapshot.progress_total} ({snapshot.progress_percent}%)"
+
+    @admin.display(description="records")
+    def record_counts(self, snapshot: Snapshot) -> str:
+        counts = snapshot.counts or {}
+        return ", ".join(f"{counts[k]} {k}" for k in ("trials", "topics") if k in counts)
+
+    @admin.display(description="error")
+    def short_error(self, snapshot: Snapshot) -> str:
+        return snapshot.error[:120]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_republish_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    @admin.action(
+        description="Republish now (a new snapshot at the newest event)", permissions=["republish"]
+    )
+    def republish_now(self, request, queryset) -> None:
+        from .tasks import publish_snapshot
+
+        try:
+            publish_snapshot.apply_async(kwargs={"force": True}, retry=False)
+        except Exception as exc:  # noqa: BLE001 - report any broker failure to the operator
+            self.message_user(
+                request,
+                f"Could not reach the task queue ({exc}); run `manage.py publish --force`.",
+                messages.ERROR,
+            )
+            return
+        self.message_user(request, "A new snapshot is being published; refresh to follow it.")

@@ -1,0 +1,603 @@
+"""Builds one snapshot's files from the evidence as of an event position.
+
+``SnapshotBuilder(seq, position, previous).build(directory)`` writes every file into
+``directory`` (a fresh temporary directory) and returns the manifest. The output depends only
+on the event log: the same events give byte-identical files (sorted keys, times taken from
+events, no wall clock), so any snapshot can be rebuilt and compared.
+
+Incremental: each per-record file carries an ``inputs`` fingerprint in the manifest (the
+versions of every record it shows, plus the renderer's own fingerprint). When the previous
+snapshot has the same file with the same fingerprint, its bytes are reused (hard-linked)
+instead of rendered again, so an approval only re-renders the pages it touches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import orjson
+from django.conf import settings
+
+from evidence.documents import RECORD_TYPES, document_json_schema, referenced_slugs
+
+from . import pages
+from .selectors import EvidenceAsOf, RecordState, changes_between, evidence_as_of
+
+FORMAT = 1
+# Builds with fewer records than this render in-process; larger ones fork (one per CPU).
+PARALLEL_THRESHOLD = 400
+GROUP_SIZE = 250
+PLURAL = {
+    "topic": "topics",
+    "intervention": "interventions",
+    "trial": "trials",
+    "citation": "citations",
+}
+ProgressCallback = Callable[[int, int], None]
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+
+
+def dumps_compact(value: Any) -> bytes:
+    """For the large files (evidence.json): no indentation, a third smaller and faster."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS) + b"\n"
+
+
+@cache
+def renderer_fingerprint() -> str:
+    """Changes whenever templates or rendering code change, so stale pages are not reused."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    sources = sorted((here / "templates").rglob("*.html")) + [
+        here / "pages.py",
+        here / "formatting.py",
+        here / "builders.py",
+    ]
+    for path in sources:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class PreviousSnapshot:
+    seq: int
+    position: int
+    directory: Path | None = None  # None: do not reuse files (full rebuild)
+
+    def manifest(self) -> dict[str, Any] | None:
+        if self.directory is None:
+            return None
+        try:
+            return orjson.loads((self.directory / "manifest.json").read_bytes())
+        except FileNotFoundError:
+            return None
+
+
+@dataclass
+class BuildResult:
+    manifest: dict[str, Any]
+    manifest_sha256: str
+    files_rendered: int
+    files_reused: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def record_entry(record: RecordState) -> dict[str, Any]:
+    """A record as published: document, provenance, and every version's history."""
+    current = record.current
+    return {
+        "record_type": record.record_type,
+        "id": record.id,
+        "slug": record.slug,
+        "version": record.version,
+        "provenance": {
+            "version": current.version,
+            "position": current.position,
+            "change_request": current.change_request,
+            "proposer": current.proposer,
+            "approver": current.approver,
+            "approved_at": current.approved_at,
+        },
+        "history": [version.as_dict() for version in record.history],
+        "document": record.document,
+    }
+
+
+# Published entries of the last build by the hash of the event behind their current version:
+# an unchanged record's entry is the same dict again (built once per version in a worker).
+_entry_cache: dict[str, dict[str, Any]] = {}
+
+
+def cached_entries(records) -> list[dict[str, Any]]:
+    entries = []
+    for record in records:
+        entry = _entry_cache.get(record.current_hash)
+        if entry is None:
+            entry = _entry_cache[record.current_hash] = record_entry(record)
+        entries.append(entry)
+    return entries
+
+
+def forget_stale_entries(evidence: EvidenceAsOf) -> None:
+    live = {r.current_hash for t in RECORD_TYPES for r in evidence.records[t].values()}
+    for per_event in (_entry_cache, _references_cache):
+        for key in [k for k in per_event if k not in live]:
+            del per_event[key]
+
+
+def findings_of(evidence: EvidenceAsOf) -> list[dict[str, Any]]:
+    findings = []
+    for owner_type in ("topic", "trial"):
+        for record in evidence.records[owner_type].values():
+            for order, finding in enumerate(record.document.get("findings", [])):
+                findings.append(
+                    {**finding, "owner_type": owner_type, "owner": record.slug, "order": order}
+                )
+    return findings
+
+
+def evidence_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of evidence.json, from the document models' own schemas."""
+    defs: dict[str, Any] = {}
+    document_refs = {}
+    for record_type in RECORD_TYPES:
+        schema = document_json_schema(record_type)
+        for name, definition in schema.pop("$defs", {}).items():
+            if name in defs and defs[name] != definition:
+                raise RuntimeError(f"two different schemas are both called {name}")
+            defs[name] = definition
+        defs[schema["title"]] = schema
+        document_refs[record_type] = {"$ref": f"#/$defs/{schema['title']}"}
+    nullable_int = {"type": ["integer", "null"]}
+    version = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "position",
+            "version",
+            "type",
+            "change_request",
+            "proposer",
+            "approver",
+            "approved_at",
+            "rationale",
+            "changed_fields",
+        ],
+        "properties": {
+            "position": {"type": "integer", "minimum": 1},
+            "version": {"type": "integer", "minimum": 1},
+            "type": {"enum": ["created", "revised", "retracted"]},
+            "change_request": nullable_int,
+            "proposer": {"type": "string"},
+            "approver": {"type": "string"},
+            "approved_at": {"type": "string", "format": "date-time"},
+            "rationale": {"type": "string"},
+            "changed_fields": {
+                "description": "Paths of the fields this version changed; null when created.",
+                "type": ["array", "null"],
+                "items": {"type": "string"},
+            },
+        },
+    }
+    defs["Version"] = version
+    provenance_keys = [
+        "version",
+        "position",
+        "change_request",
+        "proposer",
+        "approver",
+        "approved_at",
+    ]
+    defs["Provenance"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": provenance_keys,
+        "properties": {key: version["properties"][key] for key in provenance_keys},
+    }
+
+    def record(record_type: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [
+                "record_type",
+                "id",
+                "slug",
+                "version",
+                "provenance",
+                "history",
+                "document",
+            ],
+            "properties": {
+                "record_type": {"const": record_type},
+                "id": {"type": "string", "format": "uuid"},
+                "slug": {"type": "string"},
+                "version": {"type": "integer", "minimum": 1},
+                "provenance": {"$ref": "#/$defs/Provenance"},
+                "history": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/Version"}},
+                "document": document_refs[record_type],
+            },
+        }
+
+    finding_schema = defs["Finding"]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Published evidence (evidence.json)",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["snapshot", "topics", "interventions", "trials", "citations", "findings"],
+        "properties": {
+            "snapshot": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["seq", "position", "as_of"],
+                "properties": {
+                    "seq": {"type": "integer", "minimum": 1},
+                    "position": {"type": "integer", "minimum": 0},
+                    "as_of": {"type": ["string", "null"], "format": "date-time"},
+                },
+            },
+            **{PLURAL[t]: {"type": "array", "items": record(t)} for t in RECORD_TYPES},
+            "findings": {
+                "description": "Every finding of every topic and trial, with its owner.",
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": [
+                        *finding_schema.get("required", []),
+                        "owner_type",
+                        "owner",
+                        "order",
+                    ],
+                    "properties": {
+                        **finding_schema["properties"],
+                        "owner_type": {"enum": ["topic", "trial"]},
+                        "owner": {"type": "string"},
+                        "order": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+        },
+        "$defs": defs,
+    }
+
+
+def inputs_fingerprint(parts: list[str]) -> str:
+    digest = hashlib.sha256(renderer_fingerprint().encode())
+    for part in parts:
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()[:32]
+
+
+# Records a document refers to, by the hash of the event that wrote the document (immutable).
+_references_cache: dict[str, list[tuple[str, str]]] = {}
+
+
+def _refs(evidence: EvidenceAsOf, record: RecordState) -> list[str]:
+    """What a record's pages show of other records: "type:slug@version" of each."""
+    references = _references_cache.get(record.current_hash) if record.current_hash else None
+    if references is None:
+        references = [
+            (ref_type, slug)
+            for ref_type, slugs in sorted(
+                referenced_slugs(record.record_type, record.document).items()
+            )
+            for slug in sorted(slugs)
+        ]
+        if record.current_hash:
+            _references_cache[record.current_hash] = references
+    records = evidence.records
+    return [
+        f"{ref_type}:{slug}@{records[ref_type][slug].version if slug in records[ref_type] else 0}"
+        for ref_type, slug in references
+    ]
+
+
+def trial_page_inputs(
+    evidence: EvidenceAsOf, trial: RecordState, topics: list[RecordState]
+) -> list[str]:
+    topics = [f"topic:{t.slug}@{t.version}" for t in topics]
+    return [
+        f"trial:{trial.slug}@{trial.version}",
+        *_refs(evidence, trial),
+        *topics,
+    ]
+
+
+def topic_page_inputs(evidence: EvidenceAsOf, topic: RecordState) -> list[str]:
+    parts = [f"topic:{topic.slug}@{topic.version}", *_refs(evidence, topic)]
+    for section in topic.document.get("sections", []):
+        for slug in section.get("trials", []):
+            trial = evidence.get("trial", slug)
+            if trial:
+                parts.extend(_refs(evidence, trial))
+    return parts
+
+
+class SnapshotBuilder:
+    def __init__(
+        self,
+        seq: int,
+        position: int,
+        previous: PreviousSnapshot | None = None,
+        progress: ProgressCallback | None = None,
+    ):
+        self.seq = seq
+        self.position = position
+        self.previous = previous
+        self.progress = progress or (lambda done, total: None)
+        self.files: dict[str, dict[str, Any]] = {}
+        self._made: set[Path] = set()
+        self._pages: tuple | None = None
+        self.rendered = 0
+        self.reused = 0
+        self.delay = float(getattr(settings, "PUBLISH_TEST_DELAY_PER_RECORD", 0) or 0)
+
+    # Files ------------------------------------------------------------------------------------
+
+    def write(self, directory: Path, path: str, data: bytes, inputs: str | None = None) -> None:
+        target = directory / path
+        self._make_parent(target)
+        target.write_bytes(data)
+        entry = {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        if inputs:
+            entry["inputs"] = inputs
+        self.files[path] = entry
+        self.rendered += 1
+
+    def _make_parent(self, target: Path) -> None:
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+
+    def reuse(self, directory: Path, path: str, inputs: str) -> bool:
+        """Hard-link the previous snapshot's file if it was made from the same inputs."""
+        old = self.previous_files.get(path)
+        if not (old and old.get("inputs") == inputs and self.previous.directory is not None):
+            return False
+        source, target = self.previous.directory / path, directory / path
+        self._make_parent(target)
+        try:
+            os.link(source, target)
+        except OSError:
+            try:
+                shutil.copyfile(source, target)
+            except OSError:
+                return False
+        self.files[path] = dict(old)
+        self.reused += 1
+        return True
+
+    # Build ------------------------------------------------------------------------------------
+
+    def build(self, directory: Path) -> BuildResult:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        previous_manifest = self.previous.manifest() if self.previous else None
+        self.previous_files = {f["path"]: f for f in (previous_manifest or {}).get("files", [])}
+        evidence = evidence_as_of(self.position)
+        timings["load"] = time.perf_counter() - started
+        trials = list(evidence.records["trial"].values())
+        topics = list(evidence.records["topic"].values())
+        total = 2 * len(trials) + len(topics) + 1  # record pages, plus the snapshot-wide files
+        done = 0
+        self.progress(done, total)
+
+        mark = time.perf_counter()
+        snapshot_meta = {"seq": self.seq, "position": self.position, "as_of": evidence.as_of}
+        entries = {t: cached_entries(evidence.records[t].values()) for t in RECORD_TYPES}
+        published = {
+            "snapshot": snapshot_meta,
+            **{PLURAL[t]: entries[t] for t in RECORD_TYPES},
+            "findings": findings_of(evidence),
+        }
+        self.write(directory, "evidence.json", dumps_compact(published))
+        self.write(directory, "schema.json", dumps(evidence_schema()))
+        timings["evidence_json"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        previous_position = self.previous.position if self.previous else 0
+        change_rows = pages.change_rows(changes_between(previous_position, self.position))
+        changes_meta = {
+            "previous_seq": self.previous.seq if self.previous else None,
+            "from_position": previous_position,
+            "to_position": self.position,
+        }
+        self.write(directory, "changes.json", dumps({**changes_meta, "records": change_rows}))
+        self.write(
+            directory,
+            "changes.html",
+            pages.changes_page(change_rows, changes_meta, evidence, self.seq),
+        )
+        self.write(directory, "index.html", pages.index_page(evidence, self.seq, len(change_rows)))
+        timings["changes_index"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        record_pages = pages.RecordPages(evidence)
+        trial_entries = dict(zip((t.slug for t in trials), entries["trial"], strict=True))
+        pending = []  # (group, path, inputs): pages whose inputs changed since the previous
+        for group, (group_trials, group_topics) in enumerate(
+            page_groups(trials, topics, record_pages)
+        ):
+            for path, inputs in self.page_inputs(
+                evidence, record_pages, group_trials, group_topics
+            ):
+                if not self.reuse(directory, path, inputs):
+                    pending.append((group, path, inputs))
+        self.progress(total - 1 - len(pending), total)
+        self._pages = (directory, evidence, record_pages, trial_entries, pending)
+        done = total - 1 - len(pending)
+        for rendered in self._render_pending():
+            done += rendered
+            self.progress(done, total)
+        self._pages = None
+        timings["pages"] = time.perf_counter() - mark
+
+        counts = {PLURAL[t]: len(evidence.records[t]) for t in RECORD_TYPES}
+        counts["findings"] = len(published["findings"])
+        counts["changed_records"] = len(change_rows)
+        manifest = {
+            "format": FORMAT,
+            "seq": self.seq,
+            "position": self.position,
+            "as_of": evidence.as_of,
+            "previous": (
+                {"seq": self.previous.seq, "position": self.previous.position}
+                if self.previous
+                else None
+            ),
+            "counts": counts,
+            "files": [self.files[path] for path in sorted(self.files)],
+        }
+        forget_stale_entries(evidence)
+        manifest_bytes = dumps(manifest)
+        (directory / "manifest.json").write_bytes(manifest_bytes)
+        self.progress(total, total)
+        timings["total"] = time.perf_counter() - started
+        return BuildResult(
+            manifest=manifest,
+            manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
+            files_rendered=self.rendered,
+            files_reused=self.reused,
+            timings=timings,
+        )
+
+    @staticmethod
+    def page_inputs(evidence, record_pages, trials, topics):
+        """(path, inputs fingerprint) of every record page of a group."""
+        for trial in trials:
+            yield (
+                f"trials/{trial.slug}.json",
+                inputs_fingerprint([f"trial:{trial.slug}@{trial.version}"]),
+            )
+            page_inputs = trial_page_inputs(evidence, trial, record_pages.topics_of(trial))
+            yield f"trials/{trial.slug}.html", inputs_fingerprint(page_inputs)
+        for topic in topics:
+            yield (
+                f"topics/{topic.slug}.html",
+                inputs_fingerprint(topic_page_inputs(evidence, topic)),
+            )
+
+    def render_page(self, path: str, inputs: str) -> None:
+        directory, evidence, record_pages, trial_entries, _ = self._pages
+        folder, name = path.split("/")
+        slug, extension = name.rsplit(".", 1)
+        if folder == "trials" and extension == "json":
+            data = dumps(trial_entries[slug])
+        elif folder == "trials":
+            data = self._slowly(record_pages.trial_page(evidence.records["trial"][slug]))
+        else:
+            data = self._slowly(record_pages.topic_page(evidence.records["topic"][slug]))
+        self.write(directory, path, data, inputs)
+
+    def render_group(self, group: int) -> int:
+        jobs = [(path, inputs) for g, path, inputs in self._pages[4] if g == group]
+        for path, inputs in jobs:
+            self.render_page(path, inputs)
+        return len(jobs)
+
+    def _render_pending(self):
+        """Render the pages that changed, in forked processes when there are many.
+
+        Groups keep each topic with its trials, so a trial's block is rendered once, in the
+        process that renders its topic page. The children inherit the loaded evidence (fork),
+        touch no database, write their files and send back their manifest entries; the
+        parent reports progress.
+        """
+        pending = self._pages[4]
+        groups = sorted({group for group, _, _ in pending})
+        processes = int(getattr(settings, "PUBLISH_BUILD_PROCESSES", 0) or os.cpu_count() or 1)
+        if processes <= 1 or len(pending) < PARALLEL_THRESHOLD or len(groups) <= 1:
+            for group in groups:
+                yield self.render_group(group)
+            return
+        global _ACTIVE_BUILDER
+        _ACTIVE_BUILDER = self
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+                futures = [pool.submit(_render_group_in_child, group) for group in groups]
+                for future in as_completed(futures):
+                    files, rendered, covered = future.result()
+                    self.files.update(files)
+                    self.rendered += rendered
+                    yield covered
+        finally:
+            _ACTIVE_BUILDER = None
+
+    def _slowly(self, data: bytes) -> bytes:
+        # Tests slow builds down to kill a worker in the middle of one; zero otherwise.
+        if self.delay:
+            time.sleep(self.delay)
+        return data
+
+
+# Set in the parent just before forking, read by the children (fork copies it).
+_ACTIVE_BUILDER: SnapshotBuilder | None = None
+
+
+def _render_group_in_child(group: int) -> tuple[dict, int, int]:
+    builder = _ACTIVE_BUILDER
+    builder.files, builder.rendered = {}, 0
+    covered = builder.render_group(group)
+    return builder.files, builder.rendered, covered
+
+
+def page_groups(
+    trials: list[RecordState], topics: list[RecordState], record_pages: pages.RecordPages
+) -> list[tuple[list[RecordState], list[RecordState]]]:
+    """Split the record pages into groups of about GROUP_SIZE records, each topic with its
+    trials, so that a trial's block is rendered in the process that renders its topic."""
+    groups: list[tuple[list[RecordState], list[RecordState]]] = []
+    placed: set[str] = set()
+    current: tuple[list, list] = ([], [])
+    for topic in topics:
+        for section in topic.document.get("sections", []):
+            for slug in section.get("trials", []):
+                if slug not in placed and slug in record_pages.evidence.records["trial"]:
+                    placed.add(slug)
+                    current[0].append(record_pages.evidence.records["trial"][slug])
+        current[1].append(topic)
+        if len(current[0]) + len(current[1]) >= GROUP_SIZE:
+            groups.append(current)
+            current = ([], [])
+    for trial in trials:
+        if trial.slug not in placed:
+            current[0].append(trial)
+            if len(current[0]) >= GROUP_SIZE:
+                groups.append(current)
+                current = ([], [])
+    if current[0] or current[1]:
+        groups.append(current)
+    return groups
+
+
+def compare_directories(expected: Path, actual: Path) -> list[str]:
+    """Differences between two snapshot directories, file by file (empty when identical)."""
+
+    def listing(root: Path) -> dict[str, Path]:
+        return {
+            str(p.relative_to(root)): p for p in root.rglob("*") if p.is_file() or p.is_symlink()
+        }
+
+    left, right = listing(expected), listing(actual)
+    problems = [f"missing from the rebuild: {p}" for p in sorted(left.keys() - right.keys())]
+    problems += [f"only in the rebuild: {p}" for p in sorted(right.keys() - left.keys())]
+    for path in sorted(left.keys() & right.keys()):
+        if left[path].read_bytes() != right[path].read_bytes():
+            problems.append(f"differs: {path}")
+    return problems

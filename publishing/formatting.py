@@ -1,0 +1,205 @@
+"""Words and numbers for readers: how published pages say what a document holds.
+
+Only what the document says is shown; a missing number is "not reported", never guessed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from evidence.documents import ENDPOINT_LABELS
+
+QUALIFIERS = {
+    "more_than": "more than",
+    "less_than": "less than",
+    "at_least": "at least",
+    "at_most": "at most",
+    "about": "about",
+    "nearly": "nearly",
+}
+SETTINGS = {
+    "post_autologous_transplant": "After autologous stem-cell transplant",
+    "post_allogeneic_transplant": "After allogeneic stem-cell transplant",
+    "transplant_ineligible": "Patients not eligible for a transplant",
+    "newly_diagnosed_mixed": "Newly diagnosed patients",
+    "induction_and_maintenance": "Induction and maintenance",
+    "relapsed": "Relapsed disease",
+    "other": "Other setting",
+}
+ROLES = {
+    "experimental": "Experimental",
+    "control": "Control",
+    "placebo": "Placebo",
+    "observation": "Observation (no maintenance)",
+    "active_comparator": "Active comparator",
+}
+BLINDING = {
+    "open_label": "open-label",
+    "single_blind": "single-blind",
+    "double_blind": "double-blind",
+}
+MEASURES = {
+    "median": "median",
+    "mean": "mean",
+    "duration_unspecified": "duration",
+    "rate_at_timepoint": "rate",
+    "proportion": "proportion",
+    "event_count": "number of events",
+}
+COMPARISONS = {
+    "hazard_ratio": "Hazard ratio",
+    "odds_ratio": "Odds ratio",
+    "risk_ratio": "Risk ratio",
+    "relative_risk_reduction": "Relative risk reduction",
+    "absolute_difference": "Absolute difference",
+}
+PHASES = {
+    "induction": "induction",
+    "transplant": "transplant",
+    "consolidation": "consolidation",
+    "maintenance": "maintenance",
+    "continuous": "continuous treatment",
+}
+CONDUCT = {
+    "unblinding": "Unblinding",
+    "crossover": "Crossover",
+    "early_stop": "Early stop",
+    "follow_up": "Follow-up",
+    "other": "Note",
+}
+
+
+def number(value: Any) -> str:
+    """A number as the source gave it: 53, 0.48, 0.00001 (never 1e-05, never 53.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    text = format(Decimal(repr(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def with_unit(value: Any, unit: str) -> str:
+    if unit == "percent":
+        return f"{number(value)}%"
+    if unit == "months":
+        return f"{number(value)} months"
+    if unit == "percentage_points":
+        return f"{number(value)} percentage points"
+    return number(value)
+
+
+def interval(item: dict[str, Any], unit: str) -> str:
+    if item.get("ci_low") is None or item.get("ci_high") is None:
+        return ""
+    level = f"{number(item['ci_level'])}% " if item.get("ci_level") is not None else ""
+    low, high = with_unit(item["ci_low"], unit), with_unit(item["ci_high"], unit)
+    return f"{level}CI {low} to {high}"
+
+
+def arm_value(value: dict[str, Any], unit: str) -> str:
+    if value.get("not_reached"):
+        text = "not reached"
+    elif value.get("value") is None:
+        text = "not reported"
+    else:
+        text = with_unit(value["value"], unit)
+    if value.get("qualifier"):
+        text = f"{QUALIFIERS[value['qualifier']]} {text}"
+    return text
+
+
+def p_value(comparison: dict[str, Any]) -> str:
+    if comparison.get("p_value") is None:
+        return ""
+    sign = "<" if comparison.get("p_value_qualifier") == "less_than" else "="
+    return f"p {sign} {number(comparison['p_value'])}"
+
+
+def significance(comparison: dict[str, Any]) -> str:
+    return {True: "statistically significant", False: "not statistically significant"}.get(
+        comparison.get("significant"), ""
+    )
+
+
+def comparison_estimate(comparison: dict[str, Any]) -> str:
+    if comparison.get("estimate") is None:
+        return "not reported"
+    text = with_unit(comparison["estimate"], comparison.get("unit") or "ratio")
+    if comparison.get("qualifier"):
+        text = f"{QUALIFIERS[comparison['qualifier']]} {text}"
+    return text
+
+
+def outcome_heading(outcome: dict[str, Any]) -> str:
+    parts = [ENDPOINT_LABELS.get(outcome["endpoint"], outcome["endpoint"])]
+    if outcome.get("timepoint_months") is not None:
+        parts.append(f"at {number(outcome['timepoint_months'])} months")
+    if outcome.get("treatment_phase"):
+        parts.append(f"({PHASES[outcome['treatment_phase']]})")
+    return " ".join(parts)
+
+
+def design_summary(trial: dict[str, Any]) -> str:
+    design = trial.get("design") or {}
+    words = []
+    if trial.get("phase"):
+        words.append(f"Phase {trial['phase']}")
+    if design.get("randomised") is True:
+        words.append("randomised")
+    elif design.get("randomised") is False:
+        words.append("not randomised")
+    if design.get("blinding"):
+        words.append(BLINDING[design["blinding"]])
+    if design.get("placebo_controlled"):
+        words.append("placebo-controlled")
+    if design.get("multicentre"):
+        words.append("multicentre")
+    if design.get("international"):
+        words.append("international")
+    if not words:
+        return "Design not stated in the source"
+    text = ", ".join(words)
+    return text[0].upper() + text[1:]
+
+
+def enrollment(trial: dict[str, Any]) -> str:
+    if trial.get("enrollment") is None:
+        return ""
+    text = f"{trial['enrollment']} patients"
+    if trial.get("enrollment_qualifier"):
+        text = f"{QUALIFIERS[trial['enrollment_qualifier']]} {text}"
+    return text
+
+
+def scalar_text(value: Any) -> str:
+    """A changed field's old or new value, for the changelog."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return number(value)
+    if isinstance(value, list):
+        return ", ".join(scalar_text(v) for v in value) if value else "(none)"
+    return str(value)
+
+
+def safe_href(url: str | None) -> str | None:
+    """Only http(s) links leave a page (validation already insists; this is belt and braces)."""
+    if isinstance(url, str) and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+def readable_time(timestamp: str | None) -> str:
+    """'2026-11-23T19:47:45.459809Z' -> '23 Nov 2026, 19:47 UTC' (times come from events)."""
+    if not timestamp:
+        return ""
+    from datetime import datetime
+
+    moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"

@@ -1,0 +1,72 @@
+"""Published snapshots and the lease that keeps publishing single-flight on SQLite."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class Snapshot(models.Model):
+    """One build of the published evidence at one event position.
+
+    A complete snapshot's files live in ``SNAPSHOT_ROOT/<seq>/`` and never change. Building and
+    failed rows are kept so operators can see progress and errors in the admin.
+    """
+
+    class Status(models.TextChoices):
+        BUILDING = "building"
+        COMPLETE = "complete"
+        FAILED = "failed"
+
+    seq = models.PositiveIntegerField(unique=True, help_text="Snapshot number, 1, 2, ...")
+    position = models.BigIntegerField(help_text="Event position the snapshot shows the state at.")
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The complete snapshot this one's changelog is measured against.",
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.BUILDING, db_index=True
+    )
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    manifest_sha256 = models.CharField(max_length=64, blank=True)
+    files_rendered = models.PositiveIntegerField(
+        default=0, help_text="Files written anew (the rest were reused from the previous one)."
+    )
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid that built it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        get_latest_by = "seq"
+
+    def __str__(self) -> str:
+        return f"snapshot {self.seq} @ {self.position} ({self.status})"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 100 if self.status == self.Status.COMPLETE else 0
+        return int(100 * self.progress_done / self.progress_total)
+
+
+class PublishLease(models.Model):
+    """Who holds the publishing lock, where the database has no advisory locks (SQLite).
+
+    PostgreSQL uses ``pg_try_advisory_lock`` instead (released by the server when the holder's
+    connection dies). Here a holder renews ``expires_at`` while it works; a lease whose holder
+    died is taken over once it expires, or at once when the holder was a process on this host
+    that no longer exists.
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    holder = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder or 'free'}"

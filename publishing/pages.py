@@ -1,0 +1,547 @@
+"""The reader-facing HTML pages of a snapshot: contexts for the templates, and SVG charts.
+
+Everything editor-supplied reaches the page through Django templates with autoescaping on;
+this module turns documents into plain strings and numbers (never markup), the templates do
+the rest. Charts are drawn only from numbers the documents give.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from django.template.loader import get_template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from evidence.diff import describe_path
+
+from . import formatting as fmt
+from .selectors import EvidenceAsOf, RecordChange, RecordState
+
+TEMPLATE_DIR = "publishing/snapshot/"
+CHART_WIDTH = 720
+ROW_HEIGHT = 24
+LABEL_WIDTH = 300
+
+
+def render(template: str, context: dict[str, Any]) -> bytes:
+    return render_text(template, context).encode("utf-8")
+
+
+def render_text(template: str, context: dict[str, Any]) -> str:
+    return get_template(TEMPLATE_DIR + template).render(context)
+
+
+REF_MARKER = re.compile(r"<ref:([a-z0-9-]+)>")
+REFERENCES_MARKER = "<references-list>"
+
+
+class References:
+    """A page's numbered reference list: the page's own citation list first, then the rest in
+    order of first mention.
+
+    Blocks are rendered with ``<ref:slug>`` markers, which no editor text can produce (its
+    ``<`` is escaped to ``&lt;``), and numbered per page afterwards, so a trial's block is
+    rendered once per build and shared by its own page and its topic pages.
+    """
+
+    def __init__(self, evidence: EvidenceAsOf, initial: list[str]):
+        self.evidence = evidence
+        self.order: list[str] = []
+        for slug in initial:
+            self.number(slug)
+
+    def number(self, slug: str) -> int:
+        if slug not in self.order:
+            self.order.append(slug)
+        return self.order.index(slug) + 1
+
+    def numbers(self, slugs: list[str]) -> list[int]:
+        return [self.number(slug) for slug in slugs]
+
+    def _anchor(self, match: re.Match) -> str:
+        n = self.number(match.group(1))
+        return f'<a class="ref" href="#ref-{n}" aria-label="reference {n}">[{n}]</a>'
+
+    def finish(self, html: str) -> bytes:
+        """Number the markers in order, then put the reference list in its place."""
+        html = REF_MARKER.sub(self._anchor, html)
+        listing = get_template(TEMPLATE_DIR + "_references.html").render(
+            {"references": self.items()}
+        )
+        return html.replace(REFERENCES_MARKER, listing, 1).encode("utf-8")
+
+    def items(self) -> list[dict[str, Any]]:
+        items = []
+        for n, slug in enumerate(self.order, start=1):
+            record = self.evidence.get("citation", slug)
+            doc = record.document if record else None
+            items.append({"n": n, "slug": slug, "citation": doc and citation_context(doc)})
+        return items
+
+
+def citation_context(doc: dict[str, Any]) -> dict[str, Any]:
+    authors = ", ".join(doc.get("authors") or [])
+    if doc.get("authors_et_al"):
+        authors = f"{authors}, et al." if authors else "et al."
+    where = " ".join(
+        part
+        for part in (
+            doc.get("journal") or "",
+            str(doc["year"]) if doc.get("year") else "",
+            f"{doc['volume']}" if doc.get("volume") else "",
+            f"({doc['issue']})" if doc.get("issue") else "",
+            f": {doc['pages']}" if doc.get("pages") else "",
+        )
+        if part
+    )
+    return {
+        "title": doc["title"],
+        "authors": authors,
+        "where": where,
+        "published_on": doc.get("published_on"),
+        "doi": doc.get("doi"),
+        "doi_href": f"https://doi.org/{doc['doi']}" if doc.get("doi") else None,
+        "pmid": doc.get("pmid"),
+        "url": fmt.safe_href(doc.get("url")),
+        "note": doc.get("note"),
+    }
+
+
+def intervention_names(evidence: EvidenceAsOf, slugs: list[str]) -> list[str]:
+    names = []
+    for slug in slugs:
+        record = evidence.get("intervention", slug)
+        names.append(record.document["name"] if record else slug)
+    return names
+
+
+def trial_context(evidence: EvidenceAsOf, trial: RecordState) -> dict[str, Any]:
+    doc = trial.document
+    arms = {arm["key"]: arm for arm in doc.get("arms", [])}
+    outcomes = []
+    for outcome in doc.get("outcomes", []):
+        unit = outcome["unit"]
+        outcomes.append(
+            {
+                "key": outcome["key"],
+                "heading": fmt.outcome_heading(outcome),
+                "label": outcome["label"],
+                "measure": fmt.MEASURES[outcome["measure"]],
+                "subgroup": outcome.get("subgroup"),
+                "note": outcome.get("note"),
+                "refs": outcome.get("citations", []),
+                "values": [
+                    {
+                        "arm": arms.get(v["arm"], {}).get("label", v["arm"]),
+                        "text": fmt.arm_value(v, unit),
+                        "interval": fmt.interval(v, unit),
+                        "note": v.get("note"),
+                    }
+                    for v in outcome.get("values", [])
+                ],
+                "comparisons": [
+                    {
+                        "kind": fmt.COMPARISONS[c["kind"]],
+                        "arms": (
+                            f"{arms.get(c['arm'], {}).get('label', c['arm'])} vs "
+                            f"{arms.get(c['reference_arm'], {}).get('label', c['reference_arm'])}"
+                        ),
+                        "estimate": fmt.comparison_estimate(c),
+                        "interval": fmt.interval(c, c.get("unit") or "ratio"),
+                        "p_value": fmt.p_value(c),
+                        "significance": fmt.significance(c),
+                        "note": c.get("note"),
+                    }
+                    for c in outcome.get("comparisons", [])
+                ],
+            }
+        )
+    return {
+        "slug": trial.slug,
+        "name": doc["name"],
+        "full_title": doc.get("full_title"),
+        "registry_ids": doc.get("registry_ids", []),
+        "design": fmt.design_summary(doc),
+        "setting": fmt.SETTINGS[doc["setting"]],
+        "population": doc["population"],
+        "enrollment": fmt.enrollment(doc),
+        "follow_up": (
+            f"{fmt.number(doc['median_follow_up_months'])} months (median)"
+            if doc.get("median_follow_up_months") is not None
+            else ""
+        ),
+        "interventions": intervention_names(evidence, doc.get("interventions", [])),
+        "conduct_notes": [
+            {"kind": fmt.CONDUCT[n["kind"]], "text": n["text"]}
+            for n in doc.get("conduct_notes", [])
+        ],
+        "arms": [
+            {
+                "label": arm["label"],
+                "role": fmt.ROLES[arm["role"]],
+                "n": str(arm["n"]) if arm.get("n") is not None else None,
+                "regimen": [
+                    {
+                        "description": part["description"],
+                        "phase": fmt.PHASES.get(part.get("phase") or "", ""),
+                    }
+                    for part in arm.get("regimen", [])
+                ],
+                "description": arm.get("description"),
+            }
+            for arm in doc.get("arms", [])
+        ],
+        "outcomes": outcomes,
+        "findings": [finding_context(f) for f in doc.get("findings", [])],
+        "summary": doc.get("summary"),
+        "notes": doc.get("notes"),
+        "refs": doc.get("citations", []),
+        "version": str(trial.version),
+        "approved_at": fmt.readable_time(trial.current.approved_at),
+    }
+
+
+def finding_context(finding: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "statement": finding["statement"],
+        "kind": finding["kind"],
+        "note": finding.get("note"),
+        "refs": finding.get("citations", []),
+    }
+
+
+# --- Charts -----------------------------------------------------------------------------------
+
+
+def median_bars(evidence: EvidenceAsOf, trials: list[RecordState], chart_id: str) -> dict | None:
+    """Median progression-free survival / time to progression by arm, as given."""
+    rows = []
+    for trial in trials:
+        doc = trial.document
+        arms = {arm["key"]: arm["label"] for arm in doc.get("arms", [])}
+        for outcome in doc.get("outcomes", []):
+            if outcome["endpoint"] not in ("pfs", "ttp") or outcome["measure"] != "median":
+                continue
+            if outcome["unit"] != "months" or outcome.get("subgroup"):
+                continue
+            for value in outcome.get("values", []):
+                rows.append(
+                    {
+                        "label": f"{doc['name']}: {arms.get(value['arm'], value['arm'])}",
+                        "endpoint": "PFS" if outcome["endpoint"] == "pfs" else "TTP",
+                        "value": value.get("value"),
+                        "text": fmt.arm_value(value, "months"),
+                    }
+                )
+    if not rows:
+        return None
+    largest = max((row["value"] for row in rows if row["value"] is not None), default=1) or 1
+    plot_width = CHART_WIDTH - LABEL_WIDTH - 130
+    for i, row in enumerate(rows):
+        y = 30 + i * ROW_HEIGHT
+        width = round(plot_width * row["value"] / largest, 1) if row["value"] is not None else 0
+        # Coordinates as strings: no locale formatting in the template, and it is faster.
+        row.update(
+            y=str(y),
+            text_y=str(y + 15),
+            width=fmt.number(width) if width else "",
+            value_x=fmt.number(round(LABEL_WIDTH + width + 6, 1)),
+        )
+    description = "; ".join(f"{r['label']} ({r['endpoint']}): {r['text']}" for r in rows)
+    return {
+        "id": chart_id,
+        "title": "Median progression-free survival or time to progression, by arm (months)",
+        "description": description,
+        "rows": rows,
+        "width": str(CHART_WIDTH),
+        "height": str(40 + len(rows) * ROW_HEIGHT),
+        "label_width": str(LABEL_WIDTH),
+        "label_x": str(LABEL_WIDTH - 8),
+    }
+
+
+def forest_plot(trials: list[RecordState], chart_id: str) -> dict | None:
+    """Hazard ratios with confidence intervals (log scale); left of 1 favours the first arm."""
+    rows = []
+    for trial in trials:
+        doc = trial.document
+        arms = {arm["key"]: arm["label"] for arm in doc.get("arms", [])}
+        for outcome in doc.get("outcomes", []):
+            for comp in outcome.get("comparisons", []):
+                if comp["kind"] != "hazard_ratio" or comp.get("estimate") is None:
+                    continue
+                rows.append(
+                    {
+                        "label": (
+                            f"{doc['name']}: {fmt.outcome_heading(outcome)}, "
+                            f"{arms.get(comp['arm'], comp['arm'])} vs "
+                            f"{arms.get(comp['reference_arm'], comp['reference_arm'])}"
+                        ),
+                        "estimate": comp["estimate"],
+                        "low": comp.get("ci_low"),
+                        "high": comp.get("ci_high"),
+                        "text": " ".join(
+                            part
+                            for part in (
+                                fmt.number(comp["estimate"]),
+                                _paren(fmt.interval(comp, "ratio")),
+                            )
+                            if part
+                        ),
+                    }
+                )
+    if not rows:
+        return None
+    values = [v for r in rows for v in (r["estimate"], r["low"], r["high"]) if v]
+    lo, hi = min(values + [1.0]) / 1.25, max(values + [1.0]) * 1.25
+    plot_left, plot_right = LABEL_WIDTH, CHART_WIDTH - 150
+
+    def x(value: float) -> str:
+        span = math.log(hi) - math.log(lo)
+        position = plot_left + (math.log(value) - math.log(lo)) / span * (plot_right - plot_left)
+        return fmt.number(round(position, 1))
+
+    for i, row in enumerate(rows):
+        y = 30 + i * ROW_HEIGHT + 12
+        centre = x(row["estimate"])
+        # Rows are many; format_html (which escapes every argument) is much faster than
+        # template nodes for them.
+        row["svg"] = format_html(
+            '<text x="{}" y="{}" text-anchor="end">{}</text>'
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#1d2430" stroke-width="2"></line>'
+            '<rect x="{}" y="{}" width="10" height="10" transform="translate(-5 -5)" '
+            'fill="#0b5cad"></rect><text x="{}" y="{}">{}</text>\n',
+            LABEL_WIDTH - 8,
+            y + 4,
+            row["label"],
+            x(row["low"]) if row["low"] else centre,
+            y,
+            x(row["high"]) if row["high"] else centre,
+            y,
+            centre,
+            y,
+            plot_right + 8,
+            y + 4,
+            row["text"],
+        )
+    height = 60 + len(rows) * ROW_HEIGHT
+    description = "; ".join(f"{r['label']}: hazard ratio {r['text']}" for r in rows)
+    return {
+        "id": chart_id,
+        "title": "Hazard ratios with confidence intervals (values below 1 favour the first arm)",
+        "description": description,
+        "rows": rows,
+        "width": str(CHART_WIDTH),
+        "height": str(height),
+        "label_x": str(LABEL_WIDTH - 8),
+        "one_x": x(1.0),
+        "axis_y": str(height - 22),
+        "top": "24",
+        "ticks": [
+            {"x": x(t), "label": fmt.number(t)} for t in (0.25, 0.5, 1, 2, 4) if lo <= t <= hi
+        ],
+    }
+
+
+def _paren(text: str) -> str:
+    return f"({text})" if text else ""
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def page_footer(evidence: EvidenceAsOf, seq: int) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "position": evidence.position,
+        "as_of": fmt.readable_time(evidence.as_of),
+    }
+
+
+# Record pages carry nothing snapshot-specific (no seq, no position), so a later snapshot can
+# reuse their bytes while the records they show are unchanged.
+
+
+class RecordPages:
+    """Renders topic and trial pages of one build; each trial's block is rendered once."""
+
+    def __init__(self, evidence: EvidenceAsOf):
+        self.evidence = evidence
+        self._blocks: dict[str, str] = {}
+        self.topics_by_trial: dict[str, list[RecordState]] = {}
+        for topic in evidence.records["topic"].values():
+            for section in topic.document.get("sections", []):
+                for slug in section.get("trials", []):
+                    listed = self.topics_by_trial.setdefault(slug, [])
+                    if topic not in listed:
+                        listed.append(topic)
+
+    def trial_block(self, trial: RecordState) -> str:
+        block = self._blocks.get(trial.slug)
+        if block is None:
+            context = {"trial": trial_context(self.evidence, trial), "root": "../"}
+            block = self._blocks[trial.slug] = mark_safe(render_text("_trial.html", context))  # noqa: S308 - rendered by an autoescaping template
+        return block
+
+    def topic_page(self, topic: RecordState) -> bytes:
+        evidence = self.evidence
+        doc = topic.document
+        sections = []
+        all_trials: list[RecordState] = []
+        for section in doc.get("sections", []):
+            trials = [t for t in (evidence.get("trial", s) for s in section.get("trials", [])) if t]
+            all_trials.extend(t for t in trials if t not in all_trials)
+            sections.append(
+                {
+                    "key": section["key"],
+                    "heading": section["heading"],
+                    "body": section.get("body", []),
+                    "setting": fmt.SETTINGS.get(section.get("setting") or "", ""),
+                    "interventions": intervention_names(evidence, section.get("interventions", [])),
+                    "trial_blocks": [self.trial_block(t) for t in trials],
+                    "chart": median_bars(evidence, trials, f"bars-{section['key']}"),
+                }
+            )
+        context = {
+            "title": doc["title"],
+            "topic": {
+                "title": doc["title"],
+                "condition": doc["condition"],
+                "summary": [p for p in doc["summary"].split("\n\n") if p.strip()],
+                "byline": doc.get("byline"),
+                "source_updated": doc.get("source_updated"),
+                "notes": doc.get("notes"),
+                "version": str(topic.version),
+                "approved_at": fmt.readable_time(topic.current.approved_at),
+            },
+            "forest": forest_plot(all_trials, "forest"),
+            "sections": sections,
+            "findings": [finding_context(f) for f in doc.get("findings", [])],
+            "root": "../",
+        }
+        refs = References(evidence, doc.get("citations", []))
+        return refs.finish(render_text("topic.html", context))
+
+    def topics_of(self, trial: RecordState) -> list[RecordState]:
+        return self.topics_by_trial.get(trial.slug, [])
+
+    def trial_page(self, trial: RecordState) -> bytes:
+        context = {
+            "title": trial.document["name"],
+            "name": trial.document["name"],
+            "trial_block": self.trial_block(trial),
+            "chart": median_bars(self.evidence, [trial], "bars"),
+            "forest": forest_plot([trial], "forest"),
+            "audit": audit_trail(trial),
+            "topics": [
+                {"slug": t.slug, "title": t.document["title"]} for t in self.topics_of(trial)
+            ],
+            "root": "../",
+        }
+        refs = References(self.evidence, trial.document.get("citations", []))
+        return refs.finish(render_text("trial.html", context))
+
+
+def audit_trail(record: RecordState) -> list[dict[str, Any]]:
+    rows = []
+    for version in reversed(record.history):
+        fields = (
+            [describe_path(path, record.document) for path in version.changed_fields]
+            if version.changed_fields is not None
+            else []
+        )
+        rows.append(
+            {
+                **version.as_dict(),
+                "fields": fields,
+                "version": str(version.version),
+                "approved_at": fmt.readable_time(version.approved_at),
+            }
+        )
+    return rows
+
+
+def index_page(evidence: EvidenceAsOf, seq: int, changes_count: int) -> bytes:
+    context = {
+        "title": "Published evidence",
+        "topics": [
+            {"slug": t.slug, "title": t.document["title"], "condition": t.document["condition"]}
+            for t in evidence.records["topic"].values()
+        ],
+        # Thousands of items: format_html_join (escaping each argument) beats a template loop.
+        "trial_items": format_html_join(
+            "\n",
+            '<li><a href="trials/{}.html">{}</a> <span class="muted">· {}</span></li>',
+            (
+                (t.slug, t.document["name"], fmt.SETTINGS[t.document["setting"]])
+                for t in evidence.records["trial"].values()
+            ),
+        ),
+        "changes_count": changes_count,
+        "footer": page_footer(evidence, seq),
+        "root": "",
+    }
+    return render("index.html", context)
+
+
+def change_rows(changes: list[RecordChange]) -> list[dict[str, Any]]:
+    from evidence.diff import diff_documents
+
+    rows = []
+    for change in changes:
+        fields = []
+        if change.kind == "revised":
+            for item in diff_documents(change.old_document, change.new_document):
+                fields.append(
+                    {
+                        "path": item["path"],
+                        "label": describe_path(item["path"], change.new_document),
+                        "old": item["old"],
+                        "new": item["new"],
+                    }
+                )
+        rows.append(
+            {
+                "record_type": change.record_type,
+                "slug": change.slug,
+                "kind": change.kind,
+                "from_version": change.from_version,
+                "to_version": change.to_version,
+                "versions": [v.as_dict() for v in change.versions],
+                "fields": fields,
+            }
+        )
+    return rows
+
+
+def changes_page(rows: list[dict[str, Any]], meta: dict[str, Any], evidence, seq: int) -> bytes:
+    display = []
+    for row in rows:
+        page = None
+        if row["kind"] != "retracted" and row["record_type"] in ("trial", "topic"):
+            page = f"{row['record_type']}s/{row['slug']}.html"
+        display.append(
+            {
+                **row,
+                "page": page,
+                "fields": [
+                    {**f, "old": fmt.scalar_text(f["old"]), "new": fmt.scalar_text(f["new"])}
+                    for f in row["fields"]
+                ],
+                "versions": [
+                    {**v, "approved_at": fmt.readable_time(v["approved_at"])}
+                    for v in row["versions"]
+                ],
+            }
+        )
+    context = {
+        "title": "What changed",
+        "meta": meta,
+        "changes": display,
+        "footer": page_footer(evidence, seq),
+        "root": "",
+    }
+    return render("changes.html", context)

@@ -1,0 +1,155 @@
+"""Publishing: turn the event log into snapshots. Tasks and commands call only these.
+
+``publish_latest()`` is idempotent, single-flight and coalescing:
+
+- it takes the database publishing lock without waiting (``locks.publish_lock``); a caller
+  that finds it taken returns at once, because the holder re-checks for newer events after
+  releasing it (below), so no approval is left unpublished;
+- under the lock it reads the newest event position and builds one snapshot there, whatever
+  number of approvals arrived meanwhile (a burst gives one snapshot at the newest position);
+- it builds only past the newest complete snapshot, so a snapshot is never older than one
+  already out, and a repeated call with nothing new does nothing;
+- after releasing the lock it looks again: an approval that committed while it built, and
+  whose task found the lock taken, is published by another round.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+from pathlib import Path
+
+from django.db.models import Max
+from django.utils import timezone
+
+from . import locks, storage
+from .builders import BuildResult, PreviousSnapshot, SnapshotBuilder, compare_directories
+from .models import Snapshot
+from .selectors import latest_complete_snapshot, newest_event_position
+
+logger = logging.getLogger(__name__)
+
+
+class PublishingError(Exception):
+    pass
+
+
+def published_position() -> int:
+    latest = latest_complete_snapshot()
+    return latest.position if latest else 0
+
+
+def publish_latest(*, force: bool = False, max_rounds: int = 20) -> Snapshot | None:
+    """Publish up to the newest event. Returns the last snapshot built, or None.
+
+    ``force`` builds a new snapshot even when nothing changed (an operator's "republish now",
+    e.g. after a template change).
+    """
+    built = None
+    for _ in range(max_rounds):
+        with locks.publish_lock() as lock:
+            if lock is None:
+                logger.info("publishing: another worker holds the lock; it will catch up")
+                return built
+            target = newest_event_position()
+            previous = latest_complete_snapshot()
+            if force or target > (previous.position if previous else 0):
+                built = _build(target, previous, lock)
+            force = False
+        if newest_event_position() <= published_position():
+            return built
+    return built
+
+
+def _abandon_interrupted_builds() -> None:
+    """Builds still marked "building" while we hold the lock died with their worker."""
+    Snapshot.objects.filter(status=Snapshot.Status.BUILDING).update(
+        status=Snapshot.Status.FAILED,
+        error="interrupted: the worker stopped before finishing",
+        finished_at=timezone.now(),
+    )
+    storage.clear_abandoned_builds()
+
+
+def _previous_of(snapshot: Snapshot | None, reuse: bool = True) -> PreviousSnapshot | None:
+    if snapshot is None:
+        return None
+    directory = storage.snapshot_dir(snapshot.seq) if reuse else None
+    return PreviousSnapshot(snapshot.seq, snapshot.position, directory)
+
+
+def _build(target: int, previous: Snapshot | None, lock: locks.Lock) -> Snapshot:
+    _abandon_interrupted_builds()
+    seq = (Snapshot.objects.aggregate(last=Max("seq"))["last"] or 0) + 1
+    snapshot = Snapshot.objects.create(
+        seq=seq,
+        position=target,
+        previous=previous,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+    )
+    logger.info("publishing snapshot %s at position %s", seq, target)
+
+    def progress(done: int, total: int) -> None:
+        Snapshot.objects.filter(pk=snapshot.pk).update(progress_done=done, progress_total=total)
+        lock.renew()
+
+    build_dir = storage.new_build_dir(seq)
+    try:
+        result = SnapshotBuilder(seq, target, _previous_of(previous), progress).build(build_dir)
+        storage.put_in_place(build_dir, seq)
+    except BaseException as exc:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        Snapshot.objects.filter(pk=snapshot.pk).update(
+            status=Snapshot.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:5000],
+            finished_at=timezone.now(),
+        )
+        raise
+    _record_complete(snapshot, result)
+    storage.point_latest_to(seq)
+    logger.info(
+        "published snapshot %s at position %s (%s files rendered, %s reused, %.2fs)",
+        seq,
+        target,
+        result.files_rendered,
+        result.files_reused,
+        result.timings.get("total", 0),
+    )
+    return snapshot
+
+
+def _record_complete(snapshot: Snapshot, result: BuildResult) -> None:
+    snapshot.status = Snapshot.Status.COMPLETE
+    snapshot.counts = result.manifest["counts"]
+    snapshot.manifest_sha256 = result.manifest_sha256
+    snapshot.files_rendered = result.files_rendered
+    snapshot.refresh_from_db(fields=["progress_total"])
+    snapshot.progress_done = snapshot.progress_total
+    snapshot.finished_at = timezone.now()
+    snapshot.save()
+
+
+def sweep() -> Snapshot | None:
+    """The beat task's check: publish whatever the broker may have missed."""
+    behind = newest_event_position() - published_position()
+    if behind <= 0:
+        return None
+    logger.info("publishing sweep: %s event(s) not yet published", behind)
+    return publish_latest()
+
+
+def rebuild_and_compare(seq: int, into: Path) -> list[str]:
+    """Rebuild snapshot ``seq`` from the event log into ``into`` (from scratch, no reuse) and
+    compare it byte for byte with the published one. Returns the differences."""
+    snapshot = Snapshot.objects.filter(seq=seq, status=Snapshot.Status.COMPLETE).first()
+    if snapshot is None:
+        raise PublishingError(f"there is no complete snapshot {seq}")
+    published = storage.snapshot_dir(seq)
+    if not published.is_dir():
+        raise PublishingError(f"snapshot {seq} has no directory at {published}")
+    into.mkdir(parents=True, exist_ok=True)
+    previous = _previous_of(snapshot.previous, reuse=False)
+    SnapshotBuilder(seq, snapshot.position, previous).build(into)
+    return compare_directories(published, into)

@@ -1,0 +1,249 @@
+"""The snapshot's files: content, schema, determinism, incremental reuse, rebuild."""
+
+import hashlib
+import io
+from unittest import mock
+
+import jsonschema
+import orjson
+import pytest
+from django.core.management import CommandError, call_command
+
+from publishing import services, storage
+from publishing.builders import PreviousSnapshot, SnapshotBuilder, compare_directories
+from tests.publishing.factories import revise
+
+pytestmark = pytest.mark.django_db
+
+
+def read_json(seq, path):
+    return orjson.loads((storage.snapshot_dir(seq) / path).read_bytes())
+
+
+def read_text(seq, path):
+    return (storage.snapshot_dir(seq) / path).read_text(encoding="utf-8")
+
+
+def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(evidence):
+    snapshot = services.publish_latest()
+    manifest = read_json(snapshot.seq, "manifest.json")
+    assert manifest["seq"] == snapshot.seq == 1
+    assert manifest["position"] == evidence.position
+    assert manifest["previous"] is None
+    assert manifest["counts"] == {
+        "topics": 1,
+        "interventions": 1,
+        "trials": 2,
+        "citations": 1,
+        "findings": 3,
+        "changed_records": 5,
+    }
+    paths = {entry["path"] for entry in manifest["files"]}
+    assert paths == {
+        "evidence.json",
+        "schema.json",
+        "changes.json",
+        "changes.html",
+        "index.html",
+        "topics/maintenance.html",
+        "trials/trial-one.json",
+        "trials/trial-one.html",
+        "trials/trial-two.json",
+        "trials/trial-two.html",
+    }
+    for entry in manifest["files"]:
+        data = (storage.snapshot_dir(1) / entry["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert len(data) == entry["size"]
+    manifest_bytes = (storage.snapshot_dir(1) / "manifest.json").read_bytes()
+    assert snapshot.manifest_sha256 == hashlib.sha256(manifest_bytes).hexdigest()
+
+
+def test_evidence_json_validates_against_schema_json_and_carries_provenance(
+    evidence, editor, reviewer
+):
+    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410), "typo")
+    snapshot = services.publish_latest()
+    published = read_json(snapshot.seq, "evidence.json")
+    schema = read_json(snapshot.seq, "schema.json")
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(published)
+
+    trial = next(t for t in published["trials"] if t["slug"] == "trial-one")
+    assert trial["version"] == 2
+    assert trial["document"]["enrollment"] == 410
+    assert trial["provenance"]["proposer"] == "editor"
+    assert trial["provenance"]["approver"] == "reviewer"
+    assert trial["provenance"]["change_request"] is not None
+    assert [v["version"] for v in trial["history"]] == [1, 2]
+    assert trial["history"][0]["changed_fields"] is None  # created
+    assert trial["history"][1]["changed_fields"] == ["enrollment"]
+    assert trial["history"][1]["rationale"] == "typo"
+    assert {f["owner"] for f in published["findings"]} == {"maintenance", "trial-one", "trial-two"}
+    assert read_json(snapshot.seq, "trials/trial-one.json") == trial
+
+
+def test_schema_rejects_a_broken_evidence_file(evidence):
+    snapshot = services.publish_latest()
+    published = read_json(snapshot.seq, "evidence.json")
+    schema = read_json(snapshot.seq, "schema.json")
+    published["trials"][0]["document"]["outcomes"][0]["values"][0]["value"] = "forty"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(published, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_changes_since_previous_snapshot_field_by_field(evidence, editor, reviewer):
+    services.publish_latest()
+
+    def change(document):
+        document["outcomes"][0]["values"][0]["value"] = 47
+
+    revise(editor, reviewer, "trial", "trial-one", change, "corrected median")
+    second = services.publish_latest()
+    changes = read_json(second.seq, "changes.json")
+    assert changes["previous_seq"] == 1
+    assert changes["from_position"] == evidence.position
+    assert changes["to_position"] == second.position
+    [record] = changes["records"]
+    assert (record["record_type"], record["slug"], record["kind"]) == (
+        "trial",
+        "trial-one",
+        "revised",
+    )
+    assert (record["from_version"], record["to_version"]) == (1, 2)
+    [field] = record["fields"]
+    assert field["path"] == "outcomes[key=pfs].values[arm=drug].value"
+    assert (field["old"], field["new"]) == (46, 47)
+    assert "Drugex" in field["label"] and "progression-free" in field["label"]
+    html = read_text(second.seq, "changes.html")
+    assert "corrected median" in html and "Revised from version 1 to version 2" in html
+
+
+def test_topic_page_carries_trials_results_findings_references_and_a_chart(evidence):
+    snapshot = services.publish_latest()
+    html = read_text(snapshot.seq, "topics/maintenance.html")
+    for expected in (
+        "What is maintenance therapy?",
+        "Drugex after transplant",
+        "TRIAL 1",
+        "TRIAL 2",
+        "Phase 3, randomised, double-blind, placebo-controlled",
+        "Adults with myeloma after transplant.",
+        "400 patients",
+        "46 months",
+        "not reached",
+        "about 76 months",
+        "Hazard ratio, Drugex vs Placebo",
+        "95% CI 0.36 to 0.63",
+        "p &lt; 0.001",
+        "statistically significant",
+        "Drugex lengthened progression-free survival.",
+        "Maintenance delays progression.",
+        'id="ref-1"',
+        "Maintenance study reported by smith-2020",
+        "<svg",
+        '<title id="forest-title">',
+        '<desc id="forest-desc">',
+        'role="img"',
+    ):
+        assert expected in html, expected
+    assert "<script" not in html
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    # The forest plot draws the hazard ratio with its interval; the bar chart both medians.
+    assert html.count("0.48 (95% CI 0.36 to 0.63)") == 4  # 2 trials: drawn, and described
+    assert '<text x="292" y="46" text-anchor="end">TRIAL 1: Progression-free survival' in html
+    assert '<rect x="300" y="30" width="290" height="18"' in html  # the longest median bar
+    assert '<text x="292" y="45" text-anchor="end">TRIAL 1: Drugex (PFS)</text>' in html
+    assert "TRIAL 1: Drugex (PFS): 46 months" in html  # the chart's text description
+
+
+def test_trial_page_carries_its_audit_trail(evidence, editor, reviewer):
+    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410), "typo fix")
+    snapshot = services.publish_latest()
+    html = read_text(snapshot.seq, "trials/trial-one.html")
+    assert 'id="audit"' in html
+    assert html.count('<th scope="row">2') == 1 and "typo fix" in html
+    assert "add trial trial-one" in html and "Record created" in html
+    assert ">editor<" in html and ">reviewer<" in html
+    assert "<li>enrollment</li>" in html
+
+
+def test_build_is_deterministic_and_rebuild_snapshot_matches(evidence, editor, reviewer, tmp_path):
+    services.publish_latest()
+    revise(editor, reviewer, "trial", "trial-two", lambda d: d.update(enrollment=500))
+    second = services.publish_latest()
+    previous = PreviousSnapshot(1, evidence.position)
+    SnapshotBuilder(second.seq, second.position, previous).build(tmp_path / "a")
+    SnapshotBuilder(second.seq, second.position, previous).build(tmp_path / "b")
+    assert compare_directories(tmp_path / "a", tmp_path / "b") == []
+    assert compare_directories(storage.snapshot_dir(second.seq), tmp_path / "a") == []
+    out = io.StringIO()
+    call_command("rebuild_snapshot", str(second.seq), stdout=out)
+    assert "identical" in out.getvalue()
+
+
+def test_rebuild_snapshot_reports_a_tampered_file(evidence):
+    snapshot = services.publish_latest()
+    page = storage.snapshot_dir(snapshot.seq) / "trials" / "trial-one.html"
+    page.write_text(page.read_text() + "tampered")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="differs"):
+        call_command("rebuild_snapshot", str(snapshot.seq), stdout=out)
+    assert "differs: trials/trial-one.html" in out.getvalue()
+
+
+def test_rebuild_snapshot_of_an_unknown_snapshot_is_a_clear_error(snapshot_root):
+    with pytest.raises(CommandError, match="no complete snapshot 7"):
+        call_command("rebuild_snapshot", "7")
+
+
+def test_unchanged_records_reuse_the_previous_bytes(evidence, editor, reviewer):
+    services.publish_latest()
+    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    second = services.publish_latest()
+    first_dir, second_dir = storage.snapshot_dir(1), storage.snapshot_dir(second.seq)
+    # trial-two is untouched: same file (hard link), not rendered again.
+    for path in ("trials/trial-two.json", "trials/trial-two.html"):
+        assert (first_dir / path).stat().st_ino == (second_dir / path).stat().st_ino
+    # trial-one changed, and the topic page shows it: both rendered again.
+    for path in ("trials/trial-one.json", "trials/trial-one.html", "topics/maintenance.html"):
+        assert (first_dir / path).read_bytes() != (second_dir / path).read_bytes()
+    assert "410 patients" in (second_dir / "topics/maintenance.html").read_text()
+    assert second.files_rendered == 8  # 5 snapshot-wide files + 3 of the changed trial/topic
+
+
+def test_a_citation_change_rerenders_the_pages_that_show_it(evidence, editor, reviewer):
+    services.publish_latest()
+    revise(editor, reviewer, "citation", "smith-2020", lambda d: d.update(title="Corrected title"))
+    second = services.publish_latest()
+    for path in ("trials/trial-one.html", "trials/trial-two.html", "topics/maintenance.html"):
+        assert "Corrected title" in (storage.snapshot_dir(second.seq) / path).read_text()
+
+
+def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, settings, tmp_path):
+    from bench.generator import load_dataset
+    from publishing import builders
+    from publishing.selectors import newest_event_position
+
+    load_dataset(120, seed=5)  # 3 topics of 50, 40 and 30 trials: several groups
+    position = newest_event_position()
+    settings.PUBLISH_BUILD_PROCESSES = 1
+    single = SnapshotBuilder(1, position).build(tmp_path / "single")
+    settings.PUBLISH_BUILD_PROCESSES = 2
+    with mock.patch.multiple(builders, PARALLEL_THRESHOLD=10, GROUP_SIZE=40):
+        forked = SnapshotBuilder(1, position).build(tmp_path / "forked")
+    assert forked.files_rendered == single.files_rendered == 5 + 2 * 120 + 3
+    assert compare_directories(tmp_path / "single", tmp_path / "forked") == []
+
+
+def test_a_second_build_reuses_unchanged_entries(evidence, editor, reviewer):
+    from publishing import builders
+
+    services.publish_latest()
+    entries_before = dict(builders._entry_cache)
+    assert len(entries_before) == 5
+    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    with mock.patch.object(builders, "record_entry", wraps=builders.record_entry) as build_entry:
+        services.publish_latest()
+    assert build_entry.call_count == 1  # only the revised trial's entry is built again
+    assert len(builders._entry_cache) == 5

@@ -1,0 +1,148 @@
+"""Serving snapshots: ETags, 304, cache headers, CSP, content types, no way out."""
+
+import os
+
+import orjson
+import pytest
+
+from publishing import services, storage
+from tests.publishing.factories import revise
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(evidence):
+    return services.publish_latest()
+
+
+def manifest_entry(seq, path):
+    manifest = orjson.loads((storage.snapshot_dir(seq) / "manifest.json").read_bytes())
+    return next(f for f in manifest["files"] if f["path"] == path)
+
+
+def body(response):
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_numbered_file_is_immutable_with_a_strong_etag(client, published):
+    response = client.get(f"/published/{published.seq}/evidence.json")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response["ETag"] == f'"{manifest_entry(published.seq, "evidence.json")["sha256"]}"'
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Content-Security-Policy" not in response
+    assert body(response) == (storage.snapshot_dir(published.seq) / "evidence.json").read_bytes()
+
+
+def test_if_none_match_gives_304_without_a_body(client, published):
+    url = f"/published/{published.seq}/trials/trial-one.html"
+    etag = client.get(url)["ETag"]
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+    assert response.content == b""
+    assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.get(url, headers={"If-None-Match": f'"x", W/{etag}'}).status_code == 304
+
+
+def test_html_gets_a_content_security_policy(client, published):
+    response = client.get(f"/published/{published.seq}/topics/maintenance.html")
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_latest_follows_the_newest_snapshot_with_a_short_max_age(
+    client, published, editor, reviewer, settings
+):
+    response = client.get("/published/latest/evidence.json")
+    assert response["Cache-Control"] == f"public, max-age={settings.PUBLISH_LATEST_MAX_AGE}"
+    assert response["X-Snapshot"] == str(published.seq)
+    assert response["Content-Location"] == f"/published/{published.seq}/evidence.json"
+    old_etag = response["ETag"]
+    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    second = services.publish_latest()
+    response = client.get("/published/latest/evidence.json", headers={"If-None-Match": old_etag})
+    assert response.status_code == 200
+    assert response["X-Snapshot"] == str(second.seq)
+    assert orjson.loads(body(response))["snapshot"]["seq"] == second.seq
+
+
+def test_manifest_and_index_are_served(client, published):
+    manifest = client.get(f"/published/{published.seq}/manifest.json")
+    assert manifest.status_code == 200
+    assert manifest["ETag"] == f'"{published.manifest_sha256}"'
+    index = client.get(f"/published/{published.seq}/")
+    assert index.status_code == 200 and b"Published evidence" in body(index)
+
+
+def test_head_gives_headers_only(client, published):
+    response = client.head(f"/published/{published.seq}/index.html")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert int(response["Content-Length"]) == manifest_entry(published.seq, "index.html")["size"]
+
+
+def test_writes_are_refused(client, published):
+    assert client.post(f"/published/{published.seq}/index.html").status_code == 405
+    assert client.delete("/published/latest/index.html").status_code == 405
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/published/1/../../../etc/passwd",
+        "/published/1/%2e%2e/%2e%2e/etc/passwd",
+        "/published/1/trials/%2e%2e/%2e%2e/manifest.json",
+        "/published/1/..%2f..%2fetc/passwd",
+        "/published/1//etc/passwd",
+        "/published/1/%2fetc%2fpasswd",
+        "/published/..%2f..%2fetc/passwd",
+        "/published/%2e%2e/index.html",
+        "/published/01/index.html",
+        "/published/.building/index.html",
+        "/published/1/trials/",
+        "/published/1/nothing-here.html",
+        "/published/99/index.html",
+        "/published/-1/index.html",
+    ],
+)
+def test_nothing_outside_the_snapshot_is_reachable(client, published, url):
+    assert client.get(url).status_code == 404
+
+
+def test_a_symlink_planted_in_a_snapshot_is_not_followed(client, published, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    page = storage.snapshot_dir(published.seq) / "trials" / "trial-one.html"
+    page.unlink()
+    os.symlink(secret, page)
+    response = client.get(f"/published/{published.seq}/trials/trial-one.html")
+    assert response.status_code == 404
+    os.symlink(secret, storage.snapshot_dir(published.seq) / "planted.txt")
+    assert client.get(f"/published/{published.seq}/planted.txt").status_code == 404
+
+
+def test_latest_before_anything_is_published_is_404(client, snapshot_root):
+    assert client.get("/published/latest/index.html").status_code == 404
+
+
+def test_api_lists_complete_snapshots_with_links(client, published, editor, reviewer):
+    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    second = services.publish_latest()
+    data = client.get("/api/v1/snapshots/").json()
+    assert [s["seq"] for s in data["results"]] == [second.seq, published.seq]
+    latest = client.get("/api/v1/snapshots/latest/").json()
+    assert latest["seq"] == second.seq
+    assert latest["previous"] == published.seq
+    assert latest["position"] == second.position
+    assert latest["counts"]["trials"] == 2
+    assert latest["links"]["evidence"].endswith(f"/published/{second.seq}/evidence.json")
+    assert client.get(latest["links"]["manifest"]).status_code == 200
+
+
+def test_api_latest_is_404_before_the_first_snapshot(client, snapshot_root):
+    assert client.get("/api/v1/snapshots/latest/").status_code == 404
+    assert client.get("/api/v1/snapshots/").json()["results"] == []
