@@ -224,6 +224,11 @@ SPECTACULAR_SETTINGS = {
     # 3.1 is JSON Schema 2020-12, the dialect of the pydantic document schemas it embeds.
     "OAS_VERSION": "3.1.0",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Change requests and snapshots both have a "status"; give each enum its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "ChangeRequestStatusEnum": "curation.models.ChangeRequest.Status",
+        "SnapshotStatusEnum": "publishing.models.Snapshot.Status",
+    },
 }
 # Largest request body accepted (bytes); a trial document is a few kB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024)))

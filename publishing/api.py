@@ -52,6 +52,10 @@ class SnapshotList(generics.ListAPIView):
     serializer_class = SnapshotSerializer
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(responses={200: SnapshotSerializer(many=True), **error_responses(400, 429)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return complete_snapshots().order_by("-seq")
 
