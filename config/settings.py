@@ -188,6 +188,10 @@ PUBLISH_TIME_LIMIT = int(os.environ.get("PUBLISH_TIME_LIMIT", "660"))
 PUBLISH_LEASE_SECONDS = float(os.environ.get("PUBLISH_LEASE_SECONDS", "120"))
 PUBLISH_TEST_DELAY_PER_RECORD = float(os.environ.get("PUBLISH_TEST_DELAY_PER_RECORD", "0"))
 PUBLISH_LATEST_MAX_AGE = int(os.environ.get("PUBLISH_LATEST_MAX_AGE", "10"))
+# Large builds render pages in forked processes (0: one per CPU); small ones in-process.
+PUBLISH_BUILD_PROCESSES = int(os.environ.get("PUBLISH_BUILD_PROCESSES", "0"))
+PUBLISH_PARALLEL_THRESHOLD = int(os.environ.get("PUBLISH_PARALLEL_THRESHOLD", "400"))
+PUBLISH_RENDER_GROUP_SIZE = int(os.environ.get("PUBLISH_RENDER_GROUP_SIZE", "250"))
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -14,6 +14,7 @@ instead of rendered again, so an approval only re-renders the pages it touches.
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import shutil
@@ -33,10 +34,19 @@ from evidence.documents import RECORD_TYPES, document_json_schema, referenced_sl
 from . import pages
 from .selectors import EvidenceAsOf, RecordState, changes_between, evidence_as_of
 
+logger = logging.getLogger(__name__)
 FORMAT = 1
-# Builds with fewer records than this render in-process; larger ones fork (one per CPU).
+# Builds with fewer pages to render than this render in-process; larger ones fork (one
+# process per CPU, PUBLISH_BUILD_PROCESSES), in groups of about GROUP_SIZE records. Settings
+# PUBLISH_PARALLEL_THRESHOLD / PUBLISH_RENDER_GROUP_SIZE override them (the tests do).
 PARALLEL_THRESHOLD = 400
 GROUP_SIZE = 250
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, None) or default)
+
+
 PLURAL = {
     "topic": "topics",
     "intervention": "interventions",
@@ -521,12 +531,17 @@ class SnapshotBuilder:
         pending = self._pages[4]
         groups = sorted({group for group, _, _ in pending})
         processes = int(getattr(settings, "PUBLISH_BUILD_PROCESSES", 0) or os.cpu_count() or 1)
-        if processes <= 1 or len(pending) < PARALLEL_THRESHOLD or len(groups) <= 1:
+        if (
+            processes <= 1
+            or len(pending) < _setting("PUBLISH_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD)
+            or len(groups) <= 1
+        ):
             for group in groups:
                 yield self.render_group(group)
             return
         global _ACTIVE_BUILDER
         _ACTIVE_BUILDER = self
+        logger.info("rendering %s pages in %s forked processes", len(pending), processes)
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
@@ -565,6 +580,7 @@ def page_groups(
     groups: list[tuple[list[RecordState], list[RecordState]]] = []
     placed: set[str] = set()
     current: tuple[list, list] = ([], [])
+    group_size = _setting("PUBLISH_RENDER_GROUP_SIZE", GROUP_SIZE)
     for topic in topics:
         for section in topic.document.get("sections", []):
             for slug in section.get("trials", []):
@@ -572,13 +588,13 @@ def page_groups(
                     placed.add(slug)
                     current[0].append(record_pages.evidence.records["trial"][slug])
         current[1].append(topic)
-        if len(current[0]) + len(current[1]) >= GROUP_SIZE:
+        if len(current[0]) + len(current[1]) >= group_size:
             groups.append(current)
             current = ([], [])
     for trial in trials:
         if trial.slug not in placed:
             current[0].append(trial)
-            if len(current[0]) >= GROUP_SIZE:
+            if len(current[0]) >= group_size:
                 groups.append(current)
                 current = ([], [])
     if current[0] or current[1]:

@@ -230,8 +230,13 @@ def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, set
     settings.PUBLISH_BUILD_PROCESSES = 1
     single = SnapshotBuilder(1, position).build(tmp_path / "single")
     settings.PUBLISH_BUILD_PROCESSES = 2
-    with mock.patch.multiple(builders, PARALLEL_THRESHOLD=10, GROUP_SIZE=40):
+    settings.PUBLISH_PARALLEL_THRESHOLD = 10
+    settings.PUBLISH_RENDER_GROUP_SIZE = 40
+    with mock.patch.object(
+        builders, "ProcessPoolExecutor", wraps=builders.ProcessPoolExecutor
+    ) as pool:
         forked = SnapshotBuilder(1, position).build(tmp_path / "forked")
+    pool.assert_called_once()  # it really forked
     assert forked.files_rendered == single.files_rendered == 5 + 2 * 120 + 3
     assert compare_directories(tmp_path / "single", tmp_path / "forked") == []
 
