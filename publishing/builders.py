@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
 import os
+import pickle
+import queue
 import shutil
+import threading
 import time
+import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -539,20 +541,63 @@ class SnapshotBuilder:
             for group in groups:
                 yield self.render_group(group)
             return
-        global _ACTIVE_BUILDER
-        _ACTIVE_BUILDER = self
         logger.info("rendering %s pages in %s forked processes", len(pending), processes)
-        try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-                futures = [pool.submit(_render_group_in_child, group) for group in groups]
-                for future in as_completed(futures):
-                    files, rendered, covered = future.result()
-                    self.files.update(files)
-                    self.rendered += rendered
-                    yield covered
-        finally:
-            _ACTIVE_BUILDER = None
+        yield from self._render_forked(groups, processes)
+
+    def _render_forked(self, groups: list[int], processes: int):
+        """os.fork, not multiprocessing: a Celery prefork worker is a daemonic process, and
+        multiprocessing refuses to start children from one. Each child renders every
+        ``processes``-th group and sends (files, rendered, covered) per group down a pipe;
+        a reader thread per child feeds the parent, which yields progress as it arrives."""
+        results: queue.Queue = queue.Queue()
+        children = []
+        for share in (groups[i::processes] for i in range(processes)):
+            if not share:
+                continue
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: render, report, and leave without any cleanup
+                os.close(read_fd)
+                out = os.fdopen(write_fd, "wb")
+                code = 0
+                try:
+                    for group in share:
+                        self.files, self.rendered = {}, 0
+                        covered = self.render_group(group)
+                        pickle.dump(("ok", self.files, self.rendered, covered), out)
+                        out.flush()
+                except BaseException:  # noqa: BLE001 - reported to the parent
+                    code = 1
+                    pickle.dump(("error", traceback.format_exc()), out)
+                    out.flush()
+                finally:
+                    os._exit(code)
+            os.close(write_fd)
+            reader = threading.Thread(
+                target=_read_child, args=(os.fdopen(read_fd, "rb"), results), daemon=True
+            )
+            reader.start()
+            children.append((pid, reader))
+        errors = []
+        finished = 0
+        while finished < len(children):
+            message = results.get()
+            if message is None:
+                finished += 1
+            elif message[0] == "error":
+                errors.append(message[1])
+            else:
+                _, files, rendered, covered = message
+                self.files.update(files)
+                self.rendered += rendered
+                yield covered
+        for pid, reader in children:
+            reader.join()
+            _, status = os.waitpid(pid, 0)
+            if status and not errors:
+                errors.append(f"a rendering process ended with status {status}")
+        if errors:
+            raise RuntimeError("page rendering failed:\n" + "\n".join(errors))
 
     def _slowly(self, data: bytes) -> bytes:
         # Tests slow builds down to kill a worker in the middle of one; zero otherwise.
@@ -561,15 +606,14 @@ class SnapshotBuilder:
         return data
 
 
-# Set in the parent just before forking, read by the children (fork copies it).
-_ACTIVE_BUILDER: SnapshotBuilder | None = None
-
-
-def _render_group_in_child(group: int) -> tuple[dict, int, int]:
-    builder = _ACTIVE_BUILDER
-    builder.files, builder.rendered = {}, 0
-    covered = builder.render_group(group)
-    return builder.files, builder.rendered, covered
+def _read_child(pipe, results: queue.Queue) -> None:
+    with pipe:
+        while True:
+            try:
+                results.put(pickle.load(pipe))  # noqa: S301 - our own forked child
+            except EOFError:
+                break
+    results.put(None)
 
 
 def page_groups(
