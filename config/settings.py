@@ -156,13 +156,15 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 _BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
         "processed_folder": str(_BROKER_DIR / "processed"),
         "store_processed": False,
+        # Otherwise kombu creates a control/ folder in the current directory.
+        "control_folder": str(_BROKER_DIR / "control"),
     }
 else:
     # Short connect timeouts so that sending a task while the broker is down fails fast
@@ -190,6 +192,10 @@ PUBLISH_TIME_LIMIT = int(os.environ.get("PUBLISH_TIME_LIMIT", "660"))
 PUBLISH_LEASE_SECONDS = float(os.environ.get("PUBLISH_LEASE_SECONDS", "120"))
 PUBLISH_TEST_DELAY_PER_RECORD = float(os.environ.get("PUBLISH_TEST_DELAY_PER_RECORD", "0"))
 PUBLISH_LATEST_MAX_AGE = int(os.environ.get("PUBLISH_LATEST_MAX_AGE", "10"))
+# Large builds render pages in forked processes (0: one per CPU); small ones in-process.
+PUBLISH_BUILD_PROCESSES = int(os.environ.get("PUBLISH_BUILD_PROCESSES", "0"))
+PUBLISH_PARALLEL_THRESHOLD = int(os.environ.get("PUBLISH_PARALLEL_THRESHOLD", "400"))
+PUBLISH_RENDER_GROUP_SIZE = int(os.environ.get("PUBLISH_RENDER_GROUP_SIZE", "250"))
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

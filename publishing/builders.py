@@ -14,12 +14,15 @@ instead of rendered again, so an approval only re-renders the pages it touches.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
+import logging
 import os
+import pickle
+import queue
 import shutil
+import threading
 import time
+import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -33,10 +36,19 @@ from evidence.documents import RECORD_TYPES, document_json_schema, referenced_sl
 from . import pages
 from .selectors import EvidenceAsOf, RecordState, changes_between, evidence_as_of
 
+logger = logging.getLogger(__name__)
 FORMAT = 1
-# Builds with fewer records than this render in-process; larger ones fork (one per CPU).
+# Builds with fewer pages to render than this render in-process; larger ones fork (one
+# process per CPU, PUBLISH_BUILD_PROCESSES), in groups of about GROUP_SIZE records. Settings
+# PUBLISH_PARALLEL_THRESHOLD / PUBLISH_RENDER_GROUP_SIZE override them (the tests do).
 PARALLEL_THRESHOLD = 400
 GROUP_SIZE = 250
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, None) or default)
+
+
 PLURAL = {
     "topic": "topics",
     "intervention": "interventions",
@@ -521,23 +533,71 @@ class SnapshotBuilder:
         pending = self._pages[4]
         groups = sorted({group for group, _, _ in pending})
         processes = int(getattr(settings, "PUBLISH_BUILD_PROCESSES", 0) or os.cpu_count() or 1)
-        if processes <= 1 or len(pending) < PARALLEL_THRESHOLD or len(groups) <= 1:
+        if (
+            processes <= 1
+            or len(pending) < _setting("PUBLISH_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD)
+            or len(groups) <= 1
+        ):
             for group in groups:
                 yield self.render_group(group)
             return
-        global _ACTIVE_BUILDER
-        _ACTIVE_BUILDER = self
-        try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-                futures = [pool.submit(_render_group_in_child, group) for group in groups]
-                for future in as_completed(futures):
-                    files, rendered, covered = future.result()
-                    self.files.update(files)
-                    self.rendered += rendered
-                    yield covered
-        finally:
-            _ACTIVE_BUILDER = None
+        logger.info("rendering %s pages in %s forked processes", len(pending), processes)
+        yield from self._render_forked(groups, processes)
+
+    def _render_forked(self, groups: list[int], processes: int):
+        """os.fork, not multiprocessing: a Celery prefork worker is a daemonic process, and
+        multiprocessing refuses to start children from one. Each child renders every
+        ``processes``-th group and sends (files, rendered, covered) per group down a pipe;
+        a reader thread per child feeds the parent, which yields progress as it arrives."""
+        results: queue.Queue = queue.Queue()
+        children = []
+        for share in (groups[i::processes] for i in range(processes)):
+            if not share:
+                continue
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: render, report, and leave without any cleanup
+                os.close(read_fd)
+                out = os.fdopen(write_fd, "wb")
+                code = 0
+                try:
+                    for group in share:
+                        self.files, self.rendered = {}, 0
+                        covered = self.render_group(group)
+                        pickle.dump(("ok", self.files, self.rendered, covered), out)
+                        out.flush()
+                except BaseException:  # noqa: BLE001 - reported to the parent
+                    code = 1
+                    pickle.dump(("error", traceback.format_exc()), out)
+                    out.flush()
+                finally:
+                    os._exit(code)
+            os.close(write_fd)
+            reader = threading.Thread(
+                target=_read_child, args=(os.fdopen(read_fd, "rb"), results), daemon=True
+            )
+            reader.start()
+            children.append((pid, reader))
+        errors = []
+        finished = 0
+        while finished < len(children):
+            message = results.get()
+            if message is None:
+                finished += 1
+            elif message[0] == "error":
+                errors.append(message[1])
+            else:
+                _, files, rendered, covered = message
+                self.files.update(files)
+                self.rendered += rendered
+                yield covered
+        for pid, reader in children:
+            reader.join()
+            _, status = os.waitpid(pid, 0)
+            if status and not errors:
+                errors.append(f"a rendering process ended with status {status}")
+        if errors:
+            raise RuntimeError("page rendering failed:\n" + "\n".join(errors))
 
     def _slowly(self, data: bytes) -> bytes:
         # Tests slow builds down to kill a worker in the middle of one; zero otherwise.
@@ -546,15 +606,14 @@ class SnapshotBuilder:
         return data
 
 
-# Set in the parent just before forking, read by the children (fork copies it).
-_ACTIVE_BUILDER: SnapshotBuilder | None = None
-
-
-def _render_group_in_child(group: int) -> tuple[dict, int, int]:
-    builder = _ACTIVE_BUILDER
-    builder.files, builder.rendered = {}, 0
-    covered = builder.render_group(group)
-    return builder.files, builder.rendered, covered
+def _read_child(pipe, results: queue.Queue) -> None:
+    with pipe:
+        while True:
+            try:
+                results.put(pickle.load(pipe))  # noqa: S301 - our own forked child
+            except EOFError:
+                break
+    results.put(None)
 
 
 def page_groups(
@@ -565,6 +624,7 @@ def page_groups(
     groups: list[tuple[list[RecordState], list[RecordState]]] = []
     placed: set[str] = set()
     current: tuple[list, list] = ([], [])
+    group_size = _setting("PUBLISH_RENDER_GROUP_SIZE", GROUP_SIZE)
     for topic in topics:
         for section in topic.document.get("sections", []):
             for slug in section.get("trials", []):
@@ -572,13 +632,13 @@ def page_groups(
                     placed.add(slug)
                     current[0].append(record_pages.evidence.records["trial"][slug])
         current[1].append(topic)
-        if len(current[0]) + len(current[1]) >= GROUP_SIZE:
+        if len(current[0]) + len(current[1]) >= group_size:
             groups.append(current)
             current = ([], [])
     for trial in trials:
         if trial.slug not in placed:
             current[0].append(trial)
-            if len(current[0]) >= GROUP_SIZE:
+            if len(current[0]) >= group_size:
                 groups.append(current)
                 current = ([], [])
     if current[0] or current[1]:

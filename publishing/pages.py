@@ -244,11 +244,28 @@ def median_bars(evidence: EvidenceAsOf, trials: list[RecordState], chart_id: str
         y = 30 + i * ROW_HEIGHT
         width = round(plot_width * row["value"] / largest, 1) if row["value"] is not None else 0
         # Coordinates as strings: no locale formatting in the template, and it is faster.
-        row.update(
-            y=str(y),
-            text_y=str(y + 15),
-            width=fmt.number(width) if width else "",
-            value_x=fmt.number(round(LABEL_WIDTH + width + 6, 1)),
+        # Rows are many; format_html (which escapes every argument) is much faster than
+        # template nodes for them.
+        bar = (
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="18" fill="#0b5cad"></rect>',
+                LABEL_WIDTH,
+                y,
+                fmt.number(width),
+            )
+            if width
+            else ""
+        )
+        row["svg"] = format_html(
+            '<text x="{}" y="{}" text-anchor="end">{} ({})</text>{}<text x="{}" y="{}">{}</text>\n',
+            LABEL_WIDTH - 8,
+            y + 15,
+            row["label"],
+            row["endpoint"],
+            bar,
+            fmt.number(round(LABEL_WIDTH + width + 6, 1)),
+            y + 15,
+            row["text"],
         )
     description = "; ".join(f"{r['label']} ({r['endpoint']}): {r['text']}" for r in rows)
     return {
@@ -537,10 +554,33 @@ def changes_page(rows: list[dict[str, Any]], meta: dict[str, Any], evidence, seq
                 ],
             }
         )
+    # New records can number thousands (the first snapshot): one compact table row each,
+    # built with format_html_join (every argument escaped); changes get the detailed view.
+    created = [c for c in display if c["kind"] == "created"]
+    new_rows = format_html_join(
+        "\n",
+        '<tr><td>{}</td><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+        (
+            (
+                c["record_type"],
+                format_html('<a href="{}">{}</a>', c["page"], c["slug"])
+                if c["page"]
+                else c["slug"],
+                c["versions"][0]["proposer"],
+                c["versions"][0]["approver"],
+                c["versions"][0]["approved_at"],
+                c["versions"][0]["rationale"],
+            )
+            for c in created
+        ),
+    )
     context = {
         "title": "What changed",
         "meta": meta,
-        "changes": display,
+        "count": len(display),
+        "changes": [c for c in display if c["kind"] != "created"],
+        "new_count": len(created),
+        "new_rows": new_rows,
         "footer": page_footer(evidence, seq),
         "root": "",
     }

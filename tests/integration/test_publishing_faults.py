@@ -54,9 +54,14 @@ def test_approvals_survive_a_redis_outage_and_the_sweep_publishes_them(
     live_postgres, editor, reviewer, send_tasks_to, workers, client
 ):
     redis = send_tasks_to
-    workers.start("w1", beat=True)
+    # This worker renders the first (full) snapshot in forked processes, as large builds do.
+    workers.start("w1", beat=True, PUBLISH_PARALLEL_THRESHOLD="2", PUBLISH_RENDER_GROUP_SIZE="1")
     factories.seed_small(editor, reviewer)
-    wait_for(published_at(last_position()), 60, "the first snapshot")
+    for n in (2, 3, 4):  # trials outside the topic: groups of their own
+        factories.create(editor, reviewer, "trial", factories.trial(f"trial-{n}", f"TRIAL {n}"))
+    first = wait_for(published_at(last_position()), 60, "the first snapshot")
+    assert "forked" in workers.log("w1")
+    assert first.files_rendered == 5 + 2 * 4 + 1
 
     redis.stop()
     durations = []
@@ -67,9 +72,9 @@ def test_approvals_survive_a_redis_outage_and_the_sweep_publishes_them(
         )
         durations.append(time.monotonic() - started)
     assert max(durations) < 5, f"approvals blocked on the dead broker: {durations}"
-    assert last_position() == 9  # 4 records + 5 revisions, all committed
+    assert last_position() == 12  # 7 records + 5 revisions, all committed
     time.sleep(2)
-    assert latest_complete().position == 4  # nothing could reach the worker meanwhile
+    assert latest_complete().position == 7  # nothing could reach the worker meanwhile
 
     redis.start()
     snapshot = wait_for(published_at(last_position()), 90, "the sweep to publish the backlog")

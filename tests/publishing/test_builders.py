@@ -230,8 +230,11 @@ def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, set
     settings.PUBLISH_BUILD_PROCESSES = 1
     single = SnapshotBuilder(1, position).build(tmp_path / "single")
     settings.PUBLISH_BUILD_PROCESSES = 2
-    with mock.patch.multiple(builders, PARALLEL_THRESHOLD=10, GROUP_SIZE=40):
+    settings.PUBLISH_PARALLEL_THRESHOLD = 10
+    settings.PUBLISH_RENDER_GROUP_SIZE = 40
+    with mock.patch.object(builders.os, "fork", wraps=builders.os.fork) as fork:
         forked = SnapshotBuilder(1, position).build(tmp_path / "forked")
+    assert fork.call_count == 2  # it really forked
     assert forked.files_rendered == single.files_rendered == 5 + 2 * 120 + 3
     assert compare_directories(tmp_path / "single", tmp_path / "forked") == []
 
@@ -247,3 +250,20 @@ def test_a_second_build_reuses_unchanged_entries(evidence, editor, reviewer):
         services.publish_latest()
     assert build_entry.call_count == 1  # only the revised trial's entry is built again
     assert len(builders._entry_cache) == 5
+
+
+def test_a_failure_in_a_forked_renderer_fails_the_build(snapshot_root, settings, tmp_path):
+    from bench.generator import load_dataset
+    from publishing.selectors import newest_event_position
+
+    load_dataset(60, seed=6)
+    settings.PUBLISH_BUILD_PROCESSES = 2
+    settings.PUBLISH_PARALLEL_THRESHOLD = 10
+    settings.PUBLISH_RENDER_GROUP_SIZE = 20
+    with (
+        mock.patch(
+            "publishing.pages.RecordPages.trial_page", side_effect=ValueError("bad template")
+        ),
+        pytest.raises(RuntimeError, match="bad template"),
+    ):
+        SnapshotBuilder(1, newest_event_position()).build(tmp_path / "broken")

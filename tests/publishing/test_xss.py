@@ -85,8 +85,13 @@ def test_hostile_text_is_escaped_on_every_page(editor, reviewer, snapshot_root, 
         "topic": factories.topic(),
     }
     for record_type, document in benign.items():
-        factories.create(editor, reviewer, record_type, document)
-    services.publish_latest()
+        factories.create(editor, reviewer, record_type, document, why=f"rationale {payload}")
+    first = services.publish_latest()
+    changes = (storage.snapshot_dir(first.seq) / "changes.html").read_text(encoding="utf-8")
+    inspector = Inspector()
+    inspector.feed(changes)
+    assert inspector.problems == []
+    assert changes.count(escape(f"rationale {payload}")) == 4  # each new record's rationale
     # Revise every record so that each free-text field holds the payload: the pages show it,
     # and the changelog shows it as the new value of every field.
     for record_type, document in benign.items():
