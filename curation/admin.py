@@ -22,7 +22,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -31,7 +31,7 @@ from evidence import models as ev
 from evidence.diff import describe_path, diff_documents
 
 from . import selectors, services
-from .admin_forms import ProposalForms
+from .admin_forms import ProposalForms, RationaleForms
 from .errors import CurationError, ValidationFailed
 from .models import ChangeRequest, Event
 
@@ -507,6 +507,104 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
             status=status,
         )
 
+    # Editing a proposal: the author's answer to "Request changes" --------------------------------
+
+    def get_urls(self):
+        edit = path(
+            "<path:object_id>/edit/",
+            self.admin_site.admin_view(self.edit_view),
+            name="curation_changerequest_edit",
+        )
+        return [edit, *super().get_urls()]
+
+    def edit_view(self, request, object_id):
+        """The proposal form, showing the request's proposed document; saving submits again."""
+        cr = self.get_object(request, unquote(object_id))
+        if cr is None:
+            raise Http404(f"no change request {object_id}")
+        reason = services.refusal("edit", cr, request.user)
+        if reason:
+            return refused(request, reason)
+        status = 200
+        if request.method == "POST":
+            forms = self._edit_forms(cr, data=request.POST)
+            status = self._handle_edit(request, cr, forms)
+            if status == 302:
+                messages.success(
+                    request,
+                    f"Your edited proposal is submitted again: {cr} waits for a reviewer. "
+                    "Nothing about the record changes until a reviewer approves it.",
+                )
+                return HttpResponseRedirect(self._review_url(cr))
+        else:
+            forms = self._edit_forms(cr)
+        record_opts = ev.RECORD_MODELS[cr.record_type]._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "is_nav_sidebar_enabled": False,  # the results grid needs the page's full width
+            "opts": record_opts,
+            "app_label": record_opts.app_label,
+            "title": f"Edit {cr}",
+            "forms": forms,
+            "cr": cr,
+            "review_url": self._review_url(cr),
+        }
+        return TemplateResponse(
+            request, "admin/curation/changerequest/edit.html", context, status=status
+        )
+
+    @staticmethod
+    def _review_url(cr: ChangeRequest) -> str:
+        return reverse("admin:curation_changerequest_change", args=[cr.pk])
+
+    @staticmethod
+    def _edit_forms(cr: ChangeRequest, data=None) -> ProposalForms | RationaleForms:
+        """Forms showing what the request proposes (not the record as it is now)."""
+        if cr.action == ChangeRequest.Action.RETRACT:
+            return RationaleForms(
+                base_version=cr.base_version,
+                data=data,
+                rationale=cr.rationale,
+                citations=cr.citations,
+            )
+        return ProposalForms(
+            cr.record_type,
+            base_document=cr.document,
+            base_version=cr.base_version,
+            data=data,
+            creating=cr.action == ChangeRequest.Action.CREATE,
+            rationale=cr.rationale,
+            citations=cr.citations,
+        )
+
+    @staticmethod
+    def _handle_edit(request, cr: ChangeRequest, forms: ProposalForms | RationaleForms) -> int:
+        """Save and submit again; the HTTP status to answer with (302: done)."""
+        if not forms.is_valid():
+            return 400
+        if forms.base_version != cr.base_version:
+            # The request was rebased in between: the form showed an older proposal.
+            forms.errors_without_field.append(
+                f"this request was rebased onto version {cr.base_version} after you opened "
+                "the form; reload the page to edit the rebased proposal"
+            )
+            return 409
+        try:
+            services.revise_and_resubmit(
+                cr,
+                user=request.user,
+                document=forms.to_document(),
+                rationale=forms.rationale,
+                citations=forms.citations,
+            )
+        except ValidationFailed as exc:
+            forms.add_errors(exc.errors)
+            return 400
+        except CurationError as exc:
+            forms.errors_without_field.append(exc.message)
+            return exc.http_status
+        return 302
+
     def review_context(self, request, cr: ChangeRequest) -> dict[str, Any]:
         labels_from = cr.document or cr.base_document
         changes = [
@@ -544,4 +642,9 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
             "events": cr.events.all(),
             "record_url": record_url(cr.record_type, cr.record_id),
             "history_url": reverse("admin:curation_changerequest_history", args=[cr.pk]),
+            "edit_url": (
+                reverse("admin:curation_changerequest_edit", args=[cr.pk])
+                if services.refusal("edit", cr, request.user) is None
+                else None
+            ),
         }

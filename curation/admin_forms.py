@@ -419,7 +419,10 @@ class ProposalMetaForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        selected = self.data.getlist(self.add_prefix("citations")) if self.is_bound else []
+        if self.is_bound:
+            selected = self.data.getlist(self.add_prefix("citations"))
+        else:
+            selected = list(self.initial.get("citations") or [])
         self.fields["citations"].load_choices(selected)
 
 
@@ -492,15 +495,28 @@ class ProposalForms:
         base_version: int,
         data=None,
         extra_rows: int | None = None,
+        creating: bool | None = None,
+        rationale: str = "",
+        citations: list[str] | None = None,
     ):
+        """``base_document`` is what the forms show and what saving starts from (None: a blank
+        new record). ``creating`` (default: no base document) leaves the slug editable, as
+        when the author edits their own proposal of a new record. ``rationale`` and
+        ``citations`` pre-fill the proposal's "why" (editing a proposal already made)."""
         self.record_type = record_type
         self.base_document = base_document
-        self.creating = base_document is None
+        self.creating = base_document is None if creating is None else creating
         self.is_bound = data is not None
         self.errors_without_field: list[str] = []
         initial = document_to_initial(record_type, base_document)
         self.meta = ProposalMetaForm(
-            data, prefix="proposal", initial={"base_version": base_version}
+            data,
+            prefix="proposal",
+            initial={
+                "base_version": base_version,
+                "rationale": rationale,
+                "citations": list(citations or []),
+            },
         )
         self.record = RecordForm(
             record_type, data, prefix="record", initial=initial["record"], creating=self.creating
@@ -788,6 +804,60 @@ def _comparison_key(comparison: dict[str, Any], siblings: list[dict[str, Any]]) 
     while candidate in taken:
         candidate, n = f"{key}_{n}", n + 1
     return candidate
+
+
+class RationaleForms:
+    """The "why" of a retraction: a retraction proposes no document, so only the rationale
+    and citations can be edited. Same interface as ``ProposalForms`` (``record`` is None)."""
+
+    is_trial = False
+    record = None
+
+    def __init__(self, *, base_version: int, data=None, rationale="", citations=None):
+        self.is_bound = data is not None
+        self.errors_without_field: list[str] = []
+        self.meta = ProposalMetaForm(
+            data,
+            prefix="proposal",
+            initial={
+                "base_version": base_version,
+                "rationale": rationale,
+                "citations": list(citations or []),
+            },
+        )
+
+    def all_forms(self) -> list[forms.Form]:
+        return [self.meta]
+
+    @property
+    def base_version(self) -> int:
+        return self.meta.cleaned_data["base_version"]
+
+    def is_valid(self) -> bool:
+        return self.meta.is_valid() and not self.errors_without_field
+
+    @property
+    def rationale(self) -> str:
+        return self.meta.cleaned_data["rationale"]
+
+    @property
+    def citations(self) -> list[str]:
+        return list(self.meta.cleaned_data.get("citations") or [])
+
+    def to_document(self) -> None:
+        return None
+
+    def add_errors(self, errors: list[dict[str, str]]) -> None:
+        for error in errors:
+            path, message = error.get("path") or "", error.get("message") or ""
+            field = parse_path(path)[:1]
+            if field in (["rationale"], ["citations"]):
+                self.meta.add_error(field[0], message)
+            else:
+                self.errors_without_field.append(f"{path or 'request'}: {message}")
+
+    def non_field_errors(self) -> list[str]:
+        return list(self.errors_without_field)
 
 
 # --- Encoding forms as POST data (tests, and re-rendering) ------------------------------------

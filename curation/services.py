@@ -535,3 +535,24 @@ def approval_check(cr: ChangeRequest) -> ApprovalCheck:
         message = "the change was already made by another approved request"
         return ApprovalCheck(current, False, message, [])
     return ApprovalCheck(current, current == cr.base_version, None, [])
+
+
+# --- Revising a request sent back for changes (added for the admin's "Edit proposal") ---------
+
+
+@transaction.atomic
+def revise_and_resubmit(
+    cr: ChangeRequest | int,
+    *,
+    user,
+    document: dict[str, Any] | None = None,
+    rationale: str | None = None,
+    citations: Iterable[str] | None = None,
+    comment: str = "",
+) -> ChangeRequest:
+    """The author's edit of a draft (or a request sent back for changes), submitted again.
+
+    One transaction: if the edit or the submission is refused, the request stays as it was.
+    """
+    update_draft(cr, user=user, document=document, rationale=rationale, citations=citations)
+    return submit(cr, user=user, comment=comment)
