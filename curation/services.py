@@ -298,6 +298,10 @@ def update_draft(
             raise ValidationFailed(
                 [{"path": "document.slug", "message": "a record's slug cannot change"}]
             )
+        if cr.action == Action.REVISE and canonical == cr.base_document:
+            raise ValidationFailed(
+                [{"path": "document", "message": "the proposal changes nothing"}]
+            )
         cr.document = canonical
         cr.record_slug = canonical["slug"]
     if rationale is not None:

@@ -354,3 +354,12 @@ def test_allowed_actions_reflect_the_rules(trial, editor, reviewer):
         services.withdraw(cr, user=editor)
     cr.refresh_from_db()
     assert services.allowed_actions(cr, reviewer) == []
+
+
+def test_a_draft_cannot_be_edited_back_to_no_change(trial, editor, reviewer):
+    cr = propose_revision(editor, trial, summary="x")
+    services.request_changes(cr, user=reviewer, comment="Cite it")
+    with pytest.raises(ValidationFailed, match="changes nothing"):
+        services.update_draft(cr, user=editor, document=copy.deepcopy(trial.document))
+    cr.refresh_from_db()
+    assert cr.document["summary"] == "x"
