@@ -15,7 +15,6 @@ from __future__ import annotations
 import gc
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -491,7 +490,7 @@ def _final_events(positions: list[int]) -> list[tuple]:
 
 
 def _build(events: list[tuple]) -> Rows:
-    """Rows for a batch of final events (pure Python: runs in the replay's builder thread)."""
+    """Rows for a batch of final events."""
     builder = RowBuilder()
     for position, stream_type, stream_id, slug, version, event_type, recorded_at, doc in events:
         builder.add(
@@ -595,10 +594,8 @@ def rebuild(batch_size: int = 5000) -> RebuildReport:
     record types first. Memory grows with the number of records, never with the number of
     events.
 
-    The work is pipelined: while the main thread's connection fetches and writes one batch,
-    a builder thread decodes and maps the previous one (psycopg releases the GIL while it
-    waits on the server). The builder never touches the database, so the whole rebuild
-    stays one transaction on one connection.
+    On PostgreSQL the rows go in with COPY into tables stripped of their secondary indexes
+    and constraints, which are rebuilt once at the end (``_indexes_built_once``).
     """
     with _cyclic_gc_paused():
         return _replay(batch_size)
@@ -610,15 +607,9 @@ def _replay(batch_size: int) -> RebuildReport:
     todo = _final_positions()
     _empty_read_models()
     writer = CopyWriter() if connection.vendor == "postgresql" else OrmWriter()
-    with _indexes_built_once(), ThreadPoolExecutor(1, "replay-builder") as builder:
-        previous = None
+    with _indexes_built_once():
         for start in range(0, len(todo), batch_size):
-            current = builder.submit(_build, _final_events(todo[start : start + batch_size]))
-            if previous is not None:
-                writer.write(previous.result())  # while the builder maps the current batch
-            previous = current
-        if previous is not None:
-            writer.write(previous.result())
+            writer.write(_build(_final_events(todo[start : start + batch_size])))
     return RebuildReport(events=events, records=len(todo))
 
 
