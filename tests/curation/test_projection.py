@@ -133,3 +133,39 @@ def test_replay_refuses_a_stream_with_a_version_gap(editor, reviewer):
     with pytest.raises(ReplayError, match=f"event {last.position}: trial .* version 5, expected 2"):
         projector.rebuild()
     assert Trial.objects.get().version == 2  # the failed replay rolled back
+
+
+def _read_model_schema():
+    """Every index and constraint definition on the read-model tables (PostgreSQL)."""
+    from django.db import connection
+
+    tables = [model._meta.db_table for model in projector.ALL_READ_MODELS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        constraints = sorted(cursor.fetchall())
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        indexes = sorted(cursor.fetchall())
+    return constraints, indexes
+
+
+def test_rebuild_restores_every_index_and_constraint(postgres, editor, reviewer):
+    factories.seed_trial(editor, reviewer)
+    before = _read_model_schema()
+    assert any("FOREIGN KEY" in c[2] and "DEFERRABLE" in c[2] for c in before[0])
+    assert any("UNIQUE" in c[2] for c in before[0])
+    projector.rebuild()
+    assert _read_model_schema() == before
+    # The restored constraints are enforced again.
+    from django.db import IntegrityError, transaction
+
+    arm = Arm.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Arm.objects.create(trial_id=arm.trial_id, key=arm.key, order=9, label="dup", role="control")
