@@ -484,6 +484,19 @@ def parse_path(path: str) -> list[str | int]:
     return [int(index) if index else name for name, index in _PATH_PART.findall(path)]
 
 
+def proposal_meta_form(data, base_version: int, rationale: str, citations) -> ProposalMetaForm:
+    """The "why" part every proposal form has: base version, rationale, citations."""
+    return ProposalMetaForm(
+        data,
+        prefix="proposal",
+        initial={
+            "base_version": base_version,
+            "rationale": rationale,
+            "citations": list(citations or []),
+        },
+    )
+
+
 class ProposalForms:
     """Every form of one proposal, bound to POST data or showing a document."""
 
@@ -509,15 +522,7 @@ class ProposalForms:
         self.is_bound = data is not None
         self.errors_without_field: list[str] = []
         initial = document_to_initial(record_type, base_document)
-        self.meta = ProposalMetaForm(
-            data,
-            prefix="proposal",
-            initial={
-                "base_version": base_version,
-                "rationale": rationale,
-                "citations": list(citations or []),
-            },
-        )
+        self.meta = proposal_meta_form(data, base_version, rationale, citations)
         self.record = RecordForm(
             record_type, data, prefix="record", initial=initial["record"], creating=self.creating
         )
@@ -816,15 +821,7 @@ class RationaleForms:
     def __init__(self, *, base_version: int, data=None, rationale="", citations=None):
         self.is_bound = data is not None
         self.errors_without_field: list[str] = []
-        self.meta = ProposalMetaForm(
-            data,
-            prefix="proposal",
-            initial={
-                "base_version": base_version,
-                "rationale": rationale,
-                "citations": list(citations or []),
-            },
-        )
+        self.meta = proposal_meta_form(data, base_version, rationale, citations)
 
     def all_forms(self) -> list[forms.Form]:
         return [self.meta]
