@@ -109,3 +109,22 @@ def seed_trial(editor, reviewer, **trial_overrides):
     create_approved(editor, reviewer, "citation", citation())
     create_approved(editor, reviewer, "intervention", intervention())
     return create_approved(editor, reviewer, "trial", trial(**trial_overrides))
+
+
+def revise_approved(editor, reviewer, record_type: str, slug: str, change, why: str = ""):
+    """Apply ``change(document)`` to the live document, propose it and approve it."""
+    from curation import selectors, services
+
+    live = selectors.live_record(record_type, slug)
+    document = copy.deepcopy(live.document)
+    change(document)
+    cr = services.propose(
+        user=editor,
+        record_type=record_type,
+        action="revise",
+        record=slug,
+        base_version=live.version,
+        document=document,
+        rationale=why or f"correct {slug}",
+    )
+    return services.approve(cr, user=reviewer)

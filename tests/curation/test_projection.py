@@ -1,5 +1,3 @@
-import copy
-
 import pytest
 from django.core.management import call_command
 
@@ -12,22 +10,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def revise(editor, reviewer, record_type, slug, mutate):
-    from curation.selectors import live_record
-
-    record = live_record(record_type, slug)
-    doc = copy.deepcopy(record.document)
-    mutate(doc)
-    cr = services.propose(
-        user=editor,
-        record_type=record_type,
-        action="revise",
-        record=slug,
-        base_version=record.version,
-        document=doc,
-        rationale="revise",
-    )
-    return services.approve(cr, user=reviewer)
+revise = factories.revise_approved
 
 
 def test_rebuild_reproduces_the_live_read_models(editor, reviewer):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from curation import services
 from curation.models import Event
+from tests.factories import revise_approved
 
 
 def citation(slug: str = "smith-2020", **extra: Any) -> dict[str, Any]:
@@ -167,21 +167,7 @@ def create(editor, reviewer, record_type: str, document: dict[str, Any], why: st
 
 def revise(editor, reviewer, record_type: str, slug: str, change, why: str = "") -> Event:
     """Apply ``change(document)`` to the live document and approve it."""
-    from curation import selectors
-
-    live = selectors.live_record(record_type, slug)
-    document = copy.deepcopy(live.document)
-    change(document)
-    cr = services.propose(
-        user=editor,
-        record_type=record_type,
-        action="revise",
-        record=slug,
-        base_version=live.version,
-        document=document,
-        rationale=why or f"correct {slug}",
-    )
-    return services.approve(cr, user=reviewer)
+    return revise_approved(editor, reviewer, record_type, slug, change, why)
 
 
 def seed_small(editor, reviewer, trials: tuple[str, ...] = ("trial-one",)) -> Event:
