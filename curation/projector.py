@@ -12,7 +12,6 @@ them in the database: ``OrmWriter`` (live projection, and SQLite) and ``CopyWrit
 
 from __future__ import annotations
 
-import gc
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ from evidence.documents import RECORD_TYPES
 
 from . import eventstore
 from .models import Event
+from .runtime import cyclic_gc_paused
 
 # Creation order: records referred to come before the records referring to them.
 TYPE_ORDER = {"citation": 0, "intervention": 1, "trial": 2, "topic": 3}
@@ -569,21 +569,6 @@ def _indexes_built_once() -> Iterator[None]:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """The replay allocates millions of short-lived, acyclic dicts and tuples; reference
-    counting frees them all, but each allocation burst also triggers the cyclic collector,
-    which walks every object in the process (including whatever the caller holds) and cost
-    the rebuild a third of its time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 @transaction.atomic
 def rebuild(batch_size: int = 5000) -> RebuildReport:
     """Empty the read models and replay every event into them.
@@ -597,7 +582,7 @@ def rebuild(batch_size: int = 5000) -> RebuildReport:
     On PostgreSQL the rows go in with COPY into tables stripped of their secondary indexes
     and constraints, which are rebuilt once at the end (``_indexes_built_once``).
     """
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _replay(batch_size)
 
 

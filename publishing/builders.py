@@ -22,7 +22,7 @@ import shutil
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 
+from curation.runtime import cyclic_gc_paused
 from evidence.documents import RECORD_TYPES, document_json_schema, referenced_slugs
 
 from . import pages
@@ -72,8 +73,9 @@ def renderer_fingerprint() -> str:
     """Changes whenever templates or rendering code change, so stale pages are not reused."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    sources = sorted((here / "templates").rglob("*.html")) + [
+    sources = sorted((here / "jinja2").rglob("*.html")) + [
         here / "pages.py",
+        here / "templating.py",
         here / "formatting.py",
         here / "builders.py",
     ]
@@ -159,6 +161,11 @@ def findings_of(evidence: EvidenceAsOf) -> list[dict[str, Any]]:
                     {**finding, "owner_type": owner_type, "owner": record.slug, "order": order}
                 )
     return findings
+
+
+@cache  # the same for every build of this code; generating it also leaves cycles behind
+def schema_json() -> bytes:
+    return dumps(evidence_schema())
 
 
 def evidence_schema() -> dict[str, Any]:
@@ -397,6 +404,14 @@ class SnapshotBuilder:
     # Build ------------------------------------------------------------------------------------
 
     def build(self, directory: Path) -> BuildResult:
+        # A build allocates millions of acyclic dicts and strings and leaves no cycles
+        # behind (tested); the cyclic collector would walk the loaded evidence again and again.
+        with cyclic_gc_paused():
+            return self._build(directory)
+
+    def _build(self, directory: Path) -> BuildResult:
+        """Load, then render the record pages that changed (forked when there are many) while
+        this process writes the snapshot-wide files, then write the manifest."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         previous_manifest = self.previous.manifest() if self.previous else None
@@ -406,39 +421,10 @@ class SnapshotBuilder:
         trials = list(evidence.records["trial"].values())
         topics = list(evidence.records["topic"].values())
         total = 2 * len(trials) + len(topics) + 1  # record pages, plus the snapshot-wide files
-        done = 0
-        self.progress(done, total)
+        self.progress(0, total)
 
         mark = time.perf_counter()
-        snapshot_meta = {"seq": self.seq, "position": self.position, "as_of": evidence.as_of}
         entries = {t: cached_entries(evidence.records[t].values()) for t in RECORD_TYPES}
-        published = {
-            "snapshot": snapshot_meta,
-            **{PLURAL[t]: entries[t] for t in RECORD_TYPES},
-            "findings": findings_of(evidence),
-        }
-        self.write(directory, "evidence.json", dumps_compact(published))
-        self.write(directory, "schema.json", dumps(evidence_schema()))
-        timings["evidence_json"] = time.perf_counter() - mark
-
-        mark = time.perf_counter()
-        previous_position = self.previous.position if self.previous else 0
-        change_rows = pages.change_rows(changes_between(previous_position, self.position))
-        changes_meta = {
-            "previous_seq": self.previous.seq if self.previous else None,
-            "from_position": previous_position,
-            "to_position": self.position,
-        }
-        self.write(directory, "changes.json", dumps({**changes_meta, "records": change_rows}))
-        self.write(
-            directory,
-            "changes.html",
-            pages.changes_page(change_rows, changes_meta, evidence, self.seq),
-        )
-        self.write(directory, "index.html", pages.index_page(evidence, self.seq, len(change_rows)))
-        timings["changes_index"] = time.perf_counter() - mark
-
-        mark = time.perf_counter()
         record_pages = pages.RecordPages(evidence)
         trial_entries = dict(zip((t.slug for t in trials), entries["trial"], strict=True))
         pending = []  # (group, path, inputs): pages whose inputs changed since the previous
@@ -450,18 +436,26 @@ class SnapshotBuilder:
             ):
                 if not self.reuse(directory, path, inputs):
                     pending.append((group, path, inputs))
-        self.progress(total - 1 - len(pending), total)
-        self._pages = (directory, evidence, record_pages, trial_entries, pending)
         done = total - 1 - len(pending)
-        for rendered in self._render_pending():
+        self.progress(done, total)
+        self._pages = (directory, evidence, record_pages, trial_entries, pending)
+        renderer = self._start_rendering()
+        timings["plan"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        findings = findings_of(evidence)
+        change_count = self.write_snapshot_files(directory, evidence, entries, findings)
+        timings["snapshot_files"] = time.perf_counter() - mark
+
+        for rendered in renderer:
             done += rendered
             self.progress(done, total)
         self._pages = None
         timings["pages"] = time.perf_counter() - mark
 
         counts = {PLURAL[t]: len(evidence.records[t]) for t in RECORD_TYPES}
-        counts["findings"] = len(published["findings"])
-        counts["changed_records"] = len(change_rows)
+        counts["findings"] = len(findings)
+        counts["changed_records"] = change_count
         manifest = {
             "format": FORMAT,
             "seq": self.seq,
@@ -487,6 +481,38 @@ class SnapshotBuilder:
             files_reused=self.reused,
             timings=timings,
         )
+
+    def write_snapshot_files(
+        self,
+        directory: Path,
+        evidence: EvidenceAsOf,
+        entries: dict[str, list[dict[str, Any]]],
+        findings: list[dict[str, Any]],
+    ) -> int:
+        """evidence.json, schema.json, changes.json/.html and index.html; returns how many
+        records changed since the previous snapshot."""
+        published = {
+            "snapshot": {"seq": self.seq, "position": self.position, "as_of": evidence.as_of},
+            **{PLURAL[t]: entries[t] for t in RECORD_TYPES},
+            "findings": findings,
+        }
+        self.write(directory, "evidence.json", dumps_compact(published))
+        self.write(directory, "schema.json", schema_json())
+        previous_position = self.previous.position if self.previous else 0
+        change_rows = pages.change_rows(changes_between(previous_position, self.position))
+        changes_meta = {
+            "previous_seq": self.previous.seq if self.previous else None,
+            "from_position": previous_position,
+            "to_position": self.position,
+        }
+        self.write(directory, "changes.json", dumps({**changes_meta, "records": change_rows}))
+        self.write(
+            directory,
+            "changes.html",
+            pages.changes_page(change_rows, changes_meta, evidence, self.seq),
+        )
+        self.write(directory, "index.html", pages.index_page(evidence, self.seq, len(change_rows)))
+        return len(change_rows)
 
     @staticmethod
     def page_inputs(evidence, record_pages, trials, topics):
@@ -522,13 +548,11 @@ class SnapshotBuilder:
             self.render_page(path, inputs)
         return len(jobs)
 
-    def _render_pending(self):
-        """Render the pages that changed, in forked processes when there are many.
+    def _start_rendering(self) -> Iterator[int]:
+        """Start rendering the pages that changed; iterate to wait, getting progress.
 
-        Groups keep each topic with its trials, so a trial's block is rendered once, in the
-        process that renders its topic page. The children inherit the loaded evidence (fork),
-        touch no database, write their files and send back their manifest entries; the
-        parent reports progress.
+        Many pages: forked processes start rendering now, while this process goes on with
+        the snapshot-wide files. Few: they are rendered here, when iterated.
         """
         pending = self._pages[4]
         groups = sorted({group for group, _, _ in pending})
@@ -538,17 +562,17 @@ class SnapshotBuilder:
             or len(pending) < _setting("PUBLISH_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD)
             or len(groups) <= 1
         ):
-            for group in groups:
-                yield self.render_group(group)
-            return
+            return (self.render_group(group) for group in groups)
         logger.info("rendering %s pages in %s forked processes", len(pending), processes)
-        yield from self._render_forked(groups, processes)
+        return self._collect(self._fork_renderers(groups, processes))
 
-    def _render_forked(self, groups: list[int], processes: int):
+    def _fork_renderers(self, groups: list[int], processes: int) -> list[RenderingChild]:
         """os.fork, not multiprocessing: a Celery prefork worker is a daemonic process, and
         multiprocessing refuses to start children from one. Each child renders every
-        ``processes``-th group and sends (files, rendered, covered) per group down a pipe;
-        a reader thread per child feeds the parent, which yields progress as it arrives."""
+        ``processes``-th group and sends (files, rendered, covered) per group down a pipe; a
+        reader thread per child queues them for the parent. The children inherit the loaded
+        evidence, touch no database (the parent goes on using its connection) and leave with
+        os._exit, so they never close what they share with the parent."""
         results: queue.Queue = queue.Queue()
         children = []
         for share in (groups[i::processes] for i in range(processes)):
@@ -577,9 +601,15 @@ class SnapshotBuilder:
                 target=_read_child, args=(os.fdopen(read_fd, "rb"), results), daemon=True
             )
             reader.start()
-            children.append((pid, reader))
+            children.append(RenderingChild(pid, reader, results))
+        return children
+
+    def _collect(self, children: list[RenderingChild]) -> Iterator[int]:
+        """Merge what the children report into the manifest, yielding progress; raise if any
+        of them failed."""
         errors = []
         finished = 0
+        results = children[0].results if children else None
         while finished < len(children):
             message = results.get()
             if message is None:
@@ -591,9 +621,9 @@ class SnapshotBuilder:
                 self.files.update(files)
                 self.rendered += rendered
                 yield covered
-        for pid, reader in children:
-            reader.join()
-            _, status = os.waitpid(pid, 0)
+        for child in children:
+            child.reader.join()
+            _, status = os.waitpid(child.pid, 0)
             if status and not errors:
                 errors.append(f"a rendering process ended with status {status}")
         if errors:
@@ -604,6 +634,13 @@ class SnapshotBuilder:
         if self.delay:
             time.sleep(self.delay)
         return data
+
+
+@dataclass
+class RenderingChild:
+    pid: int
+    reader: threading.Thread
+    results: queue.Queue  # shared by every child of a build; None marks one child's end
 
 
 def _read_child(pipe, results: queue.Queue) -> None:

@@ -6,6 +6,7 @@ Only what the document says is shown; a missing number is "not reported", never 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from evidence.documents import ENDPOINT_LABELS
@@ -76,7 +77,9 @@ def number(value: Any) -> str:
         return ""
     if isinstance(value, int):
         return str(value)
-    text = format(Decimal(repr(value)), "f")
+    text = repr(value)  # the shortest form that reads back as the same float
+    if "e" in text or "n" in text:  # 1e-05, inf, nan: written out in full by Decimal
+        text = format(Decimal(text), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
@@ -195,6 +198,7 @@ def safe_href(url: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)  # one per version shown; a page shows the same ones many times
 def readable_time(timestamp: str | None) -> str:
     """'2026-11-23T19:47:45.459809Z' -> '23 Nov 2026, 19:47 UTC' (times come from events)."""
     if not timestamp:

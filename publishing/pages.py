@@ -1,8 +1,8 @@
 """The reader-facing HTML pages of a snapshot: contexts for the templates, and SVG charts.
 
-Everything editor-supplied reaches the page through Django templates with autoescaping on;
-this module turns documents into plain strings and numbers (never markup), the templates do
-the rest. Charts are drawn only from numbers the documents give.
+Everything editor-supplied reaches the page through autoescaping templates (``templating``,
+Jinja2); this module turns documents into plain strings and numbers (never markup), the
+templates do the rest. Charts are drawn only from numbers the documents give.
 """
 
 from __future__ import annotations
@@ -11,27 +11,17 @@ import math
 import re
 from typing import Any
 
-from django.template.loader import get_template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from markupsafe import Markup, escape
 
 from evidence.diff import describe_path
 
 from . import formatting as fmt
 from .selectors import EvidenceAsOf, RecordChange, RecordState
+from .templating import render, render_fragment, render_text
 
-TEMPLATE_DIR = "publishing/snapshot/"
 CHART_WIDTH = 720
 ROW_HEIGHT = 24
 LABEL_WIDTH = 300
-
-
-def render(template: str, context: dict[str, Any]) -> bytes:
-    return render_text(template, context).encode("utf-8")
-
-
-def render_text(template: str, context: dict[str, Any]) -> str:
-    return get_template(TEMPLATE_DIR + template).render(context)
 
 
 REF_MARKER = re.compile(r"<ref:([a-z0-9-]+)>")
@@ -47,8 +37,13 @@ class References:
     rendered once per build and shared by its own page and its topic pages.
     """
 
-    def __init__(self, evidence: EvidenceAsOf, initial: list[str]):
+    def __init__(
+        self, evidence: EvidenceAsOf, initial: list[str], bodies: dict[str, Markup] | None = None
+    ):
         self.evidence = evidence
+        # Rendered citations by slug, shared by every page of a build: a citation is cited
+        # on many pages, under a different number on each.
+        self.bodies = {} if bodies is None else bodies
         self.order: list[str] = []
         for slug in initial:
             self.number(slug)
@@ -68,18 +63,22 @@ class References:
     def finish(self, html: str) -> bytes:
         """Number the markers in order, then put the reference list in its place."""
         html = REF_MARKER.sub(self._anchor, html)
-        listing = get_template(TEMPLATE_DIR + "_references.html").render(
-            {"references": self.items()}
-        )
+        listing = render_text("_references.html", {"references": self.items()})
         return html.replace(REFERENCES_MARKER, listing, 1).encode("utf-8")
 
     def items(self) -> list[dict[str, Any]]:
-        items = []
-        for n, slug in enumerate(self.order, start=1):
+        return [{"n": n, "body": self.body(slug)} for n, slug in enumerate(self.order, start=1)]
+
+    def body(self, slug: str) -> Markup:
+        body = self.bodies.get(slug)
+        if body is None:
             record = self.evidence.get("citation", slug)
-            doc = record.document if record else None
-            items.append({"n": n, "slug": slug, "citation": doc and citation_context(doc)})
-        return items
+            context = {
+                "slug": slug,
+                "citation": citation_context(record.document) if record else None,
+            }
+            body = self.bodies[slug] = render_fragment("_citation.html", context)
+        return body
 
 
 def citation_context(doc: dict[str, Any]) -> dict[str, Any]:
@@ -243,29 +242,17 @@ def median_bars(evidence: EvidenceAsOf, trials: list[RecordState], chart_id: str
     for i, row in enumerate(rows):
         y = 30 + i * ROW_HEIGHT
         width = round(plot_width * row["value"] / largest, 1) if row["value"] is not None else 0
-        # Coordinates as strings: no locale formatting in the template, and it is faster.
-        # Rows are many; format_html (which escapes every argument) is much faster than
-        # template nodes for them.
         bar = (
-            format_html(
-                '<rect x="{}" y="{}" width="{}" height="18" fill="#0b5cad"></rect>',
-                LABEL_WIDTH,
-                y,
-                fmt.number(width),
-            )
+            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{fmt.number(width)}" height="18" '
+            'fill="#0b5cad"></rect>'
             if width
             else ""
         )
-        row["svg"] = format_html(
-            '<text x="{}" y="{}" text-anchor="end">{} ({})</text>{}<text x="{}" y="{}">{}</text>\n',
-            LABEL_WIDTH - 8,
-            y + 15,
-            row["label"],
-            row["endpoint"],
-            bar,
-            fmt.number(round(LABEL_WIDTH + width + 6, 1)),
-            y + 15,
-            row["text"],
+        row["svg"] = _svg_row(
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">'
+            f"{escape(row['label'])} ({row['endpoint']})</text>{bar}"
+            f'<text x="{fmt.number(round(LABEL_WIDTH + width + 6, 1))}" y="{y + 15}">'
+            f"{escape(row['text'])}</text>\n"
         )
     description = "; ".join(f"{r['label']} ({r['endpoint']}): {r['text']}" for r in rows)
     return {
@@ -275,8 +262,6 @@ def median_bars(evidence: EvidenceAsOf, trials: list[RecordState], chart_id: str
         "rows": rows,
         "width": str(CHART_WIDTH),
         "height": str(40 + len(rows) * ROW_HEIGHT),
-        "label_width": str(LABEL_WIDTH),
-        "label_x": str(LABEL_WIDTH - 8),
     }
 
 
@@ -324,25 +309,16 @@ def forest_plot(trials: list[RecordState], chart_id: str) -> dict | None:
     for i, row in enumerate(rows):
         y = 30 + i * ROW_HEIGHT + 12
         centre = x(row["estimate"])
-        # Rows are many; format_html (which escapes every argument) is much faster than
-        # template nodes for them.
-        row["svg"] = format_html(
-            '<text x="{}" y="{}" text-anchor="end">{}</text>'
-            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#1d2430" stroke-width="2"></line>'
-            '<rect x="{}" y="{}" width="10" height="10" transform="translate(-5 -5)" '
-            'fill="#0b5cad"></rect><text x="{}" y="{}">{}</text>\n',
-            LABEL_WIDTH - 8,
-            y + 4,
-            row["label"],
+        low, high = (
             x(row["low"]) if row["low"] else centre,
-            y,
             x(row["high"]) if row["high"] else centre,
-            y,
-            centre,
-            y,
-            plot_right + 8,
-            y + 4,
-            row["text"],
+        )
+        row["svg"] = _svg_row(
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + 4}" text-anchor="end">{escape(row["label"])}'
+            f'</text><line x1="{low}" y1="{y}" x2="{high}" y2="{y}" stroke="#1d2430" '
+            f'stroke-width="2"></line><rect x="{centre}" y="{y}" width="10" height="10" '
+            'transform="translate(-5 -5)" fill="#0b5cad"></rect>'
+            f'<text x="{plot_right + 8}" y="{y + 4}">{escape(row["text"])}</text>\n'
         )
     height = 60 + len(rows) * ROW_HEIGHT
     description = "; ".join(f"{r['label']}: hazard ratio {r['text']}" for r in rows)
@@ -353,7 +329,6 @@ def forest_plot(trials: list[RecordState], chart_id: str) -> dict | None:
         "rows": rows,
         "width": str(CHART_WIDTH),
         "height": str(height),
-        "label_x": str(LABEL_WIDTH - 8),
         "one_x": x(1.0),
         "axis_y": str(height - 22),
         "top": "24",
@@ -361,6 +336,14 @@ def forest_plot(trials: list[RecordState], chart_id: str) -> dict | None:
             {"x": x(t), "label": fmt.number(t)} for t in (0.25, 0.5, 1, 2, 4) if lo <= t <= hi
         ],
     }
+
+
+def _svg_row(markup: str) -> Markup:
+    """One chart row, written here rather than in the template: a topic page draws hundreds
+    and escaping each coordinate in a template loop was a fifth of all rendering. The
+    coordinates are numbers this module formatted; every text in a row went through
+    ``escape`` where the row was put together."""
+    return Markup(markup)  # noqa: S704 - text parts escaped by the caller
 
 
 def _paren(text: str) -> str:
@@ -387,7 +370,8 @@ class RecordPages:
 
     def __init__(self, evidence: EvidenceAsOf):
         self.evidence = evidence
-        self._blocks: dict[str, str] = {}
+        self._blocks: dict[str, Markup] = {}
+        self.citation_bodies: dict[str, Markup] = {}
         self.topics_by_trial: dict[str, list[RecordState]] = {}
         for topic in evidence.records["topic"].values():
             for section in topic.document.get("sections", []):
@@ -400,7 +384,7 @@ class RecordPages:
         block = self._blocks.get(trial.slug)
         if block is None:
             context = {"trial": trial_context(self.evidence, trial), "root": "../"}
-            block = self._blocks[trial.slug] = mark_safe(render_text("_trial.html", context))  # noqa: S308 - rendered by an autoescaping template
+            block = self._blocks[trial.slug] = render_fragment("_trial.html", context)
         return block
 
     def topic_page(self, topic: RecordState) -> bytes:
@@ -408,9 +392,13 @@ class RecordPages:
         doc = topic.document
         sections = []
         all_trials: list[RecordState] = []
+        listed: set[str] = set()
         for section in doc.get("sections", []):
             trials = [t for t in (evidence.get("trial", s) for s in section.get("trials", [])) if t]
-            all_trials.extend(t for t in trials if t not in all_trials)
+            for trial in trials:
+                if trial.slug not in listed:
+                    listed.add(trial.slug)
+                    all_trials.append(trial)
             sections.append(
                 {
                     "key": section["key"],
@@ -438,8 +426,9 @@ class RecordPages:
             "sections": sections,
             "findings": [finding_context(f) for f in doc.get("findings", [])],
             "root": "../",
+            "footer": None,  # record pages are reused across snapshots: nothing per-snapshot
         }
-        refs = References(evidence, doc.get("citations", []))
+        refs = References(evidence, doc.get("citations", []), self.citation_bodies)
         return refs.finish(render_text("topic.html", context))
 
     def topics_of(self, trial: RecordState) -> list[RecordState]:
@@ -457,8 +446,9 @@ class RecordPages:
                 {"slug": t.slug, "title": t.document["title"]} for t in self.topics_of(trial)
             ],
             "root": "../",
+            "footer": None,
         }
-        refs = References(self.evidence, trial.document.get("citations", []))
+        refs = References(self.evidence, trial.document.get("citations", []), self.citation_bodies)
         return refs.finish(render_text("trial.html", context))
 
 
@@ -488,15 +478,14 @@ def index_page(evidence: EvidenceAsOf, seq: int, changes_count: int) -> bytes:
             {"slug": t.slug, "title": t.document["title"], "condition": t.document["condition"]}
             for t in evidence.records["topic"].values()
         ],
-        # Thousands of items: format_html_join (escaping each argument) beats a template loop.
-        "trial_items": format_html_join(
-            "\n",
-            '<li><a href="trials/{}.html">{}</a> <span class="muted">· {}</span></li>',
-            (
-                (t.slug, t.document["name"], fmt.SETTINGS[t.document["setting"]])
-                for t in evidence.records["trial"].values()
-            ),
-        ),
+        "trials": [
+            {
+                "slug": t.slug,
+                "name": t.document["name"],
+                "setting": fmt.SETTINGS[t.document["setting"]],
+            }
+            for t in evidence.records["trial"].values()
+        ],
         "changes_count": changes_count,
         "footer": page_footer(evidence, seq),
         "root": "",
@@ -554,33 +543,15 @@ def changes_page(rows: list[dict[str, Any]], meta: dict[str, Any], evidence, seq
                 ],
             }
         )
-    # New records can number thousands (the first snapshot): one compact table row each,
-    # built with format_html_join (every argument escaped); changes get the detailed view.
+    # New records can number thousands (the first snapshot): one compact table row each;
+    # changes get the detailed view.
     created = [c for c in display if c["kind"] == "created"]
-    new_rows = format_html_join(
-        "\n",
-        '<tr><td>{}</td><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
-        (
-            (
-                c["record_type"],
-                format_html('<a href="{}">{}</a>', c["page"], c["slug"])
-                if c["page"]
-                else c["slug"],
-                c["versions"][0]["proposer"],
-                c["versions"][0]["approver"],
-                c["versions"][0]["approved_at"],
-                c["versions"][0]["rationale"],
-            )
-            for c in created
-        ),
-    )
     context = {
         "title": "What changed",
         "meta": meta,
         "count": len(display),
         "changes": [c for c in display if c["kind"] != "created"],
-        "new_count": len(created),
-        "new_rows": new_rows,
+        "created": created,
         "footer": page_footer(evidence, seq),
         "root": "",
     }

@@ -66,7 +66,7 @@ class Version:
         }
 
 
-@dataclass
+@dataclass(eq=False)  # one object per record in a build: identity is equality (and fast)
 class RecordState:
     record_type: str
     id: str

@@ -267,3 +267,25 @@ def test_a_failure_in_a_forked_renderer_fails_the_build(snapshot_root, settings,
         pytest.raises(RuntimeError, match="bad template"),
     ):
         SnapshotBuilder(1, newest_event_position()).build(tmp_path / "broken")
+
+
+def test_a_build_leaves_no_cyclic_garbage(snapshot_root, tmp_path):
+    """Builds pause the cyclic collector (curation.runtime.cyclic_gc_paused). That is only
+    safe while a build makes no reference cycles: a worker would pile them up build after
+    build."""
+    import gc
+
+    from bench.generator import load_dataset
+    from publishing.selectors import newest_event_position
+
+    load_dataset(60, seed=7)
+    position = newest_event_position()
+    SnapshotBuilder(1, position).build(tmp_path / "first")  # imports, compiled templates
+    gc.collect()
+    gc.disable()
+    try:
+        result = SnapshotBuilder(2, position).build(tmp_path / "second")
+        assert result.files_rendered == 5 + 2 * 60 + 2
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -10,7 +10,7 @@ import copy
 from html.parser import HTMLParser
 
 import pytest
-from django.utils.html import escape
+from markupsafe import escape  # the escaping the page templates use (Jinja2)
 
 from evidence.documents import validate_document
 from publishing import services, storage
