@@ -249,7 +249,10 @@ class RecordAdmin(SimpleHistoryAdmin):
             base_document=base_document,
             base_version=base_version,
             data=request.POST,
+            add_row_to=request.POST.get("_add_rows"),
         )
+        if forms.adding_rows:
+            return forms, 200  # an "Add ..." button: show the form again, propose nothing
         if not forms.is_valid():
             return forms, 400
         try:
@@ -527,8 +530,10 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
             return refused(request, reason)
         status = 200
         if request.method == "POST":
-            forms = self._edit_forms(cr, data=request.POST)
-            status = self._handle_edit(request, cr, forms)
+            forms = self._edit_forms(
+                cr, data=request.POST, add_row_to=request.POST.get("_add_rows")
+            )
+            status = 200 if forms.adding_rows else self._handle_edit(request, cr, forms)
             if status == 302:
                 messages.success(
                     request,
@@ -558,8 +563,11 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
         return reverse("admin:curation_changerequest_change", args=[cr.pk])
 
     @staticmethod
-    def _edit_forms(cr: ChangeRequest, data=None) -> ProposalForms | RationaleForms:
-        """Forms showing what the request proposes (not the record as it is now)."""
+    def _edit_forms(
+        cr: ChangeRequest, data=None, add_row_to: str | None = None
+    ) -> ProposalForms | RationaleForms:
+        """Forms showing what the request proposes (not the record as it is now);
+        ``add_row_to`` re-shows submitted data with one more blank row (see ProposalForms)."""
         if cr.action == ChangeRequest.Action.RETRACT:
             return RationaleForms(
                 base_version=cr.base_version,
@@ -572,6 +580,7 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
             base_document=cr.document,
             base_version=cr.base_version,
             data=data,
+            add_row_to=add_row_to,
             creating=cr.action == ChangeRequest.Action.CREATE,
             rationale=cr.rationale,
             citations=cr.citations,

@@ -3,18 +3,30 @@
 Editors never type JSON. A record document is split into forms the admin renders:
 
 - ``record``: the record's own fields (``design.blinding`` becomes ``design__blinding``);
-- for trials, ``arms`` and ``outcomes`` formsets, a results grid of one small form per
-  (outcome row, arm row) cell, and comparison forms beside each outcome row;
+- for trials: ``arms`` (each with a small ``regimen`` formset of its regimen parts) and
+  ``outcomes`` formsets, a results grid of one small form per (outcome row, arm row) cell
+  (value, interval and the note on that single value), comparison forms beside each outcome
+  row, ``conduct_notes`` and ``findings`` formsets;
+- for topics: ``sections`` (heading, body paragraphs, setting, interventions and the trials
+  the section lists, in order) and ``findings`` formsets;
 - ``proposal``: rationale, supporting citations and the hidden base version.
 
+Items with a ``key`` (arms, outcomes, comparisons, findings, conduct notes, sections) are
+found in the base document by their original key, so a saved form starts from the base item
+and changes only what the form edits; diffs and merges stay per item. Lists whose order
+matters to readers (findings, conduct notes, sections, regimen parts) have a "Position"
+column; the trials of a section are numbered drop-downs, first box first.
+
 ``document_to_initial`` turns a document into initial form data; ``ProposalForms.to_document``
-turns submitted form data back into a document. Everything the forms do not edit (findings,
-regimens, conduct notes, notes on single values, ...) is copied unchanged from the base
-document, found by the item's original key, so saving a form never drops data.
+turns submitted form data back into a document. Loading a record's forms and saving them
+unchanged gives back the same document.
+
+``ProposalForms(..., add_row_to=...)`` re-renders submitted data with one more blank row in
+one list (the "Add ..." buttons), keeping what was typed and showing no errors.
 
 ``ProposalForms.add_errors`` puts the document validator's errors (paths such as
-``document.outcomes[2].values[0].ci_low``) on the form field that holds that value; an error
-no field holds is shown above the form, naming its path.
+``document.outcomes[2].values[0].ci_low`` or ``document.sections[0].trials[2]``) on the form
+field that holds that value; an error no field holds is shown above the form, naming its path.
 """
 
 from __future__ import annotations
@@ -28,9 +40,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
+from django.http import QueryDict
+from django.utils.html import format_html, format_html_join
 
 from evidence import documents as docs
-from evidence.models import Citation, Intervention
+from evidence.models import Citation, Intervention, Trial
 
 # --- Field helpers ------------------------------------------------------------------------------
 
@@ -86,6 +101,19 @@ class NumberField(forms.CharField):
         return "" if value is None else str(value)
 
 
+class LabelCache:
+    """Labels of other records (slug -> title or name), read once per page for all its forms."""
+
+    def __init__(self):
+        self._labels: dict[tuple[Any, str], dict[str, str]] = {}
+
+    def get(self, model, label_field: str) -> dict[str, str]:
+        key = (model, label_field)
+        if key not in self._labels:
+            self._labels[key] = dict(model.objects.values_list("slug", label_field))
+        return self._labels[key]
+
+
 class RecordChoiceField(forms.MultipleChoiceField):
     """Slugs of other records. Selected slugs come first, in the document's order, because
     browsers submit selected options in page order and the order of citations matters."""
@@ -99,10 +127,124 @@ class RecordChoiceField(forms.MultipleChoiceField):
         kwargs.setdefault("help_text", "Hold Ctrl (Cmd on a Mac) to select more than one.")
         super().__init__(**kwargs)
 
-    def load_choices(self, selected: list[str]) -> None:
-        labels = dict(self.model.objects.values_list("slug", self.label_field))
-        ordered = list(dict.fromkeys([*selected, *sorted(labels, key=lambda s: labels[s])]))
-        self.choices = [(slug, f"{_short(labels.get(slug) or slug)} ({slug})") for slug in ordered]
+    def load_choices(self, selected: list[str], labels: LabelCache | None = None) -> None:
+        labels_ = (labels or LabelCache()).get(self.model, self.label_field)
+        ordered = list(dict.fromkeys([*selected, *sorted(labels_, key=lambda s: labels_[s])]))
+        self.choices = [(slug, _record_label(labels_, slug)) for slug in ordered]
+
+
+def _record_label(labels: dict[str, str], slug: str) -> str:
+    return f"{_short(labels.get(slug) or slug)} ({slug})"
+
+
+class OrderedSelects(forms.SelectMultiple):
+    """A list as numbered drop-downs: one per chosen item, then ``spare`` empty ones.
+
+    Every box has the same name, so the browser sends the chosen values in the order of the
+    boxes; empty boxes are dropped. The order is the order of the boxes, which an editor sets
+    by choosing the items box by box. No JavaScript needed.
+    """
+
+    def __init__(self, attrs=None, choices=(), spare: int = 1):
+        super().__init__(attrs, choices)
+        self.spare = spare
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
+        if isinstance(values, str):
+            values = [values]
+        return [value for value in values if value]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = [v for v in self.format_value(value) if v]
+        attrs = self.build_attrs(self.attrs, attrs)
+        base_id = attrs.pop("id", None)
+        box = forms.Select(choices=[("", "—"), *self.choices])
+        boxes = []
+        for i, slug in enumerate([*chosen, *[""] * self.spare]):
+            box_attrs = {**attrs, "aria-label": f"{i + 1}."}
+            if base_id:
+                box_attrs["id"] = f"{base_id}_{i}"
+            boxes.append((box.render(name, slug, box_attrs, renderer),))
+        return format_html(
+            '<ol class="ordered-selects">{}</ol>', format_html_join("", "<li>{}</li>", boxes)
+        )
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else id_
+
+
+class OrderedRecordChoiceField(RecordChoiceField):
+    """Slugs of other records in an order the editor sets: numbered drop-downs."""
+
+    widget = OrderedSelects
+
+    def load_choices(self, selected: list[str], labels: LabelCache | None = None) -> None:
+        labels_ = (labels or LabelCache()).get(self.model, self.label_field)
+        # Every box lists the same records; a slug the database does not know (yet) stays
+        # choosable so the document round-trips and the validator names it.
+        ordered = sorted(labels_, key=lambda s: labels_[s])
+        ordered += [slug for slug in dict.fromkeys(selected) if slug not in labels_]
+        self.choices = [(slug, _record_label(labels_, slug)) for slug in ordered]
+
+    def validate(self, value):
+        super().validate(value)
+        twice = [slug for i, slug in enumerate(value) if slug in value[:i]]
+        if twice:
+            raise ValidationError(f"{twice[0]} is chosen twice; choose each one once.")
+
+
+class RecordSelectField(forms.ChoiceField):
+    """The slug of one other record, or none."""
+
+    def __init__(self, model, *, label_field: str, **kwargs):
+        self.model = model
+        self.label_field = label_field
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def load_choices(self, selected: list[str], labels: LabelCache | None = None) -> None:
+        labels_ = (labels or LabelCache()).get(self.model, self.label_field)
+        ordered = sorted(labels_, key=lambda s: labels_[s])
+        ordered += [slug for slug in selected if slug and slug not in labels_]
+        self.choices = [("", "—"), *[(slug, _record_label(labels_, slug)) for slug in ordered]]
+
+
+def load_record_choices(form: forms.Form, labels: LabelCache | None) -> None:
+    """Fill the choices of a form's record fields, keeping what is selected (or submitted)."""
+    for name, field in form.fields.items():
+        if not isinstance(field, RecordChoiceField | RecordSelectField):
+            continue
+        if form.is_bound:
+            selected = field.widget.value_from_datadict(
+                form.data, form.files, form.add_prefix(name)
+            )
+        else:
+            selected = form.initial.get(name)
+        if isinstance(selected, str | type(None)):
+            selected = [selected] if selected else []
+        field.load_choices(list(selected), labels)
+
+
+class TextField(forms.CharField):
+    """Text kept exactly as typed (no stripping, so documents round-trip), where a required
+    text made only of spaces still counts as missing."""
+
+    def __init__(self, *, rows: int | None = None, size: int = 60, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("strip", False)
+        kwargs.setdefault(
+            "widget",
+            forms.Textarea(attrs={"rows": rows, "cols": 80})
+            if rows
+            else forms.TextInput(attrs={"size": size}),
+        )
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        if self.required and not (value or "").strip():
+            raise ValidationError(self.error_messages["required"], code="required")
+        super().validate(value)
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -126,12 +268,18 @@ def _text(required: bool = False, rows: int | None = None, **kwargs) -> forms.Ch
     return forms.CharField(required=required, widget=widget, strip=False, **kwargs)
 
 
+class NotStatedYesNo(forms.NullBooleanSelect):
+    """Yes / No / "Not stated". NullBooleanSelect, because it marks True as the "true"
+    option when it renders (a plain Select would look for "True", select nothing, and the
+    browser would send "Not stated")."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "Not stated"), ("true", "Yes"), ("false", "No")]
+
+
 def _nullable_bool(**kwargs) -> forms.NullBooleanField:
-    return forms.NullBooleanField(
-        required=False,
-        widget=forms.Select(choices=[("unknown", "Not stated"), ("true", "Yes"), ("false", "No")]),
-        **kwargs,
-    )
+    return forms.NullBooleanField(required=False, widget=NotStatedYesNo, **kwargs)
 
 
 # --- Record fields, per record type -------------------------------------------------------------
@@ -267,7 +415,9 @@ def _registry_id(line: str) -> dict[str, str]:
 class RecordForm(forms.Form):
     """The record's own fields; built per record type from RECORD_FIELDS."""
 
-    def __init__(self, record_type: str, *args, creating: bool, **kwargs):
+    def __init__(
+        self, record_type: str, *args, creating: bool, labels: LabelCache | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.specs = RECORD_FIELDS[record_type]
         for spec in self.specs:
@@ -276,13 +426,7 @@ class RecordForm(forms.Form):
             # A record's slug never changes; the service would refuse it anyway.
             self.fields["slug"].disabled = True
             self.fields["slug"].help_text = "A record's slug never changes."
-        for spec in self.specs:
-            field = self.fields[spec.form_name]
-            if isinstance(field, RecordChoiceField):
-                selected = self.initial.get(spec.form_name) or []
-                if self.is_bound:
-                    selected = self.data.getlist(self.add_prefix(spec.form_name), selected)
-                field.load_choices(list(selected))
+        load_record_choices(self, labels)
 
     def clean_registry_ids(self):
         text = self.cleaned_data.get("registry_ids") or ""
@@ -295,10 +439,18 @@ class RecordForm(forms.Form):
         return text
 
 
-# --- Trial parts: arms, outcomes, results grid, comparisons -------------------------------------
+# --- List items: arms, outcomes, regimen parts, findings, conduct notes, sections ---------------
 
 
-class ItemForm(forms.Form):
+class RecordChoicesForm(forms.Form):
+    """A form whose record fields (citations, interventions, trials) load their choices."""
+
+    def __init__(self, *args, labels: LabelCache | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        load_record_choices(self, labels)
+
+
+class ItemForm(RecordChoicesForm):
     """A list item with a stable key; ``original_key`` finds the item in the base document."""
 
     original_key = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -307,6 +459,14 @@ class ItemForm(forms.Form):
         widget=forms.TextInput(attrs={"size": 12}),
         help_text="Short id, e.g. len.",
     )
+    # Document fields this form edits besides the key; the rest is kept from the base item.
+    document_fields: tuple[str, ...] = ()
+    # Fields a new item gets when the form does not edit them (the document's defaults).
+    new_item_defaults: dict[str, Any] = {}
+
+    def document_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {name: _blank_to_none(data.get(name)) for name in ("key", *self.document_fields)}
 
 
 class ArmForm(ItemForm):
@@ -318,6 +478,7 @@ class ArmForm(ItemForm):
     description = forms.CharField(
         required=False, strip=False, widget=forms.Textarea(attrs={"rows": 1, "cols": 30})
     )
+    document_fields = ("label", "role", "n", "description")
 
 
 class OutcomeForm(ItemForm):
@@ -339,9 +500,172 @@ class OutcomeForm(ItemForm):
     comparison_slots = forms.IntegerField(
         required=False, initial=1, min_value=1, max_value=20, widget=forms.HiddenInput
     )
+    document_fields = (
+        "endpoint",
+        "label",
+        "measure",
+        "unit",
+        "timepoint_months",
+        "subgroup",
+        "treatment_phase",
+        "note",
+    )
 
 
-CELL_FIELDS = ("value", "not_reached", "qualifier", "ci_low", "ci_high", "ci_level")
+REGIMEN_FIELDS = ("intervention", "description", "phase")
+
+
+class RegimenPartForm(RecordChoicesForm):
+    """One part of an arm's regimen (regimen parts have no key: the list is one value)."""
+
+    intervention = RecordSelectField(Intervention, label_field="name")
+    description = TextField(required=True, max_length=500, size=36)
+    phase = choice_field(docs.RegimenComponent, "phase", label="Phase")
+
+    def document_values(self) -> dict[str, Any]:
+        return {name: _blank_to_none(self.cleaned_data.get(name)) for name in REGIMEN_FIELDS}
+
+
+class ConductNoteForm(ItemForm):
+    kind = choice_field(docs.ConductNote, "kind", required=True)
+    text = TextField(required=True, rows=2, max_length=20_000)
+    at_months = NumberField(label="At (months)", help_text="Median follow-up when it happened.")
+    patients = forms.IntegerField(
+        required=False, min_value=0, widget=forms.NumberInput(attrs={"size": 6})
+    )
+    document_fields = ("kind", "text", "at_months", "patients")
+
+
+class FindingForm(ItemForm):
+    statement = TextField(required=True, rows=3, max_length=20_000)
+    kind = choice_field(docs.Finding, "kind", required=True)
+    citations = _citations_field()
+    note = TextField(rows=2)
+    document_fields = ("statement", "kind", "citations", "note")
+
+
+class TrialFindingForm(FindingForm):
+    """A trial's finding rests on outcomes of the same trial, chosen by their outcome row."""
+
+    outcomes = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text="Outcomes of this trial the statement rests on (Ctrl or Cmd for several).",
+    )
+    field_order = ["key", "statement", "kind", "outcomes", "citations", "note"]
+    new_item_defaults = {"trials": []}
+
+    def __init__(self, *args, outcome_choices: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["outcomes"]
+        if self.is_bound:
+            selected = field.widget.value_from_datadict(
+                self.data, self.files, self.add_prefix("outcomes")
+            )
+        else:
+            selected = self.initial.get("outcomes") or []
+        # Chosen outcomes first, in the finding's order (browsers send page order).
+        labels = dict(outcome_choices)
+        ordered = list(dict.fromkeys([*[s for s in selected if s in labels], *labels]))
+        field.choices = [(position, labels[position]) for position in ordered]
+
+
+class TopicFindingForm(FindingForm):
+    trials = RecordChoiceField(
+        Trial, label_field="name", help_text="Trials the statement is about (Ctrl or Cmd)."
+    )
+    field_order = ["key", "statement", "kind", "trials", "citations", "note"]
+    document_fields = ("statement", "kind", "trials", "citations", "note")
+    new_item_defaults = {"outcomes": []}
+
+
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Body text -> paragraphs: a blank line separates two paragraphs."""
+    parts = PARAGRAPH_BREAK.split((text or "").replace("\r\n", "\n"))
+    return [part.strip("\n") for part in parts if part.strip()]
+
+
+class SectionForm(ItemForm):
+    heading = TextField(required=True, max_length=500)
+    body = TextField(
+        rows=6,
+        max_length=200_000,
+        help_text="Paragraphs of plain text; leave a blank line between two paragraphs.",
+    )
+    setting = choice_field(docs.TopicSection, "setting")
+    interventions = _interventions_field()
+    trials = OrderedRecordChoiceField(
+        Trial,
+        label_field="name",
+        help_text=(
+            "The trials this section shows, in the order the topic page lists them: box 1 "
+            "first. To change the order, choose the trials again box by box; empty a box to "
+            "remove its trial."
+        ),
+    )
+    document_fields = ("heading", "body", "setting", "interventions", "trials")
+
+    def __init__(self, *args, more_trial_boxes_for: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if more_trial_boxes_for == self.add_prefix("trials"):
+            self.fields["trials"].widget.spare = 2
+
+    def document_values(self) -> dict[str, Any]:
+        values = super().document_values()
+        values["body"] = paragraphs(self.cleaned_data.get("body"))
+        return values
+
+
+class ItemFormSet(forms.BaseFormSet):
+    """Formsets of list items: a "Remove" box, and a "Position" where order matters."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if forms.formsets.ORDERING_FIELD_NAME in form.fields:
+            field = form.fields[forms.formsets.ORDERING_FIELD_NAME]
+            field.label = "Position"
+            field.help_text = (
+                "To move a row, type the position it should have: the others make room. "
+                "To reorder several rows, number them all. A new row goes last unless numbered."
+            )
+            field.widget.attrs.update({"size": 3, "style": "width: 4em"})
+        if forms.formsets.DELETION_FIELD_NAME in form.fields:
+            form.fields[forms.formsets.DELETION_FIELD_NAME].label = "Remove"
+
+
+def kept_forms(formset: forms.BaseFormSet) -> list[forms.Form]:
+    """The forms that become list items, in the list's order (by Position where there is one).
+
+    A row is kept when it showed an item of the base document or was filled in, and its
+    "Remove" box is not ticked.
+    """
+    kept = [
+        form
+        for i, form in enumerate(formset.forms)
+        if not (formset.can_delete and formset._should_delete_form(form))
+        and (i < formset.initial_form_count() or form.has_changed())
+    ]
+    if formset.can_order:
+        kept.sort(key=_position)
+    return kept
+
+
+def _position(form: forms.Form) -> tuple:
+    """Where a row goes. A row takes the position typed in it and the others make room: a
+    new row or a row moved up goes before the row that had that position, a row moved down
+    after it. Unnumbered rows go last; otherwise the page order holds (the sort is stable)."""
+    name = forms.formsets.ORDERING_FIELD_NAME
+    position, shown = form.cleaned_data.get(name), form.fields[name].initial
+    if position is None:
+        return (1, 0, 0)
+    moved = 0 if position == shown else 1 if shown is not None and position > shown else -1
+    return (0, position, moved)
+
+
+CELL_FIELDS = ("value", "not_reached", "qualifier", "ci_low", "ci_high", "ci_level", "note")
 
 
 class ResultCellForm(forms.Form):
@@ -353,10 +677,17 @@ class ResultCellForm(forms.Form):
     ci_low = NumberField(label="CI low", widget=forms.TextInput(attrs={"size": 4}))
     ci_high = NumberField(label="CI high", widget=forms.TextInput(attrs={"size": 4}))
     ci_level = NumberField(label="CI level %", widget=forms.TextInput(attrs={"size": 3}))
+    note = forms.CharField(
+        required=False,
+        strip=False,
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 1, "cols": 22}),
+        help_text="A note on this single value, e.g. where the source gives it.",
+    )
 
     def is_blank(self) -> bool:
         data = self.cleaned_data
-        return not any(data.get(name) not in (None, "", False) for name in CELL_FIELDS)
+        return not any(_blank_to_none(data.get(name)) not in (None, False) for name in CELL_FIELDS)
 
 
 COMPARISON_FIELDS = (
@@ -403,10 +734,6 @@ class ComparisonForm(forms.Form):
         return not self.cleaned_data.get("kind")
 
 
-ArmFormSet = forms.formset_factory(ArmForm, extra=0, can_delete=True)
-OutcomeFormSet = forms.formset_factory(OutcomeForm, extra=0, can_delete=True)
-
-
 class ProposalMetaForm(forms.Form):
     """Why the change is made, and what supports it."""
 
@@ -435,11 +762,18 @@ def _item_initial(item: dict[str, Any], fields) -> dict[str, Any]:
     return initial
 
 
+def _items_initial(items: list[dict[str, Any]] | None, form_class) -> list[dict[str, Any]]:
+    return [_item_initial(item, form_class.base_fields) for item in items or []]
+
+
 def document_to_initial(record_type: str, document: dict[str, Any] | None) -> dict[str, Any]:
     """Initial data for every form of a proposal, from a record document (None: a new record).
 
-    Returns {"record": {...}, "arms": [...], "outcomes": [...], "cells": {(o, a): {...}},
-    "comparisons": {(o, k): {...}}}; grid positions are indexes into the arms and outcomes.
+    Returns {"record": {...}} and, for trials, {"arms": [...], "regimens": [[...] per arm],
+    "outcomes": [...], "cells": {(o, a): {...}}, "comparisons": {(o, k): {...}},
+    "conduct_notes": [...], "findings": [...]}, for topics {"sections": [...],
+    "findings": [...]}; grid positions and a finding's outcomes are indexes into the arms and
+    outcomes.
     """
     document = document or {}
     record = {
@@ -447,12 +781,22 @@ def document_to_initial(record_type: str, document: dict[str, Any] | None) -> di
         for spec in RECORD_FIELDS[record_type]
     }
     initial: dict[str, Any] = {"record": record}
+    if record_type == "topic":
+        initial["sections"] = _items_initial(document.get("sections"), SectionForm)
+        for section in initial["sections"]:
+            section["body"] = "\n\n".join(section["body"] or [])
+        initial["findings"] = _items_initial(document.get("findings"), TopicFindingForm)
     if record_type != "trial":
         return initial
     arms = document.get("arms") or []
     outcomes = document.get("outcomes") or []
     arm_index = {arm["key"]: a for a, arm in enumerate(arms)}
-    initial["arms"] = [_item_initial(arm, ArmForm.base_fields) for arm in arms]
+    outcome_index = {outcome["key"]: o for o, outcome in enumerate(outcomes)}
+    initial["arms"] = _items_initial(arms, ArmForm)
+    initial["regimens"] = [
+        [{name: part.get(name) for name in REGIMEN_FIELDS} for part in arm.get("regimen") or []]
+        for arm in arms
+    ]
     initial["outcomes"] = []
     initial["cells"] = {}
     initial["comparisons"] = {}
@@ -471,6 +815,12 @@ def document_to_initial(record_type: str, document: dict[str, Any] | None) -> di
                 position = arm_index.get(comparison.get(side))
                 data[side] = "" if position is None else str(position)
             initial["comparisons"][(o, k)] = data
+    initial["conduct_notes"] = _items_initial(document.get("conduct_notes"), ConductNoteForm)
+    initial["findings"] = _items_initial(document.get("findings"), TrialFindingForm)
+    for finding in initial["findings"]:
+        finding["outcomes"] = [
+            str(outcome_index[key]) for key in finding["outcomes"] or [] if key in outcome_index
+        ]
     return initial
 
 
@@ -497,6 +847,13 @@ def proposal_meta_form(data, base_version: int, rationale: str, citations) -> Pr
     )
 
 
+# Lists of keyed items a validator path can start with, by record type.
+ITEM_LISTS = {
+    "trial": ("arms", "outcomes", "conduct_notes", "findings"),
+    "topic": ("sections", "findings"),
+}
+
+
 class ProposalForms:
     """Every form of one proposal, bound to POST data or showing a document."""
 
@@ -508,6 +865,7 @@ class ProposalForms:
         base_version: int,
         data=None,
         extra_rows: int | None = None,
+        add_row_to: str | None = None,
         creating: bool | None = None,
         rationale: str = "",
         citations: list[str] | None = None,
@@ -515,26 +873,103 @@ class ProposalForms:
         """``base_document`` is what the forms show and what saving starts from (None: a blank
         new record). ``creating`` (default: no base document) leaves the slug editable, as
         when the author edits their own proposal of a new record. ``rationale`` and
-        ``citations`` pre-fill the proposal's "why" (editing a proposal already made)."""
+        ``citations`` pre-fill the proposal's "why" (editing a proposal already made).
+
+        ``add_row_to`` (with ``data``): re-show the submitted data with one more blank row in
+        the list it names (a formset prefix such as ``findings`` or ``regimen-1``,
+        ``outcomes-2-comparisons`` or ``sections-0-trials``), without validating: nothing is
+        proposed. ``extra_rows`` sets how many blank rows the arms and outcomes show."""
         self.record_type = record_type
         self.base_document = base_document
         self.creating = base_document is None if creating is None else creating
         self.is_bound = data is not None
+        self.adding_rows = self.is_bound and add_row_to is not None
+        self.add_row_to = add_row_to if self.adding_rows else None
+        if self.adding_rows:
+            data = _mutable(data)  # new rows get their management data and initial values
+        self.data = data
         self.errors_without_field: list[str] = []
+        self.labels = LabelCache()
+        self.formsets: list[forms.BaseFormSet] = []
         initial = document_to_initial(record_type, base_document)
         self.meta = proposal_meta_form(data, base_version, rationale, citations)
         self.record = RecordForm(
-            record_type, data, prefix="record", initial=initial["record"], creating=self.creating
+            record_type,
+            data,
+            prefix="record",
+            initial=initial["record"],
+            creating=self.creating,
+            labels=self.labels,
         )
         self.is_trial = record_type == "trial"
-        if not self.is_trial:
-            return
-        extra = extra_rows if extra_rows is not None else (3 if self.creating else 1)
-        self.arms = forms.formset_factory(ArmForm, extra=extra, can_delete=True)(
-            data, prefix="arms", initial=initial["arms"]
-        )
-        self.outcomes = forms.formset_factory(OutcomeForm, extra=extra, can_delete=True)(
-            data, prefix="outcomes", initial=initial["outcomes"]
+        self.is_topic = record_type == "topic"
+        if self.is_trial:
+            extra = extra_rows if extra_rows is not None else (3 if self.creating else 1)
+            self._trial_forms(initial, extra)
+        elif self.is_topic:
+            self._topic_forms(initial)
+        if self.adding_rows:
+            self._show_no_errors()
+
+    # Building the forms ------------------------------------------------------------------------
+
+    def _formset(self, form_class, prefix: str, initial, *, extra: int = 1, ordered=True, **kw):
+        new_from = self._grow(prefix, extra) if self.adding_rows else None
+        formset = forms.formset_factory(
+            form_class, formset=ItemFormSet, extra=extra, can_delete=True, can_order=ordered
+        )(self.data, prefix=prefix, initial=initial, form_kwargs={"labels": self.labels, **kw})
+        if new_from is not None:
+            for form in formset.forms[new_from:]:
+                self._prefill(form)
+        self.formsets.append(formset)
+        return formset
+
+    def _grow(self, prefix: str, extra: int) -> int | None:
+        """Add a blank row to the list ``add_row_to`` names; give lists the page did not show
+        yet (the regimen of an arm row just added) their blank rows. Returns the index of the
+        first new row, or None."""
+        total_name = f"{prefix}-{forms.formsets.TOTAL_FORM_COUNT}"
+        if total_name not in self.data:
+            self.data[total_name] = str(extra)
+            self.data[f"{prefix}-{forms.formsets.INITIAL_FORM_COUNT}"] = "0"
+            return 0
+        if self.add_row_to != prefix:
+            return None
+        try:
+            total = int(self.data[total_name])
+        except ValueError:
+            return None
+        self.data[total_name] = str(total + 1)
+        return total
+
+    def _prefill(self, form: forms.Form) -> None:
+        """A new row shows its fields' initial values (e.g. a comparison's unit "ratio")."""
+        for name, field in form.fields.items():
+            key = form.add_prefix(name)
+            value = form.get_initial_for_field(field, name)
+            if key not in self.data and value not in (None, "", [], False):
+                self.data[key] = str(field.prepare_value(value))
+
+    def _show_no_errors(self) -> None:
+        """Adding a row only re-shows what was typed: nothing was checked, nothing is wrong."""
+        for form in self.all_forms():
+            form._errors = ErrorDict(renderer=form.renderer)
+            form.cleaned_data = {}
+        for formset in self.formsets:
+            formset._errors = []
+            formset._non_form_errors = formset.error_class(
+                error_class="nonform", renderer=formset.renderer
+            )
+
+    def _trial_forms(self, initial: dict[str, Any], extra: int) -> None:
+        self.arms = self._formset(ArmForm, "arms", initial["arms"], extra=extra, ordered=False)
+        regimens = initial["regimens"]
+        self.regimens = [
+            self._formset(RegimenPartForm, f"regimen-{a}", regimens[a] if a < len(regimens) else [])
+            for a in range(len(self.arms.forms))
+        ]
+        self.outcomes = self._formset(
+            OutcomeForm, "outcomes", initial["outcomes"], extra=extra, ordered=False
         )
         arm_choices = [(str(a), self._arm_label(a, form)) for a, form in enumerate(self.arms.forms)]
         self.cells: dict[tuple[int, int], ResultCellForm] = {}
@@ -542,24 +977,44 @@ class ProposalForms:
         for o, outcome_form in enumerate(self.outcomes.forms):
             for a in range(len(self.arms.forms)):
                 self.cells[(o, a)] = ResultCellForm(
-                    data,
+                    self.data,
                     prefix=f"cell-{o}-{a}",
                     initial=initial["cells"].get((o, a)),
                     use_required_attribute=False,
                 )
             for k in range(self._comparison_slots(o, outcome_form)):
                 self.comparisons[(o, k)] = ComparisonForm(
-                    data,
+                    self.data,
                     prefix=f"cmp-{o}-{k}",
                     initial=initial["comparisons"].get((o, k)),
                     arm_choices=arm_choices,
                     use_required_attribute=False,
                 )
+                if self.adding_rows and initial["comparisons"].get((o, k)) is None:
+                    self._prefill(self.comparisons[(o, k)])
+        self.conduct_notes = self._formset(
+            ConductNoteForm, "conduct_notes", initial["conduct_notes"]
+        )
+        outcome_choices = [
+            (str(o), self._row_label(form, "label", f"New outcome {o + 1}"))
+            for o, form in enumerate(self.outcomes.forms)
+        ]
+        self.findings = self._formset(
+            TrialFindingForm, "findings", initial["findings"], outcome_choices=outcome_choices
+        )
+
+    def _topic_forms(self, initial: dict[str, Any]) -> None:
+        self.sections = self._formset(
+            SectionForm, "sections", initial["sections"], more_trial_boxes_for=self.add_row_to
+        )
+        self.findings = self._formset(TopicFindingForm, "findings", initial["findings"])
+
+    def _row_label(self, form: forms.Form, field: str, default: str) -> str:
+        label = form.data.get(form.add_prefix(field)) if self.is_bound else None
+        return label or form.initial.get(field) or default
 
     def _arm_label(self, a: int, form: ArmForm) -> str:
-        label = form.data.get(form.add_prefix("label")) if self.is_bound else None
-        label = label or form.initial.get("label")
-        return label or f"New arm {a + 1}"
+        return self._row_label(form, "label", f"New arm {a + 1}")
 
     def _comparison_slots(self, o: int, form: OutcomeForm) -> int:
         slots = form.initial.get("comparison_slots") or 1
@@ -568,6 +1023,9 @@ class ProposalForms:
                 slots = int(form.data.get(form.add_prefix("comparison_slots")) or 1)
             except ValueError:
                 slots = 1
+            if self.adding_rows and self.add_row_to == form.add_prefix("comparisons"):
+                slots += 1
+                self.data[form.add_prefix("comparison_slots")] = str(min(slots, 20))
         return max(1, min(slots, 20))
 
     # Rendering helpers ---------------------------------------------------------------------
@@ -575,14 +1033,18 @@ class ProposalForms:
     def arm_headers(self) -> list[str]:
         return [self._arm_label(a, form) for a, form in enumerate(self.arms.forms)]
 
+    def arm_rows(self) -> list[tuple[ArmForm, forms.BaseFormSet]]:
+        """Each arm row with the formset of its regimen parts."""
+        return list(zip(self.arms.forms, self.regimens, strict=True))
+
     def grid_rows(self) -> list[dict[str, Any]]:
         rows = []
         for o, form in enumerate(self.outcomes.forms):
-            label = form.data.get(form.add_prefix("label")) if self.is_bound else None
             rows.append(
                 {
-                    "label": label or form.initial.get("label") or f"New outcome {o + 1}",
+                    "label": self._row_label(form, "label", f"New outcome {o + 1}"),
                     "unit": form.initial.get("unit") or "",
+                    "add_comparison": form.add_prefix("comparisons"),
                     "cells": [self.cells[(o, a)] for a in range(len(self.arms.forms))],
                     "comparisons": [
                         form for (row, _), form in self.comparisons.items() if row == o
@@ -593,20 +1055,41 @@ class ProposalForms:
 
     def all_forms(self) -> list[forms.Form]:
         found: list[forms.Form] = [self.meta, self.record]
+        for formset in self.formsets:
+            found += formset.forms
         if self.is_trial:
-            found += [*self.arms.forms, *self.outcomes.forms]
             found += [*self.cells.values(), *self.comparisons.values()]
         return found
 
     # Validation and conversion ---------------------------------------------------------------
 
     def is_valid(self) -> bool:
+        if self.adding_rows:
+            return False  # adding a row never proposes
         valid = self.meta.is_valid() & self.record.is_valid()
+        for formset in self.formsets:
+            valid &= formset.is_valid()
         if self.is_trial:
-            valid &= self.arms.is_valid() & self.outcomes.is_valid()
             valid &= all([form.is_valid() for form in self.cells.values()])
             valid &= all([form.is_valid() for form in self.comparisons.values()])
+            valid = valid and self._finding_outcomes_are_kept()
         return bool(valid) and not self.errors_without_field
+
+    def _finding_outcomes_are_kept(self) -> bool:
+        """A finding may only rest on an outcome row that stays (filled in, not removed)."""
+        kept = {self.outcomes.forms.index(form) for form in kept_forms(self.outcomes)}
+        valid = True
+        for form in kept_forms(self.findings):
+            for position in form.cleaned_data.get("outcomes") or []:
+                if int(position) not in kept:
+                    label = dict(form.fields["outcomes"].choices).get(position, position)
+                    form.add_error(
+                        "outcomes",
+                        f"the outcome “{label}” is removed or empty above; "
+                        "choose another outcome or none",
+                    )
+                    valid = False
+        return valid
 
     @property
     def base_version(self) -> int:
@@ -628,22 +1111,37 @@ class ProposalForms:
                 continue
             value = self.record.cleaned_data.get(spec.form_name)
             _set(document, spec.path, _document_value(spec, value))
+        # Where each document item came from, so validation errors find their form field.
+        self.item_at: dict[str, dict[int, forms.Form]] = {}
         if self.is_trial:
             self._trial_parts(document)
+        if self.is_topic:
+            document["sections"] = self._items(self.sections, "sections")
+            document["findings"] = self._items(self.findings, "findings")
         return document
 
-    def _kept(self, formset, form) -> bool:
-        if formset.can_delete and formset._should_delete_form(form):
-            return False
-        return form in formset.initial_forms or form.has_changed()
+    def _items(self, formset, name: str, convert=None) -> list[dict[str, Any]]:
+        """A keyed list from its formset: each item starts from the base item of the same
+        original key (so fields the form does not edit are kept), then takes the form's
+        values."""
+        base = {item["key"]: item for item in (self.base_document or {}).get(name) or []}
+        items, self.item_at[name] = [], {}
+        for form in kept_forms(formset):
+            original = base.get(form.cleaned_data.get("original_key") or "")
+            item = copy.deepcopy(original) if original else dict(form.new_item_defaults)
+            item.update(form.document_values())
+            if convert:
+                convert(form, item)
+            self.item_at[name][len(items)] = form
+            items.append(item)
+        return items
 
     def _trial_parts(self, document: dict[str, Any]) -> None:
         base = self.base_document or {}
         base_arms = {arm["key"]: arm for arm in base.get("arms") or []}
         base_outcomes = {outcome["key"]: outcome for outcome in base.get("outcomes") or []}
-        # Where each document item came from, so validation errors find their form field.
-        self.arm_at: dict[int, forms.Form] = {}
-        self.outcome_at: dict[int, forms.Form] = {}
+        self.item_at["arms"], self.item_at["outcomes"] = {}, {}
+        self.regimen_at: dict[tuple[int, int], forms.Form] = {}
         self.cell_at: dict[tuple[int, int], forms.Form] = {}
         self.comparison_at: dict[tuple[int, int], forms.Form] = {}
 
@@ -653,42 +1151,47 @@ class ProposalForms:
                 continue
             data = form.cleaned_data
             arm = copy.deepcopy(base_arms.get(data.get("original_key") or "", {}))
-            for name in ("key", "label", "role", "n", "description"):
-                arm[name] = _blank_to_none(data.get(name))
-            arm.setdefault("regimen", [])
-            self.arm_at[len(arms)] = form
+            arm.update(form.document_values())
+            arm["regimen"] = []
+            for part in kept_forms(self.regimens[a]):
+                self.regimen_at[(len(arms), len(arm["regimen"]))] = part
+                arm["regimen"].append(part.document_values())
+            self.item_at["arms"][len(arms)] = form
             arm_keys[a] = arm["key"]
             if data.get("original_key"):
                 renamed[data["original_key"]] = arm["key"]
             arms.append(arm)
         document["arms"] = arms
 
-        outcomes = []
+        outcomes, outcome_keys = [], {}
         for o, form in enumerate(self.outcomes.forms):
             if not self._kept(self.outcomes, form):
                 continue
             data = form.cleaned_data
             base_outcome = base_outcomes.get(data.get("original_key") or "", {})
             outcome = copy.deepcopy(base_outcome)
-            for name in (
-                "key",
-                "endpoint",
-                "label",
-                "measure",
-                "unit",
-                "timepoint_months",
-                "subgroup",
-                "treatment_phase",
-                "note",
-            ):
-                outcome[name] = _blank_to_none(data.get(name))
+            outcome.update(form.document_values())
             outcome.setdefault("citations", [])
             i = len(outcomes)
-            self.outcome_at[i] = form
+            self.item_at["outcomes"][i] = form
+            outcome_keys[str(o)] = outcome["key"]
             outcome["values"] = self._values(i, o, base_outcome, arm_keys, renamed)
             outcome["comparisons"] = self._comparisons(i, o, base_outcome, arm_keys)
             outcomes.append(outcome)
         document["outcomes"] = outcomes
+        document["conduct_notes"] = self._items(self.conduct_notes, "conduct_notes")
+
+        def finding_outcomes(form, finding):
+            # Outcome rows -> their (possibly renamed) keys, in the order chosen.
+            chosen = form.cleaned_data.get("outcomes") or []
+            finding["outcomes"] = [outcome_keys[p] for p in chosen if p in outcome_keys]
+
+        document["findings"] = self._items(self.findings, "findings", finding_outcomes)
+
+    def _kept(self, formset, form) -> bool:
+        if formset.can_delete and formset._should_delete_form(form):
+            return False
+        return form in formset.initial_forms or form.has_changed()
 
     def _values(self, i, o, base_outcome, arm_keys, renamed) -> list[dict[str, Any]]:
         base_values = {
@@ -697,10 +1200,9 @@ class ProposalForms:
         cells = {}
         for a, arm_key in arm_keys.items():
             form = self.cells[(o, a)]
-            base_value = base_values.get(arm_key)
-            if form.is_blank() and not (base_value and base_value.get("note")):
+            if form.is_blank():
                 continue
-            value = copy.deepcopy(base_value or {})
+            value = copy.deepcopy(base_values.get(arm_key) or {})
             value["arm"] = arm_key
             for name in CELL_FIELDS:
                 value[name] = _blank_to_none(form.cleaned_data.get(name))
@@ -756,19 +1258,24 @@ class ProposalForms:
         if name in self.record.fields and not self.record.fields[name].disabled:
             self.record.add_error(name, _with_item(parts, message))
             return True
+        top = parts[0]
         is_item = len(parts) >= 2 and isinstance(parts[1], int)
-        if not (self.is_trial and is_item and parts[0] in ("arms", "outcomes")):
+        item_at = getattr(self, "item_at", {}).get(top, {})
+        if not (is_item and top in ITEM_LISTS.get(self.record_type, ()) and parts[1] in item_at):
             return self._on_record_field(parts, message)
-        top, i, rest = parts[0], parts[1], parts[2:]
-        if top == "arms" and i in getattr(self, "arm_at", {}):
-            return _on_form(self.arm_at[i], rest, path, message)
-        if top != "outcomes" or i not in getattr(self, "outcome_at", {}):
-            return False
-        if rest[:1] == ["values"] and len(rest) >= 2 and (i, rest[1]) in self.cell_at:
-            return _on_form(self.cell_at[(i, rest[1])], rest[2:], path, message)
-        if rest[:1] == ["comparisons"] and len(rest) >= 2 and (i, rest[1]) in self.comparison_at:
-            return _on_form(self.comparison_at[(i, rest[1])], rest[2:], path, message)
-        return _on_form(self.outcome_at[i], rest, path, message)
+        i, rest = parts[1], parts[2:]
+        if top == "arms" and rest[:1] == ["regimen"] and (i, *rest[1:2]) in self.regimen_at:
+            return _on_form(self.regimen_at[(i, rest[1])], rest[2:], path, message)
+        if top == "outcomes":
+            if rest[:1] == ["values"] and len(rest) >= 2 and (i, rest[1]) in self.cell_at:
+                return _on_form(self.cell_at[(i, rest[1])], rest[2:], path, message)
+            if (
+                rest[:1] == ["comparisons"]
+                and len(rest) >= 2
+                and (i, rest[1]) in self.comparison_at
+            ):
+                return _on_form(self.comparison_at[(i, rest[1])], rest[2:], path, message)
+        return _on_form(item_at[i], rest, path, message)
 
     def _on_record_field(self, parts, message) -> bool:
         name = str(parts[0])
@@ -782,9 +1289,13 @@ class ProposalForms:
 
 
 def _on_form(form: forms.Form, rest: list[str | int], path: str, message: str) -> bool:
+    """Put an error on ``form``: on the field ``rest`` names (``["trials", 2]``: that field,
+    naming item 3), or above the form's fields, naming the path."""
     field = rest[0] if rest and isinstance(rest[0], str) else None
     if field in form.fields and len(rest) == 1:
         form.add_error(field, message)
+    elif field in form.fields and len(rest) == 2 and isinstance(rest[1], int):
+        form.add_error(field, f"item {rest[1] + 1}: {message}")
     else:
         form.add_error(None, f"{path}: {message}")
     return True
@@ -802,6 +1313,15 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
+def _mutable(data) -> QueryDict:
+    if isinstance(data, QueryDict):
+        return data.copy()
+    query = QueryDict(mutable=True)
+    for name, value in dict(data).items():
+        query.setlist(name, value if isinstance(value, list) else [value])
+    return query
+
+
 def _comparison_key(comparison: dict[str, Any], siblings: list[dict[str, Any]]) -> str:
     key = f"{comparison.get('arm') or 'arm'}_vs_{comparison.get('reference_arm') or 'reference'}"
     taken = {c.get("key") for c in siblings}
@@ -816,6 +1336,8 @@ class RationaleForms:
     and citations can be edited. Same interface as ``ProposalForms`` (``record`` is None)."""
 
     is_trial = False
+    is_topic = False
+    adding_rows = False
     record = None
 
     def __init__(self, *, base_version: int, data=None, rationale="", citations=None):
@@ -863,7 +1385,7 @@ class RationaleForms:
 def form_post_data(forms_: ProposalForms) -> dict[str, Any]:
     """The POST data a browser would send for the forms as shown (unbound, with initial data)."""
     data: dict[str, Any] = {}
-    for formset in [forms_.arms, forms_.outcomes] if forms_.is_trial else []:
+    for formset in getattr(forms_, "formsets", []):
         for name, value in formset.management_form.initial.items():
             data[formset.management_form.add_prefix(name)] = str(value)
     for form in forms_.all_forms():

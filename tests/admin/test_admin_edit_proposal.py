@@ -145,9 +145,24 @@ def test_anyone_but_the_author_is_refused(client, request, who, sent_back):
     for response in (
         client.get(edit_url(sent_back)),
         client.post(edit_url(sent_back), edit_data(sent_back, **{"record-summary": "x"})),
+        client.post(edit_url(sent_back), edit_data(sent_back, _add_rows="findings")),
     ):
         assert response.status_code == 403
         assert b"only the author (editor) may edit this change request" in response.content
+    assert snapshot(sent_back) == before
+
+
+def test_author_adds_a_row_while_editing_and_nothing_is_saved(client, editor, sent_back):
+    before = snapshot(sent_back)
+    client.force_login(editor)
+    data = edit_data(sent_back, **{"record-summary": PRECISE_SUMMARY, "_add_rows": "findings"})
+    response = client.post(edit_url(sent_back), data)
+    assert response.status_code == 200
+    assert "A blank row was added." in response.content.decode()
+    forms = response.context["forms"]
+    shown = len(sent_back.document["findings"]) + 1  # the findings and one blank row
+    assert forms.findings.total_form_count() == shown + 1
+    assert forms.record["summary"].value() == PRECISE_SUMMARY  # what was typed stays
     assert snapshot(sent_back) == before
 
 

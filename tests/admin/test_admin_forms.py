@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from django.http import QueryDict
 
-from curation.admin_forms import NumberField, ProposalForms, document_to_initial, form_post_data
+from curation.admin_forms import (
+    NumberField,
+    ProposalForms,
+    document_to_initial,
+    form_post_data,
+    paragraphs,
+)
 from evidence.documents import validate_document
 
 from . import documents
@@ -94,7 +100,7 @@ def test_editing_a_cell_changes_only_that_value_and_keeps_what_forms_do_not_show
     proposed = round_trip("trial", document, **{"cell-0-0-value": "38.9"}).to_document()
     value = proposed["outcomes"][0]["values"][0]
     assert value["value"] == 38.9
-    # The per-value note is not in the grid: it is carried over unchanged.
+    # The per-value note has its own field in the cell, and stays as it was.
     assert value["note"] == document["outcomes"][0]["values"][0]["note"]
     proposed["outcomes"][0]["values"][0]["value"] = 39
     assert proposed == document
@@ -170,6 +176,7 @@ def test_service_error_paths_land_on_the_right_fields(db):
             {"path": "document.design.blinding", "message": "bad blinding"},
             {"path": "document.citations[0]", "message": "no citation"},
             {"path": "document.findings[0].key", "message": "duplicate key"},
+            {"path": "document.arms", "message": "arm sizes add up to too many"},
             {"path": "rationale", "message": "say why"},
         ]
     )
@@ -180,7 +187,8 @@ def test_service_error_paths_land_on_the_right_fields(db):
     assert forms.record.errors["design__blinding"] == ["bad blinding"]
     assert forms.record.errors["citations"] == ["item 1: no citation"]
     assert forms.meta.errors["rationale"] == ["say why"]
-    assert forms.non_field_errors() == ["document.findings[0].key: duplicate key"]
+    assert forms.findings.forms[0].errors["key"] == ["duplicate key"]
+    assert forms.non_field_errors() == ["document.arms: arm sizes add up to too many"]
 
 
 def test_initial_grid_positions_follow_arms_and_outcomes():
@@ -189,3 +197,66 @@ def test_initial_grid_positions_follow_arms_and_outcomes():
     assert initial["cells"][(1, 1)]["value"] == 76
     assert initial["comparisons"][(0, 0)]["arm"] == "0"
     assert initial["comparisons"][(0, 0)]["reference_arm"] == "1"
+
+
+SEED_DIR = SEED_TRIALS[0].parents[1] if SEED_TRIALS else None
+
+
+def seed_document(name: str, slug: str | None = None) -> dict:
+    data = json.loads((SEED_DIR / name).read_text())
+    return next(d for d in data if d["slug"] == slug) if isinstance(data, list) else data
+
+
+def test_errors_on_the_new_parts_land_on_their_fields(db):
+    trial = validate_document("trial", seed_document("trials/atlas.json"))
+    forms = round_trip("trial", trial)
+    forms.to_document()
+    forms.add_errors(
+        [
+            {"path": "document.findings[1].statement", "message": "bad statement"},
+            {"path": "document.findings[0].outcomes[1]", "message": "no outcome 'x'"},
+            {"path": "document.conduct_notes[0].at_months", "message": "unused"},
+            {"path": "document.arms[0].regimen[2].intervention", "message": "no such drug"},
+            {"path": "document.outcomes[0].values[0].note", "message": "bad note"},
+        ]
+    )
+    assert forms.findings.forms[1].errors["statement"] == ["bad statement"]
+    assert forms.findings.forms[0].errors["outcomes"] == ["item 2: no outcome 'x'"]
+    assert forms.regimens[0].forms[2].errors["intervention"] == ["no such drug"]
+    assert forms.cells[(0, 0)].errors["note"] == ["bad note"]
+    # ATLAS has no conduct notes: an error about one has no field and is shown above the form.
+    assert forms.non_field_errors() == ["document.conduct_notes[0].at_months: unused"]
+
+    topic = validate_document("topic", seed_document("topics.json", "multiple-myeloma-maintenance"))
+    forms = round_trip("topic", topic)
+    forms.to_document()
+    forms.add_errors(
+        [
+            {"path": "document.sections[3].trials[1]", "message": "no trial with slug 'x'"},
+            {"path": "document.sections[1].key", "message": "key 'revlimid' is used twice"},
+            {"path": "document.findings[2].trials[0]", "message": "no trial 'y'"},
+        ]
+    )
+    assert forms.sections.forms[3].errors["trials"] == ["item 2: no trial with slug 'x'"]
+    assert forms.sections.forms[1].errors["key"] == ["key 'revlimid' is used twice"]
+    assert forms.findings.forms[2].errors["trials"] == ["item 1: no trial 'y'"]
+
+
+def test_errors_follow_items_moved_by_position(db):
+    """Error paths index the proposed document; a moved row still gets its own error."""
+    topic = validate_document("topic", seed_document("topics.json", "multiple-myeloma-maintenance"))
+    forms = round_trip("topic", topic, **{"sections-0-ORDER": "3"})  # first section to third
+    proposed = forms.to_document()
+    assert [s["key"] for s in proposed["sections"][:3]] == [
+        "revlimid-after-asct",
+        "krd-after-asct",
+        "revlimid",
+    ]
+    forms.add_errors([{"path": "document.sections[2].heading", "message": "too short"}])
+    assert forms.sections.forms[0].errors["heading"] == ["too short"]
+
+
+def test_body_paragraphs_are_separated_by_blank_lines():
+    assert paragraphs("One.\r\n\r\nTwo.") == ["One.", "Two."]
+    assert paragraphs("One.\n  \n\n\nTwo,\nstill two.\n") == ["One.", "Two,\nstill two."]
+    assert paragraphs("  \n") == [] and paragraphs(None) == []

@@ -124,3 +124,40 @@ def test_editor_proposes_reviewer_approves_trial_shows_new_value(
     assert event.document["outcomes"][0]["values"][0]["value"] == 38.9
     for shot in (edit_shot, review_shot):
         assert shot.exists() and shot.stat().st_size > 0
+
+
+def test_editor_orders_a_sections_trials_with_an_added_box(live_server, browser, editor):
+    """No JavaScript needed: "Another trial box" re-shows the form with what was typed, and
+    the numbered boxes set the order of the section's trials."""
+    from curation.seed import load_seed
+
+    from .test_admin_record_parts import TOPIC, live, revise
+
+    load_seed()
+    seed_topic = live("topic", TOPIC).document
+    # Start from the section listing only CALGB 100104; the seed lists IFM 2005-02 first.
+    topic = revise(
+        "topic",
+        TOPIC,
+        lambda d: d["sections"][1].update(trials=["calgb-100104"]),
+    )
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    log_in(page, live_server.url, "editor")
+    page.goto(f"{live_server.url}/admin/evidence/topic/{topic.pk}/change/")
+    boxes = page.locator("select[name='sections-1-trials']")
+    assert boxes.count() == 2  # the trial and one empty box
+    page.fill("textarea[name='proposal-rationale']", "The seed article lists IFM 2005-02 first.")
+    page.click("button[value='sections-1-trials']")
+    page.wait_for_selector(".rows-added")
+    assert boxes.count() == 3
+    assert page.input_value("textarea[name='proposal-rationale']").startswith("The seed article")
+    boxes.nth(0).select_option("ifm-2005-02")
+    boxes.nth(1).select_option("calgb-100104")
+    page.click("input[name='_propose']")
+    page.wait_for_selector(".messagelist .success")
+    context.close()
+
+    cr = ChangeRequest.objects.get(record_slug=TOPIC, author=editor)
+    assert cr.document == seed_topic
+    assert cr.document["sections"][1]["trials"] == ["ifm-2005-02", "calgb-100104"]
