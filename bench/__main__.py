@@ -22,6 +22,9 @@ def main(argv=None) -> int:
     parser.add_argument("--events", type=int, default=100_000, help="event-store log size")
     parser.add_argument("--approvals", type=int, default=1000, help="full approvals to time")
     parser.add_argument("--trials", type=int, default=10_000, help="publishing dataset size")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="full publications (and floors) to time"
+    )
     args = parser.parse_args(argv)
     selected = args.only or ["eventstore", "publishing"]
     RESULTS.mkdir(exist_ok=True)

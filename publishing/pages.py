@@ -215,30 +215,41 @@ def finding_context(finding: dict[str, Any]) -> dict[str, Any]:
 # --- Charts -----------------------------------------------------------------------------------
 
 
-def median_bars(evidence: EvidenceAsOf, trials: list[RecordState], chart_id: str) -> dict | None:
+# A chart's rows come from each trial's document (cached per trial for a build: a trial is
+# drawn on its own page and on its topic's); the layout depends on the whole chart.
+
+
+def median_bar_rows(trial: RecordState) -> list[dict[str, Any]]:
     """Median progression-free survival / time to progression by arm, as given."""
     rows = []
-    for trial in trials:
-        doc = trial.document
-        arms = {arm["key"]: arm["label"] for arm in doc.get("arms", [])}
-        for outcome in doc.get("outcomes", []):
-            if outcome["endpoint"] not in ("pfs", "ttp") or outcome["measure"] != "median":
-                continue
-            if outcome["unit"] != "months" or outcome.get("subgroup"):
-                continue
-            for value in outcome.get("values", []):
-                rows.append(
-                    {
-                        "label": f"{doc['name']}: {arms.get(value['arm'], value['arm'])}",
-                        "endpoint": "PFS" if outcome["endpoint"] == "pfs" else "TTP",
-                        "value": value.get("value"),
-                        "text": fmt.arm_value(value, "months"),
-                    }
-                )
+    doc = trial.document
+    arms = {arm["key"]: arm["label"] for arm in doc.get("arms", [])}
+    for outcome in doc.get("outcomes", []):
+        if outcome["endpoint"] not in ("pfs", "ttp") or outcome["measure"] != "median":
+            continue
+        if outcome["unit"] != "months" or outcome.get("subgroup"):
+            continue
+        for value in outcome.get("values", []):
+            label = f"{doc['name']}: {arms.get(value['arm'], value['arm'])}"
+            endpoint = "PFS" if outcome["endpoint"] == "pfs" else "TTP"
+            text = fmt.arm_value(value, "months")
+            rows.append(
+                {
+                    "value": value.get("value"),
+                    "description": f"{label} ({endpoint}): {text}",
+                    "label_html": escape(f"{label} ({endpoint})"),
+                    "text_html": escape(text),
+                }
+            )
+    return rows
+
+
+def median_bars(rows: list[dict[str, Any]], chart_id: str) -> dict | None:
     if not rows:
         return None
     largest = max((row["value"] for row in rows if row["value"] is not None), default=1) or 1
     plot_width = CHART_WIDTH - LABEL_WIDTH - 130
+    drawn = []
     for i, row in enumerate(rows):
         y = 30 + i * ROW_HEIGHT
         width = round(plot_width * row["value"] / largest, 1) if row["value"] is not None else 0
@@ -248,53 +259,58 @@ def median_bars(evidence: EvidenceAsOf, trials: list[RecordState], chart_id: str
             if width
             else ""
         )
-        row["svg"] = _svg_row(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">'
-            f"{escape(row['label'])} ({row['endpoint']})</text>{bar}"
-            f'<text x="{fmt.number(round(LABEL_WIDTH + width + 6, 1))}" y="{y + 15}">'
-            f"{escape(row['text'])}</text>\n"
+        drawn.append(
+            _svg_row(
+                f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">'
+                f"{row['label_html']}</text>{bar}"
+                f'<text x="{fmt.number(round(LABEL_WIDTH + width + 6, 1))}" y="{y + 15}">'
+                f"{row['text_html']}</text>\n"
+            )
         )
-    description = "; ".join(f"{r['label']} ({r['endpoint']}): {r['text']}" for r in rows)
     return {
         "id": chart_id,
         "title": "Median progression-free survival or time to progression, by arm (months)",
-        "description": description,
-        "rows": rows,
+        "description": "; ".join(row["description"] for row in rows),
+        "rows": drawn,
         "width": str(CHART_WIDTH),
         "height": str(40 + len(rows) * ROW_HEIGHT),
     }
 
 
-def forest_plot(trials: list[RecordState], chart_id: str) -> dict | None:
-    """Hazard ratios with confidence intervals (log scale); left of 1 favours the first arm."""
+def hazard_ratio_rows(trial: RecordState) -> list[dict[str, Any]]:
+    """Hazard ratios with their confidence intervals, as given."""
     rows = []
-    for trial in trials:
-        doc = trial.document
-        arms = {arm["key"]: arm["label"] for arm in doc.get("arms", [])}
-        for outcome in doc.get("outcomes", []):
-            for comp in outcome.get("comparisons", []):
-                if comp["kind"] != "hazard_ratio" or comp.get("estimate") is None:
-                    continue
-                rows.append(
-                    {
-                        "label": (
-                            f"{doc['name']}: {fmt.outcome_heading(outcome)}, "
-                            f"{arms.get(comp['arm'], comp['arm'])} vs "
-                            f"{arms.get(comp['reference_arm'], comp['reference_arm'])}"
-                        ),
-                        "estimate": comp["estimate"],
-                        "low": comp.get("ci_low"),
-                        "high": comp.get("ci_high"),
-                        "text": " ".join(
-                            part
-                            for part in (
-                                fmt.number(comp["estimate"]),
-                                _paren(fmt.interval(comp, "ratio")),
-                            )
-                            if part
-                        ),
-                    }
-                )
+    doc = trial.document
+    arms = {arm["key"]: arm["label"] for arm in doc.get("arms", [])}
+    for outcome in doc.get("outcomes", []):
+        for comp in outcome.get("comparisons", []):
+            if comp["kind"] != "hazard_ratio" or comp.get("estimate") is None:
+                continue
+            label = (
+                f"{doc['name']}: {fmt.outcome_heading(outcome)}, "
+                f"{arms.get(comp['arm'], comp['arm'])} vs "
+                f"{arms.get(comp['reference_arm'], comp['reference_arm'])}"
+            )
+            text = " ".join(
+                part
+                for part in (fmt.number(comp["estimate"]), _paren(fmt.interval(comp, "ratio")))
+                if part
+            )
+            rows.append(
+                {
+                    "estimate": comp["estimate"],
+                    "low": comp.get("ci_low"),
+                    "high": comp.get("ci_high"),
+                    "description": f"{label}: hazard ratio {text}",
+                    "label_html": escape(label),
+                    "text_html": escape(text),
+                }
+            )
+    return rows
+
+
+def forest_plot(rows: list[dict[str, Any]], chart_id: str) -> dict | None:
+    """Hazard ratios with confidence intervals (log scale); left of 1 favours the first arm."""
     if not rows:
         return None
     values = [v for r in rows for v in (r["estimate"], r["low"], r["high"]) if v]
@@ -306,27 +322,27 @@ def forest_plot(trials: list[RecordState], chart_id: str) -> dict | None:
         position = plot_left + (math.log(value) - math.log(lo)) / span * (plot_right - plot_left)
         return fmt.number(round(position, 1))
 
+    drawn = []
     for i, row in enumerate(rows):
         y = 30 + i * ROW_HEIGHT + 12
         centre = x(row["estimate"])
-        low, high = (
-            x(row["low"]) if row["low"] else centre,
-            x(row["high"]) if row["high"] else centre,
-        )
-        row["svg"] = _svg_row(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + 4}" text-anchor="end">{escape(row["label"])}'
-            f'</text><line x1="{low}" y1="{y}" x2="{high}" y2="{y}" stroke="#1d2430" '
-            f'stroke-width="2"></line><rect x="{centre}" y="{y}" width="10" height="10" '
-            'transform="translate(-5 -5)" fill="#0b5cad"></rect>'
-            f'<text x="{plot_right + 8}" y="{y + 4}">{escape(row["text"])}</text>\n'
+        low = x(row["low"]) if row["low"] else centre
+        high = x(row["high"]) if row["high"] else centre
+        drawn.append(
+            _svg_row(
+                f'<text x="{LABEL_WIDTH - 8}" y="{y + 4}" text-anchor="end">{row["label_html"]}'
+                f'</text><line x1="{low}" y1="{y}" x2="{high}" y2="{y}" stroke="#1d2430" '
+                f'stroke-width="2"></line><rect x="{centre}" y="{y}" width="10" height="10" '
+                'transform="translate(-5 -5)" fill="#0b5cad"></rect>'
+                f'<text x="{plot_right + 8}" y="{y + 4}">{row["text_html"]}</text>\n'
+            )
         )
     height = 60 + len(rows) * ROW_HEIGHT
-    description = "; ".join(f"{r['label']}: hazard ratio {r['text']}" for r in rows)
     return {
         "id": chart_id,
         "title": "Hazard ratios with confidence intervals (values below 1 favour the first arm)",
-        "description": description,
-        "rows": rows,
+        "description": "; ".join(row["description"] for row in rows),
+        "rows": drawn,
         "width": str(CHART_WIDTH),
         "height": str(height),
         "one_x": x(1.0),
@@ -342,7 +358,7 @@ def _svg_row(markup: str) -> Markup:
     """One chart row, written here rather than in the template: a topic page draws hundreds
     and escaping each coordinate in a template loop was a fifth of all rendering. The
     coordinates are numbers this module formatted; every text in a row went through
-    ``escape`` where the row was put together."""
+    ``escape`` (the ``*_html`` values of the row functions)."""
     return Markup(markup)  # noqa: S704 - text parts escaped by the caller
 
 
@@ -372,6 +388,8 @@ class RecordPages:
         self.evidence = evidence
         self._blocks: dict[str, Markup] = {}
         self.citation_bodies: dict[str, Markup] = {}
+        self._bar_rows: dict[str, list[dict[str, Any]]] = {}
+        self._hr_rows: dict[str, list[dict[str, Any]]] = {}
         self.topics_by_trial: dict[str, list[RecordState]] = {}
         for topic in evidence.records["topic"].values():
             for section in topic.document.get("sections", []):
@@ -407,7 +425,9 @@ class RecordPages:
                     "setting": fmt.SETTINGS.get(section.get("setting") or "", ""),
                     "interventions": intervention_names(evidence, section.get("interventions", [])),
                     "trial_blocks": [self.trial_block(t) for t in trials],
-                    "chart": median_bars(evidence, trials, f"bars-{section['key']}"),
+                    "chart": median_bars(
+                        [row for t in trials for row in self.bar_rows(t)], f"bars-{section['key']}"
+                    ),
                 }
             )
         context = {
@@ -422,7 +442,7 @@ class RecordPages:
                 "version": str(topic.version),
                 "approved_at": fmt.readable_time(topic.current.approved_at),
             },
-            "forest": forest_plot(all_trials, "forest"),
+            "forest": forest_plot([row for t in all_trials for row in self.hr_rows(t)], "forest"),
             "sections": sections,
             "findings": [finding_context(f) for f in doc.get("findings", [])],
             "root": "../",
@@ -430,6 +450,18 @@ class RecordPages:
         }
         refs = References(evidence, doc.get("citations", []), self.citation_bodies)
         return refs.finish(render_text("topic.html", context))
+
+    def bar_rows(self, trial: RecordState) -> list[dict[str, Any]]:
+        rows = self._bar_rows.get(trial.slug)
+        if rows is None:
+            rows = self._bar_rows[trial.slug] = median_bar_rows(trial)
+        return rows
+
+    def hr_rows(self, trial: RecordState) -> list[dict[str, Any]]:
+        rows = self._hr_rows.get(trial.slug)
+        if rows is None:
+            rows = self._hr_rows[trial.slug] = hazard_ratio_rows(trial)
+        return rows
 
     def topics_of(self, trial: RecordState) -> list[RecordState]:
         return self.topics_by_trial.get(trial.slug, [])
@@ -439,8 +471,8 @@ class RecordPages:
             "title": trial.document["name"],
             "name": trial.document["name"],
             "trial_block": self.trial_block(trial),
-            "chart": median_bars(self.evidence, [trial], "bars"),
-            "forest": forest_plot([trial], "forest"),
+            "chart": median_bars(self.bar_rows(trial), "bars"),
+            "forest": forest_plot(self.hr_rows(trial), "forest"),
             "audit": audit_trail(trial),
             "topics": [
                 {"slug": t.slug, "title": t.document["title"]} for t in self.topics_of(trial)
