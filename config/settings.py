@@ -165,6 +165,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         # Otherwise kombu creates a control/ folder in the current directory.
         "control_folder": str(_BROKER_DIR / "control"),
+        # The worker looks for new messages this often (kombu's default, 1 s, would add up
+        # to a second between an approval and its publication).
+        "polling_interval": 0.1,
     }
 else:
     # Short connect timeouts so that sending a task while the broker is down fails fast
