@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from curation import selectors, services
+from curation import selectors
 from curation.admin_forms import ProposalForms
 from curation.models import ChangeRequest
 from curation.seed import load_seed, seed_accounts, seed_records
 from evidence.diff import diff_documents
+from tests.factories import revise_approved
 
 from .conftest import change_url
 from .html_form import as_post, submitted_data
@@ -43,19 +44,7 @@ def live(record_type: str, slug: str):
 def revise(record_type: str, slug: str, change: Callable[[dict], None]):
     """A revision approved through the services (seed accounts): the state a test starts from."""
     proposer, approver = seed_accounts()
-    record = live(record_type, slug)
-    document = copy.deepcopy(record.document)
-    change(document)
-    cr = services.propose(
-        user=proposer,
-        record_type=record_type,
-        action="revise",
-        document=document,
-        record=slug,
-        base_version=record.version,
-        rationale="Test set-up.",
-    )
-    services.approve(cr, user=approver)
+    revise_approved(proposer, approver, record_type, slug, change, why="Test set-up.")
     return live(record_type, slug)
 
 
