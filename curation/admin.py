@@ -29,6 +29,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from evidence import models as ev
 from evidence.diff import describe_path, diff_documents
+from evidence.documents import SETTING_LABELS
 
 from . import selectors, services
 from .admin_forms import ProposalForms, RationaleForms
@@ -315,13 +316,28 @@ def _trial_results(obj: ev.Trial) -> str:
     )
 
 
+class TrialSettingFilter(admin.SimpleListFilter):
+    title = "setting"
+    parameter_name = "setting"
+
+    def lookups(self, request, model_admin):
+        return list(SETTING_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(setting=self.value()) if self.value() else queryset
+
+
 @admin.register(ev.Trial)
 class TrialAdmin(RecordAdmin):
     record_type = "trial"
-    list_display = ("slug", "name", "setting", "version", "approved_at", "events_link")
-    list_filter = ("setting",)
+    list_display = ("slug", "name", "setting_label", "version", "approved_at", "events_link")
+    list_filter = (TrialSettingFilter,)
     search_fields = ("slug", "name", "registry_ids_text")
     readonly_fields = ("results", "events_link", "open_requests")
+
+    @admin.display(description="Setting", ordering="setting")
+    def setting_label(self, obj) -> str:
+        return SETTING_LABELS.get(obj.setting, obj.setting)
 
     @admin.display(description="Results")
     def results(self, obj) -> str:

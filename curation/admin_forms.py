@@ -66,7 +66,8 @@ def literal_values(model: type[docs.Document], field: str) -> list[str]:
 
 
 def humanise(value: str) -> str:
-    return docs.ENDPOINT_LABELS.get(value) or value.replace("_", " ").capitalize()
+    label = docs.ENDPOINT_LABELS.get(value) or docs.SETTING_LABELS.get(value)
+    return label or value.replace("_", " ").capitalize()
 
 
 def choice_field(model, field: str, *, required: bool = False, **kwargs) -> forms.ChoiceField:

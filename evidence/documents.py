@@ -251,6 +251,16 @@ TrialSetting = Literal[
     "relapsed",
     "other",
 ]
+# How readers and editors see a setting (the published pages and the admin).
+SETTING_LABELS = {
+    "post_autologous_transplant": "After autologous stem-cell transplant",
+    "post_allogeneic_transplant": "After allogeneic stem-cell transplant",
+    "transplant_ineligible": "Patients not eligible for a transplant",
+    "newly_diagnosed_mixed": "Newly diagnosed patients",
+    "induction_and_maintenance": "Induction and maintenance",
+    "relapsed": "Relapsed disease",
+    "other": "Other setting",
+}
 
 
 class TrialDocument(Document):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from evidence.documents import ENDPOINT_LABELS
+from evidence.documents import ENDPOINT_LABELS, SETTING_LABELS
 
 QUALIFIERS = {
     "more_than": "more than",
@@ -19,15 +19,7 @@ QUALIFIERS = {
     "about": "about",
     "nearly": "nearly",
 }
-SETTINGS = {
-    "post_autologous_transplant": "After autologous stem-cell transplant",
-    "post_allogeneic_transplant": "After allogeneic stem-cell transplant",
-    "transplant_ineligible": "Patients not eligible for a transplant",
-    "newly_diagnosed_mixed": "Newly diagnosed patients",
-    "induction_and_maintenance": "Induction and maintenance",
-    "relapsed": "Relapsed disease",
-    "other": "Other setting",
-}
+SETTINGS = SETTING_LABELS
 ROLES = {
     "experimental": "Experimental",
     "control": "Control",

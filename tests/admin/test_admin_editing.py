@@ -196,3 +196,22 @@ def test_citation_edit_proposes_too(client, editor, evidence):
     data["record-pages"] = "1770-81"
     assert client.post(change_url("citation", citation), data).status_code == 302
     assert ChangeRequest.objects.get(author=editor).document["pages"] == "1770-81"
+
+
+def test_trial_list_shows_settings_as_readers_see_them_and_filters_by_them(
+    client, editor, evidence
+):
+    client.force_login(editor)
+    page = client.get("/admin/evidence/trial/").content.decode()
+    assert "After autologous stem-cell transplant" in page
+    assert "Newly diagnosed patients" in page
+    assert "post_autologous_transplant</td>" not in page
+
+    filtered = client.get("/admin/evidence/trial/", {"setting": "newly_diagnosed_mixed"})
+    assert filtered.status_code == 200
+    shown = [trial.slug for trial in filtered.context["cl"].result_list]
+    assert shown == [evidence["myeloma_xi"].slug]
+
+    unknown = client.get("/admin/evidence/trial/", {"setting": "no-such-setting"})
+    assert unknown.status_code == 200
+    assert list(unknown.context["cl"].result_list) == []
