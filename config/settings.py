@@ -149,6 +149,10 @@ if not PRODUCTION:
 
 # Where published snapshots live (publishing app). One directory per snapshot sequence number.
 SNAPSHOT_ROOT = Path(os.environ.get("SNAPSHOT_ROOT", VAR_DIR / "snapshots"))
+# Or, for several machines: the alias in STORAGES (e.g. django-storages' S3Storage, added by a
+# settings module of the deployment) that snapshots are published to, content-addressed; empty
+# keeps SNAPSHOT_ROOT. See publishing/storage.py.
+SNAPSHOT_STORAGE = os.environ.get("SNAPSHOT_STORAGE", "")
 
 # --- Celery ---------------------------------------------------------------------------------
 # Default broker: the filesystem transport in var/, so one machine needs no Redis.

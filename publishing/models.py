@@ -7,8 +7,9 @@ from django.utils import timezone
 class Snapshot(models.Model):
     """One build of the published evidence at one event position.
 
-    A complete snapshot's files live in ``SNAPSHOT_ROOT/<seq>/`` and never change. Building and
-    failed rows are kept so operators can see progress and errors in the admin.
+    A complete snapshot's files live in ``SNAPSHOT_ROOT/<seq>/`` (or, with SNAPSHOT_STORAGE, in
+    a Django storage; see ``publishing.storage``) and never change. Building and failed rows
+    are kept so operators can see progress and errors in the admin.
     """
 
     class Status(models.TextChoices):

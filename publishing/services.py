@@ -70,13 +70,13 @@ def _abandon_interrupted_builds() -> None:
         error="interrupted: the worker stopped before finishing",
         finished_at=timezone.now(),
     )
-    storage.clear_abandoned_builds()
+    storage.snapshot_store().clear_abandoned_builds()
 
 
 def _previous_of(snapshot: Snapshot | None, reuse: bool = True) -> PreviousSnapshot | None:
     if snapshot is None:
         return None
-    directory = storage.snapshot_dir(snapshot.seq) if reuse else None
+    directory = storage.snapshot_store().reusable_directory(snapshot.seq) if reuse else None
     return PreviousSnapshot(snapshot.seq, snapshot.position, directory)
 
 
@@ -95,10 +95,11 @@ def _build(target: int, previous: Snapshot | None, lock: locks.Lock) -> Snapshot
         Snapshot.objects.filter(pk=snapshot.pk).update(progress_done=done, progress_total=total)
         lock.renew()
 
-    build_dir = storage.new_build_dir(seq)
+    store = storage.snapshot_store()
+    build_dir = store.new_build_dir(seq)
     try:
         result = SnapshotBuilder(seq, target, _previous_of(previous), progress).build(build_dir)
-        storage.put_in_place(build_dir, seq)
+        store.put_in_place(build_dir, seq)
     except BaseException as exc:
         shutil.rmtree(build_dir, ignore_errors=True)
         Snapshot.objects.filter(pk=snapshot.pk).update(
@@ -108,7 +109,7 @@ def _build(target: int, previous: Snapshot | None, lock: locks.Lock) -> Snapshot
         )
         raise
     _record_complete(snapshot, result)
-    storage.point_latest_to(seq)
+    store.make_latest(seq)
     logger.info(
         "published snapshot %s at position %s (%s files rendered, %s reused, %.2fs)",
         seq,
@@ -142,13 +143,15 @@ def sweep() -> Snapshot | None:
 
 def rebuild_and_compare(seq: int, into: Path) -> list[str]:
     """Rebuild snapshot ``seq`` from the event log into ``into`` (from scratch, no reuse) and
-    compare it byte for byte with the published one. Returns the differences."""
+    compare it byte for byte with the published one (downloaded next to ``into`` when it is in
+    a Django storage). Returns the differences."""
     snapshot = Snapshot.objects.filter(seq=seq, status=Snapshot.Status.COMPLETE).first()
     if snapshot is None:
         raise PublishingError(f"there is no complete snapshot {seq}")
-    published = storage.snapshot_dir(seq)
-    if not published.is_dir():
-        raise PublishingError(f"snapshot {seq} has no directory at {published}")
+    try:
+        published = storage.snapshot_store().copy_to(seq, into.with_name(f"{into.name}.published"))
+    except storage.SnapshotNotFound:
+        raise PublishingError(f"snapshot {seq} is recorded complete but not stored") from None
     into.mkdir(parents=True, exist_ok=True)
     previous = _previous_of(snapshot.previous, reuse=False)
     SnapshotBuilder(seq, snapshot.position, previous).build(into)

@@ -2,8 +2,10 @@
 
 Only files listed in the snapshot's manifest are served (plus the manifest itself), so no
 request can reach anything else: ``..``, encoded dots, absolute paths and symlinks planted in
-the directory all miss the manifest and get 404. Reads go through Django's storage API, whose
-``safe_join`` would refuse a path outside ``SNAPSHOT_ROOT`` as a second line of defence.
+the directory all miss the manifest and get 404. Reads go through the snapshot store
+(``publishing.storage``): on the filesystem, Django's ``FileSystemStorage`` (whose ``safe_join``
+would refuse a path outside ``SNAPSHOT_ROOT`` as a second line of defence); in a Django storage,
+the object named by the file's sha256, never by a path from the request.
 
 ETags are the files' sha256 from the manifest (strong validators: same bytes, same tag).
 Numbered snapshots never change and are cached for a year; ``latest`` moves, so it is cached
@@ -12,13 +14,9 @@ briefly and says which numbered snapshot it currently is.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-from functools import lru_cache
-from pathlib import Path
 
-import orjson
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.views.decorators.http import require_safe
@@ -40,21 +38,11 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 SEQ = re.compile(r"^[1-9][0-9]{0,9}$")
 
 
-@lru_cache(maxsize=64)
-def _manifest(seq: int, mtime_ns: int) -> tuple[dict[str, dict], str]:
-    """Files of snapshot ``seq`` by path, and the manifest's own sha256 (cached: immutable)."""
-    data = (storage.root() / str(seq) / "manifest.json").read_bytes()
-    files = {entry["path"]: entry for entry in orjson.loads(data)["files"]}
-    return files, hashlib.sha256(data).hexdigest()
-
-
-def manifest_files(seq: int) -> tuple[dict[str, dict], str]:
-    path = storage.root() / str(seq) / "manifest.json"
+def manifest_of(store: storage.SnapshotStore, seq: int) -> storage.PublishedManifest:
     try:
-        mtime_ns = path.stat().st_mtime_ns
-    except FileNotFoundError:
+        return store.manifest(seq)
+    except storage.SnapshotNotFound:
         raise Http404("no such snapshot") from None
-    return _manifest(seq, mtime_ns)
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -68,8 +56,9 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 @require_safe
 def serve(request, ref: str, path: str = ""):
+    store = storage.snapshot_store()
     if ref == storage.LATEST:
-        seq = storage.latest_seq()
+        seq = store.latest_seq()
         if seq is None:
             raise Http404("nothing has been published yet")
         cache_control = f"public, max-age={settings.PUBLISH_LATEST_MAX_AGE}"
@@ -79,9 +68,11 @@ def serve(request, ref: str, path: str = ""):
     else:
         raise Http404("no such snapshot")
     path = path or "index.html"
-    files, manifest_sha = manifest_files(seq)
-    is_manifest = path == "manifest.json"
-    entry = {"path": path, "sha256": manifest_sha} if is_manifest else files.get(path)
+    manifest = manifest_of(store, seq)
+    if path == storage.MANIFEST:
+        entry = {"path": path, "sha256": manifest.sha256, "size": manifest.size}
+    else:
+        entry = manifest.files.get(path)
     if entry is None:
         raise Http404("no such file in this snapshot")
     etag = f'"{entry["sha256"]}"'
@@ -95,28 +86,27 @@ def serve(request, ref: str, path: str = ""):
     if _etag_matches(request.headers.get("If-None-Match", ""), etag):
         response = HttpResponseNotModified()
     else:
-        response = _open(seq, path, content_type, request.method == "HEAD")
+        response = _open(store, seq, path, entry, content_type, request.method == "HEAD")
     for name, value in headers.items():
         response[name] = value
     return response
 
 
-def _open(seq: int, path: str, content_type: str, head: bool) -> HttpResponse:
-    file_storage = storage.file_storage()
-    name = f"{seq}/{path}"
-    # The manifest lists only regular files written by the builder; refuse anything that
-    # became a symlink or points outside the snapshot directory since.
-    full = Path(file_storage.path(name))
-    snapshot_root = (storage.root() / str(seq)).resolve()
-    if full.is_symlink() or not full.resolve().is_relative_to(snapshot_root):
-        raise Http404("no such file in this snapshot")
+def _open(
+    store: storage.SnapshotStore,
+    seq: int,
+    path: str,
+    entry: dict,
+    content_type: str,
+    head: bool,
+) -> HttpResponse:
     try:
-        handle = file_storage.open(name, "rb")
-    except FileNotFoundError:
+        handle = store.open(seq, path, entry)
+    except storage.SnapshotNotFound:
         raise Http404("no such file in this snapshot") from None
     if head:
         handle.close()
         response = HttpResponse(content_type=content_type)
-        response["Content-Length"] = str(full.stat().st_size)
+        response["Content-Length"] = str(entry["size"])
         return response
     return FileResponse(handle, content_type=content_type)

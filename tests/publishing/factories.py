@@ -6,6 +6,7 @@ from typing import Any
 
 from curation import services
 from curation.models import Event
+from publishing import storage
 from tests.factories import revise_approved
 
 
@@ -176,3 +177,11 @@ def seed_small(editor, reviewer, trials: tuple[str, ...] = ("trial-one",)) -> Ev
     for i, slug in enumerate(trials):
         create(editor, reviewer, "trial", trial(slug, f"TRIAL {i + 1}"))
     return create(editor, reviewer, "topic", topic(trials=trials))
+
+
+def published_bytes(seq: int, path: str) -> bytes:
+    """A published file's bytes, read the way serving reads them (in either mode)."""
+    store = storage.snapshot_store()
+    entry = store.manifest(seq).files.get(path, {})
+    with store.open(seq, path, entry) as handle:
+        return handle.read()

@@ -7,21 +7,22 @@ from unittest import mock
 import jsonschema
 import orjson
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
 from publishing import services, storage
 from publishing.builders import PreviousSnapshot, SnapshotBuilder, compare_directories
-from tests.publishing.factories import revise
+from tests.publishing.factories import published_bytes, revise
 
 pytestmark = pytest.mark.django_db
 
 
 def read_json(seq, path):
-    return orjson.loads((storage.snapshot_dir(seq) / path).read_bytes())
+    return orjson.loads(published_bytes(seq, path))
 
 
 def read_text(seq, path):
-    return (storage.snapshot_dir(seq) / path).read_text(encoding="utf-8")
+    return published_bytes(seq, path).decode("utf-8")
 
 
 def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(evidence):
@@ -52,10 +53,10 @@ def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(evidence
         "trials/trial-two.html",
     }
     for entry in manifest["files"]:
-        data = (storage.snapshot_dir(1) / entry["path"]).read_bytes()
+        data = published_bytes(1, entry["path"])
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         assert len(data) == entry["size"]
-    manifest_bytes = (storage.snapshot_dir(1) / "manifest.json").read_bytes()
+    manifest_bytes = published_bytes(1, "manifest.json")
     assert snapshot.manifest_sha256 == hashlib.sha256(manifest_bytes).hexdigest()
 
 
@@ -176,39 +177,48 @@ def test_build_is_deterministic_and_rebuild_snapshot_matches(evidence, editor, r
     SnapshotBuilder(second.seq, second.position, previous).build(tmp_path / "a")
     SnapshotBuilder(second.seq, second.position, previous).build(tmp_path / "b")
     assert compare_directories(tmp_path / "a", tmp_path / "b") == []
-    assert compare_directories(storage.snapshot_dir(second.seq), tmp_path / "a") == []
+    published = storage.snapshot_store().copy_to(second.seq, tmp_path / "published")
+    assert compare_directories(published, tmp_path / "a") == []
     out = io.StringIO()
     call_command("rebuild_snapshot", str(second.seq), stdout=out)
     assert "identical" in out.getvalue()
 
 
-def test_rebuild_snapshot_reports_a_tampered_file(evidence):
+def test_rebuild_snapshot_reports_a_tampered_file(evidence, snapshot_mode):
     snapshot = services.publish_latest()
-    page = storage.snapshot_dir(snapshot.seq) / "trials" / "trial-one.html"
-    page.write_text(page.read_text() + "tampered")
+    tampered = published_bytes(snapshot.seq, "trials/trial-one.html") + b"tampered"
+    if snapshot_mode == "filesystem":
+        (storage.snapshot_dir(snapshot.seq) / "trials" / "trial-one.html").write_bytes(tampered)
+    else:
+        store = storage.snapshot_store()
+        entry = store.manifest(snapshot.seq).files["trials/trial-one.html"]
+        name = store.object_name(entry["sha256"])
+        store.backend.delete(name)
+        store.backend.save(name, ContentFile(tampered))
     out = io.StringIO()
     with pytest.raises(CommandError, match="differs"):
         call_command("rebuild_snapshot", str(snapshot.seq), stdout=out)
     assert "differs: trials/trial-one.html" in out.getvalue()
 
 
-def test_rebuild_snapshot_of_an_unknown_snapshot_is_a_clear_error(snapshot_root):
+def test_rebuild_snapshot_of_an_unknown_snapshot_is_a_clear_error(snapshot_mode):
     with pytest.raises(CommandError, match="no complete snapshot 7"):
         call_command("rebuild_snapshot", "7")
 
 
-def test_unchanged_records_reuse_the_previous_bytes(evidence, editor, reviewer):
+def test_unchanged_records_reuse_the_previous_bytes(evidence, editor, reviewer, snapshot_mode):
     services.publish_latest()
     revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     second = services.publish_latest()
-    first_dir, second_dir = storage.snapshot_dir(1), storage.snapshot_dir(second.seq)
-    # trial-two is untouched: same file (hard link), not rendered again.
-    for path in ("trials/trial-two.json", "trials/trial-two.html"):
-        assert (first_dir / path).stat().st_ino == (second_dir / path).stat().st_ino
+    if snapshot_mode == "filesystem":
+        first_dir, second_dir = storage.snapshot_dir(1), storage.snapshot_dir(second.seq)
+        # trial-two is untouched: same file (hard link), not rendered again.
+        for path in ("trials/trial-two.json", "trials/trial-two.html"):
+            assert (first_dir / path).stat().st_ino == (second_dir / path).stat().st_ino
     # trial-one changed, and the topic page shows it: both rendered again.
     for path in ("trials/trial-one.json", "trials/trial-one.html", "topics/maintenance.html"):
-        assert (first_dir / path).read_bytes() != (second_dir / path).read_bytes()
-    assert "410 patients" in (second_dir / "topics/maintenance.html").read_text()
+        assert published_bytes(1, path) != published_bytes(second.seq, path)
+    assert "410 patients" in read_text(second.seq, "topics/maintenance.html")
     assert second.files_rendered == 8  # 5 snapshot-wide files + 3 of the changed trial/topic
 
 
@@ -217,7 +227,7 @@ def test_a_citation_change_rerenders_the_pages_that_show_it(evidence, editor, re
     revise(editor, reviewer, "citation", "smith-2020", lambda d: d.update(title="Corrected title"))
     second = services.publish_latest()
     for path in ("trials/trial-one.html", "trials/trial-two.html", "topics/maintenance.html"):
-        assert "Corrected title" in (storage.snapshot_dir(second.seq) / path).read_text()
+        assert "Corrected title" in read_text(second.seq, path)
 
 
 def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, settings, tmp_path):

@@ -107,8 +107,10 @@ def test_a_failed_build_leaves_latest_alone_and_records_the_error(evidence, edit
     assert failed.status == Snapshot.Status.FAILED
     assert "template broke" in failed.error
     assert storage.latest_seq() == first.seq
-    assert not storage.snapshot_dir(failed.seq).exists()
-    assert list((storage.root() / storage.BUILDING_DIR).iterdir()) == []
+    store = storage.snapshot_store()
+    with pytest.raises(storage.SnapshotNotFound):
+        store.manifest(failed.seq)
+    assert list((store.local_root() / storage.BUILDING_DIR).iterdir()) == []
     # The next run completes and measures its changes against the last complete snapshot.
     third = services.publish_latest()
     assert third.status == Snapshot.Status.COMPLETE and third.previous == first
@@ -116,7 +118,7 @@ def test_a_failed_build_leaves_latest_alone_and_records_the_error(evidence, edit
 
 def test_an_interrupted_build_is_marked_failed_and_its_directory_cleared(evidence):
     Snapshot.objects.create(seq=1, position=1, status=Snapshot.Status.BUILDING)
-    leftover = storage.new_build_dir(1)
+    leftover = storage.snapshot_store().new_build_dir(1)
     (leftover / "evidence.json").write_bytes(b"{half")
     snapshot = services.publish_latest()
     assert snapshot.seq == 2
