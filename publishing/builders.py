@@ -13,12 +13,14 @@ instead of rendered again, so an approval only re-renders the pages it touches.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import logging
 import os
 import pickle
 import queue
 import shutil
+import signal
 import threading
 import time
 import traceback
@@ -44,6 +46,7 @@ FORMAT = 1
 # PUBLISH_PARALLEL_THRESHOLD / PUBLISH_RENDER_GROUP_SIZE override them (the tests do).
 PARALLEL_THRESHOLD = 400
 GROUP_SIZE = 250
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _setting(name: str, default: int) -> int:
@@ -579,8 +582,10 @@ class SnapshotBuilder:
             if not share:
                 continue
             read_fd, write_fd = os.pipe()
+            parent = os.getpid()
             pid = os.fork()
             if pid == 0:  # the child: render, report, and leave without any cleanup
+                _die_with(parent)
                 os.close(read_fd)
                 out = os.fdopen(write_fd, "wb")
                 code = 0
@@ -641,6 +646,22 @@ class RenderingChild:
     pid: int
     reader: threading.Thread
     results: queue.Queue  # shared by every child of a build; None marks one child's end
+
+
+def _die_with(parent: int) -> None:
+    """Make this forked renderer die when the build process does.
+
+    A worker killed mid-build (SIGKILL from Celery's hard time limit, the OOM killer, an
+    operator) would otherwise leave its renderers running for minutes, holding a copy of its
+    database socket: PostgreSQL would keep the dead worker's session, and with it the publish
+    lock, until they finished. Linux only (prctl PR_SET_PDEATHSIG); elsewhere a no-op.
+    """
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # libc, already loaded
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the build process died before prctl took effect
+        os._exit(1)
 
 
 def write_file(target: Path, data: bytes) -> None:
