@@ -56,13 +56,24 @@ class Api:
 
     def request(self, method: str, path: str, **kwargs) -> Any:
         url = f"{self.base_url}/api/v1/{path.lstrip('/')}"
-        response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-        if response.status_code >= 400:
-            raise ApiError(response)
-        return response.json()
+        # Closing each response hands its connection back even when it is an error.
+        with self.session.request(method, url, timeout=self.timeout, **kwargs) as response:
+            if response.status_code >= 400:
+                raise ApiError(response)
+            return response.json()
 
     def get(self, path: str, **params) -> Any:
         return self.request("GET", path, params=params or None)
+
+    def close(self) -> None:
+        """Close the kept-alive connections (a server thread waits on each one)."""
+        self.session.close()
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     def post(self, path: str, body: dict) -> Any:
         return self.request("POST", path, json=body)
@@ -72,7 +83,8 @@ class Api:
 
 
 def login(base_url: str, username: str, password: str) -> Api:
-    token = Api(base_url).post("auth/token/", {"username": username, "password": password})
+    with Api(base_url) as anonymous:
+        token = anonymous.post("auth/token/", {"username": username, "password": password})
     return Api(base_url, token["token"])
 
 
@@ -155,33 +167,40 @@ def main(
     base_url = argv[0] if argv else os.environ.get("API_BASE_URL", DEFAULT_BASE_URL)
     password = password or os.environ.get("DEMO_PASSWORD", "curation-demo")
 
-    editor = login(base_url, "editor", password)
-    print(f"Logged in as editor at {base_url}")
-    slug = first_trial_slug(editor)
-    record = fetch_trial(editor, slug)
-    print(f"Trial {slug!r}: version {record['version']}, position {record['position']}")
-    document = change_summary(record["document"])
-    proposal = propose(editor, record, document)
-    changed = ", ".join(change["label"] for change in proposal["diff"])
-    print(f"Proposed change request {proposal['id']} ({proposal['status']}): {changed}")
+    with (
+        login(base_url, "editor", password) as editor,
+        login(base_url, "reviewer", password) as reviewer,
+    ):
+        print(f"Logged in as editor at {base_url}")
+        slug = first_trial_slug(editor)
+        record = fetch_trial(editor, slug)
+        print(f"Trial {slug!r}: version {record['version']}, position {record['position']}")
+        document = change_summary(record["document"])
+        proposal = propose(editor, record, document)
+        changed = ", ".join(change["label"] for change in proposal["diff"])
+        print(f"Proposed change request {proposal['id']} ({proposal['status']}): {changed}")
 
-    reviewer = login(base_url, "reviewer", password)
-    decision = approve(reviewer, proposal["id"])
-    print(f"Approved by reviewer: status {decision['status']}, event {decision['event']}")
+        decision = approve(reviewer, proposal["id"])
+        print(f"Approved by reviewer: status {decision['status']}, event {decision['event']}")
 
-    event = follow_feed(reviewer, record["position"], proposal["id"])
-    print(
-        f"Changes feed: event {event['position']} {event['type']} {event['record']} "
-        f"v{event['version']} by {event['proposer']}, approved by {event['approver']}, "
-        f"fields {event['changed_fields']}, hash {event['hash'][:12]}"
-    )
+        event = follow_feed(reviewer, record["position"], proposal["id"])
+        print(
+            f"Changes feed: event {event['position']} {event['type']} {event['record']} "
+            f"v{event['version']} by {event['proposer']}, approved by {event['approver']}, "
+            f"fields {event['changed_fields']}, hash {event['hash'][:12]}"
+        )
 
-    snapshot = latest_snapshot(reviewer, event["position"], wait_seconds=snapshot_wait)
-    if snapshot is None:
-        print(f"No snapshot at position {event['position']} yet (is the worker running?)")
-    else:
-        print(f"Latest snapshot: {snapshot}")
-    return {"proposal": proposal, "decision": decision, "event": event, "snapshot": snapshot}
+        snapshot = latest_snapshot(reviewer, event["position"], wait_seconds=snapshot_wait)
+        if snapshot is None:
+            print(f"No snapshot at position {event['position']} yet (is the worker running?)")
+        else:
+            print(f"Latest snapshot: {snapshot}")
+        return {
+            "proposal": proposal,
+            "decision": decision,
+            "event": event,
+            "snapshot": snapshot,
+        }
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,21 @@ from curation.models import ChangeRequest, Event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CLIENT_PATH = Path(__file__).resolve().parents[2] / "examples" / "api_client.py"
+
+
+@pytest.fixture(autouse=True)
+def _client_connections_closed():
+    """Each kept-alive client connection holds a live-server thread, and that thread a database
+    connection, which would keep the test database from being dropped at the end of the run.
+    An ApiError's traceback keeps its response (and socket) in a reference cycle: collect it,
+    then let the server threads see their connections close."""
+    yield
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(
+        thread.name.endswith("(process_request_thread)") for thread in threading.enumerate()
+    ):
+        time.sleep(0.05)
 
 
 @pytest.fixture
