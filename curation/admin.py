@@ -64,8 +64,21 @@ def refused(request, reason: str, status: int = 403) -> TemplateResponse:
 # --- Events: read-only for everyone ------------------------------------------------------------
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Rows written only by the services (events, snapshots): shown, never edited here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyModelAdmin):
     list_display = (
         "position",
         "stream_type",
@@ -80,15 +93,6 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = ("stream_type", "type")
     search_fields = ("slug",)
     list_select_related = ("proposer", "approver", "change_request")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- Evidence records: read-only, edited only by proposing -------------------------------------

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from curation.admin import ReadOnlyModelAdmin
+
 from .models import Snapshot
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(admin.ModelAdmin):
+class SnapshotAdmin(ReadOnlyModelAdmin):
     list_display = [
         "seq",
         "position",
@@ -37,15 +39,6 @@ class SnapshotAdmin(admin.ModelAdmin):
     @admin.display(description="error")
     def short_error(self, snapshot: Snapshot) -> str:
         return snapshot.error[:120]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_republish_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_superuser

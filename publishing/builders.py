@@ -567,15 +567,18 @@ class SnapshotBuilder:
         ):
             return (self.render_group(group) for group in groups)
         logger.info("rendering %s pages in %s forked processes", len(pending), processes)
-        return self._collect(self._fork_renderers(groups, processes))
+        return self._collect(*self._fork_renderers(groups, processes))
 
-    def _fork_renderers(self, groups: list[int], processes: int) -> list[RenderingChild]:
+    def _fork_renderers(
+        self, groups: list[int], processes: int
+    ) -> tuple[list[RenderingChild], queue.Queue]:
         """os.fork, not multiprocessing: a Celery prefork worker is a daemonic process, and
         multiprocessing refuses to start children from one. Each child renders every
         ``processes``-th group and sends (files, rendered, covered) per group down a pipe; a
-        reader thread per child queues them for the parent. The children inherit the loaded
-        evidence, touch no database (the parent goes on using its connection) and leave with
-        os._exit, so they never close what they share with the parent."""
+        reader thread per child puts them on one queue for the parent (None: a child ended).
+        The children inherit the loaded evidence, touch no database (the parent goes on using
+        its connection) and leave with os._exit, so they never close what they share with the
+        parent."""
         results: queue.Queue = queue.Queue()
         children = []
         for share in (groups[i::processes] for i in range(processes)):
@@ -606,15 +609,14 @@ class SnapshotBuilder:
                 target=_read_child, args=(os.fdopen(read_fd, "rb"), results), daemon=True
             )
             reader.start()
-            children.append(RenderingChild(pid, reader, results))
-        return children
+            children.append(RenderingChild(pid, reader))
+        return children, results
 
-    def _collect(self, children: list[RenderingChild]) -> Iterator[int]:
+    def _collect(self, children: list[RenderingChild], results: queue.Queue) -> Iterator[int]:
         """Merge what the children report into the manifest, yielding progress; raise if any
         of them failed."""
         errors = []
         finished = 0
-        results = children[0].results if children else None
         while finished < len(children):
             message = results.get()
             if message is None:
@@ -645,7 +647,6 @@ class SnapshotBuilder:
 class RenderingChild:
     pid: int
     reader: threading.Thread
-    results: queue.Queue  # shared by every child of a build; None marks one child's end
 
 
 def _die_with(parent: int) -> None:

@@ -388,8 +388,7 @@ class RecordPages:
         self.evidence = evidence
         self._blocks: dict[str, Markup] = {}
         self.citation_bodies: dict[str, Markup] = {}
-        self._bar_rows: dict[str, list[dict[str, Any]]] = {}
-        self._hr_rows: dict[str, list[dict[str, Any]]] = {}
+        self._chart_rows: dict[str, tuple[list, list]] = {}
         self.topics_by_trial: dict[str, list[RecordState]] = {}
         for topic in evidence.records["topic"].values():
             for section in topic.document.get("sections", []):
@@ -426,7 +425,8 @@ class RecordPages:
                     "interventions": intervention_names(evidence, section.get("interventions", [])),
                     "trial_blocks": [self.trial_block(t) for t in trials],
                     "chart": median_bars(
-                        [row for t in trials for row in self.bar_rows(t)], f"bars-{section['key']}"
+                        [row for t in trials for row in self.chart_rows(t)[0]],
+                        f"bars-{section['key']}",
                     ),
                 }
             )
@@ -442,7 +442,9 @@ class RecordPages:
                 "version": str(topic.version),
                 "approved_at": fmt.readable_time(topic.current.approved_at),
             },
-            "forest": forest_plot([row for t in all_trials for row in self.hr_rows(t)], "forest"),
+            "forest": forest_plot(
+                [row for t in all_trials for row in self.chart_rows(t)[1]], "forest"
+            ),
             "sections": sections,
             "findings": [finding_context(f) for f in doc.get("findings", [])],
             "root": "../",
@@ -451,28 +453,24 @@ class RecordPages:
         refs = References(evidence, doc.get("citations", []), self.citation_bodies)
         return refs.finish(render_text("topic.html", context))
 
-    def bar_rows(self, trial: RecordState) -> list[dict[str, Any]]:
-        rows = self._bar_rows.get(trial.slug)
+    def chart_rows(self, trial: RecordState) -> tuple[list, list]:
+        """A trial's (median bar rows, hazard ratio rows), made once per build."""
+        rows = self._chart_rows.get(trial.slug)
         if rows is None:
-            rows = self._bar_rows[trial.slug] = median_bar_rows(trial)
-        return rows
-
-    def hr_rows(self, trial: RecordState) -> list[dict[str, Any]]:
-        rows = self._hr_rows.get(trial.slug)
-        if rows is None:
-            rows = self._hr_rows[trial.slug] = hazard_ratio_rows(trial)
+            rows = self._chart_rows[trial.slug] = (median_bar_rows(trial), hazard_ratio_rows(trial))
         return rows
 
     def topics_of(self, trial: RecordState) -> list[RecordState]:
         return self.topics_by_trial.get(trial.slug, [])
 
     def trial_page(self, trial: RecordState) -> bytes:
+        bar_rows, hr_rows = self.chart_rows(trial)
         context = {
             "title": trial.document["name"],
             "name": trial.document["name"],
             "trial_block": self.trial_block(trial),
-            "chart": median_bars(self.bar_rows(trial), "bars"),
-            "forest": forest_plot(self.hr_rows(trial), "forest"),
+            "chart": median_bars(bar_rows, "bars"),
+            "forest": forest_plot(hr_rows, "forest"),
             "audit": audit_trail(trial),
             "topics": [
                 {"slug": t.slug, "title": t.document["title"]} for t in self.topics_of(trial)
