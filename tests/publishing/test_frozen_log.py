@@ -1,0 +1,76 @@
+"""A frozen event log, recorded by an earlier version of the code, still verifies, rebuilds
+and publishes to the same bytes.
+
+``tests/data/event_log_v1.json`` is the seed plus a few revisions and a retraction, recorded
+once (users, change requests, reviews, events) and never regenerated: it stands for a
+database that already exists in production. ``snapshot_v1_files.json`` lists the sha256 of
+every file a snapshot of it contained when it was recorded. A refactoring must publish the
+same bytes; a deliberate change to the published output updates that list in the same commit
+and says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from curation import eventstore, projector
+from curation.models import Event
+from evidence.models import Citation, Trial
+from publishing.builders import SnapshotBuilder
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+LOG = DATA / "event_log_v1.json"
+EXPECTED = DATA / "snapshot_v1_files.json"
+
+
+def published_files(directory: Path) -> dict[str, str]:
+    """sha256 of every file of a snapshot; the manifest without its per-file ``inputs``
+    fingerprints, which hash the rendering code itself so that stale pages are re-rendered."""
+    files = {}
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        name = str(path.relative_to(directory))
+        data = path.read_bytes()
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            for entry in manifest["files"]:
+                entry.pop("inputs", None)
+            data = json.dumps(manifest, sort_keys=True).encode()
+        files[name] = hashlib.sha256(data).hexdigest()
+    return files
+
+
+@pytest.fixture
+def frozen_log(db):
+    call_command("loaddata", str(LOG), verbosity=0)
+    return Event.objects.order_by("-position").values_list("position", flat=True).first()
+
+
+def test_frozen_log_verifies_and_rebuilds(frozen_log):
+    report = eventstore.verify_chain()
+    assert report.ok, report
+    assert report.events == report.head_position == frozen_log == 40
+    projector.rebuild()
+    atlas = Trial.objects.get(slug="atlas")
+    last = Event.objects.filter(stream_type="trial", slug="atlas").order_by("-version").first()
+    assert (atlas.version, atlas.document) == (2, last.document)
+    assert "Revised for the log fixture." in atlas.document["summary"]
+    assert Trial.objects.count() == 10
+    assert not Citation.objects.filter(slug="fixture-retracted").exists()
+
+
+def test_frozen_log_publishes_the_recorded_bytes(frozen_log, tmp_path):
+    projector.rebuild()
+    SnapshotBuilder(seq=1, position=frozen_log).build(tmp_path)
+    actual = published_files(tmp_path)
+    if os.environ.get("RECORD_FROZEN_SNAPSHOT") == "1":  # only when the output should change
+        EXPECTED.write_text(json.dumps(actual, indent=1, sort_keys=True) + "\n")
+    expected = json.loads(EXPECTED.read_text())
+    assert sorted(actual) == sorted(expected)
+    differing = [name for name in expected if actual[name] != expected[name]]
+    assert differing == []
