@@ -159,7 +159,9 @@ def phase_floor(snapshot_dir: str, into: str) -> dict:
     _setup()
     import orjson
 
-    from publishing.builders import PLURAL, dumps_compact, findings_of, record_entry
+    from publishing.build.entries import findings_of, record_entry
+    from publishing.build.files import dumps_compact
+    from publishing.build.schema import PLURAL
     from publishing.selectors import evidence_as_of, newest_event_position
 
     evidence = evidence_as_of(newest_event_position())

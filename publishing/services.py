@@ -25,7 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from . import locks, storage
-from .builders import BuildResult, PreviousSnapshot, SnapshotBuilder, compare_directories
+from .build import BuildResult, PreviousSnapshot, SnapshotBuilder, compare_directories
 from .models import Snapshot
 from .selectors import latest_complete_snapshot, newest_event_position
 

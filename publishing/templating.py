@@ -28,7 +28,8 @@ def plural(count: int) -> str:
 
 
 def ref_markers(slugs: list[str]) -> Markup:
-    """``<ref:slug>`` markers for citations, numbered per page afterwards (pages.References).
+    """``<ref:slug>`` markers for citations, numbered per page afterwards
+    (``pages.references.References``).
 
     Slugs are validated ([a-z0-9-]); escaping them anyway keeps a marker from ever carrying
     markup. A filter, not a macro: it runs for every outcome and finding of 10,000 trials.
@@ -60,7 +61,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         # Templates are part of the code: a worker restarts to pick up new ones, and the
-        # renderer fingerprint (builders.renderer_fingerprint) makes it re-render old pages.
+        # renderer fingerprint (build.fingerprints) makes it re-render old pages.
         auto_reload=False,
         cache_size=-1,
     )

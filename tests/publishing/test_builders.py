@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
 from publishing import services, storage
-from publishing.builders import PreviousSnapshot, SnapshotBuilder, compare_directories
+from publishing.build import PreviousSnapshot, SnapshotBuilder, compare_directories
 from tests.publishing.factories import published_bytes, revise
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +232,7 @@ def test_a_citation_change_rerenders_the_pages_that_show_it(evidence, editor, re
 
 def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, settings, tmp_path):
     from bench.generator import load_dataset
-    from publishing import builders
+    from publishing.build import rendering
     from publishing.selectors import newest_event_position
 
     load_dataset(120, seed=5)  # 3 topics of 50, 40 and 30 trials: several groups
@@ -242,7 +242,7 @@ def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, set
     settings.PUBLISH_BUILD_PROCESSES = 2
     settings.PUBLISH_PARALLEL_THRESHOLD = 10
     settings.PUBLISH_RENDER_GROUP_SIZE = 40
-    with mock.patch.object(builders.os, "fork", wraps=builders.os.fork) as fork:
+    with mock.patch.object(rendering.os, "fork", wraps=rendering.os.fork) as fork:
         forked = SnapshotBuilder(1, position).build(tmp_path / "forked")
     assert fork.call_count == 2  # it really forked
     assert forked.files_rendered == single.files_rendered == 5 + 2 * 120 + 3
@@ -250,16 +250,16 @@ def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, set
 
 
 def test_a_second_build_reuses_unchanged_entries(evidence, editor, reviewer):
-    from publishing import builders
+    from publishing.build import entries
 
     services.publish_latest()
-    entries_before = dict(builders._entry_cache)
+    entries_before = dict(entries._entry_cache)
     assert len(entries_before) == 5
     revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
-    with mock.patch.object(builders, "record_entry", wraps=builders.record_entry) as build_entry:
+    with mock.patch.object(entries, "record_entry", wraps=entries.record_entry) as build_entry:
         services.publish_latest()
     assert build_entry.call_count == 1  # only the revised trial's entry is built again
-    assert len(builders._entry_cache) == 5
+    assert len(entries._entry_cache) == 5
 
 
 def test_a_failure_in_a_forked_renderer_fails_the_build(snapshot_root, settings, tmp_path):

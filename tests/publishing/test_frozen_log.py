@@ -22,7 +22,7 @@ from django.core.management import call_command
 from curation import eventstore, projector
 from curation.models import Event
 from evidence.models import Citation, Trial
-from publishing.builders import SnapshotBuilder
+from publishing.build import SnapshotBuilder
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 LOG = DATA / "event_log_v1.json"

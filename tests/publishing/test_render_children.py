@@ -22,7 +22,7 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from bench.generator import load_dataset
 load_dataset(120, seed=5)  # 3 topics of 50, 40 and 30 trials: 3 groups
-from publishing.builders import SnapshotBuilder
+from publishing.build import SnapshotBuilder
 from publishing.selectors import newest_event_position
 print("building", flush=True)
 SnapshotBuilder(1, newest_event_position()).build(pathlib.Path(os.environ["BUILD_INTO"]))

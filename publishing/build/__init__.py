@@ -1,0 +1,14 @@
+"""Building snapshots: the files of one snapshot from the evidence as of an event position.
+
+- ``builder``: ``SnapshotBuilder``, the orchestration (plan, reuse, render, manifest);
+- ``entries``: records as ``evidence.json`` publishes them (cached per event);
+- ``fingerprints``: what each page is made from, so unchanged pages are reused;
+- ``rendering``: page groups, rendered in forked processes when there are many;
+- ``schema``: the JSON Schema of ``evidence.json``;
+- ``files``: encodings, writing files, comparing snapshot directories.
+"""
+
+from .builder import BuildResult, PreviousSnapshot, SnapshotBuilder
+from .files import compare_directories
+
+__all__ = ["BuildResult", "PreviousSnapshot", "SnapshotBuilder", "compare_directories"]

@@ -1,0 +1,300 @@
+"""Builds one snapshot's files from the evidence as of an event position.
+
+``SnapshotBuilder(seq, position, previous).build(directory)`` writes every file into
+``directory`` (a fresh temporary directory) and returns the manifest. The output depends only
+on the event log: the same events give byte-identical files (sorted keys, times taken from
+events, no wall clock), so any snapshot can be rebuilt and compared.
+
+Incremental: each per-record file carries an ``inputs`` fingerprint in the manifest (the
+versions of every record it shows, plus the renderer's own fingerprint; see
+``fingerprints``). When the previous snapshot has the same file with the same fingerprint,
+its bytes are reused (hard-linked) instead of rendered again, so an approval only re-renders
+the pages it touches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from django.conf import settings
+
+from curation.runtime import cyclic_gc_paused
+from evidence.documents import RECORD_TYPES
+
+from .. import pages
+from ..selectors import EvidenceAsOf, changes_between, evidence_as_of
+from .entries import cached_entries, findings_of, forget_stale_entries
+from .files import dumps, dumps_compact, write_file
+from .fingerprints import inputs_fingerprint, topic_page_inputs, trial_page_inputs
+from .rendering import GroupResult, page_groups, render_forked, should_fork
+from .schema import PLURAL, schema_json
+
+logger = logging.getLogger(__name__)
+FORMAT = 1
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class PreviousSnapshot:
+    seq: int
+    position: int
+    directory: Path | None = None  # None: do not reuse files (full rebuild)
+
+    def manifest(self) -> dict[str, Any] | None:
+        if self.directory is None:
+            return None
+        try:
+            return orjson.loads((self.directory / "manifest.json").read_bytes())
+        except FileNotFoundError:
+            return None
+
+
+@dataclass
+class BuildResult:
+    manifest: dict[str, Any]
+    manifest_sha256: str
+    files_rendered: int
+    files_reused: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class SnapshotBuilder:
+    def __init__(
+        self,
+        seq: int,
+        position: int,
+        previous: PreviousSnapshot | None = None,
+        progress: ProgressCallback | None = None,
+    ):
+        self.seq = seq
+        self.position = position
+        self.previous = previous
+        self.progress = progress or (lambda done, total: None)
+        self.files: dict[str, dict[str, Any]] = {}
+        self._made: set[Path] = set()
+        self._pages: tuple | None = None
+        self.rendered = 0
+        self.reused = 0
+        self.delay = float(getattr(settings, "PUBLISH_TEST_DELAY_PER_RECORD", 0) or 0)
+
+    # Files ------------------------------------------------------------------------------------
+
+    def write(self, directory: Path, path: str, data: bytes, inputs: str | None = None) -> None:
+        target = directory / path
+        self._make_parent(target)
+        write_file(target, data)
+        entry = {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        if inputs:
+            entry["inputs"] = inputs
+        self.files[path] = entry
+        self.rendered += 1
+
+    def _make_parent(self, target: Path) -> None:
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+
+    def reuse(self, directory: Path, path: str, inputs: str) -> bool:
+        """Hard-link the previous snapshot's file if it was made from the same inputs."""
+        old = self.previous_files.get(path)
+        if not (old and old.get("inputs") == inputs and self.previous.directory is not None):
+            return False
+        source, target = self.previous.directory / path, directory / path
+        self._make_parent(target)
+        try:
+            os.link(source, target)
+        except OSError:
+            try:
+                shutil.copyfile(source, target)
+            except OSError:
+                return False
+        self.files[path] = dict(old)
+        self.reused += 1
+        return True
+
+    # Build ------------------------------------------------------------------------------------
+
+    def build(self, directory: Path) -> BuildResult:
+        # A build allocates millions of acyclic dicts and strings and leaves no cycles
+        # behind (tested); the cyclic collector would walk the loaded evidence again and again.
+        with cyclic_gc_paused():
+            return self._build(directory)
+
+    def _build(self, directory: Path) -> BuildResult:
+        """Load, then render the record pages that changed (forked when there are many) while
+        this process writes the snapshot-wide files, then write the manifest."""
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        previous_manifest = self.previous.manifest() if self.previous else None
+        self.previous_files = {f["path"]: f for f in (previous_manifest or {}).get("files", [])}
+        evidence = evidence_as_of(self.position)
+        timings["load"] = time.perf_counter() - started
+        trials = list(evidence.records["trial"].values())
+        topics = list(evidence.records["topic"].values())
+        total = 2 * len(trials) + len(topics) + 1  # record pages, plus the snapshot-wide files
+        self.progress(0, total)
+
+        mark = time.perf_counter()
+        entries = {t: cached_entries(evidence.records[t].values()) for t in RECORD_TYPES}
+        record_pages = pages.RecordPages(evidence)
+        trial_entries = dict(zip((t.slug for t in trials), entries["trial"], strict=True))
+        pending = []  # (group, path, inputs): pages whose inputs changed since the previous
+        for group, (group_trials, group_topics) in enumerate(
+            page_groups(trials, topics, record_pages)
+        ):
+            for path, inputs in self.page_inputs(
+                evidence, record_pages, group_trials, group_topics
+            ):
+                if not self.reuse(directory, path, inputs):
+                    pending.append((group, path, inputs))
+        done = total - 1 - len(pending)
+        self.progress(done, total)
+        self._pages = (directory, evidence, record_pages, trial_entries, pending)
+        renderer = self._start_rendering()
+        timings["plan"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        findings = findings_of(evidence)
+        change_count = self.write_snapshot_files(directory, evidence, entries, findings)
+        timings["snapshot_files"] = time.perf_counter() - mark
+
+        for rendered in renderer:
+            done += rendered
+            self.progress(done, total)
+        self._pages = None
+        timings["pages"] = time.perf_counter() - mark
+
+        counts = {PLURAL[t]: len(evidence.records[t]) for t in RECORD_TYPES}
+        counts["findings"] = len(findings)
+        counts["changed_records"] = change_count
+        manifest = {
+            "format": FORMAT,
+            "seq": self.seq,
+            "position": self.position,
+            "as_of": evidence.as_of,
+            "previous": (
+                {"seq": self.previous.seq, "position": self.previous.position}
+                if self.previous
+                else None
+            ),
+            "counts": counts,
+            "files": [self.files[path] for path in sorted(self.files)],
+        }
+        forget_stale_entries(evidence)
+        manifest_bytes = dumps(manifest)
+        (directory / "manifest.json").write_bytes(manifest_bytes)
+        self.progress(total, total)
+        timings["total"] = time.perf_counter() - started
+        return BuildResult(
+            manifest=manifest,
+            manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
+            files_rendered=self.rendered,
+            files_reused=self.reused,
+            timings=timings,
+        )
+
+    def write_snapshot_files(
+        self,
+        directory: Path,
+        evidence: EvidenceAsOf,
+        entries: dict[str, list[dict[str, Any]]],
+        findings: list[dict[str, Any]],
+    ) -> int:
+        """evidence.json, schema.json, changes.json/.html and index.html; returns how many
+        records changed since the previous snapshot."""
+        published = {
+            "snapshot": {"seq": self.seq, "position": self.position, "as_of": evidence.as_of},
+            **{PLURAL[t]: entries[t] for t in RECORD_TYPES},
+            "findings": findings,
+        }
+        self.write(directory, "evidence.json", dumps_compact(published))
+        self.write(directory, "schema.json", schema_json())
+        previous_position = self.previous.position if self.previous else 0
+        change_rows = pages.change_rows(changes_between(previous_position, self.position))
+        changes_meta = {
+            "previous_seq": self.previous.seq if self.previous else None,
+            "from_position": previous_position,
+            "to_position": self.position,
+        }
+        self.write(directory, "changes.json", dumps({**changes_meta, "records": change_rows}))
+        self.write(
+            directory,
+            "changes.html",
+            pages.changes_page(change_rows, changes_meta, evidence, self.seq),
+        )
+        self.write(directory, "index.html", pages.index_page(evidence, self.seq, len(change_rows)))
+        return len(change_rows)
+
+    @staticmethod
+    def page_inputs(evidence, record_pages, trials, topics):
+        """(path, inputs fingerprint) of every record page of a group."""
+        for trial in trials:
+            yield (
+                f"trials/{trial.slug}.json",
+                inputs_fingerprint([f"trial:{trial.slug}@{trial.version}"]),
+            )
+            page_inputs = trial_page_inputs(evidence, trial, record_pages.topics_of(trial))
+            yield f"trials/{trial.slug}.html", inputs_fingerprint(page_inputs)
+        for topic in topics:
+            yield (
+                f"topics/{topic.slug}.html",
+                inputs_fingerprint(topic_page_inputs(evidence, topic)),
+            )
+
+    def render_page(self, path: str, inputs: str) -> None:
+        directory, evidence, record_pages, trial_entries, _ = self._pages
+        folder, name = path.split("/")
+        slug, extension = name.rsplit(".", 1)
+        if folder == "trials" and extension == "json":
+            data = dumps(trial_entries[slug])
+        elif folder == "trials":
+            data = self._slowly(record_pages.trial_page(evidence.records["trial"][slug]))
+        else:
+            data = self._slowly(record_pages.topic_page(evidence.records["topic"][slug]))
+        self.write(directory, path, data, inputs)
+
+    def render_group(self, group: int) -> int:
+        jobs = [(path, inputs) for g, path, inputs in self._pages[4] if g == group]
+        for path, inputs in jobs:
+            self.render_page(path, inputs)
+        return len(jobs)
+
+    def _render_group_apart(self, group: int) -> GroupResult:
+        """In a forked child: render one group and give what it added to the manifest."""
+        self.files, self.rendered = {}, 0
+        covered = self.render_group(group)
+        return self.files, self.rendered, covered
+
+    def _start_rendering(self) -> Iterator[int]:
+        """Start rendering the pages that changed; iterate to wait, getting progress.
+
+        Many pages: forked processes start rendering now, while this process goes on with
+        the snapshot-wide files. Few: they are rendered here, when iterated.
+        """
+        pending = self._pages[4]
+        groups = sorted({group for group, _, _ in pending})
+        if not should_fork(len(pending), len(groups)):
+            return (self.render_group(group) for group in groups)
+        logger.info("rendering %s pages in forked processes", len(pending))
+        return self._merge(render_forked(self._render_group_apart, groups))
+
+    def _merge(self, results: Iterator[GroupResult]) -> Iterator[int]:
+        for files, rendered, covered in results:
+            self.files.update(files)
+            self.rendered += rendered
+            yield covered
+
+    def _slowly(self, data: bytes) -> bytes:
+        # Tests slow builds down to kill a worker in the middle of one; zero otherwise.
+        if self.delay:
+            time.sleep(self.delay)
+        return data

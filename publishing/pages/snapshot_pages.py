@@ -1,0 +1,97 @@
+"""Pages of one snapshot as a whole: the index and what changed since the previous snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidence.diff import describe_path, diff_documents
+
+from .. import formatting as fmt
+from ..selectors import EvidenceAsOf, RecordChange
+from ..templating import render
+from .contexts import page_footer
+
+
+def index_page(evidence: EvidenceAsOf, seq: int, changes_count: int) -> bytes:
+    context = {
+        "title": "Published evidence",
+        "topics": [
+            {"slug": t.slug, "title": t.document["title"], "condition": t.document["condition"]}
+            for t in evidence.records["topic"].values()
+        ],
+        "trials": [
+            {
+                "slug": t.slug,
+                "name": t.document["name"],
+                "setting": fmt.SETTINGS[t.document["setting"]],
+            }
+            for t in evidence.records["trial"].values()
+        ],
+        "changes_count": changes_count,
+        "footer": page_footer(evidence, seq),
+        "root": "",
+    }
+    return render("index.html", context)
+
+
+def change_rows(changes: list[RecordChange]) -> list[dict[str, Any]]:
+    rows = []
+    for change in changes:
+        fields = []
+        if change.kind == "revised":
+            for item in diff_documents(change.old_document, change.new_document):
+                fields.append(
+                    {
+                        "path": item["path"],
+                        "label": describe_path(item["path"], change.new_document),
+                        "old": item["old"],
+                        "new": item["new"],
+                    }
+                )
+        rows.append(
+            {
+                "record_type": change.record_type,
+                "slug": change.slug,
+                "kind": change.kind,
+                "from_version": change.from_version,
+                "to_version": change.to_version,
+                "versions": [v.as_dict() for v in change.versions],
+                "fields": fields,
+            }
+        )
+    return rows
+
+
+def changes_page(rows: list[dict[str, Any]], meta: dict[str, Any], evidence, seq: int) -> bytes:
+    display = []
+    for row in rows:
+        page = None
+        if row["kind"] != "retracted" and row["record_type"] in ("trial", "topic"):
+            page = f"{row['record_type']}s/{row['slug']}.html"
+        display.append(
+            {
+                **row,
+                "page": page,
+                "fields": [
+                    {**f, "old": fmt.scalar_text(f["old"]), "new": fmt.scalar_text(f["new"])}
+                    for f in row["fields"]
+                ],
+                "versions": [
+                    {**v, "approved_at": fmt.readable_time(v["approved_at"])}
+                    for v in row["versions"]
+                ],
+            }
+        )
+    # New records can number thousands (the first snapshot): one compact table row each;
+    # changes get the detailed view.
+    created = [c for c in display if c["kind"] == "created"]
+    context = {
+        "title": "What changed",
+        "meta": meta,
+        "count": len(display),
+        "changes": [c for c in display if c["kind"] != "created"],
+        "created": created,
+        "footer": page_footer(evidence, seq),
+        "root": "",
+    }
+    return render("changes.html", context)
