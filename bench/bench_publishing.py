@@ -159,12 +159,13 @@ def phase_floor(snapshot_dir: str, into: str) -> dict:
     _setup()
     import orjson
 
+    from curation.eventstore import last_position
     from publishing.build.entries import findings_of, record_entry
     from publishing.build.files import dumps_compact
     from publishing.build.schema import PLURAL
-    from publishing.selectors import evidence_as_of, newest_event_position
+    from publishing.selectors import evidence_as_of
 
-    evidence = evidence_as_of(newest_event_position())
+    evidence = evidence_as_of(last_position())
     source = Path(snapshot_dir)
     payload = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*") if p.is_file()}
     started = time.perf_counter()

@@ -16,12 +16,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 from django.db import connection, transaction
-from django.utils.dateparse import parse_datetime
 
 from evidence import models as ev
 from evidence.documents import RECORD_TYPES
@@ -438,21 +437,11 @@ class ReplayError(Exception):
 def _final_positions() -> list[int]:
     """Position of each live stream's last event, referenced record types first.
 
-    One SQL pass over the log, in the database: it checks that each stream's versions run
-    1, 2, 3, ... in position order (a gap or a reordering cannot be replayed) and keeps each
-    stream's last event. Python only sees one row per record, never one per event.
+    The database checks that each stream's versions run 1, 2, 3, ... in position order (a
+    gap or a reordering cannot be replayed) and picks each stream's last event
+    (``Recorder.stream_heads``): Python sees one row per record, never one per event.
     """
-    window = "PARTITION BY stream_type, stream_id ORDER BY position"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT position, stream_type, stream_id, version, expected, is_last, type "  # noqa: S608
-            "FROM (SELECT position, stream_type, stream_id, version, type, "
-            f"lag(version, 1, 0) OVER ({window}) + 1 AS expected, "
-            f"lead(position) OVER ({window}) IS NULL AS is_last "
-            f"FROM {Event._meta.db_table}) AS e "
-            "WHERE version <> expected OR is_last ORDER BY position"
-        )
-        rows = cursor.fetchall()
+    rows = eventstore.recorder().stream_heads()
     for position, stream_type, stream_id, version, expected, _, _ in rows:
         if version != expected:
             raise ReplayError(
@@ -469,54 +458,35 @@ def _final_positions() -> list[int]:
     ]
 
 
-def _event_count() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {Event._meta.db_table}")  # noqa: S608
-        return cursor.fetchone()[0]
-
-
-def _final_events(positions: list[int]) -> list[tuple]:
-    """Full rows of the given events, documents as JSON text (decoded by the builder)."""
-    cast = "::text" if connection.vendor == "postgresql" else ""
-    placeholders = ", ".join(["%s"] * len(positions))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT position, stream_type, stream_id, slug, version, type, recorded_at, "  # noqa: S608
-            f"document{cast} FROM {Event._meta.db_table} WHERE position IN ({placeholders}) "
-            "ORDER BY position",
-            positions,
-        )
-        return cursor.fetchall()
+FINAL_EVENT_COLUMNS = [
+    "position",
+    "stream_type",
+    "stream_id",
+    "slug",
+    "version",
+    "type",
+    "recorded_at",
+    "document",
+]
 
 
 def _build(events: list[tuple]) -> Rows:
-    """Rows for a batch of final events."""
+    """Rows for a batch of final events (raw rows of FINAL_EVENT_COLUMNS)."""
     builder = RowBuilder()
     for position, stream_type, stream_id, slug, version, event_type, recorded_at, doc in events:
         builder.add(
             ProjectedState(
                 stream_type,
-                _as_uuid(stream_id),
+                stream_id if isinstance(stream_id, uuid.UUID) else uuid.UUID(str(stream_id)),
                 slug,
                 version,
                 position,
                 event_type,
                 orjson.loads(doc) if isinstance(doc, str | bytes) else doc,
-                _as_datetime(recorded_at),
+                eventstore.as_utc(recorded_at),
             )
         )
     return builder.rows
-
-
-def _as_uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def _as_datetime(value: Any) -> datetime:
-    """Raw SQLite rows give naive UTC datetimes (or text); PostgreSQL gives aware ones."""
-    if not isinstance(value, datetime):
-        value = parse_datetime(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _empty_read_models() -> None:
@@ -588,13 +558,15 @@ def rebuild(batch_size: int = 5000) -> RebuildReport:
 
 def _replay(batch_size: int) -> RebuildReport:
     eventstore.lock_for_append()  # no approval may interleave with the replay
-    events = _event_count()
+    events = eventstore.recorder().count()
     todo = _final_positions()
     _empty_read_models()
     writer = CopyWriter() if connection.vendor == "postgresql" else OrmWriter()
+    recorder = eventstore.recorder()
     with _indexes_built_once():
         for start in range(0, len(todo), batch_size):
-            writer.write(_build(_final_events(todo[start : start + batch_size])))
+            batch = todo[start : start + batch_size]
+            writer.write(_build(recorder.rows(FINAL_EVENT_COLUMNS, batch)))
     return RebuildReport(events=events, records=len(todo))
 
 

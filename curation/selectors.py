@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from evidence.models import RECORD_MODELS, Record
 
+from . import eventstore
 from .errors import NotFound
 from .models import ChangeRequest, Event
 
@@ -33,10 +34,6 @@ def stream_id_for_slug(record_type: str, slug: str) -> uuid.UUID | None:
         .values_list("stream_id", flat=True)
         .first()
     )
-
-
-def stream_events(record_type: str, stream_id: uuid.UUID) -> QuerySet[Event]:
-    return Event.objects.filter(stream_type=record_type, stream_id=stream_id).order_by("version")
 
 
 def document_at_version(
@@ -70,7 +67,7 @@ def record_as_of(
     stream_id = stream_id_for_slug(record_type, slug)
     if stream_id is None:
         raise NotFound(f"no {record_type} with slug {slug!r}")
-    events = stream_events(record_type, stream_id)
+    events = eventstore.select_events(record_type, stream_id)
     if position is not None:
         events = events.filter(position__lte=position)
     if at is not None:
@@ -95,7 +92,7 @@ def record_history(record_type: str, slug: str) -> QuerySet[Event]:
     stream_id = stream_id_for_slug(record_type, slug)
     if stream_id is None:
         raise NotFound(f"no {record_type} with slug {slug!r}")
-    return stream_events(record_type, stream_id).select_related(
+    return eventstore.select_events(record_type, stream_id).select_related(
         "proposer", "approver", "change_request"
     )
 

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-from django.db import connection
-
+from curation import eventstore
 from curation.models import Event
 from evidence.documents import RECORD_TYPES
 
@@ -27,10 +25,6 @@ def latest_complete_snapshot() -> Snapshot | None:
 
 def complete_snapshots():
     return Snapshot.objects.filter(status=Snapshot.Status.COMPLETE).select_related("previous")
-
-
-def newest_event_position() -> int:
-    return Event.objects.order_by("-position").values_list("position", flat=True).first() or 0
 
 
 def timestamp(value: datetime) -> str:
@@ -106,54 +100,6 @@ class EvidenceAsOf:
         return record.version if record else 0
 
 
-def _versions(position_from: int, position_to: int) -> list[tuple]:
-    return list(
-        Event.objects.filter(position__gt=position_from, position__lte=position_to)
-        .order_by("position")
-        .values_list(
-            "position",
-            "stream_type",
-            "stream_id",
-            "slug",
-            "version",
-            "type",
-            "change_request_id",
-            "proposer__username",
-            "approver__username",
-            "rationale",
-            "recorded_at",
-            "hash",
-        )
-    )
-
-
-def _changed_paths(position_from: int, position_to: int) -> dict[int, list[str]]:
-    """Changed field paths of revisions (creations change everything; not loaded)."""
-    rows = Event.objects.filter(
-        position__gt=position_from, position__lte=position_to, type=Event.Type.REVISED
-    ).values_list("position", "changes")
-    return {position: [c["path"] for c in changes] for position, changes in rows}
-
-
-def documents_at(positions: list[int], chunk: int = 1000) -> dict[int, Any]:
-    """Documents of the given events, decoded with orjson (the build's hot path)."""
-    found: dict[int, Any] = {}
-    cast = "::text" if connection.vendor == "postgresql" else ""
-    table = Event._meta.db_table
-    for start in range(0, len(positions), chunk):
-        part = positions[start : start + chunk]
-        placeholders = ", ".join(["%s"] * len(part))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT position, document{cast} FROM {table} "  # noqa: S608 - no user input
-                f"WHERE position IN ({placeholders})",
-                part,
-            )
-            for pos, doc in cursor.fetchall():
-                found[pos] = orjson.loads(doc) if doc is not None else None
-    return found
-
-
 # Documents of the last build, by event hash. Events never change and a hash names one
 # event's content, so a long-lived worker fetches and decodes only what is new since its last
 # build. Holds one build's live documents at most (replaced by each build).
@@ -163,7 +109,7 @@ _document_cache: dict[str, Any] = {}
 def _cached_documents(wanted: list[tuple[int, str]]) -> dict[int, Any]:
     global _document_cache
     missing = [pos for pos, digest in wanted if digest not in _document_cache]
-    fetched = documents_at(missing)
+    fetched = eventstore.documents_at(missing)
     by_hash = {}
     found = {}
     for pos, digest in wanted:
@@ -182,32 +128,25 @@ class LogEntry:
     version: Version
 
 
+def _version(event: eventstore.LoggedEvent, changed: dict[int, list[str]]) -> Version:
+    return Version(
+        event.position,
+        event.version,
+        event.type,
+        event.change_request_id,
+        event.proposer,
+        event.approver,
+        timestamp(event.recorded_at),
+        event.rationale,
+        changed.get(event.position),
+    )
+
+
 def _read_log(after: int, upto: int) -> list[LogEntry]:
-    changed = _changed_paths(after, upto)
+    changed = eventstore.changed_paths(after, upto)
     return [
-        LogEntry(
-            stream_type,
-            stream_id,
-            slug,
-            digest,
-            Version(
-                pos, version, type_, cr, proposer, approver, timestamp(at), why, changed.get(pos)
-            ),
-        )
-        for (
-            pos,
-            stream_type,
-            stream_id,
-            slug,
-            version,
-            type_,
-            cr,
-            proposer,
-            approver,
-            why,
-            at,
-            digest,
-        ) in _versions(after, upto)
+        LogEntry(e.stream_type, e.stream_id, e.slug, e.hash, _version(e, changed))
+        for e in eventstore.select_notifications(after, upto)
     ]
 
 
@@ -278,11 +217,10 @@ class RecordChange:
 
 def changes_between(position_from: int, position_to: int) -> list[RecordChange]:
     """Records changed by events in (position_from, position_to], with their net change."""
-    rows = _versions(position_from, position_to)
-    changed = _changed_paths(position_from, position_to)
-    by_stream: dict[tuple[str, uuid.UUID], list[tuple]] = {}
-    for row in rows:
-        by_stream.setdefault((row[1], row[2]), []).append(row)
+    changed = eventstore.changed_paths(position_from, position_to)
+    by_stream: dict[tuple[str, uuid.UUID], list[eventstore.LoggedEvent]] = {}
+    for event in eventstore.select_notifications(position_from, position_to):
+        by_stream.setdefault((event.stream_type, event.stream_id), []).append(event)
     before: dict[tuple[str, uuid.UUID], int] = {}
     if position_from and by_stream:
         prior = (
@@ -295,28 +233,27 @@ def changes_between(position_from: int, position_to: int) -> list[RecordChange]:
         for stream_type, stream_id, pos in prior:
             before[(stream_type, stream_id)] = pos
 
-    def kind_of(key: tuple[str, uuid.UUID], last: tuple) -> str:
-        if last[5] == Event.Type.RETRACTED:
+    def kind_of(key: tuple[str, uuid.UUID], last: eventstore.LoggedEvent) -> str:
+        if last.type == Event.Type.RETRACTED:
             return "retracted"
         return "revised" if key in before else "created"
 
     # Documents are needed only to diff revisions (a first snapshot diffs nothing).
     revised = {key for key, events in by_stream.items() if kind_of(key, events[-1]) == "revised"}
-    documents = documents_at(
-        sorted({before[key] for key in revised} | {by_stream[key][-1][0] for key in revised})
+    documents = eventstore.documents_at(
+        sorted({before[key] for key in revised} | {by_stream[key][-1].position for key in revised})
     )
     result = []
     for key, events in by_stream.items():
         first, last = events[0], events[-1]
         kind = kind_of(key, last)
         old = documents.get(before[key]) if key in revised else None
-        new = documents.get(last[0]) if key in revised else None
-        versions = [
-            Version(r[0], r[4], r[5], r[6], r[7], r[8], timestamp(r[10]), r[9], changed.get(r[0]))
-            for r in events
-        ]
+        new = documents.get(last.position) if key in revised else None
+        versions = [_version(event, changed) for event in events]
         result.append(
-            RecordChange(key[0], last[3], first[4] - 1, last[4], kind, versions, old, new)
+            RecordChange(
+                key[0], last.slug, first.version - 1, last.version, kind, versions, old, new
+            )
         )
     result.sort(key=lambda change: (RECORD_TYPES.index(change.record_type), change.slug))
     return result

@@ -24,10 +24,12 @@ from pathlib import Path
 from django.db.models import Max
 from django.utils import timezone
 
+from curation.eventstore import last_position
+
 from . import locks, storage
 from .build import BuildResult, PreviousSnapshot, SnapshotBuilder, compare_directories
 from .models import Snapshot
-from .selectors import latest_complete_snapshot, newest_event_position
+from .selectors import latest_complete_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +55,12 @@ def publish_latest(*, force: bool = False, max_rounds: int = 20) -> Snapshot | N
             if lock is None:
                 logger.info("publishing: another worker holds the lock; it will catch up")
                 return built
-            target = newest_event_position()
+            target = last_position()
             previous = latest_complete_snapshot()
             if force or target > (previous.position if previous else 0):
                 built = _build(target, previous, lock)
             force = False
-        if newest_event_position() <= published_position():
+        if last_position() <= published_position():
             return built
     return built
 
@@ -134,7 +136,7 @@ def _record_complete(snapshot: Snapshot, result: BuildResult) -> None:
 
 def sweep() -> Snapshot | None:
     """The beat task's check: publish whatever the broker may have missed."""
-    behind = newest_event_position() - published_position()
+    behind = last_position() - published_position()
     if behind <= 0:
         return None
     logger.info("publishing sweep: %s event(s) not yet published", behind)

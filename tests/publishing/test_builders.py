@@ -232,11 +232,11 @@ def test_a_citation_change_rerenders_the_pages_that_show_it(evidence, editor, re
 
 def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, settings, tmp_path):
     from bench.generator import load_dataset
+    from curation.eventstore import last_position
     from publishing.build import rendering
-    from publishing.selectors import newest_event_position
 
     load_dataset(120, seed=5)  # 3 topics of 50, 40 and 30 trials: several groups
-    position = newest_event_position()
+    position = last_position()
     settings.PUBLISH_BUILD_PROCESSES = 1
     single = SnapshotBuilder(1, position).build(tmp_path / "single")
     settings.PUBLISH_BUILD_PROCESSES = 2
@@ -264,7 +264,7 @@ def test_a_second_build_reuses_unchanged_entries(evidence, editor, reviewer):
 
 def test_a_failure_in_a_forked_renderer_fails_the_build(snapshot_root, settings, tmp_path):
     from bench.generator import load_dataset
-    from publishing.selectors import newest_event_position
+    from curation.eventstore import last_position
 
     load_dataset(60, seed=6)
     settings.PUBLISH_BUILD_PROCESSES = 2
@@ -276,7 +276,7 @@ def test_a_failure_in_a_forked_renderer_fails_the_build(snapshot_root, settings,
         ),
         pytest.raises(RuntimeError, match="bad template"),
     ):
-        SnapshotBuilder(1, newest_event_position()).build(tmp_path / "broken")
+        SnapshotBuilder(1, last_position()).build(tmp_path / "broken")
 
 
 def test_a_build_leaves_no_cyclic_garbage(snapshot_root, tmp_path):
@@ -286,10 +286,10 @@ def test_a_build_leaves_no_cyclic_garbage(snapshot_root, tmp_path):
     import gc
 
     from bench.generator import load_dataset
-    from publishing.selectors import newest_event_position
+    from curation.eventstore import last_position
 
     load_dataset(60, seed=7)
-    position = newest_event_position()
+    position = last_position()
     SnapshotBuilder(1, position).build(tmp_path / "first")  # imports, compiled templates
     gc.collect()
     gc.disable()

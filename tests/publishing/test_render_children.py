@@ -23,9 +23,9 @@ call_command("migrate", verbosity=0)
 from bench.generator import load_dataset
 load_dataset(120, seed=5)  # 3 topics of 50, 40 and 30 trials: 3 groups
 from publishing.build import SnapshotBuilder
-from publishing.selectors import newest_event_position
+from curation.eventstore import last_position
 print("building", flush=True)
-SnapshotBuilder(1, newest_event_position()).build(pathlib.Path(os.environ["BUILD_INTO"]))
+SnapshotBuilder(1, last_position()).build(pathlib.Path(os.environ["BUILD_INTO"]))
 """
 
 

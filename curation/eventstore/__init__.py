@@ -1,0 +1,59 @@
+"""The append-only event store.
+
+Appends are serialised so that positions are gapless and in commit order and the hash chain
+stays linear (PostgreSQL: a transaction-scoped advisory lock taken before reading the chain's
+head; SQLite: every transaction starts with BEGIN IMMEDIATE, see settings). The database
+refuses UPDATE and DELETE on events (triggers, see the migrations).
+
+- ``store``: ``append`` and the version and head reads it relies on;
+- ``reading``: one stream (``select_events``), the whole log (``select_notifications``),
+  documents by position (``documents_at``);
+- ``recorders``: what differs between PostgreSQL and SQLite, one recorder each;
+- ``hashing`` and ``verify``: the hash chain and its check.
+"""
+
+from .hashing import GENESIS_HASH, canonical_json, event_hash, hashed_fields
+from .reading import (
+    LoggedEvent,
+    as_utc,
+    changed_paths,
+    documents_at,
+    iter_events,
+    select_events,
+    select_notifications,
+)
+from .recorders import recorder
+from .store import (
+    ConcurrencyConflict,
+    NewEvent,
+    append,
+    current_version,
+    head,
+    last_position,
+    lock_for_append,
+)
+from .verify import ChainReport, verify_chain
+
+__all__ = [
+    "GENESIS_HASH",
+    "ChainReport",
+    "ConcurrencyConflict",
+    "LoggedEvent",
+    "NewEvent",
+    "append",
+    "as_utc",
+    "canonical_json",
+    "changed_paths",
+    "current_version",
+    "documents_at",
+    "event_hash",
+    "hashed_fields",
+    "head",
+    "iter_events",
+    "last_position",
+    "lock_for_append",
+    "recorder",
+    "select_events",
+    "select_notifications",
+    "verify_chain",
+]

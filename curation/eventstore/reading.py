@@ -1,0 +1,103 @@
+"""Reading the log: one stream (``select_events``) or the whole log in order
+(``select_notifications``), after pyeventsourcing's split of the two.
+
+The whole-log reads return ``LoggedEvent`` metadata (no documents: a build or a replay needs
+only each record's last document, fetched by position with ``documents_at``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from django.db.models import QuerySet
+
+from ..models import Event
+from .recorders import recorder
+
+
+def select_events(stream_type: str, stream_id: uuid.UUID) -> QuerySet[Event]:
+    """One record's events, oldest version first."""
+    return Event.objects.filter(stream_type=stream_type, stream_id=stream_id).order_by("version")
+
+
+def iter_events(after: int = 0, chunk_size: int = 2000) -> Iterator[Event]:
+    """Every event after ``after`` as model objects, in position order, fetched in chunks
+    (bounded memory). For walking the chain; builds use ``select_notifications``."""
+    return (
+        Event.objects.filter(position__gt=after)
+        .order_by("position")
+        .iterator(chunk_size=chunk_size)
+    )
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """An event's metadata as the whole-log reads give it (the row <-> event mapping)."""
+
+    position: int
+    stream_type: str
+    stream_id: uuid.UUID
+    slug: str
+    version: int
+    type: str
+    change_request_id: int | None
+    proposer: str  # username
+    approver: str  # username
+    rationale: str
+    recorded_at: datetime
+    hash: str
+
+    COLUMNS = (
+        "position",
+        "stream_type",
+        "stream_id",
+        "slug",
+        "version",
+        "type",
+        "change_request_id",
+        "proposer__username",
+        "approver__username",
+        "rationale",
+        "recorded_at",
+        "hash",
+    )
+
+
+def select_notifications(after: int, upto: int) -> list[LoggedEvent]:
+    """Events in (after, upto], oldest first, as metadata."""
+    rows = (
+        Event.objects.filter(position__gt=after, position__lte=upto)
+        .order_by("position")
+        .values_list(*LoggedEvent.COLUMNS)
+    )
+    return [LoggedEvent(*row) for row in rows]
+
+
+def changed_paths(after: int, upto: int) -> dict[int, list[str]]:
+    """Changed field paths of the revisions in (after, upto], by position (creations change
+    every field and retractions none: not listed)."""
+    rows = Event.objects.filter(
+        position__gt=after, position__lte=upto, type=Event.Type.REVISED
+    ).values_list("position", "changes")
+    return {position: [c["path"] for c in changes] for position, changes in rows}
+
+
+def documents_at(positions: list[int]) -> dict[int, Any]:
+    """Documents of the given events by position, decoded with orjson (the hot path of builds
+    and replays)."""
+    return {
+        position: orjson.loads(text) if text is not None else None
+        for position, text in recorder().documents(positions)
+    }
+
+
+def as_utc(value: Any) -> datetime:
+    """Raw SQLite rows give naive UTC datetimes (or text); PostgreSQL gives aware ones."""
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
