@@ -490,6 +490,8 @@ def format_path(loc: Iterable[str | int]) -> str:
 def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
     errors = []
     for err in exc.errors(include_url=False):
+        if err["type"] == "string_unicode":
+            continue  # a lone surrogate: forbidden_character_errors names it and its offset
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown field"
