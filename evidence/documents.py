@@ -92,7 +92,7 @@ def forbidden_character(text: str) -> str | None:
     return f"contains {named} at offset {match.start()}; remove it"
 
 
-def forbidden_character_errors(data: Any, path: str = "") -> list[dict[str, str]]:
+def forbidden_character_errors(data: Any) -> list[dict[str, str]]:
     """Every string anywhere in ``data`` (a JSON value) holding a forbidden character, by path.
 
     Iterative, so a deeply nested value cannot exhaust the stack here."""
@@ -103,15 +103,13 @@ def forbidden_character_errors(data: Any, path: str = "") -> list[dict[str, str]
         if isinstance(value, str):
             problem = forbidden_character(value)
             if problem:
-                errors.append(
-                    {"path": format_path((path, *loc) if path else loc), "message": problem}
-                )
+                errors.append({"path": format_path(loc), "message": problem})
         elif isinstance(value, dict):
             for key, item in reversed(value.items()):
                 if isinstance(key, str) and (problem := forbidden_character(key)):
                     errors.append(
                         {
-                            "path": format_path((path, *loc) if path else loc),
+                            "path": format_path(loc),
                             "message": f"a field name {problem}",
                         }
                     )
