@@ -499,7 +499,11 @@ class OutcomeForm(ItemForm):
     )
     # How many comparison forms this outcome row has (its comparisons plus one blank).
     comparison_slots = forms.IntegerField(
-        required=False, initial=1, min_value=1, max_value=20, widget=forms.HiddenInput
+        required=False,
+        initial=1,
+        min_value=1,
+        max_value=docs.MAX_COMPARISONS,
+        widget=forms.HiddenInput,
     )
     document_fields = (
         "endpoint",
@@ -855,6 +859,52 @@ ITEM_LISTS = {
 }
 
 
+# How many rows each list of the proposal form may have: the document's limits. The results
+# grid is one form per (outcome, arm) and a regimen formset per arm, so what one request may
+# make the server build grows with their product; the limits keep it to what a real trial has.
+FORMSET_LIMITS = {
+    "arms": docs.MAX_ARMS,
+    "outcomes": docs.MAX_OUTCOMES,
+    "conduct_notes": docs.MAX_CONDUCT_NOTES,
+    "findings": docs.MAX_FINDINGS,
+    "sections": docs.MAX_SECTIONS,
+    "regimen": docs.MAX_REGIMEN_PARTS,  # regimen-<arm row>
+}
+_REGIMEN_PREFIX = re.compile(r"regimen-\d+")
+
+
+def formset_limit(prefix: str) -> int | None:
+    """The most rows the formset ``prefix`` may have, or None for no formset of ours."""
+    if _REGIMEN_PREFIX.fullmatch(prefix):
+        return FORMSET_LIMITS["regimen"]
+    return FORMSET_LIMITS.get(prefix)
+
+
+def too_many_rows(prefix: str, limit: int, sent: int | None = None) -> str:
+    told = f"; the form sent {sent}" if sent is not None else ""
+    return f"{prefix}: at most {limit} rows{told}"
+
+
+def oversized_formsets(data) -> list[str]:
+    """Formsets whose management data claims more rows than their list may hold.
+
+    Read from the TOTAL_FORMS counts alone, before any form is built: refusing 100,000 arms
+    by 100,000 outcomes must not first build the 10^10 forms of their grid."""
+    problems = []
+    for name in list(data.keys()):
+        prefix, _, field = name.rpartition("-")
+        limit = formset_limit(prefix) if field == forms.formsets.TOTAL_FORM_COUNT else None
+        if limit is None:
+            continue
+        try:
+            sent = int(data.get(name))
+        except (TypeError, ValueError):
+            continue  # the formset's management form reports it
+        if sent > limit:
+            problems.append(too_many_rows(prefix, limit, sent))
+    return problems
+
+
 class ProposalForms:
     """Every form of one proposal, bound to POST data or showing a document."""
 
@@ -883,13 +933,20 @@ class ProposalForms:
         self.record_type = record_type
         self.base_document = base_document
         self.creating = base_document is None if creating is None else creating
+        # A submission with more rows than a list may hold is refused before any form is
+        # built: the page shows the forms as they were, unbound, with the refusal above them.
+        self.refused = oversized_formsets(data) if data is not None else []
+        if self.refused:
+            data, add_row_to = None, None
+        self.row_limit_reached = ""
+        self.limits = {"regimen": docs.MAX_REGIMEN_PARTS, "comparisons": docs.MAX_COMPARISONS}
         self.is_bound = data is not None
         self.adding_rows = self.is_bound and add_row_to is not None
         self.add_row_to = add_row_to if self.adding_rows else None
         if self.adding_rows:
             data = _mutable(data)  # new rows get their management data and initial values
         self.data = data
-        self.errors_without_field: list[str] = []
+        self.errors_without_field: list[str] = list(self.refused)
         self.labels = LabelCache()
         self.formsets: list[forms.BaseFormSet] = []
         initial = document_to_initial(record_type, base_document)
@@ -916,8 +973,18 @@ class ProposalForms:
 
     def _formset(self, form_class, prefix: str, initial, *, extra: int = 1, ordered=True, **kw):
         new_from = self._grow(prefix, extra) if self.adding_rows else None
+        limit = formset_limit(prefix)
         formset = forms.formset_factory(
-            form_class, formset=ItemFormSet, extra=extra, can_delete=True, can_order=ordered
+            form_class,
+            formset=ItemFormSet,
+            extra=extra,
+            can_delete=True,
+            can_order=ordered,
+            # Never more forms than the list may hold, whatever TOTAL_FORMS says (Django's
+            # default is 1,000 more than max_num); checked up front in __init__ as well.
+            max_num=limit,
+            absolute_max=limit,
+            validate_max=True,
         )(self.data, prefix=prefix, initial=initial, form_kwargs={"labels": self.labels, **kw})
         if new_from is not None:
             for form in formset.forms[new_from:]:
@@ -939,6 +1006,9 @@ class ProposalForms:
         try:
             total = int(self.data[total_name])
         except ValueError:
+            return None
+        if total >= formset_limit(prefix):
+            self.row_limit_reached = too_many_rows(prefix, formset_limit(prefix))
             return None
         self.data[total_name] = str(total + 1)
         return total
@@ -1026,8 +1096,10 @@ class ProposalForms:
                 slots = 1
             if self.adding_rows and self.add_row_to == form.add_prefix("comparisons"):
                 slots += 1
-                self.data[form.add_prefix("comparison_slots")] = str(min(slots, 20))
-        return max(1, min(slots, 20))
+                self.data[form.add_prefix("comparison_slots")] = str(
+                    min(slots, docs.MAX_COMPARISONS)
+                )
+        return max(1, min(slots, docs.MAX_COMPARISONS))
 
     # Rendering helpers ---------------------------------------------------------------------
 
@@ -1065,8 +1137,8 @@ class ProposalForms:
     # Validation and conversion ---------------------------------------------------------------
 
     def is_valid(self) -> bool:
-        if self.adding_rows:
-            return False  # adding a row never proposes
+        if self.adding_rows or self.refused:
+            return False  # adding a row never proposes; an oversized submission is refused
         valid = self.meta.is_valid() & self.record.is_valid()
         for formset in self.formsets:
             valid &= formset.is_valid()

@@ -19,7 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from evidence.diff import MergeConflict, diff_documents, three_way_merge
-from evidence.documents import RECORD_TYPES, DocumentInvalid, validate_document
+from evidence.documents import (
+    RECORD_TYPES,
+    DocumentInvalid,
+    forbidden_character,
+    validate_document,
+)
 
 from . import eventstore, projector, selectors
 from .errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed, VersionConflict
@@ -132,22 +137,46 @@ def _validate(record_type: str, document: Any) -> dict[str, Any]:
         ) from None
 
 
+def _text_errors(path: str, text: Any) -> list[dict[str, str]]:
+    """A free text or slug holding NUL or another control character: PostgreSQL cannot
+    store NUL (a 500 instead of a 400), and the others are invisible to the reviewer."""
+    problem = forbidden_character(text) if isinstance(text, str) else None
+    return [{"path": path, "message": problem}] if problem else []
+
+
+def _plain_text(path: str, text: Any) -> Any:
+    """``text`` with browser line endings (CRLF) made LF, refused if it holds a forbidden
+    character; anything not a string is left to the caller's own check."""
+    if isinstance(text, str):
+        text = text.replace("\r\n", "\n")
+        if errors := _text_errors(path, text):
+            raise ValidationFailed(errors)
+    return text
+
+
 def _check_citations(citations: Iterable[str]) -> list[str]:
     citations = list(citations or [])
-    errors = [
-        {"path": f"citations[{i}]", "message": f"no citation with slug {slug!r}"}
-        for i, slug in enumerate(citations)
-        if not isinstance(slug, str) or not selectors.record_exists("citation", slug)
-    ]
+    errors = []
+    for i, slug in enumerate(citations):
+        # Checked before the lookup: a slug with NUL would fail in the database query.
+        if bad := _text_errors(f"citations[{i}]", slug):
+            errors += bad
+        elif not isinstance(slug, str) or not selectors.record_exists("citation", slug):
+            errors.append({"path": f"citations[{i}]", "message": f"no citation with slug {slug!r}"})
     if errors:
         raise ValidationFailed(errors)
     return citations
 
 
 def _require_rationale(rationale: Any) -> str:
+    rationale = _plain_text("rationale", rationale)
     if not isinstance(rationale, str) or not rationale.strip():
         raise ValidationFailed([{"path": "rationale", "message": "say why this change is needed"}])
     return rationale.strip()
+
+
+def _comment(comment: Any) -> str:
+    return (_plain_text("comment", comment) or "").strip()
 
 
 @transaction.atomic
@@ -177,6 +206,7 @@ def propose(
         isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 0
     ):
         errors.append({"path": "base_version", "message": "must be a whole number, 0 or more"})
+    errors += _text_errors("record", record)
     if errors:
         raise ValidationFailed(errors)
     rationale = _require_rationale(rationale)
@@ -317,7 +347,7 @@ def update_draft(
 
 
 def _transition(cr: ChangeRequest, user, action: str, comment: str = "") -> ChangeRequest:
-    comment = (comment or "").strip()
+    comment = _comment(comment)
     if action in COMMENT_REQUIRED and not comment:
         raise ValidationFailed(
             [
@@ -374,10 +404,11 @@ def add_comment(cr: ChangeRequest | int, *, user, comment: str) -> Review:
     cr = _locked(cr)
     if not (can_propose(user) or can_review(user)):
         raise PermissionDenied("only editors and reviewers may comment")
-    if not (comment or "").strip():
+    comment = _comment(comment)
+    if not comment:
         raise ValidationFailed([{"path": "comment", "message": "a comment cannot be empty"}])
     return Review.objects.create(
-        change_request=cr, author=user, kind=Review.Kind.COMMENT, comment=comment.strip()
+        change_request=cr, author=user, kind=Review.Kind.COMMENT, comment=comment
     )
 
 
@@ -432,6 +463,7 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
     eventstore.lock_for_append()
     cr = _locked(cr)
     _check("approve", cr, user)
+    comment = _comment(comment)  # refused before anything is appended
     current, current_doc, final = resolve_against_current(cr)
     if final is not None:
         final = _validate(cr.record_type, final)

@@ -16,6 +16,7 @@ Every problem is reported with its path inside the document, e.g.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal
 
@@ -34,6 +35,90 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 KEY_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
 
+# --- Limits -----------------------------------------------------------------------------------
+# The one definition of how large a document and its parts may be. The read-model columns
+# (``evidence.models``) take their sizes from here, so whatever validates can be projected on
+# SQLite and PostgreSQL alike; the admin forms refuse more rows than a list may hold before
+# building them. Generous for real trials (the seed's largest trial has 3 arms and 5 outcomes).
+
+SLUG_MAX_LENGTH = 100
+KEY_MAX_LENGTH = 64
+SHORT_TEXT_MAX_LENGTH = 500  # names, labels, headings: CharField(500) columns
+TEXT_MAX_LENGTH = 20_000  # paragraphs, statements, notes
+URL_MAX_LENGTH = 2_000
+DOI_MAX_LENGTH = 200
+REGISTRY_ID_MAX_LENGTH = 80  # NCT00430365, ISRCTN..., EudraCT 2005-000384-10: 11 to 20
+REGISTRY_IDS_TEXT_MAX_LENGTH = 1_000  # the registry ids joined by spaces, one column
+# PositiveIntegerField is a 4-byte integer on PostgreSQL.
+COUNT_MAX = 2**31 - 1
+# Number columns are double precision: a larger whole number would not be stored exactly.
+EXACT_INTEGER_MAX = 2**53
+
+MAX_ARMS = 20
+MAX_OUTCOMES = 200
+MAX_COMPARISONS = 20  # per outcome
+MAX_REGIMEN_PARTS = 20  # per arm
+MAX_CONDUCT_NOTES = 50
+MAX_FINDINGS = 200
+MAX_REGISTRY_IDS = 12
+MAX_SECTIONS = 100
+MAX_PARAGRAPHS = 200  # per section
+MAX_AUTHORS = 200
+MAX_BRAND_NAMES = 50
+MAX_LINKS = 200  # slugs of other records in one list (citations, interventions, trials)
+MAX_TOPIC_CITATIONS = 500  # a topic's numbered reference list
+
+# Twelve ids of 80 characters and their spaces fit the registry_ids_text column by construction.
+if MAX_REGISTRY_IDS * (REGISTRY_ID_MAX_LENGTH + 1) - 1 > REGISTRY_IDS_TEXT_MAX_LENGTH:
+    raise ImportError("registry ids could outgrow Trial.registry_ids_text")
+
+# Characters no document or free text may hold: C0 controls but tab and newline (carriage
+# return included: the admin turns a browser's CRLF into LF), DEL, C1 controls, and lone
+# surrogates. PostgreSQL cannot store NUL at all (a 500 instead of a 400); the others are
+# invisible in published pages or cannot be encoded as UTF-8.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_CHARACTER_NAMES = {"\x00": "NUL", "\r": "carriage return", "\x7f": "DEL"}
+
+
+def forbidden_character(text: str) -> str | None:
+    """What is wrong with ``text`` (which character, at which offset), or None."""
+    match = FORBIDDEN_CHARACTERS.search(text)
+    if match is None:
+        return None
+    char = match.group()
+    kind = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+    name = _CHARACTER_NAMES.get(char)
+    named = f"{kind} (U+{ord(char):04X}{' ' + name if name else ''})"
+    return f"contains {named} at offset {match.start()}; remove it"
+
+
+def forbidden_character_errors(data: Any) -> list[dict[str, str]]:
+    """Every string anywhere in ``data`` (a JSON value) holding a forbidden character, by path.
+
+    Iterative, so a deeply nested value cannot exhaust the stack here."""
+    errors = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, str):
+            problem = forbidden_character(value)
+            if problem:
+                errors.append({"path": format_path(loc), "message": problem})
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if isinstance(key, str) and (problem := forbidden_character(key)):
+                    errors.append(
+                        {
+                            "path": format_path(loc),
+                            "message": f"a field name {problem}",
+                        }
+                    )
+                stack.append((item, (*loc, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*loc, i)) for i, item in reversed(list(enumerate(value))))
+    return errors
+
+
 # --- Scalars ----------------------------------------------------------------------------------
 
 
@@ -45,6 +130,8 @@ def _number(value: Any) -> int | float:
         raise ValueError("must be a number, not NaN")
     if isinstance(value, float) and value in (float("inf"), float("-inf")):
         raise ValueError("must be a finite number")
+    if isinstance(value, int) and abs(value) > EXACT_INTEGER_MAX:
+        raise ValueError(f"must be between -{EXACT_INTEGER_MAX} and {EXACT_INTEGER_MAX}")
     return value
 
 
@@ -53,15 +140,30 @@ def _count(value: Any) -> int:
         raise ValueError("must be a whole number")
     if value < 0:
         raise ValueError("must not be negative")
+    if value > COUNT_MAX:
+        raise ValueError(f"must be at most {COUNT_MAX}")
     return value
 
 
 Number = Annotated[int | float, PlainValidator(_number), WithJsonSchema({"type": "number"})]
-Count = Annotated[int, PlainValidator(_count), WithJsonSchema({"type": "integer", "minimum": 0})]
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, min_length=1, max_length=100)]
-Key = Annotated[str, Field(pattern=KEY_PATTERN, min_length=1, max_length=64)]
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=500)]
+Count = Annotated[
+    int,
+    PlainValidator(_count),
+    WithJsonSchema({"type": "integer", "minimum": 0, "maximum": COUNT_MAX}),
+]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, min_length=1, max_length=SLUG_MAX_LENGTH)]
+Key = Annotated[str, Field(pattern=KEY_PATTERN, min_length=1, max_length=KEY_MAX_LENGTH)]
+Text = Annotated[str, Field(min_length=1, max_length=TEXT_MAX_LENGTH)]
+ShortText = Annotated[str, Field(min_length=1, max_length=SHORT_TEXT_MAX_LENGTH)]
+# Optional free text may be empty, as before; only its length is bounded.
+AnyText = Annotated[str, Field(max_length=TEXT_MAX_LENGTH)]
+AnyShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX_LENGTH)]
+
+
+def items(limit: int, **kwargs: Any) -> Any:
+    """A list field of at most ``limit`` items (stated in the JSON Schema as maxItems)."""
+    return Field(default_factory=list, max_length=limit, **kwargs)
+
 
 # How the source qualifies a number: "more than 500 patients", "nearly doubled".
 Qualifier = Literal["more_than", "less_than", "at_least", "at_most", "about", "nearly"]
@@ -89,14 +191,14 @@ class Finding(Document):
         "conclusion",
         "background",
     ]
-    outcomes: list[Key] = Field(
-        default_factory=list, description="Keys of outcomes in the same trial (trial findings)."
+    outcomes: list[Key] = items(
+        MAX_OUTCOMES, description="Keys of outcomes in the same trial (trial findings)."
     )
-    trials: list[Slug] = Field(
-        default_factory=list, description="Slugs of trials the statement is about (topic findings)."
+    trials: list[Slug] = items(
+        MAX_LINKS, description="Slugs of trials the statement is about (topic findings)."
     )
-    citations: list[Slug] = Field(default_factory=list)
-    note: str | None = None
+    citations: list[Slug] = items(MAX_LINKS)
+    note: AnyText | None = None
 
 
 # --- Trial ------------------------------------------------------------------------------------
@@ -104,7 +206,7 @@ class Finding(Document):
 
 class RegistryId(Document):
     registry: Literal["NCT", "ISRCTN", "EudraCT", "other"]
-    id: ShortText
+    id: Annotated[str, Field(min_length=1, max_length=REGISTRY_ID_MAX_LENGTH)]
 
 
 class Design(Document):
@@ -138,9 +240,9 @@ class Arm(Document):
     key: Key
     label: ShortText
     role: Literal["experimental", "control", "placebo", "observation", "active_comparator"]
-    regimen: list[RegimenComponent] = Field(default_factory=list)
+    regimen: list[RegimenComponent] = items(MAX_REGIMEN_PARTS)
     n: Count | None = Field(default=None, description="Number of patients assigned to the arm.")
-    description: str | None = None
+    description: AnyText | None = None
 
 
 class ArmValue(Document):
@@ -155,7 +257,7 @@ class ArmValue(Document):
     ci_level: Number | None = Field(
         default=None, description="Confidence level in percent, e.g. 95."
     )
-    note: str | None = None
+    note: AnyText | None = None
 
 
 ComparisonKind = Literal[
@@ -186,7 +288,7 @@ class Comparison(Document):
         default=None,
         description="Whether the source calls the difference statistically significant.",
     )
-    note: str | None = None
+    note: AnyText | None = None
 
 
 Endpoint = Literal[
@@ -234,12 +336,12 @@ class Outcome(Document):
     )
     unit: Literal["months", "percent", "count"]
     timepoint_months: Number | None = None
-    subgroup: str | None = None
+    subgroup: AnyShortText | None = None
     treatment_phase: TreatmentPhase | None = None
-    values: list[ArmValue] = Field(default_factory=list)
-    comparisons: list[Comparison] = Field(default_factory=list)
-    citations: list[Slug] = Field(default_factory=list)
-    note: str | None = None
+    values: list[ArmValue] = items(MAX_ARMS, description="At most one value per arm.")
+    comparisons: list[Comparison] = items(MAX_COMPARISONS)
+    citations: list[Slug] = items(MAX_LINKS)
+    note: AnyText | None = None
 
 
 TrialSetting = Literal[
@@ -266,8 +368,8 @@ SETTING_LABELS = {
 class TrialDocument(Document):
     slug: Slug
     name: ShortText = Field(description="The name editors use, e.g. 'Myeloma XI'.")
-    full_title: str | None = None
-    registry_ids: list[RegistryId] = Field(default_factory=list)
+    full_title: AnyText | None = None
+    registry_ids: list[RegistryId] = items(MAX_REGISTRY_IDS)
     phase: Literal["1", "1/2", "2", "2/3", "3", "4"] | None = None
     design: Design = Field(default_factory=Design)
     setting: TrialSetting
@@ -275,14 +377,14 @@ class TrialDocument(Document):
     enrollment: Count | None = None
     enrollment_qualifier: Qualifier | None = None
     median_follow_up_months: Number | None = None
-    conduct_notes: list[ConductNote] = Field(default_factory=list)
-    interventions: list[Slug] = Field(default_factory=list)
-    arms: list[Arm] = Field(default_factory=list)
-    outcomes: list[Outcome] = Field(default_factory=list)
-    findings: list[Finding] = Field(default_factory=list)
-    summary: str | None = Field(default=None, description="Plain-language summary.")
-    citations: list[Slug] = Field(default_factory=list)
-    notes: str | None = Field(
+    conduct_notes: list[ConductNote] = items(MAX_CONDUCT_NOTES)
+    interventions: list[Slug] = items(MAX_LINKS)
+    arms: list[Arm] = items(MAX_ARMS)
+    outcomes: list[Outcome] = items(MAX_OUTCOMES)
+    findings: list[Finding] = items(MAX_FINDINGS)
+    summary: AnyText | None = Field(default=None, description="Plain-language summary.")
+    citations: list[Slug] = items(MAX_LINKS)
+    notes: AnyText | None = Field(
         default=None, description="Editorial notes: ambiguities in the source, corrections."
     )
 
@@ -296,38 +398,40 @@ class CitationDocument(Document):
         "article", "abstract", "editorial", "regulatory_notice", "presentation", "web_page", "other"
     ]
     title: Text
-    authors: list[ShortText] = Field(default_factory=list)
+    authors: list[ShortText] = items(MAX_AUTHORS)
     authors_et_al: bool = False
-    journal: str | None = None
+    journal: AnyShortText | None = None
     year: Count | None = None
-    volume: str | None = None
-    issue: str | None = None
-    pages: str | None = None
-    published_on: str | None = Field(default=None, description="Date as the source gives it.")
-    doi: str | None = Field(default=None, pattern=r"^10\.\S+/\S+$")
+    volume: AnyShortText | None = None
+    issue: AnyShortText | None = None
+    pages: AnyShortText | None = None
+    published_on: AnyShortText | None = Field(
+        default=None, description="Date as the source gives it."
+    )
+    doi: str | None = Field(default=None, pattern=r"^10\.\S+/\S+$", max_length=DOI_MAX_LENGTH)
     pmid: str | None = Field(default=None, pattern=r"^[0-9]{1,9}$")
-    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
-    note: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=URL_MAX_LENGTH)
+    note: AnyText | None = None
 
 
 class InterventionDocument(Document):
     slug: Slug
     name: ShortText = Field(description="Display name, e.g. 'Revlimid (lenalidomide)'.")
     generic_name: ShortText
-    brand_names: list[ShortText] = Field(default_factory=list)
-    drug_class: str | None = None
-    route: str | None = None
-    description: str | None = None
-    note: str | None = None
+    brand_names: list[ShortText] = items(MAX_BRAND_NAMES)
+    drug_class: AnyShortText | None = None
+    route: AnyShortText | None = None
+    description: AnyText | None = None
+    note: AnyText | None = None
 
 
 class TopicSection(Document):
     key: Key
     heading: ShortText
-    body: list[Text] = Field(default_factory=list, description="Paragraphs of plain text.")
-    interventions: list[Slug] = Field(default_factory=list)
+    body: list[Text] = items(MAX_PARAGRAPHS, description="Paragraphs of plain text.")
+    interventions: list[Slug] = items(MAX_LINKS)
     setting: TrialSetting | None = None
-    trials: list[Slug] = Field(default_factory=list)
+    trials: list[Slug] = items(MAX_LINKS)
 
 
 class TopicDocument(Document):
@@ -335,14 +439,16 @@ class TopicDocument(Document):
     title: ShortText
     condition: ShortText
     summary: Text
-    byline: str | None = None
-    source_updated: str | None = Field(default=None, description="When the source was updated.")
-    sections: list[TopicSection] = Field(default_factory=list)
-    findings: list[Finding] = Field(default_factory=list)
-    citations: list[Slug] = Field(
-        default_factory=list, description="The numbered reference list, in order."
+    byline: AnyShortText | None = None
+    source_updated: AnyShortText | None = Field(
+        default=None, description="When the source was updated."
     )
-    notes: str | None = None
+    sections: list[TopicSection] = items(MAX_SECTIONS)
+    findings: list[Finding] = items(MAX_FINDINGS)
+    citations: list[Slug] = items(
+        MAX_TOPIC_CITATIONS, description="The numbered reference list, in order."
+    )
+    notes: AnyText | None = None
 
 
 DOCUMENT_MODELS: dict[str, type[Document]] = {
@@ -382,9 +488,14 @@ def format_path(loc: Iterable[str | int]) -> str:
 def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
     errors = []
     for err in exc.errors(include_url=False):
+        if err["type"] == "string_unicode":
+            continue  # a lone surrogate: forbidden_character_errors names it and its offset
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown field"
+        elif err["type"] == "too_long" and err.get("ctx", {}).get("field_type") == "List":
+            ctx = err["ctx"]
+            message = f"at most {ctx['max_length']} items allowed, not {ctx['actual_length']}"
         elif message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
         errors.append({"path": format_path(err["loc"]), "message": message})
@@ -408,10 +519,14 @@ def validate_document(
         )
     if not isinstance(data, dict):
         raise DocumentInvalid([{"path": "", "message": "the document must be a JSON object"}])
+    # Every string anywhere, checked on the raw data: no field can be left out of this rule.
+    errors = forbidden_character_errors(data)
     try:
         model = DOCUMENT_MODELS[record_type].model_validate(data)
     except ValidationError as exc:
-        raise DocumentInvalid(_pydantic_errors(exc)) from None
+        raise DocumentInvalid(errors + _pydantic_errors(exc)) from None
+    if errors:
+        raise DocumentInvalid(errors)
     errors = SemanticChecker(exists).check(record_type, model)
     if errors:
         raise DocumentInvalid(errors)

@@ -9,12 +9,21 @@ findings) are keyed by the record and the item's stable ``key``.
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+# Column sizes come from the document limits, so whatever validates can be projected.
+from .documents import (
+    DOI_MAX_LENGTH,
+    KEY_MAX_LENGTH,
+    REGISTRY_IDS_TEXT_MAX_LENGTH,
+    SHORT_TEXT_MAX_LENGTH,
+    SLUG_MAX_LENGTH,
+)
+
 
 class Record(models.Model):
     """Columns every record type shares. ``id`` is the event stream id."""
 
     id = models.UUIDField(primary_key=True)
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
     version = models.PositiveIntegerField(help_text="Version of the last approved change.")
     position = models.BigIntegerField(help_text="Event position of the last approved change.")
     document = models.JSONField()
@@ -37,8 +46,8 @@ class Record(models.Model):
 
 class Topic(Record):
     record_type = "topic"
-    title = models.CharField(max_length=500)
-    condition = models.CharField(max_length=500)
+    title = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
+    condition = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
     history = HistoricalRecords()
 
     class Meta(Record.Meta):
@@ -47,10 +56,10 @@ class Topic(Record):
 
 class Intervention(Record):
     record_type = "intervention"
-    name = models.CharField(max_length=500)
-    generic_name = models.CharField(max_length=500)
+    name = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
+    generic_name = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
     brand_names = models.JSONField(default=list)
-    drug_class = models.CharField(max_length=500, blank=True)
+    drug_class = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH, blank=True)
     history = HistoricalRecords()
 
     class Meta(Record.Meta):
@@ -61,9 +70,9 @@ class Citation(Record):
     record_type = "citation"
     kind = models.CharField(max_length=40)
     title = models.TextField()
-    journal = models.CharField(max_length=500, blank=True)
+    journal = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH, blank=True)
     year = models.PositiveIntegerField(null=True)
-    doi = models.CharField(max_length=200, blank=True)
+    doi = models.CharField(max_length=DOI_MAX_LENGTH, blank=True)
     pmid = models.CharField(max_length=20, blank=True)
     history = HistoricalRecords()
 
@@ -73,13 +82,13 @@ class Citation(Record):
 
 class Trial(Record):
     record_type = "trial"
-    name = models.CharField(max_length=500)
+    name = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
     phase = models.CharField(max_length=10, blank=True)
     setting = models.CharField(max_length=60, db_index=True)
     enrollment = models.PositiveIntegerField(null=True)
     registry_ids = models.JSONField(default=list)
     registry_ids_text = models.CharField(
-        max_length=1000,
+        max_length=REGISTRY_IDS_TEXT_MAX_LENGTH,
         blank=True,
         db_index=True,
         help_text="Registry ids, space separated, for lookups.",
@@ -97,7 +106,7 @@ class TopicTrial(models.Model):
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="topic_trials")
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="topic_trials")
-    section_key = models.CharField(max_length=64)
+    section_key = models.CharField(max_length=KEY_MAX_LENGTH)
     order = models.PositiveIntegerField()
 
     class Meta:
@@ -114,9 +123,9 @@ class TopicTrial(models.Model):
 
 class Arm(models.Model):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="arms")
-    key = models.CharField(max_length=64)
+    key = models.CharField(max_length=KEY_MAX_LENGTH)
     order = models.PositiveIntegerField()
-    label = models.CharField(max_length=500)
+    label = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
     role = models.CharField(max_length=40)
     n = models.PositiveIntegerField(null=True)
 
@@ -130,14 +139,14 @@ class Arm(models.Model):
 
 class Outcome(models.Model):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="outcomes")
-    key = models.CharField(max_length=64)
+    key = models.CharField(max_length=KEY_MAX_LENGTH)
     order = models.PositiveIntegerField()
     endpoint = models.CharField(max_length=40, db_index=True)
-    label = models.CharField(max_length=500)
+    label = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
     measure = models.CharField(max_length=40)
     unit = models.CharField(max_length=20)
     timepoint_months = models.FloatField(null=True)
-    subgroup = models.CharField(max_length=500, blank=True)
+    subgroup = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH, blank=True)
     treatment_phase = models.CharField(max_length=40, blank=True)
 
     class Meta:
@@ -172,7 +181,7 @@ class OutcomeValue(models.Model):
 
 class Comparison(models.Model):
     outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="comparisons")
-    key = models.CharField(max_length=64)
+    key = models.CharField(max_length=KEY_MAX_LENGTH)
     kind = models.CharField(max_length=40)
     arm = models.ForeignKey(Arm, on_delete=models.CASCADE, related_name="+")
     reference_arm = models.ForeignKey(Arm, on_delete=models.CASCADE, related_name="+")
@@ -197,7 +206,7 @@ class Finding(models.Model):
 
     trial = models.ForeignKey(Trial, null=True, on_delete=models.CASCADE, related_name="findings")
     topic = models.ForeignKey(Topic, null=True, on_delete=models.CASCADE, related_name="findings")
-    key = models.CharField(max_length=64)
+    key = models.CharField(max_length=KEY_MAX_LENGTH)
     order = models.PositiveIntegerField()
     kind = models.CharField(max_length=40, db_index=True)
     statement = models.TextField()
