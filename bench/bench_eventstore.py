@@ -22,7 +22,7 @@ def replay_in_subprocess() -> dict:
     """Run rebuild_projections in a fresh process; its wall time, rate and peak RSS."""
     code = (
         "import resource, time, django; django.setup();"
-        "from curation.projector import rebuild;"
+        "from curation.projection import rebuild;"
         "t = time.perf_counter(); r = rebuild(); e = time.perf_counter() - t;"
         "print(r.events, r.records, e, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
@@ -70,7 +70,7 @@ def run(args) -> dict:
         "events": created,
         "seconds": round(elapsed, 1),
         "events_per_second": round(created / elapsed),
-        "note": "eventstore.append + projector.apply per record, 500 per transaction",
+        "note": "eventstore.append + projection.apply per record, 500 per transaction",
     }
 
     # Full approvals: propose + approve through the services, one transaction each.

@@ -6,7 +6,7 @@ the same arguments always give the same documents. The numbers are synthetic and
 like trial results: they exist to exercise the pipeline at scale, never to be read as evidence.
 
 ``load_dataset(n_trials, ...)`` appends one ``created`` event per record through the real event
-store and projector, in batched transactions, proposed and approved by two bench users.
+store and projection, in batched transactions, proposed and approved by two bench users.
 """
 
 from __future__ import annotations
@@ -332,12 +332,12 @@ def bench_users():
 def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 500) -> dict[str, int]:
     """Append one created event per generated record, projecting each, in batched transactions.
 
-    Goes through ``eventstore.append`` and ``projector.apply`` (no change requests: the bench
+    Goes through ``eventstore.append`` and ``projection.apply`` (no change requests: the bench
     users stand for a proposer and an approver). Returns counts by record type.
     """
     from django.db import transaction
 
-    from curation import eventstore, projector
+    from curation import eventstore, projection
     from evidence.diff import diff_documents
 
     proposer, approver = bench_users()
@@ -363,7 +363,7 @@ def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 500) -> dict[st
                     expected_version=0,
                 )
                 event.approver = approver
-                projector.apply(event)
+                projection.apply(event)
                 counts[record_type] = counts.get(record_type, 0) + 1
         batch.clear()
 

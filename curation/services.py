@@ -26,7 +26,7 @@ from evidence.documents import (
     validate_document,
 )
 
-from . import eventstore, projector, selectors
+from . import eventstore, projection, selectors
 from .errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from .models import ChangeRequest, Event, Review
 from .signals import events_appended
@@ -503,7 +503,7 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
         )
     except eventstore.ConcurrencyConflict as exc:
         raise VersionConflict(str(exc), [], exc.actual) from None
-    projector.apply(event)
+    projection.apply(event)
     _transition(cr, user, "approve", comment)
     selectors.open_requests_for(cr.record_type, cr.record_id).exclude(pk=cr.pk).update(
         needs_rebase=True

@@ -1,6 +1,6 @@
 """Read models: the current evidence, projected from the event log.
 
-Rows here are written only by ``curation.projector``; every record keeps its full canonical
+Rows here are written only by ``curation.projection``; every record keeps its full canonical
 document (what the API returns and what a change request proposes back) beside the columns
 that queries, filters and pages need. Item tables (arms, outcomes, values, comparisons,
 findings) are keyed by the record and the item's stable ``key``.
@@ -40,7 +40,7 @@ class Record(models.Model):
 
 
 # simple-history: each projection update is an audit entry, with the approver as history user
-# and the change request as change reason (set by the projector). Item rows (arms, outcomes,
+# and the change request as change reason (set by the projection). Item rows (arms, outcomes,
 # ...) carry no history of their own: the record's historical row holds the full document.
 
 

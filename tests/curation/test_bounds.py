@@ -1,4 +1,4 @@
-"""Whatever validates can be approved: every field the projector writes to a bounded column,
+"""Whatever validates can be approved: every field the projection writes to a bounded column,
 at its limit (proposes, approves, projects, rebuilds) and one past it (refused with its path).
 
 Runs on whichever database the suite runs on; CI runs it on SQLite and on PostgreSQL, where
@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from curation import projector, services
+from curation import projection, services
 from curation.errors import ValidationFailed
 from curation.models import ChangeRequest, Event, Review
 from evidence import documents as docs
 from evidence import models as ev
 from tests import factories
+from tests.read_models import read_model_state
 
 pytestmark = pytest.mark.django_db
 
@@ -371,9 +372,9 @@ def test_every_limit_at_once_approves_and_rebuilds_to_the_same_rows(ready, edito
     by_type["topic"]["sections"] = [{"key": "k" * K, "heading": "H", "trials": ["limits"]}]
     for record_type in ("citation", "intervention", "trial", "topic"):
         services.approve(propose(editor, record_type, by_type[record_type]), user=reviewer)
-    live = projector.read_model_state()
-    projector.rebuild()
-    assert projector.read_model_state() == live
+    live = read_model_state()
+    projection.rebuild()
+    assert read_model_state() == live
     limits = ev.Trial.objects.get(slug="limits")
     assert limits.arms.get(key="k" * K).n == docs.COUNT_MAX
 

@@ -1,11 +1,12 @@
 import pytest
 from django.core.management import call_command
 
-from curation import eventstore, projector, services
+from curation import eventstore, projection, services
 from curation.models import ChangeRequest, Event
 from curation.seed import load_seed, seed_records
 from evidence.models import Arm, OutcomeValue, Topic, Trial
 from tests import factories
+from tests.read_models import read_model_state
 
 pytestmark = pytest.mark.django_db
 
@@ -30,23 +31,23 @@ def test_rebuild_reproduces_the_live_read_models(editor, reviewer):
         rationale="duplicate",
     )
     services.approve(cr, user=reviewer)
-    live = projector.read_model_state()
+    live = read_model_state()
     assert [arm[:3] for arm in live["arms"]] == [
         ("ifm-2005-02", "len", 1),
         ("ifm-2005-02", "pbo", 0),
     ]
-    report = projector.rebuild(batch_size=2)  # small batches: streams span batches
+    report = projection.rebuild(batch_size=2)  # small batches: streams span batches
     assert report.events == Event.objects.count() == 8
-    assert projector.read_model_state() == live
+    assert read_model_state() == live
 
 
 def test_read_model_comparison_notices_a_difference(editor, reviewer):
     factories.seed_trial(editor, reviewer)
-    live = projector.read_model_state()
+    live = read_model_state()
     OutcomeValue.objects.filter(arm__key="len", outcome__key="pfs").update(value=99)
-    assert projector.read_model_state() != live
-    projector.rebuild()
-    assert projector.read_model_state() == live
+    assert read_model_state() != live
+    projection.rebuild()
+    assert read_model_state() == live
 
 
 def test_rebuild_command_reports_the_replay(editor, reviewer, capsys):
@@ -71,9 +72,9 @@ def test_seed_loads_through_the_pipeline_once(capsys):
     again = load_seed()
     assert not again.created and len(again.skipped) == expected
     assert Event.objects.count() == expected
-    live = projector.read_model_state()
-    projector.rebuild()
-    assert projector.read_model_state() == live
+    live = read_model_state()
+    projection.rebuild()
+    assert read_model_state() == live
 
 
 def test_seed_trial_numbers_survive_projection():
@@ -106,7 +107,7 @@ def test_seed_never_overwrites_editorial_changes(editor, reviewer):
 
 
 def test_replay_refuses_a_stream_with_a_version_gap(editor, reviewer):
-    from curation.projector import ReplayError
+    from curation.projection import ReplayError
     from tests.curation.test_eventstore import _tamper
 
     factories.seed_trial(editor, reviewer)
@@ -114,7 +115,7 @@ def test_replay_refuses_a_stream_with_a_version_gap(editor, reviewer):
     last = Event.objects.order_by("-position").first()
     _tamper("UPDATE curation_event SET version = 5 WHERE position = %s", [last.position])
     with pytest.raises(ReplayError, match=f"event {last.position}: trial .* version 5, expected 2"):
-        projector.rebuild()
+        projection.rebuild()
     assert Trial.objects.get().version == 2  # the failed replay rolled back
 
 
@@ -122,7 +123,7 @@ def _read_model_schema():
     """Every index and constraint definition on the read-model tables (PostgreSQL)."""
     from django.db import connection
 
-    tables = [model._meta.db_table for model in projector.ALL_READ_MODELS]
+    tables = [model._meta.db_table for model in projection.ALL_READ_MODELS]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
@@ -144,7 +145,7 @@ def test_rebuild_restores_every_index_and_constraint(postgres, editor, reviewer)
     before = _read_model_schema()
     assert any("FOREIGN KEY" in c[2] and "DEFERRABLE" in c[2] for c in before[0])
     assert any("UNIQUE" in c[2] for c in before[0])
-    projector.rebuild()
+    projection.rebuild()
     assert _read_model_schema() == before
     # The restored constraints are enforced again.
     from django.db import IntegrityError, transaction

@@ -5,7 +5,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from curation import projector, selectors, services
+from curation import projection, selectors, services
 from curation.errors import (
     InvalidTransition,
     NotFound,
@@ -278,7 +278,7 @@ def test_a_crash_mid_approval_leaves_neither_event_nor_projection(
     def explode(event):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(projector, "apply", explode)
+    monkeypatch.setattr(projection, "apply", explode)
     with pytest.raises(RuntimeError):
         services.approve(cr, user=reviewer)
     trial.refresh_from_db()

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from curation import eventstore, projector
+from curation import eventstore, projection
 from curation.models import Event
 from evidence.models import Citation, Trial
 from publishing.build import SnapshotBuilder
@@ -55,7 +55,7 @@ def test_frozen_log_verifies_and_rebuilds(frozen_log):
     report = eventstore.verify_chain()
     assert report.ok, report
     assert report.events == report.head_position == frozen_log == 40
-    projector.rebuild()
+    projection.rebuild()
     atlas = Trial.objects.get(slug="atlas")
     last = Event.objects.filter(stream_type="trial", slug="atlas").order_by("-version").first()
     assert (atlas.version, atlas.document) == (2, last.document)
@@ -65,7 +65,7 @@ def test_frozen_log_verifies_and_rebuilds(frozen_log):
 
 
 def test_frozen_log_publishes_the_recorded_bytes(frozen_log, tmp_path):
-    projector.rebuild()
+    projection.rebuild()
     SnapshotBuilder(seq=1, position=frozen_log).build(tmp_path)
     actual = published_files(tmp_path)
     if os.environ.get("RECORD_FROZEN_SNAPSHOT") == "1":  # only when the output should change

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from curation.projector import rebuild
+from curation.projection import rebuild
 
 
 class Command(BaseCommand):

@@ -1,0 +1,180 @@
+"""The one document -> rows conversion: read-model rows as plain column dicts.
+
+Writers (``writers``) put them in the database; nothing else turns documents into rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from evidence.documents import RECORD_TYPES
+
+# Creation order: records referred to come before the records referring to them.
+TYPE_ORDER = {"citation": 0, "intervention": 1, "trial": 2, "topic": 3}
+
+
+@dataclass
+class ProjectedState:
+    """The last event of one stream, as far as the projection is concerned."""
+
+    record_type: str
+    record_id: uuid.UUID
+    slug: str
+    version: int
+    position: int
+    type: str
+    document: dict[str, Any] | None
+    recorded_at: datetime
+
+
+# Item rows refer to arms and outcomes by (trial id, key); writers resolve those to row ids.
+ItemRef = tuple[uuid.UUID, str]
+
+
+@dataclass
+class Rows:
+    """Read-model rows as column dicts, grouped by table, ready for bulk insertion."""
+
+    records: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in RECORD_TYPES})
+    arms: list[dict] = field(default_factory=list)
+    outcomes: list[dict] = field(default_factory=list)
+    values: list[dict] = field(default_factory=list)  # with "outcome", "arm": ItemRef
+    comparisons: list[dict] = field(default_factory=list)  # "outcome", "arm", "reference_arm"
+    findings: list[dict] = field(default_factory=list)
+    # Relations by slug, resolved once the referenced records exist.
+    trial_interventions: list[tuple[uuid.UUID, str]] = field(default_factory=list)
+    trial_citations: list[tuple[uuid.UUID, str]] = field(default_factory=list)
+    topic_trials: list[tuple[uuid.UUID, str, str, int]] = field(default_factory=list)
+
+
+class RowBuilder:
+    """Turns documents into read-model rows: the one document -> rows conversion."""
+
+    def __init__(self) -> None:
+        self.rows = Rows()
+
+    def add(self, state: ProjectedState) -> dict:
+        doc = state.document or {}
+        row = {
+            "id": state.record_id,
+            "slug": state.slug,
+            "version": state.version,
+            "position": state.position,
+            "document": doc,
+            "approved_at": state.recorded_at,
+        }
+        row.update(getattr(self, f"_{state.record_type}")(state.record_id, doc))
+        self.rows.records[state.record_type].append(row)
+        return row
+
+    def _topic(self, topic_id: uuid.UUID, doc: dict) -> dict:
+        order = 0
+        for section in doc.get("sections", []):
+            for slug in section.get("trials", []):
+                self.rows.topic_trials.append((topic_id, section["key"], slug, order))
+                order += 1
+        self._findings(doc, trial_id=None, topic_id=topic_id)
+        return {"title": doc["title"], "condition": doc["condition"]}
+
+    def _intervention(self, _: uuid.UUID, doc: dict) -> dict:
+        return {
+            "name": doc["name"],
+            "generic_name": doc["generic_name"],
+            "brand_names": doc.get("brand_names", []),
+            "drug_class": doc.get("drug_class") or "",
+        }
+
+    def _citation(self, _: uuid.UUID, doc: dict) -> dict:
+        return {
+            "kind": doc["kind"],
+            "title": doc["title"],
+            "journal": doc.get("journal") or "",
+            "year": doc.get("year"),
+            "doi": doc.get("doi") or "",
+            "pmid": doc.get("pmid") or "",
+        }
+
+    def _trial(self, trial_id: uuid.UUID, doc: dict) -> dict:
+        rows = self.rows
+        for order, arm in enumerate(doc.get("arms", [])):
+            rows.arms.append(
+                {
+                    "trial_id": trial_id,
+                    "key": arm["key"],
+                    "order": order,
+                    "label": arm["label"],
+                    "role": arm["role"],
+                    "n": arm.get("n"),
+                }
+            )
+        for order, outcome in enumerate(doc.get("outcomes", [])):
+            outcome_ref = (trial_id, outcome["key"])
+            rows.outcomes.append(
+                {
+                    "trial_id": trial_id,
+                    "key": outcome["key"],
+                    "order": order,
+                    "endpoint": outcome["endpoint"],
+                    "label": outcome["label"],
+                    "measure": outcome["measure"],
+                    "unit": outcome["unit"],
+                    "timepoint_months": outcome.get("timepoint_months"),
+                    "subgroup": outcome.get("subgroup") or "",
+                    "treatment_phase": outcome.get("treatment_phase") or "",
+                }
+            )
+            for value in outcome.get("values", []):
+                rows.values.append(
+                    {
+                        "outcome": outcome_ref,
+                        "arm": (trial_id, value["arm"]),
+                        "value": value.get("value"),
+                        "not_reached": value.get("not_reached", False),
+                        "qualifier": value.get("qualifier") or "",
+                        "ci_low": value.get("ci_low"),
+                        "ci_high": value.get("ci_high"),
+                    }
+                )
+            for comp in outcome.get("comparisons", []):
+                rows.comparisons.append(
+                    {
+                        "outcome": outcome_ref,
+                        "key": comp["key"],
+                        "kind": comp["kind"],
+                        "arm": (trial_id, comp["arm"]),
+                        "reference_arm": (trial_id, comp["reference_arm"]),
+                        "estimate": comp.get("estimate"),
+                        "unit": comp.get("unit") or "",
+                        "ci_low": comp.get("ci_low"),
+                        "ci_high": comp.get("ci_high"),
+                        "p_value": comp.get("p_value"),
+                        "significant": comp.get("significant"),
+                    }
+                )
+        self._findings(doc, trial_id=trial_id, topic_id=None)
+        rows.trial_interventions.extend((trial_id, s) for s in doc.get("interventions", []))
+        rows.trial_citations.extend((trial_id, s) for s in doc.get("citations", []))
+        registry_ids = doc.get("registry_ids", [])
+        return {
+            "name": doc["name"],
+            "phase": doc.get("phase") or "",
+            "setting": doc["setting"],
+            "enrollment": doc.get("enrollment"),
+            "registry_ids": registry_ids,
+            "registry_ids_text": " ".join(r["id"] for r in registry_ids),
+        }
+
+    def _findings(self, doc: dict, **owner: Any) -> None:
+        for order, finding in enumerate(doc.get("findings", [])):
+            self.rows.findings.append(
+                {
+                    **owner,
+                    "key": finding["key"],
+                    "order": order,
+                    "kind": finding["kind"],
+                    "statement": finding["statement"],
+                }
+            )

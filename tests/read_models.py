@@ -1,0 +1,82 @@
+"""Compare two projections: every read-model row by natural key (no surrogate ids)."""
+
+from __future__ import annotations
+
+import orjson
+
+from evidence import models as ev
+
+
+def read_model_state() -> dict[str, list[tuple]]:
+    """Every read-model row by natural key (no surrogate ids), for comparing two projections."""
+    state: dict[str, list[tuple]] = {}
+    for record_type, model in ev.RECORD_MODELS.items():
+        fields = [f.attname for f in model._meta.concrete_fields]
+        state[record_type] = sorted(
+            tuple(
+                orjson.dumps(v, option=orjson.OPT_SORT_KEYS) if isinstance(v, dict | list) else v
+                for v in row
+            )
+            for row in model.objects.values_list(*fields)
+        )
+    state["arms"] = sorted(
+        ev.Arm.objects.values_list("trial__slug", "key", "order", "label", "role", "n")
+    )
+    state["outcomes"] = sorted(
+        ev.Outcome.objects.values_list(
+            "trial__slug",
+            "key",
+            "order",
+            "endpoint",
+            "label",
+            "measure",
+            "unit",
+            "timepoint_months",
+            "subgroup",
+            "treatment_phase",
+        )
+    )
+    state["values"] = sorted(
+        ev.OutcomeValue.objects.values_list(
+            "outcome__trial__slug",
+            "outcome__key",
+            "arm__key",
+            "value",
+            "not_reached",
+            "qualifier",
+            "ci_low",
+            "ci_high",
+        )
+    )
+    state["comparisons"] = sorted(
+        ev.Comparison.objects.values_list(
+            "outcome__trial__slug",
+            "outcome__key",
+            "key",
+            "kind",
+            "arm__key",
+            "reference_arm__key",
+            "estimate",
+            "unit",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "significant",
+        )
+    )
+    state["findings"] = sorted(
+        (t or "", p or "", k, o, kind, s)
+        for t, p, k, o, kind, s in ev.Finding.objects.values_list(
+            "trial__slug", "topic__slug", "key", "order", "kind", "statement"
+        )
+    )
+    state["trial_interventions"] = sorted(
+        ev.Trial.interventions.through.objects.values_list("trial__slug", "intervention__slug")
+    )
+    state["trial_citations"] = sorted(
+        ev.Trial.citations.through.objects.values_list("trial__slug", "citation__slug")
+    )
+    state["topic_trials"] = sorted(
+        ev.TopicTrial.objects.values_list("topic__slug", "section_key", "trial__slug", "order")
+    )
+    return state
