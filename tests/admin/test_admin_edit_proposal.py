@@ -273,7 +273,7 @@ def test_revise_and_resubmit_keeps_nothing_when_the_submission_fails(
         raise InvalidTransition("refused for the test")
 
     before = snapshot(sent_back)
-    monkeypatch.setattr(services, "submit", refuse)
+    monkeypatch.setattr("curation.services.proposals.submit", refuse)
     with pytest.raises(InvalidTransition):
         services.revise_and_resubmit(
             sent_back,

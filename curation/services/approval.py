@@ -1,0 +1,177 @@
+"""Approving, and rebasing onto the record's current version.
+
+Approving turns the change into an event, projected in the same transaction. A proposal
+based on an older version is merged onto the current one when the fields it changes were
+left alone meanwhile; otherwise the approval is refused as a conflict naming the fields.
+Rebasing runs the same merge and keeps the request open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from evidence.diff import MergeConflict, diff_documents, three_way_merge
+
+from .. import eventstore, projection, selectors
+from ..errors import ValidationFailed, VersionConflict
+from ..models import ChangeRequest, Event, Review
+from ..signals import events_appended
+from . import workflow
+from .inputs import _comment, _locked, _validate
+from .transitions import record_step
+
+Action = ChangeRequest.Action
+
+
+def resolve_against_current(
+    cr: ChangeRequest,
+) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None]:
+    """(current version, current document, document to record) for ``cr`` right now.
+
+    A proposal based on an older version is merged onto the current one when the fields it
+    changes were left alone meanwhile; otherwise VersionConflict names the colliding fields.
+    """
+    current = eventstore.current_version(cr.record_type, cr.record_id)
+    if cr.action == Action.CREATE:
+        if current or selectors.stream_id_for_slug(cr.record_type, cr.record_slug):
+            raise VersionConflict(
+                f"a {cr.record_type} with slug {cr.record_slug!r} was created meanwhile",
+                ["slug"],
+                current,
+            )
+        return 0, None, cr.document
+    current_doc = selectors.document_at_version(cr.record_type, cr.record_id, current)
+    if current_doc is None:
+        raise VersionConflict(
+            f"{cr.record_type} {cr.record_slug!r} was retracted meanwhile", [], current
+        )
+    if current == cr.base_version:
+        return current, current_doc, cr.document
+    if cr.action == Action.RETRACT:
+        raise VersionConflict(
+            f"{cr.record_type} {cr.record_slug!r} changed since version {cr.base_version} "
+            f"(now {current}); review the new version before retracting it",
+            [c["path"] for c in diff_documents(cr.base_document, current_doc)],
+            current,
+        )
+    try:
+        merged = three_way_merge(cr.base_document, current_doc, cr.document)
+    except MergeConflict as exc:
+        raise VersionConflict(
+            f"{cr.record_type} {cr.record_slug!r} changed since version {cr.base_version} "
+            f"(now {current}) in the same fields: {', '.join(exc.paths)}",
+            exc.paths,
+            current,
+        ) from None
+    return current, current_doc, merged
+
+
+@workflow.performs("approve")
+@transaction.atomic
+def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
+    """Approve: append the event, project it and close the request, all in one transaction."""
+    # The append lock comes first: an approval also flags other open requests on the record,
+    # so taking a request's row lock before the append lock could deadlock two approvals.
+    eventstore.lock_for_append()
+    cr = _locked(cr)
+    workflow.ACTIONS["approve"].check(cr, user)
+    comment = _comment(comment)  # refused before anything is appended
+    current, current_doc, final = resolve_against_current(cr)
+    if final is not None:
+        final = _validate(cr.record_type, final)
+        if final == current_doc:
+            raise VersionConflict(
+                "the change was already made by another approved request", [], current
+            )
+    elif blockers := selectors.referrers(cr.record_type, cr.record_slug):
+        raise ValidationFailed(
+            [
+                {
+                    "path": "record",
+                    "message": f"still referred to by {', '.join(blockers)}; change those first",
+                }
+            ]
+        )
+    event_type = {
+        Action.CREATE: Event.Type.CREATED,
+        Action.REVISE: Event.Type.REVISED,
+        Action.RETRACT: Event.Type.RETRACTED,
+    }[cr.action]
+    try:
+        event = eventstore.append(
+            eventstore.NewEvent(
+                stream_type=cr.record_type,
+                stream_id=cr.record_id,
+                slug=cr.record_slug,
+                type=event_type,
+                document=final,
+                changes=diff_documents(current_doc, final),
+                proposer_id=cr.author_id,
+                approver_id=user.pk,
+                change_request_id=cr.pk,
+                rationale=cr.rationale,
+            ),
+            expected_version=current,
+        )
+    except eventstore.ConcurrencyConflict as exc:
+        raise VersionConflict(str(exc), [], exc.actual) from None
+    projection.apply(event)
+    record_step(cr, user, "approve", comment)
+    selectors.open_requests_for(cr.record_type, cr.record_id).exclude(pk=cr.pk).update(
+        needs_rebase=True
+    )
+    position = event.position
+    transaction.on_commit(lambda: events_appended.send(sender=Event, position=position))
+    return event
+
+
+@dataclass(frozen=True)
+class ApprovalCheck:
+    """What approving ``cr`` now would do, without doing it: the reviewer's conflict banner."""
+
+    current_version: int
+    based_on_current: bool
+    conflict: str | None  # the refusal message when the change collides with a newer version
+    conflict_fields: list[str]
+
+
+def approval_check(cr: ChangeRequest) -> ApprovalCheck:
+    """Read-only: run the merge that ``approve`` would run against the record as it is now."""
+    try:
+        current, current_doc, final = resolve_against_current(cr)
+    except VersionConflict as exc:
+        return ApprovalCheck(exc.current_version or 0, False, exc.message, list(exc.fields))
+    if final is not None and final == current_doc:
+        message = "the change was already made by another approved request"
+        return ApprovalCheck(current, False, message, [])
+    return ApprovalCheck(current, current == cr.base_version, None, [])
+
+
+@workflow.performs("rebase")
+@transaction.atomic
+def rebase(cr: ChangeRequest | int, *, user) -> ChangeRequest:
+    """Move an open request onto the record's current version, merging where possible."""
+    cr = _locked(cr)
+    workflow.ACTIONS["rebase"].check(cr, user)
+    current, current_doc, merged = resolve_against_current(cr)
+    if current == cr.base_version:
+        cr.needs_rebase = False
+        cr.save(update_fields=["needs_rebase"])
+        return cr
+    cr.base_version = current
+    cr.base_document = current_doc
+    if merged is not None:
+        cr.document = _validate(cr.record_type, merged)
+    cr.needs_rebase = False
+    cr._history_user = user
+    cr.save()
+    Review.objects.create(
+        change_request=cr,
+        author=user,
+        kind=Review.Kind.REBASE,
+        comment=f"rebased onto version {current}",
+    )
+    return cr

@@ -1,0 +1,204 @@
+"""Proposing: opening a change request, and the author's edits before it is decided."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from evidence.documents import RECORD_TYPES
+
+from .. import selectors
+from ..errors import NotFound, ValidationFailed
+from ..models import ChangeRequest, Review
+from . import workflow
+from .inputs import _check_citations, _locked, _require_rationale, _text_errors, _validate
+from .policy import propose_refusal
+from .transitions import submit
+
+Status = ChangeRequest.Status
+Action = ChangeRequest.Action
+
+
+@transaction.atomic
+def propose(
+    *,
+    user,
+    record_type: str,
+    action: str,
+    document: dict[str, Any] | None = None,
+    record: str | None = None,
+    base_version: int | None = None,
+    rationale: str,
+    citations: Iterable[str] = (),
+    submit: bool = True,
+) -> ChangeRequest:
+    """Open a change request. Only Editors propose; nothing about the record changes yet."""
+    if (refused := propose_refusal(user)) is not None:
+        raise refused
+    errors = []
+    if record_type not in RECORD_TYPES:
+        errors.append(
+            {"path": "record_type", "message": f"must be one of {', '.join(RECORD_TYPES)}"}
+        )
+    if action not in Action.values:
+        errors.append({"path": "action", "message": f"must be one of {', '.join(Action.values)}"})
+    if base_version is not None and (
+        isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 0
+    ):
+        errors.append({"path": "base_version", "message": "must be a whole number, 0 or more"})
+    errors += _text_errors("record", record)
+    if errors:
+        raise ValidationFailed(errors)
+    rationale = _require_rationale(rationale)
+    citations = _check_citations(citations)
+
+    if action == Action.CREATE:
+        if record:
+            raise ValidationFailed(
+                [{"path": "record", "message": "a new record has no slug yet; leave it out"}]
+            )
+        if base_version not in (None, 0):
+            raise ValidationFailed(
+                [{"path": "base_version", "message": "a new record is based on version 0"}]
+            )
+        canonical = _validate(record_type, document)
+        slug = canonical["slug"]
+        if selectors.stream_id_for_slug(record_type, slug):
+            raise ValidationFailed(
+                [
+                    {
+                        "path": "document.slug",
+                        "message": f"a {record_type} with slug {slug!r} already exists",
+                    }
+                ]
+            )
+        cr = ChangeRequest(
+            record_type=record_type,
+            record_slug=slug,
+            base_version=0,
+            base_document=None,
+            document=canonical,
+        )
+    else:
+        if not record:
+            raise ValidationFailed([{"path": "record", "message": "name the record (its slug)"}])
+        live = selectors.live_record(record_type, record)
+        if live is None:
+            raise NotFound(f"no {record_type} with slug {record!r}")
+        if base_version is None:
+            raise ValidationFailed(
+                [{"path": "base_version", "message": "say which version the proposal is based on"}]
+            )
+        if base_version > live.version or base_version < 1:
+            raise ValidationFailed(
+                [
+                    {
+                        "path": "base_version",
+                        "message": f"{record_type} {record!r} has versions 1 to {live.version}",
+                    }
+                ]
+            )
+        base_document = selectors.document_at_version(record_type, live.id, base_version)
+        if action == Action.RETRACT:
+            if document is not None:
+                raise ValidationFailed(
+                    [
+                        {
+                            "path": "document",
+                            "message": "a retraction proposes no document; leave it out",
+                        }
+                    ]
+                )
+            canonical = None
+        else:
+            canonical = _validate(record_type, document)
+            if canonical["slug"] != record:
+                raise ValidationFailed(
+                    [
+                        {
+                            "path": "document.slug",
+                            "message": "a record's slug cannot change; propose a new record",
+                        }
+                    ]
+                )
+            if canonical == base_document:
+                raise ValidationFailed(
+                    [{"path": "document", "message": "the proposal changes nothing"}]
+                )
+        cr = ChangeRequest(
+            record_type=record_type,
+            record_id=live.id,
+            record_slug=record,
+            base_version=base_version,
+            base_document=base_document,
+            document=canonical,
+        )
+    cr.action = action
+    cr.rationale = rationale
+    cr.citations = citations
+    cr.author = user
+    cr.status = Status.SUBMITTED if submit else Status.DRAFT
+    cr.submitted_at = timezone.now() if submit else None
+    cr._history_user = user
+    cr.save()
+    if submit:
+        Review.objects.create(change_request=cr, author=user, kind=Review.Kind.SUBMIT)
+    return cr
+
+
+@transaction.atomic
+def update_draft(
+    cr: ChangeRequest | int,
+    *,
+    user,
+    document: dict[str, Any] | None = None,
+    rationale: str | None = None,
+    citations: Iterable[str] | None = None,
+) -> ChangeRequest:
+    """Change a draft (or a request sent back for changes) before it is submitted again."""
+    cr = _locked(cr)
+    workflow.ACTIONS["edit"].check(cr, user)
+    if document is not None:
+        if cr.action == Action.RETRACT:
+            raise ValidationFailed(
+                [{"path": "document", "message": "a retraction proposes no document"}]
+            )
+        canonical = _validate(cr.record_type, document)
+        if canonical["slug"] != cr.record_slug and cr.action == Action.REVISE:
+            raise ValidationFailed(
+                [{"path": "document.slug", "message": "a record's slug cannot change"}]
+            )
+        if cr.action == Action.REVISE and canonical == cr.base_document:
+            raise ValidationFailed(
+                [{"path": "document", "message": "the proposal changes nothing"}]
+            )
+        cr.document = canonical
+        cr.record_slug = canonical["slug"]
+    if rationale is not None:
+        cr.rationale = _require_rationale(rationale)
+    if citations is not None:
+        cr.citations = _check_citations(citations)
+    cr._history_user = user
+    cr.save()
+    return cr
+
+
+@transaction.atomic
+def revise_and_resubmit(
+    cr: ChangeRequest | int,
+    *,
+    user,
+    document: dict[str, Any] | None = None,
+    rationale: str | None = None,
+    citations: Iterable[str] | None = None,
+    comment: str = "",
+) -> ChangeRequest:
+    """The author's edit of a draft (or a request sent back for changes), submitted again.
+
+    One transaction: if the edit or the submission is refused, the request stays as it was.
+    """
+    update_draft(cr, user=user, document=document, rationale=rationale, citations=citations)
+    return submit(cr, user=user, comment=comment)

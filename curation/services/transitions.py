@@ -1,0 +1,74 @@
+"""Moving a change request through the workflow (``workflow.ACTIONS``), apart from approval
+(``approval``), which also records the event."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import ChangeRequest, Review
+from . import workflow
+from .inputs import _comment, _locked, _validate
+
+
+def record_step(cr: ChangeRequest, user, action: str, comment: str = "") -> ChangeRequest:
+    """Move ``cr`` to the state ``action`` leads to and write the review row that says who did
+    it; the caller has checked that ``user`` may."""
+    comment = _comment(comment)
+    workflow.ACTIONS[action].check_comment(comment)
+    cr.status = workflow.ACTIONS[action].leads_to
+    if action == "submit":
+        cr.submitted_at = timezone.now()
+    if action in ("approve", "reject", "request_changes"):
+        cr.decided_at = timezone.now()
+        cr.decided_by = user
+    cr._history_user = user
+    cr.save()
+    Review.objects.create(change_request=cr, author=user, kind=action, comment=comment)
+    return cr
+
+
+@workflow.performs("submit")
+@transaction.atomic
+def submit(cr: ChangeRequest | int, *, user, comment: str = "") -> ChangeRequest:
+    cr = _locked(cr)
+    workflow.ACTIONS["submit"].check(cr, user)
+    if cr.document is not None:
+        cr.document = _validate(cr.record_type, cr.document)
+    return record_step(cr, user, "submit", comment)
+
+
+@workflow.performs("reject")
+@transaction.atomic
+def reject(cr: ChangeRequest | int, *, user, comment: str) -> ChangeRequest:
+    cr = _locked(cr)
+    workflow.ACTIONS["reject"].check(cr, user)
+    return record_step(cr, user, "reject", comment)
+
+
+@workflow.performs("request_changes")
+@transaction.atomic
+def request_changes(cr: ChangeRequest | int, *, user, comment: str) -> ChangeRequest:
+    cr = _locked(cr)
+    workflow.ACTIONS["request_changes"].check(cr, user)
+    return record_step(cr, user, "request_changes", comment)
+
+
+@workflow.performs("withdraw")
+@transaction.atomic
+def withdraw(cr: ChangeRequest | int, *, user, comment: str = "") -> ChangeRequest:
+    cr = _locked(cr)
+    workflow.ACTIONS["withdraw"].check(cr, user)
+    return record_step(cr, user, "withdraw", comment)
+
+
+@workflow.performs("comment")
+@transaction.atomic
+def add_comment(cr: ChangeRequest | int, *, user, comment: str) -> Review:
+    cr = _locked(cr)
+    workflow.ACTIONS["comment"].check(cr, user)
+    comment = _comment(comment)
+    workflow.ACTIONS["comment"].check_comment(comment)
+    return Review.objects.create(
+        change_request=cr, author=user, kind=Review.Kind.COMMENT, comment=comment
+    )
