@@ -119,7 +119,7 @@ class AdminGuard:
         return super().get_search_results(request, queryset, search_term)
 
     def get_object(self, request, object_id, from_field=None):
-        if control_characters(object_id):
+        if isinstance(object_id, str) and control_characters(object_id):
             return None  # a NUL in a text primary key would fail in PostgreSQL
         return super().get_object(request, object_id, from_field)
 

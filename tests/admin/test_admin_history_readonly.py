@@ -23,16 +23,6 @@ from .tamper import assert_chain_intact, differences, fingerprint, model_form_da
 
 pytestmark = pytest.mark.django_db
 
-TOPIC = {
-    "slug": "myeloma-maintenance",
-    "title": "Maintenance therapy in multiple myeloma",
-    "condition": "Multiple myeloma",
-    "summary": "What keeps myeloma in check after first treatment.",
-    "sections": [
-        {"key": "len", "heading": "Revlimid", "body": ["Text."], "trials": ["calgb-100104"]}
-    ],
-}
-
 
 def version_url(obj, historical=None) -> str:
     opts = obj._meta
@@ -50,7 +40,7 @@ def live_records(evidence):
     from curation.permissions import EDITORS, REVIEWERS
 
     proposer, approver = _user("seed-editor", EDITORS), _user("seed-reviewer", REVIEWERS)
-    topic = record("topic", copy.deepcopy(TOPIC), proposer=proposer, approver=approver)
+    topic = record("topic", documents.topic(), proposer=proposer, approver=approver)
     from evidence import models as ev
 
     return {
