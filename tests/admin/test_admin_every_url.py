@@ -267,3 +267,25 @@ def legitimate(name: str, who, before: dict, after: dict) -> bool:
         if cr.author_id != who.pk or cr.history.first().history_user_id != who.pk:
             return False
     return True
+
+
+def test_accounts_are_for_superusers_even_with_a_granted_auth_permission(client, reviewer, editor):
+    """Whoever may edit accounts may put themselves in the Reviewers group: a reviewer given
+    every auth permission by mistake still cannot open, let alone change, an account."""
+    from django.contrib.auth.models import Group, Permission
+
+    reviewer.user_permissions.set(Permission.objects.filter(content_type__app_label="auth"))
+    reviewer = get_user_model().objects.get(pk=reviewer.pk)  # drop the permission cache
+    assert reviewer.has_perm("auth.change_user")
+    client.force_login(reviewer)
+    editors = Group.objects.get(name="Editors")
+    before = fingerprint(account_tables())
+    url = f"/admin/auth/user/{editor.pk}/change/"
+    assert client.get(url).status_code == 403
+    data = model_form_data(editor, groups=[editors, Group.objects.get(name="Reviewers")])
+    assert client.post(url, data).status_code == 403
+    assert client.post("/admin/auth/group/add/", {"name": "Approvers"}).status_code == 403
+    shown = {app["app_label"] for app in client.get("/admin/").context["available_apps"]}
+    assert "auth" not in shown and "evidence" in shown
+    assert fingerprint(account_tables()) == before
+    assert not editor.groups.filter(name="Reviewers").exists()
