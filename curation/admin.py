@@ -10,17 +10,24 @@ messages and form errors.
 - Change requests are never edited through a model form: their page is the review page, with
   the diff, the conflict check and only the buttons ``services.allowed_actions`` allows.
 - Events are read-only for everyone, superusers included.
+- History pages (simple-history's per-version pages included) are read-only for everyone:
+  they only show what the services wrote.
+- Every registered admin, ours or another app's (users, groups, API tokens), goes through
+  ``harden_admin_site`` (called from ``CurationConfig.ready``): bad ids are 404s, control
+  characters in list filters and searches are refused, and accounts are for superusers only.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -61,10 +68,150 @@ def refused(request, reason: str, status: int = 403) -> TemplateResponse:
     return TemplateResponse(request, "admin/curation/refused.html", context, status=status)
 
 
+# --- Guards shared by every admin ---------------------------------------------------------------
+
+# The apps whose rows only the services write. Everything else registered in the admin (users,
+# groups, API tokens, whatever another app adds) is account administration: superusers only.
+SERVICE_APPS = frozenset({"evidence", "curation", "publishing"})
+
+
+def control_characters(value: str) -> bool:
+    """NUL and other control characters: PostgreSQL refuses NUL in a text parameter (a 500
+    if it reaches a query), and no slug, search term or filter value legitimately holds one."""
+    return any(unicodedata.category(char) == "Cc" for char in value)
+
+
+def bad_query_parameter(params: Mapping) -> str | None:
+    """Why a changelist's query string is refused, or None."""
+    for name in params:
+        for value in [name, *params.getlist(name)]:
+            if control_characters(value):
+                return f"the filter or search “{name}” holds a control character; remove it"
+    return None
+
+
+def valid_id(field, value: str) -> bool:
+    """Whether ``value`` (from a URL) can be an id of ``field`` at all: "not-a-uuid", "²",
+    a 5,000-digit number or a NUL would otherwise reach the query and fail there (a 500)."""
+    if control_characters(value):
+        return False
+    try:
+        field.to_python(unquote(value))
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
+class AdminGuard:
+    """Mixed into every registered ModelAdmin (see ``harden_admin_site``): bad input is a 400
+    or a 404 with a reason, never a query that fails with a 500."""
+
+    def changelist_view(self, request, extra_context=None):
+        reason = bad_query_parameter(request.GET)
+        if reason:
+            return refused(request, reason, status=400)
+        return super().changelist_view(request, extra_context)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The autocomplete view searches without going through changelist_view.
+        if control_characters(search_term):
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_object(self, request, object_id, from_field=None):
+        if isinstance(object_id, str) and control_characters(object_id):
+            return None  # a NUL in a text primary key would fail in PostgreSQL
+        return super().get_object(request, object_id, from_field)
+
+
+class SuperusersOnly:
+    """Account administration (users, groups, tokens): superusers only, whatever permissions a
+    group was given. Whoever may edit accounts may put themselves in the Reviewers group, so the
+    four-eyes rule would hold only as long as nobody ever granted an auth permission."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class ReadOnlyHistoryAdmin(AdminGuard, SimpleHistoryAdmin):
+    """simple-history's pages, read-only for everyone.
+
+    Its per-version page (``<id>/history/<history_id>/``) saves the whole model form on POST
+    for anyone who may *view* the object: a trial rewritten without a change request, a change
+    request's author, status or document swapped. Hiding the "Revert" button does not stop a
+    POST, so the page answers only GET; its form has no editable field either.
+    """
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True  # reverting would write a row without going through the services
+
+    def has_change_history_permission(self, request, obj=None) -> bool:
+        return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not valid_id(self.model._meta.pk, object_id):
+            raise Http404(f"no {self.model._meta.verbose_name} {object_id!r}")
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        history_model = self.model.history.model
+        if not (
+            valid_id(self.model._meta.pk, object_id)
+            and valid_id(history_model._meta.pk, version_id)
+        ):
+            raise Http404(f"no version {version_id!r} of {object_id!r}")
+        request.history_read_only = True
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if getattr(request, "history_read_only", False):
+            # Every field shown as text: the version page has no form to submit.
+            return [*fields, *(f.name for f in self.model._meta.fields if f.name not in fields)]
+        return fields
+
+
+def harden_admin_site(site: admin.AdminSite) -> None:
+    """Give every registered ModelAdmin the guards it lacks; run once all admins registered.
+
+    Generic over ``site._registry`` so that an admin another app registers (the auth user and
+    group admins, DRF's or knox's token admin) is covered without being named here.
+    """
+    for model, model_admin in list(site._registry.items()):
+        cls = type(model_admin)
+        bases: list[type] = []
+        if model._meta.app_label not in SERVICE_APPS and not isinstance(
+            model_admin, SuperusersOnly
+        ):
+            bases.append(SuperusersOnly)
+        if isinstance(model_admin, SimpleHistoryAdmin):
+            if not isinstance(model_admin, ReadOnlyHistoryAdmin):
+                bases.append(ReadOnlyHistoryAdmin)  # which includes AdminGuard
+        elif not isinstance(model_admin, AdminGuard):
+            bases.append(AdminGuard)
+        if bases:
+            site.unregister(model)
+            site.register(model, type(cls.__name__, (*bases, cls), {"__module__": cls.__module__}))
+
+
 # --- Events: read-only for everyone ------------------------------------------------------------
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
+class ReadOnlyModelAdmin(AdminGuard, admin.ModelAdmin):
     """Rows written only by the services (events, snapshots): shown, never edited here."""
 
     def has_add_permission(self, request) -> bool:
@@ -98,7 +245,7 @@ class EventAdmin(ReadOnlyModelAdmin):
 # --- Evidence records: read-only, edited only by proposing -------------------------------------
 
 
-class RecordAdmin(SimpleHistoryAdmin):
+class RecordAdmin(ReadOnlyHistoryAdmin):
     """Shared by the four record types. The change page of a proposer is the proposal form."""
 
     record_type = ""
@@ -115,9 +262,6 @@ class RecordAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    def revert_disabled(self, request, obj=None) -> bool:
-        return True  # reverting would write a record without review
 
     # Columns and read-only fields --------------------------------------------------------------
 
@@ -463,7 +607,7 @@ def _display(value: Any) -> str:
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(SimpleHistoryAdmin):
+class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
     list_display = (
         "__str__",
         "record_type",
@@ -488,9 +632,6 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    def revert_disabled(self, request, obj=None) -> bool:
-        return True
 
     @admin.display(description="waiting")
     def waiting(self, obj) -> str:

@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
@@ -15,3 +15,11 @@ class CurationConfig(AppConfig):
     def ready(self) -> None:
         # After every migrate (permissions exist by then), so a fresh database has the groups.
         post_migrate.connect(_ensure_groups, sender=self, dispatch_uid="curation_ensure_groups")
+        # The admin app (first in INSTALLED_APPS) has imported every admin module by now: give
+        # each registered admin, ours and other apps', the guards of curation.admin.
+        if apps.is_installed("django.contrib.admin"):
+            from django.contrib import admin
+
+            from .admin import harden_admin_site
+
+            harden_admin_site(admin.site)

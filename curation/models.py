@@ -53,7 +53,16 @@ class Event(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["stream_type", "stream_id", "version"], name="event_stream_version_unique"
-            )
+            ),
+            # One change request yields at most one event: approving twice, or a request
+            # reopened and approved again, cannot record the same decision twice. Partial
+            # (events without a request stay allowed) so SQLite adds it as an index instead of
+            # rebuilding the table, which would drop the append-only triggers.
+            models.UniqueConstraint(
+                fields=["change_request"],
+                condition=models.Q(change_request__isnull=False),
+                name="event_one_per_change_request",
+            ),
         ]
         indexes = [
             models.Index(fields=["stream_type", "stream_id", "version"], name="event_stream_idx"),

@@ -98,11 +98,13 @@ def _allow_flushing_events(request):
         yield
         return
     request.getfixturevalue("_django_db_helper")
-    from curation.migrations import _triggers
+    from curation.migrations import _triggers, _workflow_triggers
 
     _triggers.install(connection)
+    _workflow_triggers.install(connection)  # append-only reviews (SQLite's flush drops one)
     yield
     _triggers.allow_flush(connection)
+    _workflow_triggers.allow_flush(connection)
 
 
 def make_user(username: str, group: str | None = None, superuser: bool = False):

@@ -250,3 +250,16 @@ def calgb() -> dict:
 
 def myeloma_xi() -> dict:
     return copy.deepcopy(MYELOMA_XI)
+
+
+def topic() -> dict:
+    """A small topic listing CALGB 100104 (which the ``evidence`` fixture creates)."""
+    return {
+        "slug": "myeloma-maintenance",
+        "title": "Maintenance therapy in multiple myeloma",
+        "condition": "Multiple myeloma",
+        "summary": "What keeps myeloma in check after first treatment.",
+        "sections": [
+            {"key": "len", "heading": "Revlimid", "body": ["Text."], "trials": ["calgb-100104"]}
+        ],
+    }
