@@ -19,7 +19,6 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
@@ -32,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 from config.wsgi import application
 from curation import services
 from curation.models import ChangeRequest
+from tests.conftest import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ def test_generated_requests_never_cause_server_errors(
     slugs = ["synthetic-trial", "synthetic-topic", "testamide", "synthetic-2020"]
     known_targets = [{"id": i, "slug": slug} for i, slug in zip(ids[-4:], slugs, strict=True)]
     headers_by_role = {"anonymous": {}} | {
-        user.username: {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+        user.username: {"Authorization": f"Token {api_token(user)}"}
         for user in (editor, reviewer, superuser)
     }
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
