@@ -6,6 +6,7 @@ secret key and passes ``manage.py check --deploy``.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -30,11 +31,28 @@ PRODUCTION = os.environ.get("DJANGO_ENV", "development").lower() == "production"
 DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+
+
+def weak_secret_key_reason(key: str) -> str | None:
+    """Why ``key`` is not fit for production, or None. Length alone is not enough: a key of one
+    repeated letter, or one that ``startproject`` generated for development, is guessable."""
+    if key == _DEV_SECRET_KEY:
+        return "is the development key"
+    if key.startswith("django-insecure-"):
+        return "starts with 'django-insecure-' (a key generated for development)"
+    if len(key) < 50:
+        return "is shorter than 50 characters"
+    if len(set(key)) < 5:  # the threshold of Django's own check (security.W009)
+        return "has fewer than 5 distinct characters"
+    return None
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET_KEY)
-if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET_KEY):
+if PRODUCTION and (reason := weak_secret_key_reason(SECRET_KEY)):
     raise ImproperlyConfigured(
-        "DJANGO_ENV=production needs DJANGO_SECRET_KEY set to a random value of at least 50 "
-        "characters (python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+        f"DJANGO_SECRET_KEY {reason if SECRET_KEY else 'is not set'}: DJANGO_ENV=production needs "
+        "a random value of at least 50 characters "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
     )
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off when DJANGO_ENV=production.")
@@ -52,7 +70,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -64,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a lockout noted during the login into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 # No "Revert" in the history admin: rows change only through curation.services (the admin's
 # history pages also refuse POST themselves, see curation.admin.ReadOnlyHistoryAdmin).
@@ -128,6 +151,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Logging in ------------------------------------------------------------------------------
+# django-axes first: it refuses a locked-out client before any password is checked. Then the
+# project's backend: Django's own, plus the rule that production refuses demo accounts
+# (curation.accounts; the same rule guards API tokens and `check --deploy`).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "curation.accounts.AccountBackend",
+]
+
+# Failed-login lockout (django-axes), for the admin login and POST /api/v1/auth/token/ alike.
+# Keyed by username and IP together: an attacker elsewhere cannot lock a user out, and one
+# address cannot try many passwords on one account.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True  # a successful login forgets the earlier failures
+# The lockout answer: the API's error shape under /api/, a page in the admin's look elsewhere.
+AXES_LOCKOUT_CALLABLE = "curation.accounts.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# API tokens (django-rest-knox): only a hash is stored, each login gets its own token, and it
+# expires API_TOKEN_TTL_HOURS after it was issued; a password change revokes all of a user's
+# tokens (curation.accounts). The header stays `Authorization: Token <token>`.
+API_TOKEN_TTL_HOURS = float(os.environ.get("API_TOKEN_TTL_HOURS", "10"))
+if API_TOKEN_TTL_HOURS <= 0:
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be a positive number of hours.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,  # a token lives for the TTL from its login, however much it is used
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -209,9 +264,11 @@ PUBLISH_RENDER_GROUP_SIZE = int(os.environ.get("PUBLISH_RENDER_GROUP_SIZE", "250
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first, as in the curation views: its WWW-Authenticate header makes a bad or
+    # expired token a 401 everywhere (with the session first it was a 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "curation.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -271,12 +328,35 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Content-Security-Policy (django-csp) on everything the application renders: the admin, the
+# API and its docs. Scripts only from this origin (no inline script: the docs use
+# drf-spectacular's split view, whose settings script is a separate file). Inline styles are
+# allowed because the admin's templates (Django's and ours) and Swagger UI's page carry
+# <style> blocks; styles cannot run code. Published snapshots set their own, stricter policy,
+# and JSON files there none, so /published/ is left alone.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/published/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # django-axes logs every login at INFO; failures and lockouts (WARNING) are what matter.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Demo accounts are a development convenience and are never created in production.

@@ -23,3 +23,5 @@ class CurationConfig(AppConfig):
             from .admin import harden_admin_site
 
             harden_admin_site(admin.site)
+        # Registered on import: revoking tokens on a password change, the demo-account check.
+        from . import accounts, checks  # noqa: F401

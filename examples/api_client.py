@@ -7,7 +7,7 @@ Needs only `requests`. Against `make run` (demo accounts, seeded evidence):
 
 The password comes from DEMO_PASSWORD (default curation-demo). The steps:
 
-1. log in as `editor` and get an API token;
+1. log in as `editor` and get an API token (it expires; the client revokes it when done);
 2. take the first trial from GET /api/v1/trials/ and fetch its document;
 3. change its plain-language summary (text only: the example never touches a number);
 4. propose the changed document (POST /api/v1/change-requests/);
@@ -49,6 +49,7 @@ class Api:
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 30):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.token = token
         self.session = requests.Session()
         self.session.headers["Accept"] = "application/json"
         if token:
@@ -60,14 +61,21 @@ class Api:
         with self.session.request(method, url, timeout=self.timeout, **kwargs) as response:
             if response.status_code >= 400:
                 raise ApiError(response)
-            return response.json()
+            return response.json() if response.content else None  # 204 has no body
 
     def get(self, path: str, **params) -> Any:
         return self.request("GET", path, params=params or None)
 
     def close(self) -> None:
-        """Close the kept-alive connections (a server thread waits on each one)."""
-        self.session.close()
+        """Revoke the token (it would otherwise stay valid until it expires, API_TOKEN_TTL_HOURS
+        after the login), then close the kept-alive connections (a server thread waits on each
+        one)."""
+        try:
+            if self.token:
+                self.request("POST", "auth/logout/")
+                self.token = None
+        finally:
+            self.session.close()
 
     def __enter__(self) -> Api:
         return self

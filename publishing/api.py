@@ -52,7 +52,7 @@ class SnapshotList(generics.ListAPIView):
     serializer_class = SnapshotSerializer
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses={200: SnapshotSerializer(many=True), **error_responses(400, 429)})
+    @extend_schema(responses={200: SnapshotSerializer(many=True), **error_responses(400, 401, 429)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -66,7 +66,7 @@ class LatestSnapshot(generics.RetrieveAPIView):
     serializer_class = SnapshotSerializer
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses={200: SnapshotSerializer, **error_responses(404, 429)})
+    @extend_schema(responses={200: SnapshotSerializer, **error_responses(401, 404, 429)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

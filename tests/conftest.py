@@ -121,6 +121,15 @@ def make_user(username: str, group: str | None = None, superuser: bool = False):
     return get_user_model().objects.get(pk=user.pk)
 
 
+def api_token(user, **kwargs) -> str:
+    """A new API token for ``user`` (django-rest-knox: the database keeps only its hash, so this
+    is the only moment the token itself is known). ``expiry`` is a timedelta, as knox takes it."""
+    from knox.models import AuthToken
+
+    _, token = AuthToken.objects.create(user=user, **kwargs)
+    return token
+
+
 @pytest.fixture
 def editor(db):
     return make_user("editor", "Editors")

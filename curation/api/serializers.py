@@ -91,15 +91,6 @@ class DocumentField(serializers.JSONField):
 MAX_TEXT = 20_000
 
 
-class TokenRequestSerializer(StrictSerializer):
-    username = StrictCharField(max_length=150)
-    password = StrictCharField(max_length=1000, trim_whitespace=False)
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send it as the header `Authorization: Token <token>`.")
-
-
 class ChangeRequestCreateSerializer(StrictSerializer):
     record_type = StrictChoiceField(choices=RECORD_TYPES)
     record = StrictCharField(

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import auth, views
 
 router = SimpleRouter()
 router.register("change-requests", views.ChangeRequestViewSet, basename="change-request")
@@ -16,7 +16,9 @@ PLURALS = {
 }
 
 urlpatterns = [
-    path("auth/token/", views.ObtainTokenView.as_view(), name="auth-token"),
+    path("auth/token/", auth.ObtainTokenView.as_view(), name="auth-token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", auth.LogoutAllView.as_view(), name="auth-logout-all"),
     path("events/", views.EventFeedView.as_view(), name="event-list"),
     *[
         route

@@ -1,4 +1,4 @@
-"""The curation API: tokens, record details as of any point, history, change requests, events.
+"""The curation API: record details as of any point, history, change requests, events.
 
 Views translate HTTP to service calls and back; they hold no rule of their own. Errors raised
 by the services (``curation.errors``) become responses in ``exceptions.api_exception_handler``.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import UTC
 
-from django.contrib.auth import authenticate
 from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -20,8 +19,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, mixins, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -42,22 +39,13 @@ from evidence.api.views import Pagination
 from evidence.documents import RECORD_TYPES, SLUG_PATTERN
 
 from . import serializers
+from .auth import AUTHENTICATION
 from .parsers import LimitedJSONParser
 from .permissions import TakesPartInCuration
 
 MAX_EVENTS_PER_PAGE = 1000
 MAX_POSITION = 2**63 - 1
 SLUG = re.compile(SLUG_PATTERN)
-
-
-class InvalidCredentials(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid_credentials"
-    default_detail = "unable to log in with the username and password given"
-
-
-# Token first: its WWW-Authenticate header is what makes "not logged in" a 401, not a 403.
-AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
 
 
 class ApiView(APIView):
@@ -72,32 +60,6 @@ def validated(serializer_class, data, **kwargs) -> dict:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-# --- Authentication ---------------------------------------------------------------------------
-
-
-class ObtainTokenView(ApiView):
-    """Exchange a username and password for an API token."""
-
-    authentication_classes: list = []  # a login needs no session, hence no CSRF token
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        request=serializers.TokenRequestSerializer,
-        responses={
-            200: serializers.TokenSerializer,
-            **error_responses(400, 413, 415, 429),
-        },
-        auth=[],
-    )
-    def post(self, request):
-        credentials = validated(serializers.TokenRequestSerializer, request.data)
-        user = authenticate(request, **credentials)
-        if user is None or not user.is_active:
-            raise InvalidCredentials()
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
 
 
 # --- Records: detail as of a point in time, and history ---------------------------------------

@@ -157,5 +157,6 @@ def error_responses(*codes: int) -> dict:
     }
 
 
-READ_ERRORS = error_responses(400, 404, 429)
+# 401: a token that expired or was revoked (anonymous reads need none).
+READ_ERRORS = error_responses(400, 401, 404, 429)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, 429)

@@ -10,10 +10,10 @@ import copy
 import uuid
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from curation import services
+from tests.conftest import api_token
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +32,7 @@ def _fast_and_isolated(settings):
 def token_client(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from knox.models import AuthToken
 
 from curation.models import ChangeRequest, Event
 
@@ -59,6 +60,8 @@ def test_example_client_runs_the_whole_workflow(
     cr = ChangeRequest.objects.get(pk=result["proposal"]["id"])
     assert cr.author == editor and cr.decided_by == reviewer and cr.status == "approved"
     assert result["event"]["position"] == event.position
+    # Both tokens were revoked when the client closed its sessions.
+    assert not AuthToken.objects.exists()
     output = capsys.readouterr().out
     assert f"event {event.position} revised other-trial v2" in output
     assert "No snapshot" in output or result["snapshot"]

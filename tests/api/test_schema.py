@@ -92,8 +92,13 @@ def test_docs_page_uses_only_local_assets(anon_client):
     assert assets, "expected the Swagger UI assets"
     assert not re.search(r"https?://|//cdn", html), "the docs page must not load from the network"
     for asset in assets:
-        assert asset.startswith("/static/"), asset
+        assert asset.startswith(("/static/", "/api/v1/docs/")), asset
         served = anon_client.get(asset)
         assert served.status_code == 200, asset
         assert b"".join(served.streaming_content if served.streaming else [served.content])
-    assert 'url: "/api/v1/schema/"' in html
+    # No inline script (the Content-Security-Policy allows none): the settings come from a file.
+    assert not re.search(r"<script>", html)
+    assert "/api/v1/docs/?script=" in assets
+    script = anon_client.get("/api/v1/docs/?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert '"/api/v1/schema/"' in script.content.decode()
