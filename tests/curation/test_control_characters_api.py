@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from curation import services
 from curation.models import ChangeRequest, Event, Review
 from tests import factories
+from tests.conftest import api_token
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/change-requests/"
@@ -28,7 +28,7 @@ def _private_cache(settings):
 
 def client_for(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 
