@@ -250,12 +250,10 @@ PUBLISH_SWEEP_SECONDS = float(os.environ.get("PUBLISH_SWEEP_SECONDS", "10"))
 CELERY_BEAT_SCHEDULE = {
     "publishing-sweep": {"task": "publishing.sweep", "schedule": PUBLISH_SWEEP_SECONDS},
 }
-# Publishing (see publishing/services.py): build time limits, the SQLite lock lease, and a
-# per-record delay that only the fault tests set, to kill a worker in the middle of a build.
+# Publishing (see publishing/services.py): build time limits and the SQLite lock lease.
 PUBLISH_SOFT_TIME_LIMIT = int(os.environ.get("PUBLISH_SOFT_TIME_LIMIT", "600"))
 PUBLISH_TIME_LIMIT = int(os.environ.get("PUBLISH_TIME_LIMIT", "660"))
 PUBLISH_LEASE_SECONDS = float(os.environ.get("PUBLISH_LEASE_SECONDS", "120"))
-PUBLISH_TEST_DELAY_PER_RECORD = float(os.environ.get("PUBLISH_TEST_DELAY_PER_RECORD", "0"))
 PUBLISH_LATEST_MAX_AGE = int(os.environ.get("PUBLISH_LATEST_MAX_AGE", "10"))
 # Large builds render pages in forked processes (0: one per CPU); small ones in-process.
 PUBLISH_BUILD_PROCESSES = int(os.environ.get("PUBLISH_BUILD_PROCESSES", "0"))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.text import capfirst
 
 from curation.admin import ReadOnlyModelAdmin
 
+from . import services
 from .models import Snapshot
 
 
@@ -47,15 +49,10 @@ class SnapshotAdmin(ReadOnlyModelAdmin):
         description="Republish now (a new snapshot at the newest event)", permissions=["republish"]
     )
     def republish_now(self, request, queryset) -> None:
-        from .tasks import publish_snapshot
-
         try:
-            publish_snapshot.apply_async(kwargs={"force": True}, retry=False)
-        except Exception as exc:  # noqa: BLE001 - report any broker failure to the operator
-            self.message_user(
-                request,
-                f"Could not reach the task queue ({exc}); run `manage.py publish --force`.",
-                messages.ERROR,
-            )
+            services.request_publication(force=True)
+        except services.PublishingError as exc:
+            message = f"{capfirst(exc.args[0])}; run `manage.py publish --force`."
+            self.message_user(request, message, messages.ERROR)
             return
         self.message_user(request, "A new snapshot is being published; refresh to follow it.")

@@ -6,25 +6,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 logger = logging.getLogger(__name__)
 
-# Sending must never hold an approval up for long when the broker is down: one quick try,
-# then give up and leave it to the sweep (the event itself is already committed).
-SEND_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
-}
-
 
 def send_publish_task(sender, position: int, **kwargs) -> None:
     """On commit of an approval: ask a worker to publish. Failure only delays publication."""
-    from .tasks import publish_snapshot
+    from .services import PublishingError, request_publication
 
     try:
-        publish_snapshot.apply_async(
-            kwargs={"position": position}, retry=True, retry_policy=SEND_RETRY_POLICY
-        )
-    except Exception:  # noqa: BLE001 - any broker failure; the sweep publishes it later
+        request_publication(position=position)
+    except PublishingError:
         logger.warning(
             "could not send the publish task for position %s; the sweep will publish it",
             position,

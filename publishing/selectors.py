@@ -100,25 +100,6 @@ class EvidenceAsOf:
         return record.version if record else 0
 
 
-# Documents of the last build, by event hash. Events never change and a hash names one
-# event's content, so a long-lived worker fetches and decodes only what is new since its last
-# build. Holds one build's live documents at most (replaced by each build).
-_document_cache: dict[str, Any] = {}
-
-
-def _cached_documents(wanted: list[tuple[int, str]]) -> dict[int, Any]:
-    global _document_cache
-    missing = [pos for pos, digest in wanted if digest not in _document_cache]
-    fetched = eventstore.documents_at(missing)
-    by_hash = {}
-    found = {}
-    for pos, digest in wanted:
-        document = _document_cache[digest] if pos not in fetched else fetched[pos]
-        by_hash[digest] = found[pos] = document
-    _document_cache = by_hash
-    return found
-
-
 @dataclass(frozen=True)
 class LogEntry:
     stream_type: str
@@ -150,25 +131,52 @@ def _read_log(after: int, upto: int) -> list[LogEntry]:
     ]
 
 
-# The event log as read by the last build. Events never change, so a long-lived worker reads
-# only the events appended since; the newest cached event's hash is checked against the
-# database first (a different or reset database starts over).
-_log: list[LogEntry] = []
+class LogCache:
+    """What the last build of this process read, kept for the next one.
+
+    Events never change, so a long-lived worker reads only the events appended since its last
+    build (the newest cached event's hash is checked against the database first: a different
+    or reset database starts over), and fetches and decodes only documents it has not seen
+    (by event hash; it keeps one build's live documents at most).
+    """
+
+    def __init__(self) -> None:
+        self.log: list[LogEntry] = []
+        self.documents: dict[str, Any] = {}
+
+    def event_log(self, position: int) -> list[LogEntry]:
+        """Every event up to ``position`` (metadata, no documents), in order."""
+        if self.log:
+            newest = self.log[-1]
+            valid = Event.objects.filter(
+                position=newest.version.position, hash=newest.hash
+            ).exists()
+            if valid and newest.version.position <= position:
+                self.log = self.log + _read_log(newest.version.position, position)
+                return self.log
+            if valid:  # an older position (rebuilding a past snapshot): positions are gapless
+                return self.log[:position]
+        self.log = _read_log(0, position)
+        return self.log
+
+    def documents_of(self, wanted: list[tuple[int, str]]) -> dict[int, Any]:
+        """Documents of the given (position, event hash) pairs, by position."""
+        missing = [pos for pos, digest in wanted if digest not in self.documents]
+        fetched = eventstore.documents_at(missing)
+        by_hash = {}
+        found = {}
+        for pos, digest in wanted:
+            document = self.documents[digest] if pos not in fetched else fetched[pos]
+            by_hash[digest] = found[pos] = document
+        self.documents = by_hash
+        return found
+
+
+CACHE = LogCache()
 
 
 def event_log(position: int) -> list[LogEntry]:
-    """Every event up to ``position`` (metadata, no documents), in order."""
-    global _log
-    if _log:
-        newest = _log[-1]
-        valid = Event.objects.filter(position=newest.version.position, hash=newest.hash).exists()
-        if valid and newest.version.position <= position:
-            _log = _log + _read_log(newest.version.position, position)
-            return _log
-        if valid:  # an older position (rebuilding a past snapshot): positions are gapless
-            return _log[:position]
-    _log = _read_log(0, position)
-    return _log
+    return CACHE.event_log(position)
 
 
 def evidence_as_of(position: int) -> EvidenceAsOf:
@@ -190,7 +198,7 @@ def evidence_as_of(position: int) -> EvidenceAsOf:
         as_of = entry.version.approved_at
     evidence = EvidenceAsOf(position=position, as_of=as_of)
     live = [state for state in streams.values() if not state.retracted]
-    documents = _cached_documents(
+    documents = CACHE.documents_of(
         [(state.current.position, hashes[state.current.position]) for state in live]
     )
     for state in live:

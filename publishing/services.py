@@ -134,6 +134,37 @@ def _record_complete(snapshot: Snapshot, result: BuildResult) -> None:
     snapshot.save()
 
 
+# Sending must never hold an approval up for long when the broker is down: one quick try,
+# then give up and leave it to the sweep (the event itself is already committed).
+SEND_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+
+
+def request_publication(*, position: int | None = None, force: bool = False) -> None:
+    """Ask a worker to publish up to the newest event (``force``: even if nothing changed).
+
+    Raises PublishingError when the task queue cannot be reached: publication is then only
+    delayed, since the beat sweep compares the log with the newest snapshot.
+    """
+    from .tasks import publish_snapshot  # the tasks call these services
+
+    kwargs = {"position": position} if position is not None else {}
+    if force:
+        kwargs["force"] = True
+    try:
+        publish_snapshot.apply_async(
+            kwargs=kwargs,
+            retry=True,
+            retry_policy=SEND_RETRY_POLICY,
+        )
+    except Exception as exc:  # noqa: BLE001 - any broker failure means the same here
+        raise PublishingError(f"could not reach the task queue ({exc})") from exc
+
+
 def sweep() -> Snapshot | None:
     """The beat task's check: publish whatever the broker may have missed."""
     behind = last_position() - published_position()

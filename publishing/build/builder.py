@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from django.conf import settings
 
 from curation.runtime import cyclic_gc_paused
 from evidence.documents import RECORD_TYPES
@@ -41,6 +40,18 @@ from .schema import PLURAL, schema_json
 logger = logging.getLogger(__name__)
 FORMAT = 1
 ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class RenderPlan:
+    """What the record pages of one build are rendered from, and which still need rendering:
+    (group, path, inputs fingerprint) of each page not reused from the previous snapshot."""
+
+    directory: Path
+    evidence: EvidenceAsOf
+    record_pages: pages.RecordPages
+    trial_entries: dict[str, dict[str, Any]]
+    pending: list[tuple[int, str, str]]
 
 
 @dataclass
@@ -81,10 +92,9 @@ class SnapshotBuilder:
         self.progress = progress or (lambda done, total: None)
         self.files: dict[str, dict[str, Any]] = {}
         self._made: set[Path] = set()
-        self._pages: tuple | None = None
+        self._plan: RenderPlan | None = None
         self.rendered = 0
         self.reused = 0
-        self.delay = float(getattr(settings, "PUBLISH_TEST_DELAY_PER_RECORD", 0) or 0)
 
     # Files ------------------------------------------------------------------------------------
 
@@ -158,7 +168,7 @@ class SnapshotBuilder:
                     pending.append((group, path, inputs))
         done = total - 1 - len(pending)
         self.progress(done, total)
-        self._pages = (directory, evidence, record_pages, trial_entries, pending)
+        self._plan = RenderPlan(directory, evidence, record_pages, trial_entries, pending)
         renderer = self._start_rendering()
         timings["plan"] = time.perf_counter() - mark
 
@@ -170,7 +180,7 @@ class SnapshotBuilder:
         for rendered in renderer:
             done += rendered
             self.progress(done, total)
-        self._pages = None
+        self._plan = None
         timings["pages"] = time.perf_counter() - mark
 
         counts = {PLURAL[t]: len(evidence.records[t]) for t in RECORD_TYPES}
@@ -251,19 +261,20 @@ class SnapshotBuilder:
             )
 
     def render_page(self, path: str, inputs: str) -> None:
-        directory, evidence, record_pages, trial_entries, _ = self._pages
+        plan = self._plan
+        directory, evidence, record_pages = plan.directory, plan.evidence, plan.record_pages
         folder, name = path.split("/")
         slug, extension = name.rsplit(".", 1)
         if folder == "trials" and extension == "json":
-            data = dumps(trial_entries[slug])
+            data = dumps(plan.trial_entries[slug])
         elif folder == "trials":
-            data = self._slowly(record_pages.trial_page(evidence.records["trial"][slug]))
+            data = record_pages.trial_page(evidence.records["trial"][slug])
         else:
-            data = self._slowly(record_pages.topic_page(evidence.records["topic"][slug]))
+            data = record_pages.topic_page(evidence.records["topic"][slug])
         self.write(directory, path, data, inputs)
 
     def render_group(self, group: int) -> int:
-        jobs = [(path, inputs) for g, path, inputs in self._pages[4] if g == group]
+        jobs = [(path, inputs) for g, path, inputs in self._plan.pending if g == group]
         for path, inputs in jobs:
             self.render_page(path, inputs)
         return len(jobs)
@@ -280,7 +291,7 @@ class SnapshotBuilder:
         Many pages: forked processes start rendering now, while this process goes on with
         the snapshot-wide files. Few: they are rendered here, when iterated.
         """
-        pending = self._pages[4]
+        pending = self._plan.pending
         groups = sorted({group for group, _, _ in pending})
         if not should_fork(len(pending), len(groups)):
             return (self.render_group(group) for group in groups)
@@ -292,9 +303,3 @@ class SnapshotBuilder:
             self.files.update(files)
             self.rendered += rendered
             yield covered
-
-    def _slowly(self, data: bytes) -> bytes:
-        # Tests slow builds down to kill a worker in the middle of one; zero otherwise.
-        if self.delay:
-            time.sleep(self.delay)
-        return data

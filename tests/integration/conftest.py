@@ -115,7 +115,9 @@ class Workers:
         self.broker_url = broker_url
         self.processes: dict[str, subprocess.Popen] = {}
 
-    def start(self, name: str, beat: bool = False, **env_extra: str) -> subprocess.Popen:
+    def start(
+        self, name: str, beat: bool = False, app: str = "config", **env_extra: str
+    ) -> subprocess.Popen:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -128,7 +130,7 @@ class Workers:
             "PYTHONPATH": str(REPO),
             **env_extra,
         }
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"]
+        command = [sys.executable, "-m", "celery", "-A", app, "worker", "--loglevel", "INFO"]
         command += ["--concurrency", "1", "-n", f"{name}@%h", "--without-gossip"]
         command += ["--without-mingle", "--without-heartbeat"]
         if beat:

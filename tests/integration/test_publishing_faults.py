@@ -96,7 +96,7 @@ def test_a_worker_killed_mid_build_leaves_the_previous_snapshot_served(
     first = services.publish_latest()  # in this process, at full speed
     assert first.status == "complete"
 
-    workers.start("slow", PUBLISH_TEST_DELAY_PER_RECORD="1.0")
+    workers.start("slow", app="tests.integration.slow_worker", SLOW_RENDER_SECONDS="1.0")
     factories.revise(editor, reviewer, "trial", "trial-00", lambda d: d.update(enrollment=401))
     building = wait_for(
         lambda: Snapshot.objects.filter(status="building").first(), 30, "a build to start"

@@ -22,6 +22,8 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from bench.generator import load_dataset
 load_dataset(120, seed=5)  # 3 topics of 50, 40 and 30 trials: 3 groups
+from tests.slow_rendering import slow_down_rendering
+slow_down_rendering(1.0)  # about half a minute per renderer
 from publishing.build import SnapshotBuilder
 from curation.eventstore import last_position
 print("building", flush=True)
@@ -68,7 +70,6 @@ def test_renderers_die_when_the_build_process_is_killed(tmp_path):
         "PUBLISH_BUILD_PROCESSES": "2",
         "PUBLISH_PARALLEL_THRESHOLD": "10",
         "PUBLISH_RENDER_GROUP_SIZE": "10",
-        "PUBLISH_TEST_DELAY_PER_RECORD": "1.0",  # about half a minute per renderer
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(REPO),
     }
