@@ -58,10 +58,28 @@ class Lock:
         self.holder = holder
 
     def renew(self) -> None:
-        if connection.vendor != "postgresql":
-            PublishLease.objects.filter(name=LEASE_NAME, holder=self.holder).update(
-                expires_at=timezone.now() + timedelta(seconds=_lease_seconds())
-            )
+        """Nothing to renew: an advisory lock lasts as long as its session."""
+
+
+class Lease(Lock):
+    def renew(self) -> None:
+        PublishLease.objects.filter(name=LEASE_NAME, holder=self.holder).update(
+            expires_at=timezone.now() + timedelta(seconds=_lease_seconds())
+        )
+
+
+@contextmanager
+def _advisory_lock(holder: str) -> Iterator[Lock | None]:
+    """PostgreSQL: a session-level advisory lock, released by the server if the worker dies."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [PUBLISH_LOCK_ID])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield Lock(holder) if acquired else None
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [PUBLISH_LOCK_ID])
 
 
 def _try_lease(holder: str) -> bool:
@@ -77,28 +95,20 @@ def _try_lease(holder: str) -> bool:
         return True
 
 
-def _release_lease(holder: str) -> None:
-    PublishLease.objects.filter(name=LEASE_NAME, holder=holder).update(holder="", expires_at=None)
-
-
 @contextmanager
-def publish_lock() -> Iterator[Lock | None]:
-    """Try to take the publishing lock without waiting; yields a Lock, or None if busy."""
-    holder = holder_id()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [PUBLISH_LOCK_ID])
-            acquired = cursor.fetchone()[0]
-        try:
-            yield Lock(holder) if acquired else None
-        finally:
-            if acquired:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [PUBLISH_LOCK_ID])
-        return
+def _lease(holder: str) -> Iterator[Lock | None]:
+    """Any database (SQLite has no advisory locks): a lease row, renewed during the build."""
     acquired = _try_lease(holder)
     try:
-        yield Lock(holder) if acquired else None
+        yield Lease(holder) if acquired else None
     finally:
         if acquired:
-            _release_lease(holder)
+            PublishLease.objects.filter(name=LEASE_NAME, holder=holder).update(
+                holder="", expires_at=None
+            )
+
+
+def publish_lock():
+    """Try to take the publishing lock without waiting; yields a Lock, or None if busy."""
+    take = _advisory_lock if connection.vendor == "postgresql" else _lease
+    return take(holder_id())
