@@ -86,27 +86,22 @@ class ObtainTokenView(APIView):
         return Response(TokenSerializer({"token": token, "expiry": instance.expiry}).data)
 
 
-class LogoutView(knox_views.LogoutView):
+class _TokenOnly:
+    """Logging out is about the token the request was made with: token authentication only."""
+
+    authentication_classes = [TokenAuthentication]
+    parser_classes = [LimitedJSONParser]
+    renderer_classes = [JSONRenderer]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None, **error_responses(401, 429)})
+    def post(self, request, format=None):
+        return super().post(request, format)
+
+
+class LogoutView(_TokenOnly, knox_views.LogoutView):
     """Revoke the token this request was made with."""
 
-    authentication_classes = [TokenAuthentication]
-    parser_classes = [LimitedJSONParser]
-    renderer_classes = [JSONRenderer]
-    permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={204: None, **error_responses(401, 429)})
-    def post(self, request, format=None):
-        return super().post(request, format)
-
-
-class LogoutAllView(knox_views.LogoutAllView):
+class LogoutAllView(_TokenOnly, knox_views.LogoutAllView):
     """Revoke every token of the user this request was made as."""
-
-    authentication_classes = [TokenAuthentication]
-    parser_classes = [LimitedJSONParser]
-    renderer_classes = [JSONRenderer]
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=None, responses={204: None, **error_responses(401, 429)})
-    def post(self, request, format=None):
-        return super().post(request, format)

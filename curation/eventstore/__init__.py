@@ -15,9 +15,11 @@ refuses UPDATE and DELETE on events (triggers, see the migrations).
 from .hashing import GENESIS_HASH, canonical_json, event_hash, hashed_fields
 from .reading import (
     LoggedEvent,
+    StoredEvent,
     as_utc,
     changed_paths,
     documents_at,
+    events_at,
     iter_events,
     select_events,
     select_notifications,
@@ -39,6 +41,7 @@ __all__ = [
     "ChainReport",
     "ConcurrencyConflict",
     "LoggedEvent",
+    "StoredEvent",
     "NewEvent",
     "append",
     "as_utc",
@@ -46,6 +49,7 @@ __all__ = [
     "changed_paths",
     "current_version",
     "documents_at",
+    "events_at",
     "event_hash",
     "hashed_fields",
     "head",

@@ -96,6 +96,52 @@ def documents_at(positions: list[int]) -> dict[int, Any]:
     }
 
 
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event's content, read raw: what a replay projects (attribute names as on ``Event``)."""
+
+    position: int
+    stream_type: str
+    stream_id: uuid.UUID
+    slug: str
+    version: int
+    type: str
+    recorded_at: datetime
+    document: dict[str, Any] | None
+
+    COLUMNS = (
+        "position",
+        "stream_type",
+        "stream_id",
+        "slug",
+        "version",
+        "type",
+        "recorded_at",
+        "document",
+    )
+
+    @classmethod
+    def from_row(cls, row: tuple) -> StoredEvent:
+        """From a raw row of COLUMNS (SQLite gives text where PostgreSQL gives types)."""
+        position, stream_type, stream_id, slug, version, type_, recorded_at, document = row
+        return cls(
+            position,
+            stream_type,
+            stream_id if isinstance(stream_id, uuid.UUID) else uuid.UUID(str(stream_id)),
+            slug,
+            version,
+            type_,
+            as_utc(recorded_at),
+            orjson.loads(document) if isinstance(document, str | bytes) else document,
+        )
+
+
+def events_at(positions: list[int]) -> list[StoredEvent]:
+    """The given events in position order, documents decoded with orjson (a replay's read)."""
+    rows = recorder().rows(list(StoredEvent.COLUMNS), positions)
+    return [StoredEvent.from_row(row) for row in rows]
+
+
 def as_utc(value: Any) -> datetime:
     """Raw SQLite rows give naive UTC datetimes (or text); PostgreSQL gives aware ones."""
     if not isinstance(value, datetime):

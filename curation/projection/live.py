@@ -8,7 +8,7 @@ import uuid
 from evidence import models as ev
 
 from ..models import Event
-from .rows import ProjectedState, RowBuilder
+from .rows import RowBuilder
 from .writers import OrmWriter
 
 
@@ -22,19 +22,6 @@ def _delete_items(record_type: str, record_id: uuid.UUID) -> None:
     elif record_type == "topic":
         ev.Finding.objects.filter(topic_id=record_id).delete()
         ev.TopicTrial.objects.filter(topic_id=record_id).delete()
-
-
-def state_of(event: Event) -> ProjectedState:
-    return ProjectedState(
-        record_type=event.stream_type,
-        record_id=event.stream_id,
-        slug=event.slug,
-        version=event.version,
-        position=event.position,
-        type=event.type,
-        document=event.document,
-        recorded_at=event.recorded_at,
-    )
 
 
 def apply(event: Event) -> None:
@@ -54,7 +41,7 @@ def apply(event: Event) -> None:
         return
     _delete_items(event.stream_type, event.stream_id)
     builder = RowBuilder()
-    record = model(**builder.add(state_of(event)))
+    record = model(**builder.add(event))
     # simple-history: the approver is the history user, the change request the reason.
     record._history_user = approver
     record._change_reason = reason

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import orjson
 from django.db import connection, transaction
 
 from evidence import models as ev
@@ -15,7 +13,7 @@ from evidence import models as ev
 from .. import eventstore
 from ..models import Event
 from ..runtime import cyclic_gc_paused
-from .rows import TYPE_ORDER, ProjectedState, RowBuilder, Rows
+from .rows import TYPE_ORDER, RowBuilder, Rows
 from .writers import CopyWriter, OrmWriter
 
 ALL_READ_MODELS = (
@@ -68,34 +66,11 @@ def _final_positions() -> list[int]:
     ]
 
 
-FINAL_EVENT_COLUMNS = [
-    "position",
-    "stream_type",
-    "stream_id",
-    "slug",
-    "version",
-    "type",
-    "recorded_at",
-    "document",
-]
-
-
-def _build(events: list[tuple]) -> Rows:
-    """Rows for a batch of final events (raw rows of FINAL_EVENT_COLUMNS)."""
+def _rows(events: list[eventstore.StoredEvent]) -> Rows:
+    """Rows for a batch of final events."""
     builder = RowBuilder()
-    for position, stream_type, stream_id, slug, version, event_type, recorded_at, doc in events:
-        builder.add(
-            ProjectedState(
-                stream_type,
-                stream_id if isinstance(stream_id, uuid.UUID) else uuid.UUID(str(stream_id)),
-                slug,
-                version,
-                position,
-                event_type,
-                orjson.loads(doc) if isinstance(doc, str | bytes) else doc,
-                eventstore.as_utc(recorded_at),
-            )
-        )
+    for event in events:
+        builder.add(event)
     return builder.rows
 
 
@@ -191,9 +166,7 @@ def _replay(batch_size: int) -> RebuildReport:
     load = bulk_load()
     load.empty()
     writer = load.writer()
-    recorder = eventstore.recorder()
     with load.indexes_built_once():
         for start in range(0, len(todo), batch_size):
-            batch = todo[start : start + batch_size]
-            writer.write(_build(recorder.rows(FINAL_EVENT_COLUMNS, batch)))
+            writer.write(_rows(eventstore.events_at(todo[start : start + batch_size])))
     return RebuildReport(events=events, records=len(todo))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from evidence.documents import RECORD_TYPES
 
@@ -16,16 +16,15 @@ from evidence.documents import RECORD_TYPES
 TYPE_ORDER = {"citation": 0, "intervention": 1, "trial": 2, "topic": 3}
 
 
-@dataclass
-class ProjectedState:
-    """The last event of one stream, as far as the projection is concerned."""
+class ProjectedEvent(Protocol):
+    """What the projection reads of an event: a stored ``Event`` (live) and an
+    ``eventstore.StoredEvent`` (rebuild) both have these."""
 
-    record_type: str
-    record_id: uuid.UUID
+    stream_type: str
+    stream_id: uuid.UUID
     slug: str
     version: int
     position: int
-    type: str
     document: dict[str, Any] | None
     recorded_at: datetime
 
@@ -56,18 +55,19 @@ class RowBuilder:
     def __init__(self) -> None:
         self.rows = Rows()
 
-    def add(self, state: ProjectedState) -> dict:
-        doc = state.document or {}
+    def add(self, event: ProjectedEvent) -> dict:
+        """The record row of an event's document (and its item rows, kept in ``rows``)."""
+        doc = event.document or {}
         row = {
-            "id": state.record_id,
-            "slug": state.slug,
-            "version": state.version,
-            "position": state.position,
+            "id": event.stream_id,
+            "slug": event.slug,
+            "version": event.version,
+            "position": event.position,
             "document": doc,
-            "approved_at": state.recorded_at,
+            "approved_at": event.recorded_at,
         }
-        row.update(getattr(self, f"_{state.record_type}")(state.record_id, doc))
-        self.rows.records[state.record_type].append(row)
+        row.update(getattr(self, f"_{event.stream_type}")(event.stream_id, doc))
+        self.rows.records[event.stream_type].append(row)
         return row
 
     def _topic(self, topic_id: uuid.UUID, doc: dict) -> dict:

@@ -38,28 +38,26 @@ def submit(cr: ChangeRequest | int, *, user, comment: str = "") -> ChangeRequest
     return record_step(cr, user, "submit", comment)
 
 
-@workflow.performs("reject")
-@transaction.atomic
-def reject(cr: ChangeRequest | int, *, user, comment: str) -> ChangeRequest:
-    cr = _locked(cr)
-    workflow.ACTIONS["reject"].check(cr, user)
-    return record_step(cr, user, "reject", comment)
+def _plain_step(name: str, doc: str):
+    """A transition that only checks, moves the state and records who did it."""
+
+    @workflow.performs(name)
+    @transaction.atomic
+    def step(cr: ChangeRequest | int, *, user, comment: str = "") -> ChangeRequest:
+        cr = _locked(cr)
+        workflow.ACTIONS[name].check(cr, user)
+        return record_step(cr, user, name, comment)
+
+    step.__name__ = step.__qualname__ = name
+    step.__doc__ = doc
+    return step
 
 
-@workflow.performs("request_changes")
-@transaction.atomic
-def request_changes(cr: ChangeRequest | int, *, user, comment: str) -> ChangeRequest:
-    cr = _locked(cr)
-    workflow.ACTIONS["request_changes"].check(cr, user)
-    return record_step(cr, user, "request_changes", comment)
-
-
-@workflow.performs("withdraw")
-@transaction.atomic
-def withdraw(cr: ChangeRequest | int, *, user, comment: str = "") -> ChangeRequest:
-    cr = _locked(cr)
-    workflow.ACTIONS["withdraw"].check(cr, user)
-    return record_step(cr, user, "withdraw", comment)
+reject = _plain_step("reject", "Reject, with a comment saying why. Reviewers only.")
+request_changes = _plain_step(
+    "request_changes", "Send back to the author for changes, with a comment. Reviewers only."
+)
+withdraw = _plain_step("withdraw", "Withdraw an open request. Its author only.")
 
 
 @workflow.performs("comment")

@@ -68,14 +68,13 @@ def median_bars(rows: list[dict[str, Any]], chart_id: str) -> dict | None:
                 f"{row['text_html']}</text>\n"
             )
         )
-    return {
-        "id": chart_id,
-        "title": "Median progression-free survival or time to progression, by arm (months)",
-        "description": "; ".join(row["description"] for row in rows),
-        "rows": drawn,
-        "width": str(CHART_WIDTH),
-        "height": str(40 + len(rows) * ROW_HEIGHT),
-    }
+    return _chart(
+        chart_id,
+        "Median progression-free survival or time to progression, by arm (months)",
+        rows,
+        drawn,
+        40 + len(rows) * ROW_HEIGHT,
+    )
 
 
 def hazard_ratio_rows(trial: RecordState) -> list[dict[str, Any]]:
@@ -139,19 +138,28 @@ def forest_plot(rows: list[dict[str, Any]], chart_id: str) -> dict | None:
             )
         )
     height = 60 + len(rows) * ROW_HEIGHT
+    title = "Hazard ratios with confidence intervals (values below 1 favour the first arm)"
     return {
-        "id": chart_id,
-        "title": "Hazard ratios with confidence intervals (values below 1 favour the first arm)",
-        "description": "; ".join(row["description"] for row in rows),
-        "rows": drawn,
-        "width": str(CHART_WIDTH),
-        "height": str(height),
+        **_chart(chart_id, title, rows, drawn, height),
         "one_x": x(1.0),
         "axis_y": str(height - 22),
         "top": "24",
         "ticks": [
             {"x": x(t), "label": fmt.number(t)} for t in (0.25, 0.5, 1, 2, 4) if lo <= t <= hi
         ],
+    }
+
+
+def _chart(chart_id: str, title: str, rows: list[dict], drawn: list, height: int) -> dict:
+    """What every chart template needs: its text alternative (every row's description)
+    beside the drawn rows."""
+    return {
+        "id": chart_id,
+        "title": title,
+        "description": "; ".join(row["description"] for row in rows),
+        "rows": drawn,
+        "width": str(CHART_WIDTH),
+        "height": str(height),
     }
 
 
