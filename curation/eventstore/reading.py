@@ -35,6 +35,10 @@ def iter_events(after: int = 0, chunk_size: int = 2000) -> Iterator[Event]:
     )
 
 
+# The columns that say which event of which record, and what kind; first in every raw read.
+IDENTITY = ("position", "stream_type", "stream_id", "slug", "version", "type")
+
+
 @dataclass(frozen=True)
 class LoggedEvent:
     """An event's metadata as the whole-log reads give it (the row <-> event mapping)."""
@@ -53,12 +57,7 @@ class LoggedEvent:
     hash: str
 
     COLUMNS = (
-        "position",
-        "stream_type",
-        "stream_id",
-        "slug",
-        "version",
-        "type",
+        *IDENTITY,
         "change_request_id",
         "proposer__username",
         "approver__username",
@@ -109,16 +108,7 @@ class StoredEvent:
     recorded_at: datetime
     document: dict[str, Any] | None
 
-    COLUMNS = (
-        "position",
-        "stream_type",
-        "stream_id",
-        "slug",
-        "version",
-        "type",
-        "recorded_at",
-        "document",
-    )
+    COLUMNS = (*IDENTITY, "recorded_at", "document")
 
     @classmethod
     def from_row(cls, row: tuple) -> StoredEvent:
