@@ -7,7 +7,7 @@ by the services (``curation.errors``) become responses in ``exceptions.api_excep
 from __future__ import annotations
 
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.contrib.auth import authenticate
 from django.utils.dateparse import parse_datetime
@@ -30,7 +30,14 @@ from rest_framework.views import APIView
 
 from curation import eventstore, selectors, services
 from curation.errors import NotFound
-from curation.models import ChangeRequest
+from curation.models import ChangeRequest, Event
+from evidence.api.params import (
+    NotANumber,
+    OutOfRange,
+    column_max,
+    parse_whole_number,
+    path_number,
+)
 from evidence.api.serializers import (
     DETAIL_SERIALIZERS,
     READ_ERRORS,
@@ -46,7 +53,8 @@ from .parsers import LimitedJSONParser
 from .permissions import TakesPartInCuration
 
 MAX_EVENTS_PER_PAGE = 1000
-MAX_POSITION = 2**63 - 1
+MAX_POSITION = column_max(Event, "position")
+MAX_CHANGE_REQUEST_ID = column_max(ChangeRequest, "id")
 SLUG = re.compile(SLUG_PATTERN)
 
 
@@ -115,20 +123,35 @@ AS_OF = OpenApiParameter(
 def parse_as_of(raw: str) -> dict:
     """?as_of= -> keyword arguments for selectors.record_as_of, or a 400 naming the problem."""
     raw = raw.strip()
-    if raw.isdigit():
-        # Beyond the largest possible position means "now"; keep it within a 64-bit column.
-        return {"position": min(int(raw), MAX_POSITION)}
     try:
-        moment = parse_datetime(raw)
-    except ValueError:
-        moment = None
+        return {"position": parse_whole_number(raw, maximum=MAX_POSITION)}
+    except OutOfRange as exc:
+        raise exceptions.ValidationError({"as_of": [f"an event position {exc}"]}) from None
+    except NotANumber:
+        pass  # then it must be a time
+    moment = None
+    if raw.isascii():  # fromisoformat() reads other scripts' digits too
+        try:
+            moment = parse_datetime(raw)
+        except ValueError:  # well formed but impossible, such as month 13
+            moment = None
     if moment is None:
         raise exceptions.ValidationError(
-            {"as_of": ["give an event position (a whole number) or an ISO 8601 time"]}
+            {
+                "as_of": [
+                    "give an event position (a whole number written with the digits 0-9) "
+                    "or an ISO 8601 time"
+                ]
+            }
         )
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return {"at": moment}
+        return {"at": moment.replace(tzinfo=UTC)}
+    try:
+        return {"at": moment.astimezone(UTC)}
+    except OverflowError:
+        # 0001-01-01T00:00+05:00 is before the first moment a datetime holds in UTC, and
+        # 9999-12-31T23:59-05:00 after the last: they mean "before anything" and "now".
+        return {"at": (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)}
 
 
 def checked_slug(record_type: str, slug: str) -> str:
@@ -280,9 +303,10 @@ class ChangeRequestViewSet(
 
     def _pk(self) -> int:
         raw = self.kwargs["pk"]
-        if not raw.isdigit():
-            raise NotFound(f"no change request {raw!r}")
-        return int(raw)
+        pk = path_number(raw, maximum=MAX_CHANGE_REQUEST_ID)
+        if pk is None:
+            raise NotFound(f"no change request {raw[:30]!r}")
+        return pk
 
     def detail_response(self, cr: ChangeRequest | int, status_code=status.HTTP_200_OK):
         pk = cr.pk if isinstance(cr, ChangeRequest) else cr

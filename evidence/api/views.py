@@ -17,11 +17,33 @@ from rest_framework.renderers import JSONRenderer
 from evidence.models import Citation, Intervention, Topic, Trial
 
 from . import filters, serializers
+from .params import BIGINT_MAX, query_number
 
 
 class Pagination(LimitOffsetPagination):
+    """limit and offset read strictly: junk is a 400 naming the parameter, not a silent default.
+
+    A limit above max_limit is capped (the page says which limit it used in its links).
+    """
+
     default_limit = 50
     max_limit = 200
+
+    def get_limit(self, request):
+        limit = query_number(
+            request.query_params, self.limit_query_param, default=self.default_limit, minimum=1
+        )
+        return min(limit, self.max_limit)
+
+    def get_offset(self, request):
+        return query_number(request.query_params, self.offset_query_param, default=0)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        minimum = {self.limit_query_param: 1, self.offset_query_param: 0}
+        for parameter in parameters:
+            parameter["schema"].update(minimum=minimum[parameter["name"]], maximum=BIGINT_MAX)
+        return parameters
 
 
 def listed(summary_serializer):
