@@ -368,14 +368,16 @@ class ChangeRequestViewSet(
         responses={200: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS},
     )
     def partial_update(self, request, pk=None):
+        pk = self._pk()  # an id that cannot exist is a 404 whatever the body
         data = validated(serializers.ChangeRequestUpdateSerializer, request.data)
-        cr = services.update_draft(self._pk(), user=request.user, **data)
+        cr = services.update_draft(pk, user=request.user, **data)
         return self.detail_response(cr)
 
     def _transition(self, request, service, **extra):
+        pk = self._pk()
         data = validated(serializers.TransitionSerializer, request.data)
-        service(self._pk(), user=request.user, comment=data.get("comment", ""), **extra)
-        return self.detail_response(self._pk())
+        service(pk, user=request.user, comment=data.get("comment", ""), **extra)
+        return self.detail_response(pk)
 
     @extend_schema(request=serializers.TransitionSerializer, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
@@ -411,10 +413,11 @@ class ChangeRequestViewSet(
     @action(detail=True, methods=["post"])
     def rebase(self, request, pk=None):
         """Move the request onto the record's current version, merging where fields differ."""
+        pk = self._pk()
         if request.data:
             validated(serializers.StrictSerializer, request.data)
-        services.rebase(self._pk(), user=request.user)
-        return self.detail_response(self._pk())
+        services.rebase(pk, user=request.user)
+        return self.detail_response(pk)
 
     @extend_schema(
         request=serializers.CommentSerializer,
@@ -423,9 +426,10 @@ class ChangeRequestViewSet(
     @action(detail=True, methods=["post"])
     def comments(self, request, pk=None):
         """Add a comment to the review thread. Editors and reviewers."""
+        pk = self._pk()
         data = validated(serializers.CommentSerializer, request.data)
-        services.add_comment(self._pk(), user=request.user, comment=data["comment"])
-        return self.detail_response(self._pk(), status.HTTP_201_CREATED)
+        services.add_comment(pk, user=request.user, comment=data["comment"])
+        return self.detail_response(pk, status.HTTP_201_CREATED)
 
 
 # --- The changes feed -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics
+from rest_framework import exceptions, generics
 from rest_framework.filters import SearchFilter
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
@@ -51,13 +51,23 @@ def listed(summary_serializer):
     return extend_schema(responses={200: summary_serializer(many=True), **serializers.READ_ERRORS})
 
 
+class Search(SearchFilter):
+    """DRF's search, whose errors (a NUL character) name the parameter, as filters' do."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except exceptions.ValidationError as exc:
+            raise exceptions.ValidationError({self.search_param: exc.detail}) from None
+
+
 class RecordListView(generics.ListAPIView):
     """Anyone may read published evidence."""
 
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
     pagination_class = Pagination
-    filter_backends = [DjangoFilterBackend, SearchFilter]
+    filter_backends = [DjangoFilterBackend, Search]
 
 
 @extend_schema_view(get=listed(serializers.TopicSummarySerializer))
