@@ -6,7 +6,6 @@ by the services (``curation.errors``) become responses in ``exceptions.api_excep
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from django.contrib.auth import authenticate
@@ -46,7 +45,7 @@ from evidence.api.serializers import (
     record_detail,
 )
 from evidence.api.views import Pagination
-from evidence.documents import RECORD_TYPES, SLUG_PATTERN
+from evidence.documents import RECORD_TYPES
 
 from . import serializers
 from .parsers import LimitedJSONParser
@@ -55,7 +54,6 @@ from .permissions import TakesPartInCuration
 MAX_EVENTS_PER_PAGE = 1000
 MAX_POSITION = column_max(Event, "position")
 MAX_CHANGE_REQUEST_ID = column_max(ChangeRequest, "id")
-SLUG = re.compile(SLUG_PATTERN)
 
 
 class InvalidCredentials(exceptions.APIException):
@@ -156,7 +154,7 @@ def parse_as_of(raw: str) -> dict:
 
 def checked_slug(record_type: str, slug: str) -> str:
     """A slug that cannot exist (bad characters, even NUL) is a 404 before any query."""
-    if not SLUG.fullmatch(slug):
+    if not selectors.is_possible_slug(slug):
         raise NotFound(f"no {record_type} with slug {slug!r}")
     return slug
 

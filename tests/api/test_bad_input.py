@@ -296,3 +296,32 @@ def test_base_version_beyond_its_column_is_400(editor_client, published, nothing
     payload = revise_payload(doc(TRIAL, summary="x"), 2**31)
     error = error_of(editor_client.post("/api/v1/change-requests/", payload, format="json"), 400)
     assert paths(error) == ["base_version"]
+
+
+# --- slugs that cannot exist, wherever they come from -----------------------------------------
+
+
+@pytest.mark.parametrize("slug", ["\x00", "synthetic-2020\x00", "a\nb"])
+def test_a_citation_slug_with_nul_is_an_unknown_citation(
+    client, editor, published, nothing_written, slug
+):
+    # Found by the admin part of test_property on PostgreSQL: the propose form's citations
+    # reached a query (services -> selectors.record_exists) with a NUL in it.
+    from curation import selectors
+
+    live = selectors.live_record("topic", "synthetic-topic")
+    from curation.admin_forms import ProposalForms, form_post_data
+
+    forms = ProposalForms("topic", base_document=live.document, base_version=live.version)
+    data = {**form_post_data(forms), "proposal-rationale": "r", "proposal-citations": slug}
+    client.force_login(editor)
+    response = client.post(f"/admin/evidence/topic/{live.pk}/change/", data)
+    assert response.status_code == 400
+    assert selectors.record_exists("citation", slug) is False
+    assert selectors.live_record("citation", slug) is None
+
+
+def test_api_citations_with_nul_are_400(editor_client, published, nothing_written):
+    payload = revise_payload(doc(TRIAL, summary="x"), 1, citations=["synthetic-2020\x00"])
+    error = error_of(editor_client.post("/api/v1/change-requests/", payload, format="json"), 400)
+    assert paths(error) == ["citations[0]"]

@@ -368,11 +368,18 @@ SMALL_COUNT = st.one_of(
 )
 
 
+# Numbers of more than 4,300 digits are left out of the forms' text: curation.admin_forms
+# reads a result value with int(), which refuses them (a 500; reported with issue 9, admin
+# forms; the strict xfail below turns into a failure once that is fixed, to bring them back).
+FORM_TEXT = st.one_of(st.sampled_from([text for text in AWKWARD if len(text) < 4300]), JUNK)
+FORM_TEXT = FORM_TEXT.filter(lambda text: len(text) < 4300)
+
+
 def form_changes(fields: list[str]):
     """1-4 fields of the form, each given generated text (a row count: SMALL_COUNT)."""
     return st.lists(st.sampled_from(fields), min_size=1, max_size=4, unique=True).flatmap(
         lambda names: st.fixed_dictionaries(
-            {name: SMALL_COUNT if name.endswith("_FORMS") else JUNK for name in names}
+            {name: SMALL_COUNT if name.endswith("_FORMS") else FORM_TEXT for name in names}
         )
     )
 
@@ -460,3 +467,16 @@ def test_generated_admin_forms_never_cause_server_errors(
 
     review()
     request_count.finish(started)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="issue 9, admin forms (not this module's): int() of a 5,000-digit result value",
+)
+def test_a_result_value_of_5000_digits_is_a_form_error(client, published, editor):
+    live = selectors.live_record("trial", "synthetic-trial")
+    data = {**shown_form_data("trial", live), "cell-0-0-value": "9" * 5000}
+    client.force_login(editor)
+    response = client.post(f"/admin/evidence/trial/{live.pk}/change/", data)
+    assert response.status_code == 400
