@@ -1,5 +1,6 @@
 """publish_latest: idempotent, coalescing, single-flight, never older, failure-safe."""
 
+import time
 from unittest import mock
 
 import pytest
@@ -49,11 +50,21 @@ def test_a_busy_lock_makes_a_second_publisher_return_at_once(evidence):
         other = connections.create_connection("default")
         try:
             with other.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_lock(%s)", [locks.PUBLISH_LOCK_ID])
-                assert cursor.fetchone()[0]
+                cursor.execute(
+                    "SELECT pg_try_advisory_lock(%s), pg_backend_pid()", [locks.PUBLISH_LOCK_ID]
+                )
+                acquired, other_pid = cursor.fetchone()
+                assert acquired
             assert services.publish_latest() is None
         finally:
             other.close()
+        # The server releases the lock when that backend has ended, a moment after close().
+        with connection.cursor() as cursor:
+            for _ in range(100):
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [other_pid])
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.05)
     else:
         from datetime import timedelta
 
