@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,25 +10,38 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from evidence.documents import SLUG_PATTERN
 from evidence.models import RECORD_MODELS, Record
 
 from . import eventstore
 from .errors import NotFound
 from .models import ChangeRequest, Event
 
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def is_possible_slug(slug) -> bool:
+    """Whether any record could have this slug. Lookups answer "none" for anything else
+    without a query: PostgreSQL refuses a NUL character in a query, whoever sent it."""
+    return isinstance(slug, str) and _SLUG.fullmatch(slug) is not None
+
 
 def live_record(record_type: str, slug: str) -> Record | None:
     model = RECORD_MODELS.get(record_type)
-    return model.objects.filter(slug=slug).first() if model else None
+    if model is None or not is_possible_slug(slug):
+        return None
+    return model.objects.filter(slug=slug).first()
 
 
 def record_exists(record_type: str, slug: str) -> bool:
     model = RECORD_MODELS.get(record_type)
-    return bool(model and model.objects.filter(slug=slug).exists())
+    return bool(model and is_possible_slug(slug) and model.objects.filter(slug=slug).exists())
 
 
 def stream_id_for_slug(record_type: str, slug: str) -> uuid.UUID | None:
     """The stream of a record by slug, live or retracted (slugs are never reused)."""
+    if not is_possible_slug(slug):
+        return None
     return (
         Event.objects.filter(stream_type=record_type, slug=slug)
         .order_by("-position")

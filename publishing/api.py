@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 
 from evidence.api.serializers import error_responses
+from evidence.api.views import Pagination
 
 from .models import Snapshot
 from .selectors import complete_snapshots, latest_complete_snapshot
@@ -51,6 +52,7 @@ class SnapshotList(generics.ListAPIView):
 
     serializer_class = SnapshotSerializer
     permission_classes = [permissions.AllowAny]
+    pagination_class = Pagination  # the API's strict limit and offset
 
     @extend_schema(responses={200: SnapshotSerializer(many=True), **error_responses(400, 401, 429)})
     def get(self, request, *args, **kwargs):

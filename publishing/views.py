@@ -15,13 +15,15 @@ briefly and says which numbered snapshot it currently is.
 from __future__ import annotations
 
 import os
-import re
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.views.decorators.http import require_safe
 
+from evidence.api.params import column_max, path_number
+
 from . import storage
+from .models import Snapshot
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -35,7 +37,7 @@ HTML_CSP = (
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 IMMUTABLE = "public, max-age=31536000, immutable"
-SEQ = re.compile(r"^[1-9][0-9]{0,9}$")
+SEQ_MAX = column_max(Snapshot, "seq")
 
 
 def manifest_of(store: storage.SnapshotStore, seq: int) -> storage.PublishedManifest:
@@ -62,11 +64,12 @@ def serve(request, ref: str, path: str = ""):
         if seq is None:
             raise Http404("nothing has been published yet")
         cache_control = f"public, max-age={settings.PUBLISH_LATEST_MAX_AGE}"
-    elif SEQ.match(ref):
-        seq = int(ref)
-        cache_control = IMMUTABLE
     else:
-        raise Http404("no such snapshot")
+        seq = path_number(ref, maximum=SEQ_MAX)
+        # One URL per snapshot ("7", not "007"): numbered files are cached for a year.
+        if seq is None or str(seq) != ref:
+            raise Http404("no such snapshot")
+        cache_control = IMMUTABLE
     path = path or "index.html"
     manifest = manifest_of(store, seq)
     if path == storage.MANIFEST:

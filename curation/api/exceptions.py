@@ -26,6 +26,14 @@ from rest_framework.views import set_rollback
 from curation.errors import CurationError, ValidationFailed, VersionConflict
 
 
+class MalformedRequest(exceptions.ParseError):
+    """A body that cannot be taken as a request, with where in it the problem is."""
+
+    def __init__(self, message: str, errors: list[dict[str, str]]):
+        super().__init__(message)
+        self.errors = errors
+
+
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"
@@ -66,7 +74,7 @@ def error_body(
     }
 
 
-def _join(prefix: str, key: Any) -> str:
+def join_path(prefix: str, key: Any) -> str:
     if isinstance(key, int):
         return f"{prefix}[{key}]"
     if key in ("non_field_errors", "__all__"):
@@ -80,7 +88,7 @@ def flatten_detail(detail: Any, prefix: str = "") -> list[dict[str, str]]:
         return [
             item
             for key, value in detail.items()
-            for item in flatten_detail(value, _join(prefix, key))
+            for item in flatten_detail(value, join_path(prefix, key))
         ]
     if isinstance(detail, list):
         # A list of messages for one field, or a list of per-item errors (ListField, nested).
@@ -90,7 +98,7 @@ def flatten_detail(detail: Any, prefix: str = "") -> list[dict[str, str]]:
             entry
             for index, item in enumerate(detail)
             if item
-            for entry in flatten_detail(item, _join(prefix, index))
+            for entry in flatten_detail(item, join_path(prefix, index))
         ]
     return [{"path": prefix, "message": str(detail)}]
 
@@ -119,7 +127,7 @@ def _drf_response(exc: exceptions.APIException) -> Response:
         errors = flatten_detail(exc.detail)
         message = f"{len(errors)} problem(s) in the request; see errors"
     else:
-        errors = []
+        errors = getattr(exc, "errors", [])
         message = str(exc.detail)
     return Response(error_body(code, message, errors), status=exc.status_code, headers=headers)
 

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from curation import services
 from curation.models import ChangeRequest, Event, Review
+from evidence.api.params import WholeNumberField, column_max
 from evidence.diff import describe_path, diff_documents
 from evidence.documents import DOCUMENT_MODELS, RECORD_TYPES
 
@@ -104,6 +105,7 @@ class ChangeRequestCreateSerializer(StrictSerializer):
         required=False,
         allow_null=True,
         min_value=0,
+        max_value=column_max(ChangeRequest, "base_version"),
         help_text="The record version the proposal was made against (its `version`).",
     )
     document = DocumentField(
@@ -219,10 +221,13 @@ class EventFeedSerializer(serializers.Serializer):
 
 
 class EventFeedQuerySerializer(serializers.Serializer):
-    after = serializers.IntegerField(
-        required=False, default=0, min_value=0, help_text="Return events after this position."
+    after = WholeNumberField(
+        required=False,
+        default=0,
+        max_value=column_max(Event, "position"),
+        help_text="Return events after this position.",
     )
-    limit = serializers.IntegerField(
+    limit = WholeNumberField(
         required=False,
         default=100,
         min_value=1,

@@ -6,8 +6,7 @@ by the services (``curation.errors``) become responses in ``exceptions.api_excep
 
 from __future__ import annotations
 
-import re
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
@@ -27,7 +26,14 @@ from rest_framework.views import APIView
 
 from curation import eventstore, selectors, services
 from curation.errors import NotFound
-from curation.models import ChangeRequest
+from curation.models import ChangeRequest, Event
+from evidence.api.params import (
+    NotANumber,
+    OutOfRange,
+    column_max,
+    parse_whole_number,
+    path_number,
+)
 from evidence.api.serializers import (
     DETAIL_SERIALIZERS,
     READ_ERRORS,
@@ -36,7 +42,7 @@ from evidence.api.serializers import (
     record_detail,
 )
 from evidence.api.views import Pagination
-from evidence.documents import RECORD_TYPES, SLUG_PATTERN
+from evidence.documents import RECORD_TYPES
 
 from . import serializers
 from .auth import AUTHENTICATION
@@ -44,8 +50,8 @@ from .parsers import LimitedJSONParser
 from .permissions import TakesPartInCuration
 
 MAX_EVENTS_PER_PAGE = 1000
-MAX_POSITION = 2**63 - 1
-SLUG = re.compile(SLUG_PATTERN)
+MAX_POSITION = column_max(Event, "position")
+MAX_CHANGE_REQUEST_ID = column_max(ChangeRequest, "id")
 
 
 class ApiView(APIView):
@@ -77,25 +83,40 @@ AS_OF = OpenApiParameter(
 def parse_as_of(raw: str) -> dict:
     """?as_of= -> keyword arguments for selectors.record_as_of, or a 400 naming the problem."""
     raw = raw.strip()
-    if raw.isdigit():
-        # Beyond the largest possible position means "now"; keep it within a 64-bit column.
-        return {"position": min(int(raw), MAX_POSITION)}
     try:
-        moment = parse_datetime(raw)
-    except ValueError:
-        moment = None
+        return {"position": parse_whole_number(raw, maximum=MAX_POSITION)}
+    except OutOfRange as exc:
+        raise exceptions.ValidationError({"as_of": [f"an event position {exc}"]}) from None
+    except NotANumber:
+        pass  # then it must be a time
+    moment = None
+    if raw.isascii():  # fromisoformat() reads other scripts' digits too
+        try:
+            moment = parse_datetime(raw)
+        except ValueError:  # well formed but impossible, such as month 13
+            moment = None
     if moment is None:
         raise exceptions.ValidationError(
-            {"as_of": ["give an event position (a whole number) or an ISO 8601 time"]}
+            {
+                "as_of": [
+                    "give an event position (a whole number written with the digits 0-9) "
+                    "or an ISO 8601 time"
+                ]
+            }
         )
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return {"at": moment}
+        return {"at": moment.replace(tzinfo=UTC)}
+    try:
+        return {"at": moment.astimezone(UTC)}
+    except OverflowError:
+        # 0001-01-01T00:00+05:00 is before the first moment a datetime holds in UTC, and
+        # 9999-12-31T23:59-05:00 after the last: they mean "before anything" and "now".
+        return {"at": (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)}
 
 
 def checked_slug(record_type: str, slug: str) -> str:
     """A slug that cannot exist (bad characters, even NUL) is a 404 before any query."""
-    if not SLUG.fullmatch(slug):
+    if not selectors.is_possible_slug(slug):
         raise NotFound(f"no {record_type} with slug {slug!r}")
     return slug
 
@@ -242,9 +263,10 @@ class ChangeRequestViewSet(
 
     def _pk(self) -> int:
         raw = self.kwargs["pk"]
-        if not raw.isdigit():
-            raise NotFound(f"no change request {raw!r}")
-        return int(raw)
+        pk = path_number(raw, maximum=MAX_CHANGE_REQUEST_ID)
+        if pk is None:
+            raise NotFound(f"no change request {raw[:30]!r}")
+        return pk
 
     def detail_response(self, cr: ChangeRequest | int, status_code=status.HTTP_200_OK):
         pk = cr.pk if isinstance(cr, ChangeRequest) else cr
@@ -306,14 +328,16 @@ class ChangeRequestViewSet(
         responses={200: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS},
     )
     def partial_update(self, request, pk=None):
+        pk = self._pk()  # an id that cannot exist is a 404 whatever the body
         data = validated(serializers.ChangeRequestUpdateSerializer, request.data)
-        cr = services.update_draft(self._pk(), user=request.user, **data)
+        cr = services.update_draft(pk, user=request.user, **data)
         return self.detail_response(cr)
 
     def _transition(self, request, service, **extra):
+        pk = self._pk()
         data = validated(serializers.TransitionSerializer, request.data)
-        service(self._pk(), user=request.user, comment=data.get("comment", ""), **extra)
-        return self.detail_response(self._pk())
+        service(pk, user=request.user, comment=data.get("comment", ""), **extra)
+        return self.detail_response(pk)
 
     @extend_schema(request=serializers.TransitionSerializer, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
@@ -349,10 +373,11 @@ class ChangeRequestViewSet(
     @action(detail=True, methods=["post"])
     def rebase(self, request, pk=None):
         """Move the request onto the record's current version, merging where fields differ."""
+        pk = self._pk()
         if request.data:
             validated(serializers.StrictSerializer, request.data)
-        services.rebase(self._pk(), user=request.user)
-        return self.detail_response(self._pk())
+        services.rebase(pk, user=request.user)
+        return self.detail_response(pk)
 
     @extend_schema(
         request=serializers.CommentSerializer,
@@ -361,9 +386,10 @@ class ChangeRequestViewSet(
     @action(detail=True, methods=["post"])
     def comments(self, request, pk=None):
         """Add a comment to the review thread. Editors and reviewers."""
+        pk = self._pk()
         data = validated(serializers.CommentSerializer, request.data)
-        services.add_comment(self._pk(), user=request.user, comment=data["comment"])
-        return self.detail_response(self._pk(), status.HTTP_201_CREATED)
+        services.add_comment(pk, user=request.user, comment=data["comment"])
+        return self.detail_response(pk, status.HTTP_201_CREATED)
 
 
 # --- The changes feed -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics
+from rest_framework import exceptions, generics
 from rest_framework.filters import SearchFilter
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
@@ -17,16 +17,48 @@ from rest_framework.renderers import JSONRenderer
 from evidence.models import Citation, Intervention, Topic, Trial
 
 from . import filters, serializers
+from .params import BIGINT_MAX, query_number
 
 
 class Pagination(LimitOffsetPagination):
+    """limit and offset read strictly: junk is a 400 naming the parameter, not a silent default.
+
+    A limit above max_limit is capped (the page says which limit it used in its links).
+    """
+
     default_limit = 50
     max_limit = 200
+
+    def get_limit(self, request):
+        limit = query_number(
+            request.query_params, self.limit_query_param, default=self.default_limit, minimum=1
+        )
+        return min(limit, self.max_limit)
+
+    def get_offset(self, request):
+        return query_number(request.query_params, self.offset_query_param, default=0)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        minimum = {self.limit_query_param: 1, self.offset_query_param: 0}
+        for parameter in parameters:
+            parameter["schema"].update(minimum=minimum[parameter["name"]], maximum=BIGINT_MAX)
+        return parameters
 
 
 def listed(summary_serializer):
     """The list's schema: pages of summaries, or an error (a bad filter value is a 400)."""
     return extend_schema(responses={200: summary_serializer(many=True), **serializers.READ_ERRORS})
+
+
+class Search(SearchFilter):
+    """DRF's search, whose errors (a NUL character) name the parameter, as filters' do."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except exceptions.ValidationError as exc:
+            raise exceptions.ValidationError({self.search_param: exc.detail}) from None
 
 
 class RecordListView(generics.ListAPIView):
@@ -35,7 +67,7 @@ class RecordListView(generics.ListAPIView):
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
     pagination_class = Pagination
-    filter_backends = [DjangoFilterBackend, SearchFilter]
+    filter_backends = [DjangoFilterBackend, Search]
 
 
 @extend_schema_view(get=listed(serializers.TopicSummarySerializer))

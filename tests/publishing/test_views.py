@@ -146,3 +146,14 @@ def test_api_lists_complete_snapshots_with_links(client, published, editor, revi
 def test_api_latest_is_404_before_the_first_snapshot(client, snapshot_mode):
     assert client.get("/api/v1/snapshots/latest/").status_code == 404
     assert client.get("/api/v1/snapshots/").json()["results"] == []
+
+
+def test_a_snapshot_number_that_cannot_exist_is_404(client, published):
+    from urllib.parse import quote
+
+    # "²" is a digit to str.isdigit() but not to int(); 5,000 digits are beyond int(); the
+    # seq column holds at most 2**31 - 1; "01" and "1\n" would be second URLs of snapshot 1.
+    for ref in ["²", "١", "３", "9" * 5000, str(2**31), "01", "1\n", "-1", "0", " 1"]:
+        for url in (f"/published/{quote(ref)}/", f"/published/{quote(ref)}/index.html"):
+            assert client.get(url).status_code == 404, url
+    assert client.get(f"/published/{published.seq}/").status_code == 200
