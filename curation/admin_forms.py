@@ -45,24 +45,10 @@ from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 
 from evidence import documents as docs
+from evidence.documents import literal_values
 from evidence.models import Citation, Intervention, Trial
 
 # --- Field helpers ------------------------------------------------------------------------------
-
-
-def literal_values(model: type[docs.Document], field: str) -> list[str]:
-    """The allowed strings of a Literal field in a document model (Optional unwrapped)."""
-    found: list[str] = []
-
-    def walk(annotation: Any) -> None:
-        if typing.get_origin(annotation) is typing.Literal:
-            found.extend(str(v) for v in typing.get_args(annotation))
-        else:
-            for arg in typing.get_args(annotation):
-                walk(arg)
-
-    walk(model.model_fields[field].annotation)
-    return found
 
 
 def humanise(value: str) -> str:

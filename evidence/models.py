@@ -10,7 +10,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 # Column sizes come from the document limits, so whatever validates can be projected.
-from .documents import (
+from .documents.limits import (
     DOI_MAX_LENGTH,
     KEY_MAX_LENGTH,
     REGISTRY_IDS_TEXT_MAX_LENGTH,

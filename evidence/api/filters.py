@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import typing
-
 import django_filters
 
-from evidence.documents import TrialDocument, TrialSetting
+from evidence.documents import TrialDocument, TrialSetting, literal_values
 from evidence.models import Citation, Intervention, Topic, Trial
 
-
-def _literal_choices(annotation) -> list[tuple[str, str]]:
-    """Choices from a document field's Literal type (also inside ``Literal[...] | None``)."""
-    if typing.get_origin(annotation) is typing.Literal:
-        return [(value, value) for value in typing.get_args(annotation)]
-    return [choice for arg in typing.get_args(annotation) for choice in _literal_choices(arg)]
-
-
 # The choices come from the document schema, so a filter accepts exactly what documents hold.
-SETTING_CHOICES = _literal_choices(TrialSetting)
-PHASE_CHOICES = _literal_choices(TrialDocument.model_fields["phase"].annotation)
+SETTING_CHOICES = [(value, value) for value in literal_values(TrialSetting)]
+PHASE_CHOICES = [(value, value) for value in literal_values(TrialDocument, "phase")]
 
 
 class TrialFilter(django_filters.FilterSet):

@@ -1,0 +1,192 @@
+"""The record documents: one validated JSON document per record.
+
+A record's full state is one document. The same shape is what the API returns, what a change
+request proposes, what an event carries and what a snapshot publishes, so a client can GET a
+record, change a field and propose it back.
+
+The package, by job:
+
+- ``limits``: how large documents and their parts may be (also the read-model column sizes),
+  and the bounded types fields are declared with;
+- ``text``: characters no document or free text may hold; ``paths``: error paths;
+- ``choices``: the controlled vocabularies (``Literal`` types), their labels, and
+  ``literal_values`` to read a vocabulary back;
+- ``common`` (the base model, findings), ``trial``, ``citation``, ``intervention``, ``topic``:
+  the document models;
+- ``record_types``: ``RECORD_TYPES`` and the tables keyed by record type;
+- ``validation``: ``validate_document``, ``DocumentInvalid`` and the semantic checks;
+- ``references``: ``referenced_slugs``; ``schema``: ``document_json_schema``.
+
+Every name other modules import from ``evidence.documents`` is re-exported here, so
+``from evidence.documents import validate_document`` and ``docs.MAX_ARMS`` keep working.
+"""
+
+from __future__ import annotations
+
+from .choices import (
+    ENDPOINT_LABELS,
+    SETTING_LABELS,
+    ArmRole,
+    Blinding,
+    CitationKind,
+    ComparisonKind,
+    ComparisonUnit,
+    ConductNoteKind,
+    Endpoint,
+    FindingKind,
+    Measure,
+    OutcomeUnit,
+    PValueQualifier,
+    Qualifier,
+    Registry,
+    TreatmentPhase,
+    TrialPhase,
+    TrialSetting,
+    literal_values,
+)
+from .citation import CitationDocument
+from .common import Document, Finding
+from .intervention import InterventionDocument
+from .limits import (
+    COUNT_MAX,
+    DOI_MAX_LENGTH,
+    EXACT_INTEGER_MAX,
+    KEY_MAX_LENGTH,
+    KEY_PATTERN,
+    MAX_ARMS,
+    MAX_AUTHORS,
+    MAX_BRAND_NAMES,
+    MAX_COMPARISONS,
+    MAX_CONDUCT_NOTES,
+    MAX_FINDINGS,
+    MAX_LINKS,
+    MAX_OUTCOMES,
+    MAX_PARAGRAPHS,
+    MAX_REGIMEN_PARTS,
+    MAX_REGISTRY_IDS,
+    MAX_SECTIONS,
+    MAX_TOPIC_CITATIONS,
+    REGISTRY_ID_MAX_LENGTH,
+    REGISTRY_IDS_TEXT_MAX_LENGTH,
+    SHORT_TEXT_MAX_LENGTH,
+    SLUG_MAX_LENGTH,
+    SLUG_PATTERN,
+    TEXT_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    AnyShortText,
+    AnyText,
+    Count,
+    Key,
+    Number,
+    ShortText,
+    Slug,
+    Text,
+    items,
+)
+from .paths import format_path
+from .record_types import DOCUMENT_MODELS, RECORD_TYPES
+from .references import referenced_slugs
+from .schema import document_json_schema
+from .text import FORBIDDEN_CHARACTERS, forbidden_character, forbidden_character_errors
+from .topic import TopicDocument, TopicSection
+from .trial import (
+    Arm,
+    ArmValue,
+    Comparison,
+    ConductNote,
+    Design,
+    Outcome,
+    RegimenComponent,
+    RegistryId,
+    TrialDocument,
+)
+from .validation import DocumentInvalid, ReferenceChecker, SemanticChecker, validate_document
+
+__all__ = [
+    # record_types (to be replaced by a record-type registry)
+    "DOCUMENT_MODELS",
+    "RECORD_TYPES",
+    # limits
+    "COUNT_MAX",
+    "DOI_MAX_LENGTH",
+    "EXACT_INTEGER_MAX",
+    "KEY_MAX_LENGTH",
+    "KEY_PATTERN",
+    "MAX_ARMS",
+    "MAX_AUTHORS",
+    "MAX_BRAND_NAMES",
+    "MAX_COMPARISONS",
+    "MAX_CONDUCT_NOTES",
+    "MAX_FINDINGS",
+    "MAX_LINKS",
+    "MAX_OUTCOMES",
+    "MAX_PARAGRAPHS",
+    "MAX_REGIMEN_PARTS",
+    "MAX_REGISTRY_IDS",
+    "MAX_SECTIONS",
+    "MAX_TOPIC_CITATIONS",
+    "REGISTRY_IDS_TEXT_MAX_LENGTH",
+    "REGISTRY_ID_MAX_LENGTH",
+    "SHORT_TEXT_MAX_LENGTH",
+    "SLUG_MAX_LENGTH",
+    "SLUG_PATTERN",
+    "TEXT_MAX_LENGTH",
+    "URL_MAX_LENGTH",
+    "AnyShortText",
+    "AnyText",
+    "Count",
+    "Key",
+    "Number",
+    "ShortText",
+    "Slug",
+    "Text",
+    "items",
+    # text, paths
+    "FORBIDDEN_CHARACTERS",
+    "forbidden_character",
+    "forbidden_character_errors",
+    "format_path",
+    # choices
+    "ENDPOINT_LABELS",
+    "SETTING_LABELS",
+    "ArmRole",
+    "Blinding",
+    "CitationKind",
+    "ComparisonKind",
+    "ComparisonUnit",
+    "ConductNoteKind",
+    "Endpoint",
+    "FindingKind",
+    "Measure",
+    "OutcomeUnit",
+    "PValueQualifier",
+    "Qualifier",
+    "Registry",
+    "TreatmentPhase",
+    "TrialPhase",
+    "TrialSetting",
+    "literal_values",
+    # models
+    "Arm",
+    "ArmValue",
+    "CitationDocument",
+    "Comparison",
+    "ConductNote",
+    "Design",
+    "Document",
+    "Finding",
+    "InterventionDocument",
+    "Outcome",
+    "RegimenComponent",
+    "RegistryId",
+    "TopicDocument",
+    "TopicSection",
+    "TrialDocument",
+    # validation, references, schema
+    "DocumentInvalid",
+    "ReferenceChecker",
+    "SemanticChecker",
+    "document_json_schema",
+    "referenced_slugs",
+    "validate_document",
+]
