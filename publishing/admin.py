@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from curation.admin import ReadOnlyModelAdmin
+from curation.admin.guards import ReadOnlyModelAdmin
 
 from .models import Snapshot
 
