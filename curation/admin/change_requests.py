@@ -75,37 +75,6 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-ACTION_LABELS = {
-    "approve": "Approve",
-    "request_changes": "Request changes",
-    "reject": "Reject",
-    "submit": "Submit again",
-    "withdraw": "Withdraw",
-    "rebase": "Rebase onto the current version",
-}
-# What each button calls; the service checks permission and state and says why it refuses.
-ACTION_SERVICES = {
-    "approve": lambda cr, user, comment: services.approve(cr, user=user, comment=comment),
-    "reject": lambda cr, user, comment: services.reject(cr, user=user, comment=comment),
-    "request_changes": lambda cr, user, comment: services.request_changes(
-        cr, user=user, comment=comment
-    ),
-    "withdraw": lambda cr, user, comment: services.withdraw(cr, user=user, comment=comment),
-    "submit": lambda cr, user, comment: services.submit(cr, user=user, comment=comment),
-    "rebase": lambda cr, user, comment: services.rebase(cr, user=user),
-    "comment": lambda cr, user, comment: services.add_comment(cr, user=user, comment=comment),
-}
-ACTION_DONE = {
-    "approve": "Approved: the change is recorded and published.",
-    "reject": "Rejected.",
-    "request_changes": "Sent back to the author for changes.",
-    "withdraw": "Withdrawn.",
-    "submit": "Submitted again for review.",
-    "rebase": "Rebased onto the record's current version.",
-    "comment": "Comment added.",
-}
-
-
 def _display(value: Any) -> str:
     if value is None or value == [] or value == "":
         return "—"
@@ -162,20 +131,21 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             raise PermissionDenied
         status = 200
         if request.method == "POST":
-            action = request.POST.get("action", "")
+            name = request.POST.get("action", "")
             comment = request.POST.get("comment", "")
-            call = ACTION_SERVICES.get(action)
-            if call is None:
-                messages.error(request, f"unknown action {action!r}")
+            action = services.ACTIONS.get(name)
+            # "edit" needs a whole proposal, not a comment: it has its own page (edit_view).
+            if action is None or not action.one_step:
+                messages.error(request, f"unknown action {name!r}")
                 status = 400
             else:
                 try:
-                    call(cr, request.user, comment)
+                    action.execute(cr, request.user, comment)
                 except CurationError as exc:
                     messages.error(request, f"Not done: {exc.message}")
                     status = exc.http_status
                 else:
-                    messages.success(request, ACTION_DONE[action])
+                    messages.success(request, action.done)
                     return HttpResponseRedirect(request.path)
             cr.refresh_from_db()
         return TemplateResponse(
@@ -301,7 +271,6 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             for change in diff_documents(cr.base_document, cr.document)
         ]
         check = services.approval_check(cr) if cr.is_open else None
-        allowed = [a for a in services.allowed_actions(cr, request.user) if a in ACTION_LABELS]
         citation_titles = dict(
             ev.Citation.objects.filter(slug__in=cr.citations).values_list("slug", "title")
         )
@@ -319,8 +288,12 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
                 describe_path(path, labels_from)
                 for path in (check.conflict_fields if check else [])
             ],
-            "buttons": [(action, ACTION_LABELS[action]) for action in allowed],
-            "can_comment": services.can_propose(request.user) or services.can_review(request.user),
+            "buttons": [
+                (name, services.ACTIONS[name].label)
+                for name in services.allowed_actions(cr, request.user)
+                if services.ACTIONS[name].button
+            ],
+            "can_comment": services.takes_part(request.user),
             "citations": [(slug, citation_titles.get(slug, "")) for slug in cr.citations],
             "reviews": cr.reviews.select_related("author"),
             "events": cr.events.all(),
