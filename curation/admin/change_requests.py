@@ -22,7 +22,7 @@ from django.utils import timezone
 from evidence import models as ev
 from evidence.diff import describe_path, diff_documents
 
-from .. import services
+from .. import selectors, services
 from ..errors import CurationError, ValidationFailed
 from ..models import ChangeRequest
 from .forms import ProposalForms, RationaleForms
@@ -76,6 +76,7 @@ class AgeFilter(admin.SimpleListFilter):
 
 
 def _display(value: Any) -> str:
+    """A value of the diff as the review page shows it (lists of item ids without "key=")."""
     if value is None or value == [] or value == "":
         return "—"
     if value is True:
@@ -271,9 +272,7 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             for change in diff_documents(cr.base_document, cr.document)
         ]
         check = services.approval_check(cr) if cr.is_open else None
-        citation_titles = dict(
-            ev.Citation.objects.filter(slug__in=cr.citations).values_list("slug", "title")
-        )
+        citation_titles = selectors.citation_titles(cr.citations)
         opts = self.model._meta
         return {
             **self.admin_site.each_context(request),
@@ -295,7 +294,7 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             ],
             "can_comment": services.takes_part(request.user),
             "citations": [(slug, citation_titles.get(slug, "")) for slug in cr.citations],
-            "reviews": cr.reviews.select_related("author"),
+            "reviews": selectors.reviews_of(cr),
             "events": cr.events.all(),
             "record_url": record_url(cr.record_type, cr.record_id),
             "history_url": reverse("admin:curation_changerequest_history", args=[cr.pk]),

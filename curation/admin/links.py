@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from evidence import models as ev
+from .. import selectors
 
 
 def events_url(record_type: str, stream_id) -> str:
@@ -15,7 +15,6 @@ def events_url(record_type: str, stream_id) -> str:
 
 
 def record_url(record_type: str, record_id) -> str | None:
-    model = ev.RECORD_MODELS[record_type]
-    if not model.objects.filter(pk=record_id).exists():
-        return None
+    if not selectors.record_id_exists(record_type, record_id):
+        return None  # retracted: nothing to link to
     return reverse(f"admin:evidence_{record_type}_change", args=[record_id])

@@ -8,6 +8,9 @@ Its History page lists who proposed and who approved each version.
 
 from __future__ import annotations
 
+import uuid
+from contextvars import ContextVar
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.http import HttpResponseRedirect
@@ -25,6 +28,14 @@ from ..models import ChangeRequest, Event
 from .forms import ProposalForms
 from .guards import ReadOnlyHistoryAdmin, refused
 from .links import events_url
+
+# The events of the record whose History page is being built, by version. The page's three
+# event columns (proposed by, approved by, changed fields) read the same event on every row,
+# and every row is a version of the same record: one query per page, not three per row. A
+# ContextVar rather than an attribute, because one ModelAdmin instance serves every request.
+_page_events: ContextVar[dict[uuid.UUID, dict[int, Event]] | None] = ContextVar(
+    "record_history_events", default=None
+)
 
 
 class RecordAdmin(ReadOnlyHistoryAdmin):
@@ -47,9 +58,15 @@ class RecordAdmin(ReadOnlyHistoryAdmin):
 
     # Columns and read-only fields --------------------------------------------------------------
 
+    def get_queryset(self, request):
+        # The "Events" column's counts come with the rows (one query per page, not per row).
+        return selectors.with_event_counts(super().get_queryset(request), self.record_type)
+
     @admin.display(description="Events")
     def events_link(self, obj) -> str:
-        count = Event.objects.filter(stream_type=self.record_type, stream_id=obj.pk).count()
+        count = getattr(obj, "event_count", None)
+        if count is None:  # a record not read through get_queryset
+            count = selectors.event_count(self.record_type, obj.pk)
         return format_html(
             '<a href="{}">{} event{}</a>',
             events_url(self.record_type, obj.pk),
@@ -73,15 +90,30 @@ class RecordAdmin(ReadOnlyHistoryAdmin):
 
     # History view columns: who proposed and who approved each version ------------------------
 
+    def history_view(self, request, object_id, extra_context=None):
+        token = _page_events.set({})
+        try:
+            return super().history_view(request, object_id, extra_context)
+        finally:
+            _page_events.reset(token)
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # simple-history joins the "Changed by" user, then drops the join again (a bare
+        # select_related() for the tracked foreign keys replaces it): a user query per row.
+        queryset = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        return queryset.select_related("history_user")
+
     def _event(self, historical) -> Event | None:
+        """The event that made this version (a retraction's row: the retraction)."""
         version = historical.version + (1 if historical.history_type == "-" else 0)
-        return (
-            Event.objects.filter(
-                stream_type=self.record_type, stream_id=historical.id, version=version
+        page_events = _page_events.get()
+        if page_events is None:  # a column read outside the History page
+            return selectors.event_at_version(self.record_type, historical.id, version)
+        if historical.id not in page_events:
+            page_events[historical.id] = selectors.events_by_version(
+                self.record_type, historical.id
             )
-            .select_related("proposer", "approver")
-            .first()
-        )
+        return page_events[historical.id].get(version)
 
     def proposed_by(self, historical) -> str:
         event = self._event(historical)

@@ -24,8 +24,6 @@ from .fields import (
     nullable_bool,
 )
 
-# --- Field specs ---------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class DocField:
