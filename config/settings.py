@@ -97,7 +97,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 # No "Revert" in the history admin: rows change only through curation.services (the admin's
-# history pages also refuse POST themselves, see curation.admin.ReadOnlyHistoryAdmin).
+# history pages also refuse POST themselves, see curation.admin.guards.ReadOnlyHistoryAdmin).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "config.urls"

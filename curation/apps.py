@@ -16,11 +16,11 @@ class CurationConfig(AppConfig):
         # After every migrate (permissions exist by then), so a fresh database has the groups.
         post_migrate.connect(_ensure_groups, sender=self, dispatch_uid="curation_ensure_groups")
         # The admin app (first in INSTALLED_APPS) has imported every admin module by now: give
-        # each registered admin, ours and other apps', the guards of curation.admin.
+        # each registered admin, ours and other apps', the guards of curation.admin.guards.
         if apps.is_installed("django.contrib.admin"):
             from django.contrib import admin
 
-            from .admin import harden_admin_site
+            from .admin.guards import harden_admin_site
 
             harden_admin_site(admin.site)
         # Registered on import: revoking tokens on a password change, the demo-account check.

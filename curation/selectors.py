@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from evidence.documents import SLUG_PATTERN
-from evidence.models import RECORD_MODELS, Record
+from evidence.models import RECORD_MODELS, Citation, Record
 
 from . import eventstore
 from .errors import NotFound
@@ -117,6 +118,53 @@ def events_after(position: int, limit: int) -> QuerySet[Event]:
         .order_by("position")
         .select_related("proposer", "approver")[:limit]
     )
+
+
+def record_id_exists(record_type: str, record_id: uuid.UUID) -> bool:
+    """Whether the record is live (a retracted record has events but no row)."""
+    model = RECORD_MODELS.get(record_type)
+    return bool(model and model.objects.filter(pk=record_id).exists())
+
+
+def with_event_counts(records: QuerySet[Record], record_type: str) -> QuerySet[Record]:
+    """``records`` with ``event_count``, the events of each record's stream, counted in the
+    same query: a list of records does not run one COUNT per row."""
+    counts = (
+        Event.objects.filter(stream_type=record_type, stream_id=OuterRef("pk"))
+        .order_by()  # no default ordering in the GROUP BY
+        .values("stream_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return records.annotate(event_count=Coalesce(Subquery(counts), 0))
+
+
+def event_count(record_type: str, stream_id: uuid.UUID) -> int:
+    return Event.objects.filter(stream_type=record_type, stream_id=stream_id).count()
+
+
+def events_by_version(record_type: str, stream_id: uuid.UUID) -> dict[int, Event]:
+    """Every event of one record, by version, with who proposed and who approved it."""
+    events = Event.objects.filter(stream_type=record_type, stream_id=stream_id)
+    return {event.version: event for event in events.select_related("proposer", "approver")}
+
+
+def event_at_version(record_type: str, stream_id: uuid.UUID, version: int) -> Event | None:
+    return (
+        Event.objects.filter(stream_type=record_type, stream_id=stream_id, version=version)
+        .select_related("proposer", "approver")
+        .first()
+    )
+
+
+def citation_titles(slugs: list[str]) -> dict[str, str]:
+    """slug -> title of the citations among ``slugs`` that exist."""
+    return dict(Citation.objects.filter(slug__in=slugs).values_list("slug", "title"))
+
+
+def reviews_of(cr: ChangeRequest) -> QuerySet:
+    """The request's reviews and comments, oldest first, with their authors."""
+    return cr.reviews.select_related("author")
 
 
 def open_requests_for(record_type: str, record_id: uuid.UUID) -> QuerySet[ChangeRequest]:

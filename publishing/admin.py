@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.text import capfirst
 
-from curation.admin import ReadOnlyModelAdmin
+from curation.admin.guards import ReadOnlyModelAdmin
 
 from . import services
 from .models import Snapshot

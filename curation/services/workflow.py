@@ -78,6 +78,11 @@ class WorkflowAction:
         return service(cr, user=user)
 
     @property
+    def one_step(self) -> bool:
+        """Whether ``execute`` can do it with a comment alone ("edit" needs a new proposal)."""
+        return self.name in _SERVICES
+
+    @property
     def route(self) -> str:
         return self.name.replace("_", "-")
 

@@ -46,7 +46,9 @@ def evidence(db):
 
 def proposal_data(record_type: str, live, **changes) -> dict:
     """The POST data of a record's proposal form as shown, with ``changes`` applied."""
-    from curation.admin_forms import ProposalForms, form_post_data
+    from curation.admin.forms import ProposalForms
+
+    from .post_data import form_post_data
 
     forms = ProposalForms(
         record_type,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from curation import services
-from curation.admin_forms import ProposalForms, RationaleForms, form_post_data
+from curation.admin.forms import ProposalForms, RationaleForms
 from curation.models import Event, Review
 from evidence.models import Trial
 
 from . import documents
 from .conftest import messages_of, review_url
+from .post_data import form_post_data
 from .test_admin_review import propose_pfs
 
 pytestmark = pytest.mark.django_db

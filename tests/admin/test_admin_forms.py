@@ -8,16 +8,11 @@ from pathlib import Path
 import pytest
 from django.http import QueryDict
 
-from curation.admin_forms import (
-    NumberField,
-    ProposalForms,
-    document_to_initial,
-    form_post_data,
-    paragraphs,
-)
+from curation.admin.forms import NumberField, ProposalForms, document_to_initial, paragraphs
 from evidence.documents import validate_document
 
 from . import documents
+from .post_data import form_post_data
 
 SEED_TRIALS = sorted(
     (Path(__file__).resolve().parents[2] / "evidence/seed_data/trials").glob("*.json")

@@ -217,7 +217,7 @@ def test_every_history_admin_is_read_only():
     from django.contrib import admin
     from simple_history.admin import SimpleHistoryAdmin
 
-    from curation.admin import ReadOnlyHistoryAdmin
+    from curation.admin.guards import ReadOnlyHistoryAdmin
 
     history_admins = [
         model_admin

@@ -13,12 +13,13 @@ import pytest
 from django.http import QueryDict
 
 from curation import services
-from curation.admin_forms import ProposalForms, form_post_data
+from curation.admin.forms import ProposalForms
 from curation.models import ChangeRequest, Event, Review
 from evidence import documents as docs
 from evidence.documents import validate_document
 
 from .conftest import change_url, proposal_data, review_url
+from .post_data import form_post_data
 from .test_admin_edit_proposal import edit_url, sent_back  # noqa: F401 (fixture)
 from .test_admin_review import request_  # noqa: F401 (fixture)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from curation import selectors
-from curation.admin_forms import ProposalForms
+from curation.admin.forms import ProposalForms
 from curation.models import ChangeRequest
 from curation.seed import load_seed, seed_accounts, seed_records
 from evidence.diff import diff_documents

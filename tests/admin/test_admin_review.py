@@ -114,6 +114,32 @@ def test_author_sees_only_withdraw_and_rebase(client, editor, request_):
     assert b'value="approve"' not in response.content
 
 
+def test_buttons_are_labelled_by_the_workflow(client, editor, reviewer, request_):
+    client.force_login(reviewer)
+    assert client.get(review_url(request_)).context["buttons"] == [
+        ("approve", "Approve"),
+        ("reject", "Reject"),
+        ("request_changes", "Request changes"),
+    ]
+    client.force_login(editor)
+    assert client.get(review_url(request_)).context["buttons"] == [
+        ("withdraw", "Withdraw"),
+        ("rebase", "Rebase onto the current version"),
+    ]
+
+
+@pytest.mark.parametrize("action", ["frobnicate", "edit", ""])
+def test_an_unknown_action_is_refused_and_changes_nothing(client, editor, request_, action):
+    """The edit action is in the workflow, but needs a whole proposal: it has its own page."""
+    client.force_login(editor)
+    before, reviews_before = Event.objects.count(), request_.reviews.count()
+    response = client.post(review_url(request_), {"action": action, "comment": "Why not."})
+    assert response.status_code == 400
+    assert messages_of(response) == [f"unknown action {action!r}"]
+    assert_unchanged(request_, "submitted", before)
+    assert request_.reviews.count() == reviews_before
+
+
 def test_reviewer_approves_and_the_record_changes(client, reviewer, editor, evidence, request_):
     client.force_login(reviewer)
     response = client.post(review_url(request_), {"action": "approve", "comment": "Checked."})

@@ -310,7 +310,8 @@ def test_a_citation_slug_with_nul_is_an_unknown_citation(
     from curation import selectors
 
     live = selectors.live_record("topic", "synthetic-topic")
-    from curation.admin_forms import ProposalForms, form_post_data
+    from curation.admin.forms import ProposalForms
+    from tests.admin.post_data import form_post_data
 
     forms = ProposalForms("topic", base_document=live.document, base_version=live.version)
     data = {**form_post_data(forms), "proposal-rationale": "r", "proposal-citations": slug}

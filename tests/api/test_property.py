@@ -40,10 +40,11 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from curation import selectors, services
-from curation.admin_forms import ProposalForms, form_post_data
+from curation.admin.forms import ProposalForms
 from curation.models import ChangeRequest, Review
 from evidence.api.params import BIGINT_MAX, path_number
 from evidence.documents import RECORD_TYPES
+from tests.admin.post_data import form_post_data
 from tests.conftest import api_token
 
 from .conftest import token_client
@@ -374,7 +375,7 @@ SMALL_COUNT = st.one_of(
 )
 
 
-# Numbers of more than 4,300 digits are left out of the forms' text: curation.admin_forms
+# Numbers of more than 4,300 digits are left out of the forms' text: curation.admin.forms
 # reads a result value with int(), which refuses them (a 500; reported with issue 9, admin
 # forms; the strict xfail below turns into a failure once that is fixed, to bring them back).
 FORM_TEXT = st.one_of(st.sampled_from([text for text in AWKWARD if len(text) < 4300]), JUNK)

@@ -106,7 +106,7 @@ def test_the_most_registry_ids_fit_their_column():
     ],
 )
 def test_every_choice_fits_its_column(model, field, document_model, document_field):
-    from curation.admin_forms import literal_values
+    from curation.admin.forms import literal_values
 
     longest = max(map(len, literal_values(document_model, document_field)))
     assert longest <= model._meta.get_field(field).max_length

@@ -1,0 +1,198 @@
+"""Form fields for document values: choices from a document model's Literal types, numbers
+as the source gives them, text kept exactly as typed, and other records chosen by slug.
+
+Also the small helpers every form module shares (``blank_to_none``).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from evidence import documents as docs
+from evidence.documents import literal_values
+from evidence.models import Citation, Intervention
+
+from .widgets import NotStatedYesNo, OrderedSelects
+
+
+def humanise(value: str) -> str:
+    label = docs.ENDPOINT_LABELS.get(value) or docs.SETTING_LABELS.get(value)
+    return label or value.replace("_", " ").capitalize()
+
+
+def choice_field(model, field: str, *, required: bool = False, **kwargs) -> forms.ChoiceField:
+    # A blank first choice even when required, so an unused extra row stays unchanged.
+    choices = [("", "—"), *[(v, humanise(v)) for v in literal_values(model, field)]]
+    return forms.ChoiceField(choices=choices, required=required, **kwargs)
+
+
+class NumberField(forms.CharField):
+    """A number as the source gives it: "53" stays the whole number 53, "0.52" a decimal."""
+
+    default_error_messages = {"invalid": "Enter a number, such as 53 or 0.52."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 6, "inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not number.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+
+    def prepare_value(self, value):
+        return "" if value is None else str(value)
+
+
+class LabelCache:
+    """Labels of other records (slug -> title or name), read once per page for all its forms."""
+
+    def __init__(self):
+        self._labels: dict[tuple[Any, str], dict[str, str]] = {}
+
+    def get(self, model, label_field: str) -> dict[str, str]:
+        key = (model, label_field)
+        if key not in self._labels:
+            self._labels[key] = dict(model.objects.values_list("slug", label_field))
+        return self._labels[key]
+
+
+class RecordChoiceField(forms.MultipleChoiceField):
+    """Slugs of other records. Selected slugs come first, in the document's order, because
+    browsers submit selected options in page order and the order of citations matters."""
+
+    widget = forms.SelectMultiple(attrs={"size": 6})
+
+    def __init__(self, model, *, label_field: str, **kwargs):
+        self.model = model
+        self.label_field = label_field
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Hold Ctrl (Cmd on a Mac) to select more than one.")
+        super().__init__(**kwargs)
+
+    def load_choices(self, selected: list[str], labels: LabelCache | None = None) -> None:
+        labels_ = (labels or LabelCache()).get(self.model, self.label_field)
+        ordered = list(dict.fromkeys([*selected, *sorted(labels_, key=lambda s: labels_[s])]))
+        self.choices = [(slug, _record_label(labels_, slug)) for slug in ordered]
+
+
+def _record_label(labels: dict[str, str], slug: str) -> str:
+    return f"{_short(labels.get(slug) or slug)} ({slug})"
+
+
+class OrderedRecordChoiceField(RecordChoiceField):
+    """Slugs of other records in an order the editor sets: numbered drop-downs."""
+
+    widget = OrderedSelects
+
+    def load_choices(self, selected: list[str], labels: LabelCache | None = None) -> None:
+        labels_ = (labels or LabelCache()).get(self.model, self.label_field)
+        # Every box lists the same records; a slug the database does not know (yet) stays
+        # choosable so the document round-trips and the validator names it.
+        ordered = sorted(labels_, key=lambda s: labels_[s])
+        ordered += [slug for slug in dict.fromkeys(selected) if slug not in labels_]
+        self.choices = [(slug, _record_label(labels_, slug)) for slug in ordered]
+
+    def validate(self, value):
+        super().validate(value)
+        twice = [slug for i, slug in enumerate(value) if slug in value[:i]]
+        if twice:
+            raise ValidationError(f"{twice[0]} is chosen twice; choose each one once.")
+
+
+class RecordSelectField(forms.ChoiceField):
+    """The slug of one other record, or none."""
+
+    def __init__(self, model, *, label_field: str, **kwargs):
+        self.model = model
+        self.label_field = label_field
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def load_choices(self, selected: list[str], labels: LabelCache | None = None) -> None:
+        labels_ = (labels or LabelCache()).get(self.model, self.label_field)
+        ordered = sorted(labels_, key=lambda s: labels_[s])
+        ordered += [slug for slug in selected if slug and slug not in labels_]
+        self.choices = [("", "—"), *[(slug, _record_label(labels_, slug)) for slug in ordered]]
+
+
+def load_record_choices(form: forms.Form, labels: LabelCache | None) -> None:
+    """Fill the choices of a form's record fields, keeping what is selected (or submitted)."""
+    for name, field in form.fields.items():
+        if not isinstance(field, RecordChoiceField | RecordSelectField):
+            continue
+        if form.is_bound:
+            selected = field.widget.value_from_datadict(
+                form.data, form.files, form.add_prefix(name)
+            )
+        else:
+            selected = form.initial.get(name)
+        if isinstance(selected, str | type(None)):
+            selected = [selected] if selected else []
+        field.load_choices(list(selected), labels)
+
+
+class TextField(forms.CharField):
+    """Text kept exactly as typed (no stripping, so documents round-trip), where a required
+    text made only of spaces still counts as missing."""
+
+    def __init__(self, *, rows: int | None = None, size: int = 60, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("strip", False)
+        kwargs.setdefault(
+            "widget",
+            forms.Textarea(attrs={"rows": rows, "cols": 80})
+            if rows
+            else forms.TextInput(attrs={"size": size}),
+        )
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        if self.required and not (value or "").strip():
+            raise ValidationError(self.error_messages["required"], code="required")
+        super().validate(value)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def citations_field(**kwargs) -> RecordChoiceField:
+    return RecordChoiceField(Citation, label_field="title", **kwargs)
+
+
+def interventions_field(**kwargs) -> RecordChoiceField:
+    return RecordChoiceField(Intervention, label_field="name", **kwargs)
+
+
+def char_field(required: bool = False, rows: int | None = None, **kwargs) -> forms.CharField:
+    widget = (
+        forms.Textarea(attrs={"rows": rows, "cols": 80})
+        if rows
+        else forms.TextInput(attrs={"size": 60})
+    )
+    return forms.CharField(required=required, widget=widget, strip=False, **kwargs)
+
+
+def nullable_bool(**kwargs) -> forms.NullBooleanField:
+    return forms.NullBooleanField(required=False, widget=NotStatedYesNo, **kwargs)
+
+
+def blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n")
+        return value if value.strip() else None
+    return value

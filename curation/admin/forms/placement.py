@@ -1,0 +1,97 @@
+"""Putting the document validator's errors on the form fields that hold the values.
+
+An error names a path such as ``document.outcomes[2].values[0].ci_low`` or
+``document.sections[0].trials[2]``; ``ErrorPlacement.add_errors`` finds the form (through
+the maps ``DocumentAssembly`` filled while building the document) and its field. An error
+no field holds is shown above the form, naming its path.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+_PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def parse_path(path: str) -> list[str | int]:
+    """'outcomes[2].values[0].ci_low' -> ['outcomes', 2, 'values', 0, 'ci_low']."""
+    return [int(index) if index else name for name, index in _PATH_PART.findall(path)]
+
+
+# Lists of keyed items a validator path can start with, by record type.
+ITEM_LISTS = {
+    "trial": ("arms", "outcomes", "conduct_notes", "findings"),
+    "topic": ("sections", "findings"),
+}
+
+
+class ErrorPlacement:
+    """Mixed into ``ProposalForms``: the service's errors ({path, message}) on its fields."""
+
+    def add_errors(self, errors: list[dict[str, str]]) -> None:
+        """Put each service error ({path, message}) on the field that holds the value."""
+        for error in errors:
+            path, message = error.get("path") or "", error.get("message") or ""
+            if not self._place(path, message):
+                self.errors_without_field.append(f"{path or 'document'}: {message}")
+
+    def _place(self, path: str, message: str) -> bool:
+        parts = parse_path(path)
+        if parts[:1] in (["rationale"], ["citations"]):
+            self.meta.add_error(parts[0], message)
+            return True
+        if parts[:1] != ["document"] or len(parts) < 2:
+            return False
+        parts = parts[1:]
+        name = "__".join(str(p) for p in parts if isinstance(p, str))
+        if name in self.record.fields and not self.record.fields[name].disabled:
+            self.record.add_error(name, _with_item(parts, message))
+            return True
+        top = parts[0]
+        is_item = len(parts) >= 2 and isinstance(parts[1], int)
+        item_at = getattr(self, "item_at", {}).get(top, {})
+        if not (is_item and top in ITEM_LISTS.get(self.record_type, ()) and parts[1] in item_at):
+            return self._on_record_field(parts, message)
+        i, rest = parts[1], parts[2:]
+        if top == "arms" and rest[:1] == ["regimen"] and (i, *rest[1:2]) in self.regimen_at:
+            return _on_form(self.regimen_at[(i, rest[1])], rest[2:], path, message)
+        if top == "outcomes":
+            if rest[:1] == ["values"] and len(rest) >= 2 and (i, rest[1]) in self.cell_at:
+                return _on_form(self.cell_at[(i, rest[1])], rest[2:], path, message)
+            if (
+                rest[:1] == ["comparisons"]
+                and len(rest) >= 2
+                and (i, rest[1]) in self.comparison_at
+            ):
+                return _on_form(self.comparison_at[(i, rest[1])], rest[2:], path, message)
+        return _on_form(item_at[i], rest, path, message)
+
+    def _on_record_field(self, parts, message) -> bool:
+        name = str(parts[0])
+        if name in self.record.fields and not self.record.fields[name].disabled:
+            self.record.add_error(name, _with_item(parts, message))
+            return True
+        return False
+
+    def non_field_errors(self) -> list[str]:
+        return list(self.errors_without_field)
+
+
+def _on_form(form: forms.Form, rest: list[str | int], path: str, message: str) -> bool:
+    """Put an error on ``form``: on the field ``rest`` names (``["trials", 2]``: that field,
+    naming item 3), or above the form's fields, naming the path."""
+    field = rest[0] if rest and isinstance(rest[0], str) else None
+    if field in form.fields and len(rest) == 1:
+        form.add_error(field, message)
+    elif field in form.fields and len(rest) == 2 and isinstance(rest[1], int):
+        form.add_error(field, f"item {rest[1] + 1}: {message}")
+    else:
+        form.add_error(None, f"{path}: {message}")
+    return True
+
+
+def _with_item(parts: list[str | int], message: str) -> str:
+    indexes = [p for p in parts if isinstance(p, int)]
+    return f"item {indexes[0] + 1}: {message}" if indexes else message
