@@ -303,6 +303,11 @@ SPECTACULAR_SETTINGS = {
 }
 # Largest request body accepted (bytes); a trial document is a few kB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024)))
+# A trial's admin form posts a few fields per result cell: a real trial of 8 arms and 40
+# outcomes sends some 2,500, past Django's default of 1,000. The body size above bounds the
+# work a request can cause, and the forms refuse more rows than a document may hold before
+# building any (curation.admin.forms.limits).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = int(os.environ.get("MAX_REQUEST_FIELDS", "50000"))
 
 # --- Caches: Redis when configured, so throttling and locks hold across processes ----------
 if REDIS_URL:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from curation.admin.forms import NumberField, ProposalForms, document_to_initial, paragraphs
@@ -88,6 +89,38 @@ def test_whole_numbers_stay_whole_and_decimals_stay_decimal():
         field.clean("about 40")
     with pytest.raises(Exception, match="Enter a number"):
         field.clean("NaN")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (".5", 0.5),
+        ("+7", 7),
+        ("-3", -3),
+        ("1.5E-2", 0.015),
+        (" 12 ", 12),
+        ("9" * 40, int("9" * 40)),
+    ],
+)
+def test_numbers_as_sources_print_them(text, expected):
+    assert NumberField().clean(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("١٢", "Enter a number"),  # digits of another script: Python's \d accepts them
+        ("²", "Enter a number"),
+        ("1_000", "Enter a number"),
+        ("1e400", "Enter a number"),  # no finite value
+        ("inf", "Enter a number"),
+        ("9" * 41, "at most 40 characters"),
+        ("9" * 5000, "at most 40 characters"),  # int() would refuse it with a ValueError
+    ],
+)
+def test_numbers_a_source_cannot_print_are_form_errors(text, message):
+    with pytest.raises(ValidationError, match=message):
+        NumberField().clean(text)
 
 
 def test_editing_a_cell_changes_only_that_value_and_keeps_what_forms_do_not_show(db):

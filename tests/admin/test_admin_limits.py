@@ -12,7 +12,7 @@ import tracemalloc
 import pytest
 from django.http import QueryDict
 
-from curation import services
+from curation import selectors, services
 from curation.admin.forms import ProposalForms
 from curation.models import ChangeRequest, Event, Review
 from evidence import documents as docs
@@ -225,3 +225,44 @@ def test_a_review_comment_with_a_control_character_is_refused(
     request_.refresh_from_db()
     assert request_.status == "submitted"
     assert services.allowed_actions(request_, reviewer)  # still open for a decision
+
+
+def test_a_large_real_trial_is_proposed_through_its_form(client, editor, reviewer, evidence):
+    """A trial of 8 arms and 40 outcomes, every cell filled, posts some 2,500 fields: past
+    Django's default of 1,000 (DATA_UPLOAD_MAX_NUMBER_FIELDS), well within the lists' limits."""
+    from django.conf import settings
+
+    from tests import factories
+
+    arms = [{"key": f"arm{i}", "label": f"Arm {i}", "role": "experimental"} for i in range(8)]
+    outcomes = [
+        {
+            "key": f"o{j}",
+            "endpoint": "pfs",
+            "label": f"Outcome {j}",
+            "measure": "median",
+            "unit": "months",
+            "values": [{"arm": f"arm{i}", "value": 10 + i + j} for i in range(8)],
+        }
+        for j in range(40)
+    ]
+    document = factories.trial(
+        slug="large-trial",
+        arms=arms,
+        outcomes=outcomes,
+        findings=[],
+        enrollment=None,
+        citations=[],
+        interventions=[],
+    )
+    factories.create_approved(editor, reviewer, "trial", document)
+    live = selectors.live_record("trial", "large-trial")
+    data = proposal_data("trial", live)
+    data["record-summary"] = "Checked against the source, value by value."
+    assert settings.DATA_UPLOAD_MAX_NUMBER_FIELDS > len(data) > 1000
+    client.force_login(editor)
+    response = client.post(change_url("trial", live), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    cr = ChangeRequest.objects.get(record_slug="large-trial", status="submitted")
+    assert cr.document["summary"] == "Checked against the source, value by value."
+    assert cr.document["outcomes"] == live.document["outcomes"]
