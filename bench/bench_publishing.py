@@ -160,17 +160,18 @@ def phase_floor(snapshot_dir: str, into: str) -> dict:
     import orjson
 
     from curation.eventstore import last_position
+    from evidence.documents import record_types
     from publishing.build.entries import findings_of, record_entry
     from publishing.build.files import dumps_compact
-    from publishing.build.schema import PLURAL
     from publishing.selectors import evidence_as_of
 
     evidence = evidence_as_of(last_position())
     source = Path(snapshot_dir)
     payload = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*") if p.is_file()}
     started = time.perf_counter()
-    entries = {t: [record_entry(r) for r in evidence.records[t].values()] for t in PLURAL}
-    dumps_compact({**{PLURAL[t]: entries[t] for t in PLURAL}, "findings": findings_of(evidence)})
+    plurals = {entry.name: entry.plural for entry in record_types.REGISTRY}
+    entries = {t: [record_entry(r) for r in evidence.records[t].values()] for t in plurals}
+    dumps_compact({**{plurals[t]: entries[t] for t in plurals}, "findings": findings_of(evidence)})
     for entry in entries["trial"]:
         orjson.dumps(entry, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
     serialised = time.perf_counter()

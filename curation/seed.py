@@ -15,17 +15,14 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from evidence.documents import record_types
+
 from . import selectors, services
 from .permissions import EDITORS, REVIEWERS, ensure_groups
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "evidence" / "seed_data"
 SEED_EDITOR = "seed-editor"
 SEED_REVIEWER = "seed-reviewer"
-FILE_RECORD_TYPES = {
-    "citations.json": "citation",
-    "interventions.json": "intervention",
-    "topics.json": "topic",
-}
 RATIONALE = "Initial curation from the source article: {source}"
 SOURCE = "“What is maintenance therapy?”, Dr. C.H. Weaver M.D., updated 2/2023 (shared/seed)"
 
@@ -53,12 +50,13 @@ def seed_accounts():
 
 
 def seed_records(directory: Path = SEED_DIR) -> list[tuple[str, dict]]:
-    """(record_type, document) pairs in load order (references before referrers)."""
+    """(record_type, document) pairs in load order (references before referrers). A file's
+    record type is the one whose registry entry names it as its seed data."""
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     records = []
     for name in manifest["load_order"]:
         data = json.loads((directory / name).read_text(encoding="utf-8"))
-        record_type = FILE_RECORD_TYPES.get(Path(name).name, "trial")
+        record_type = record_types.for_seed_file(name).name
         for document in data if isinstance(data, list) else [data]:
             records.append((record_type, document))
     return records

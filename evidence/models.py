@@ -6,8 +6,12 @@ that queries, filters and pages need. Item tables (arms, outcomes, values, compa
 findings) are keyed by the record and the item's stable ``key``.
 """
 
+from collections.abc import Mapping
+
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+from .documents import record_types
 
 # Column sizes come from the document limits, so whatever validates can be projected.
 from .documents.limits import (
@@ -226,9 +230,6 @@ class Finding(models.Model):
         return self.statement[:80]
 
 
-RECORD_MODELS: dict[str, type[Record]] = {
-    "topic": Topic,
-    "intervention": Intervention,
-    "citation": Citation,
-    "trial": Trial,
-}
+# record type -> read model, from the record-type registry (``evidence.documents.record_types``,
+# where each type names its read model).
+RECORD_MODELS: Mapping[str, type[Record]] = record_types.by_type(lambda entry: entry.model)

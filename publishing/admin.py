@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.text import capfirst
 
 from curation.admin.guards import ReadOnlyModelAdmin
+from evidence.documents import record_types
 
 from . import services
 from .models import Snapshot
@@ -36,7 +37,8 @@ class SnapshotAdmin(ReadOnlyModelAdmin):
     @admin.display(description="records")
     def record_counts(self, snapshot: Snapshot) -> str:
         counts = snapshot.counts or {}
-        return ", ".join(f"{counts[k]} {k}" for k in ("trials", "topics") if k in counts)
+        shown = [entry.plural for entry in record_types.in_creation_order() if entry.pages]
+        return ", ".join(f"{counts[k]} {k}" for k in shown if k in counts)
 
     @admin.display(description="error")
     def short_error(self, snapshot: Snapshot) -> str:

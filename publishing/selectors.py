@@ -14,7 +14,7 @@ from typing import Any
 
 from curation import eventstore
 from curation.models import Event
-from evidence.documents import RECORD_TYPES
+from evidence.documents import record_types
 
 from .models import Snapshot
 
@@ -89,7 +89,7 @@ class EvidenceAsOf:
     position: int
     as_of: str | None
     records: dict[str, dict[str, RecordState]] = field(
-        default_factory=lambda: {t: {} for t in RECORD_TYPES}
+        default_factory=lambda: {t: {} for t in record_types.names()}
     )
 
     def get(self, record_type: str, slug: str) -> RecordState | None:
@@ -204,7 +204,7 @@ def evidence_as_of(position: int) -> EvidenceAsOf:
     for state in live:
         state.document = documents[state.current.position]
         evidence.records[state.record_type][state.slug] = state
-    for record_type in RECORD_TYPES:
+    for record_type in record_types.names():
         evidence.records[record_type] = dict(sorted(evidence.records[record_type].items()))
     return evidence
 
@@ -263,5 +263,6 @@ def changes_between(position_from: int, position_to: int) -> list[RecordChange]:
                 key[0], last.slug, first.version - 1, last.version, kind, versions, old, new
             )
         )
-    result.sort(key=lambda change: (RECORD_TYPES.index(change.record_type), change.slug))
+    order = {name: i for i, name in enumerate(record_types.names())}
+    result.sort(key=lambda change: (order[change.record_type], change.slug))
     return result

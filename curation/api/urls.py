@@ -3,17 +3,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from evidence.documents import record_types
+
 from . import auth, views
 
 router = SimpleRouter()
 router.register("change-requests", views.ChangeRequestViewSet, basename="change-request")
-
-PLURALS = {
-    "topic": "topics",
-    "intervention": "interventions",
-    "citation": "citations",
-    "trial": "trials",
-}
 
 urlpatterns = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="auth-token"),
@@ -23,16 +18,17 @@ urlpatterns = [
     *[
         route
         for record_type, (detail, history) in views.RECORD_VIEWS.items()
+        for entry in [record_types.get(record_type)]
         for route in (
             path(
-                f"{PLURALS[record_type]}/<str:slug>/",
+                f"{entry.plural}/<str:slug>/",
                 detail.as_view(),
-                name=f"{record_type}-detail",
+                name=f"{entry.url_name}-detail",
             ),
             path(
-                f"{PLURALS[record_type]}/<str:slug>/history/",
+                f"{entry.plural}/<str:slug>/history/",
                 history.as_view(),
-                name=f"{record_type}-history",
+                name=f"{entry.url_name}-history",
             ),
         )
     ],

@@ -6,27 +6,40 @@ from __future__ import annotations
 import uuid
 
 from evidence import models as ev
+from evidence.documents import record_types
 
 from ..models import Event
 from .rows import RowBuilder
 from .writers import OrmWriter
 
 
+def _delete_trial_items(trial_id: uuid.UUID) -> None:
+    ev.Arm.objects.filter(trial_id=trial_id).delete()  # cascades to values, comparisons
+    ev.Outcome.objects.filter(trial_id=trial_id).delete()
+    ev.Finding.objects.filter(trial_id=trial_id).delete()
+    ev.Trial.interventions.through.objects.filter(trial_id=trial_id).delete()
+    ev.Trial.citations.through.objects.filter(trial_id=trial_id).delete()
+
+
+def _delete_topic_items(topic_id: uuid.UUID) -> None:
+    ev.Finding.objects.filter(topic_id=topic_id).delete()
+    ev.TopicTrial.objects.filter(topic_id=topic_id).delete()
+
+
+# Record type -> deletes a record's item rows before they are projected again: the types with
+# item rows (``rows.RowBuilder._<type>_items``). A type without items is not listed.
+ITEM_TABLES = {"trial": _delete_trial_items, "topic": _delete_topic_items}
+
+
 def _delete_items(record_type: str, record_id: uuid.UUID) -> None:
-    if record_type == "trial":
-        ev.Arm.objects.filter(trial_id=record_id).delete()  # cascades to values, comparisons
-        ev.Outcome.objects.filter(trial_id=record_id).delete()
-        ev.Finding.objects.filter(trial_id=record_id).delete()
-        ev.Trial.interventions.through.objects.filter(trial_id=record_id).delete()
-        ev.Trial.citations.through.objects.filter(trial_id=record_id).delete()
-    elif record_type == "topic":
-        ev.Finding.objects.filter(topic_id=record_id).delete()
-        ev.TopicTrial.objects.filter(topic_id=record_id).delete()
+    delete = ITEM_TABLES.get(record_type)
+    if delete is not None:
+        delete(record_id)
 
 
 def apply(event: Event) -> None:
     """Project one just-appended event, inside the appending transaction."""
-    model = ev.RECORD_MODELS[event.stream_type]
+    model = record_types.get(event.stream_type).model
     approver = event.approver
     reason = (
         f"CR-{event.change_request_id}" if event.change_request_id else f"event {event.position}"

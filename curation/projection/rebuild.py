@@ -9,14 +9,16 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from evidence import models as ev
+from evidence.documents import record_types
 
 from .. import eventstore
 from ..models import Event
 from ..runtime import cyclic_gc_paused
-from .rows import TYPE_ORDER, RowBuilder, Rows
+from .rows import RowBuilder, Rows, creation_rank
 from .writers import CopyWriter, OrmWriter
 
-ALL_READ_MODELS = (
+# The item tables, referring rows first.
+ITEM_READ_MODELS = (
     ev.TopicTrial,
     ev.Finding,
     ev.Comparison,
@@ -25,11 +27,17 @@ ALL_READ_MODELS = (
     ev.Arm,
     ev.Trial.interventions.through,
     ev.Trial.citations.through,
-    ev.Topic,
-    ev.Trial,
-    ev.Intervention,
-    ev.Citation,
 )
+
+
+def all_read_models() -> tuple[type, ...]:
+    """Every read-model table, referring rows first: the item tables, then each registered
+    record type's read model, referrers before the records they refer to."""
+    records = tuple(entry.model for entry in reversed(record_types.in_creation_order()))
+    return ITEM_READ_MODELS + records
+
+
+ALL_READ_MODELS = all_read_models()  # of the types registered at import
 
 
 @dataclass
@@ -59,7 +67,7 @@ def _final_positions() -> list[int]:
     return [
         position
         for _, position in sorted(
-            (TYPE_ORDER[stream_type], position)
+            (creation_rank(stream_type), position)
             for position, stream_type, _, _, _, is_last, event_type in rows
             if is_last and event_type != Event.Type.RETRACTED
         )
@@ -81,7 +89,7 @@ class PortableLoad:
         return OrmWriter()
 
     def empty(self) -> None:
-        for model in ALL_READ_MODELS:
+        for model in all_read_models():
             model.objects.all()._raw_delete(model.objects.db)
 
     @contextmanager
@@ -96,7 +104,7 @@ class PostgresLoad(PortableLoad):
         return CopyWriter()
 
     def empty(self) -> None:
-        tables = ", ".join(model._meta.db_table for model in ALL_READ_MODELS)
+        tables = ", ".join(model._meta.db_table for model in all_read_models())
         with connection.cursor() as cursor:
             # TRUNCATE refuses to run while deferred FK checks are pending in the transaction.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -109,7 +117,7 @@ class PostgresLoad(PortableLoad):
         index is built once and each foreign key checked in one pass instead of row by row.
         All inside the rebuild's transaction; TRUNCATE already holds the tables' exclusive
         locks, so readers wait for the rebuild either way."""
-        tables = [model._meta.db_table for model in ALL_READ_MODELS]
+        tables = [model._meta.db_table for model in all_read_models()]
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "

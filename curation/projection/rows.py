@@ -1,6 +1,10 @@
 """The one document -> rows conversion: read-model rows as plain column dicts.
 
-Writers (``writers``) put them in the database; nothing else turns documents into rows.
+Writers (``writers``) put them in the database; nothing else turns documents into rows. A
+record's own columns come from its record type's registry entry (``RecordType.columns``); the
+item rows of the types that have items (trials: arms, outcomes, values, comparisons, findings,
+relations; topics: findings, their trials) come from ``RowBuilder._<record type>_items``. A
+type without items needs nothing here.
 """
 
 from __future__ import annotations
@@ -10,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from evidence.documents import RECORD_TYPES
+from evidence.documents import record_types
 
-# Creation order: records referred to come before the records referring to them.
-TYPE_ORDER = {"citation": 0, "intervention": 1, "trial": 2, "topic": 3}
+
+def creation_rank(record_type: str) -> int:
+    """Creation order: records referred to come before the records referring to them."""
+    return record_types.get(record_type).creation_rank
 
 
 class ProjectedEvent(Protocol):
@@ -37,7 +43,9 @@ ItemRef = tuple[uuid.UUID, str]
 class Rows:
     """Read-model rows as column dicts, grouped by table, ready for bulk insertion."""
 
-    records: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in RECORD_TYPES})
+    records: dict[str, list[dict]] = field(
+        default_factory=lambda: {t: [] for t in record_types.names()}
+    )
     arms: list[dict] = field(default_factory=list)
     outcomes: list[dict] = field(default_factory=list)
     values: list[dict] = field(default_factory=list)  # with "outcome", "arm": ItemRef
@@ -66,38 +74,22 @@ class RowBuilder:
             "document": doc,
             "approved_at": event.recorded_at,
         }
-        row.update(getattr(self, f"_{event.stream_type}")(event.stream_id, doc))
+        items = getattr(self, f"_{event.stream_type}_items", None)
+        if items is not None:
+            items(event.stream_id, doc)
+        row.update(record_types.get(event.stream_type).columns(doc))
         self.rows.records[event.stream_type].append(row)
         return row
 
-    def _topic(self, topic_id: uuid.UUID, doc: dict) -> dict:
+    def _topic_items(self, topic_id: uuid.UUID, doc: dict) -> None:
         order = 0
         for section in doc.get("sections", []):
             for slug in section.get("trials", []):
                 self.rows.topic_trials.append((topic_id, section["key"], slug, order))
                 order += 1
         self._findings(doc, trial_id=None, topic_id=topic_id)
-        return {"title": doc["title"], "condition": doc["condition"]}
 
-    def _intervention(self, _: uuid.UUID, doc: dict) -> dict:
-        return {
-            "name": doc["name"],
-            "generic_name": doc["generic_name"],
-            "brand_names": doc.get("brand_names", []),
-            "drug_class": doc.get("drug_class") or "",
-        }
-
-    def _citation(self, _: uuid.UUID, doc: dict) -> dict:
-        return {
-            "kind": doc["kind"],
-            "title": doc["title"],
-            "journal": doc.get("journal") or "",
-            "year": doc.get("year"),
-            "doi": doc.get("doi") or "",
-            "pmid": doc.get("pmid") or "",
-        }
-
-    def _trial(self, trial_id: uuid.UUID, doc: dict) -> dict:
+    def _trial_items(self, trial_id: uuid.UUID, doc: dict) -> None:
         rows = self.rows
         for order, arm in enumerate(doc.get("arms", [])):
             rows.arms.append(
@@ -157,15 +149,6 @@ class RowBuilder:
         self._findings(doc, trial_id=trial_id, topic_id=None)
         rows.trial_interventions.extend((trial_id, s) for s in doc.get("interventions", []))
         rows.trial_citations.extend((trial_id, s) for s in doc.get("citations", []))
-        registry_ids = doc.get("registry_ids", [])
-        return {
-            "name": doc["name"],
-            "phase": doc.get("phase") or "",
-            "setting": doc["setting"],
-            "enrollment": doc.get("enrollment"),
-            "registry_ids": registry_ids,
-            "registry_ids_text": " ".join(r["id"] for r in registry_ids),
-        }
 
     def _findings(self, doc: dict, **owner: Any) -> None:
         for order, finding in enumerate(doc.get("findings", [])):

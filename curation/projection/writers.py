@@ -11,9 +11,9 @@ import orjson
 from django.db import connection
 
 from evidence import models as ev
-from evidence.documents import RECORD_TYPES
+from evidence.documents import record_types
 
-from .rows import TYPE_ORDER, ItemRef, Rows
+from .rows import ItemRef, Rows
 
 
 def _ids_by_slug(model: type[ev.Record], slugs: set[str]) -> dict[str, uuid.UUID]:
@@ -75,10 +75,10 @@ class OrmWriter:
 
     def write(self, rows: Rows, *, records: bool = True) -> None:
         if records:
-            for record_type in sorted(RECORD_TYPES, key=TYPE_ORDER.get):
-                model = ev.RECORD_MODELS[record_type]
+            for entry in record_types.in_creation_order():
+                model = entry.model
                 model.objects.bulk_create(
-                    [model(**r) for r in rows.records[record_type]], batch_size=1000
+                    [model(**r) for r in rows.records[entry.name]], batch_size=1000
                 )
         arm_ids = self._insert(ev.Arm, rows.arms)
         outcome_ids = self._insert(ev.Outcome, rows.outcomes)
@@ -109,13 +109,13 @@ class CopyWriter:
     read models meanwhile), which makes reserving blocks of ids safe."""
 
     def __init__(self) -> None:
-        self.known: dict[str, dict[str, uuid.UUID]] = {t: {} for t in RECORD_TYPES}
+        self.known: dict[str, dict[str, uuid.UUID]] = {t: {} for t in record_types.names()}
 
     def write(self, rows: Rows) -> None:
-        for record_type in sorted(RECORD_TYPES, key=TYPE_ORDER.get):
-            records = rows.records[record_type]
-            self._copy(ev.RECORD_MODELS[record_type], records)
-            self.known[record_type].update((r["slug"], r["id"]) for r in records)
+        for entry in record_types.in_creation_order():
+            records = rows.records[entry.name]
+            self._copy(entry.model, records)
+            self.known[entry.name].update((r["slug"], r["id"]) for r in records)
         arm_ids = self._allocate_ids(ev.Arm, rows.arms)
         outcome_ids = self._allocate_ids(ev.Outcome, rows.outcomes)
         self._copy(ev.Arm, rows.arms)

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from evidence.documents import RECORD_TYPES
+from evidence.documents import record_types
 
 from .. import selectors
 from ..errors import NotFound, ValidationFailed
@@ -39,10 +39,9 @@ def propose(
     if (refused := propose_refusal(user)) is not None:
         raise refused
     errors = []
-    if record_type not in RECORD_TYPES:
-        errors.append(
-            {"path": "record_type", "message": f"must be one of {', '.join(RECORD_TYPES)}"}
-        )
+    if not isinstance(record_type, str) or record_type not in record_types.REGISTRY:
+        names = ", ".join(record_types.names())
+        errors.append({"path": "record_type", "message": f"must be one of {names}"})
     if action not in Action.values:
         errors.append({"path": "action", "message": f"must be one of {', '.join(Action.values)}"})
     if base_version is not None and (

@@ -1,10 +1,11 @@
 from django.urls import path
 
+from evidence.documents import record_types
+
 from . import views
 
 urlpatterns = [
-    path("topics/", views.TopicList.as_view(), name="topic-list"),
-    path("interventions/", views.InterventionList.as_view(), name="intervention-list"),
-    path("citations/", views.CitationList.as_view(), name="citation-list"),
-    path("trials/", views.TrialList.as_view(), name="trial-list"),
+    path(f"{entry.plural}/", views.LIST_VIEWS[entry.name].as_view(), name=f"{entry.url_name}-list")
+    for entry in record_types.REGISTRY
+    if entry.name in views.LIST_VIEWS
 ]

@@ -108,3 +108,13 @@ class TrialList(RecordListView):
     serializer_class = serializers.TrialSummarySerializer
     filterset_class = filters.TrialFilter
     search_fields = ["slug", "name", "registry_ids_text"]
+
+
+# Record type -> its list view (each has its own summary, filters and search fields); the
+# routes, their paths and names come from the record-type registry (``urls``).
+LIST_VIEWS: dict[str, type[RecordListView]] = {
+    "topic": TopicList,
+    "intervention": InterventionList,
+    "citation": CitationList,
+    "trial": TrialList,
+}

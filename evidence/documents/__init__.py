@@ -13,7 +13,9 @@ The package, by job:
   ``literal_values`` to read a vocabulary back;
 - ``common`` (the base model, findings), ``trial``, ``citation``, ``intervention``, ``topic``:
   the document models;
-- ``record_types``: ``RECORD_TYPES`` and the tables keyed by record type;
+- ``record_types``: the record-type registry (one entry per type: document and read model,
+  plural, labels, seed data, orders, pages); ``RECORD_TYPES`` and ``DOCUMENT_MODELS`` derive
+  from it;
 - ``validation``: ``validate_document``, ``DocumentInvalid`` and the semantic checks;
 - ``references``: ``referenced_slugs``; ``schema``: ``document_json_schema``.
 
@@ -23,6 +25,7 @@ Every name other modules import from ``evidence.documents`` is re-exported here,
 
 from __future__ import annotations
 
+from . import record_types
 from .choices import (
     ENDPOINT_LABELS,
     SETTING_LABELS,
@@ -84,7 +87,7 @@ from .limits import (
     items,
 )
 from .paths import format_path
-from .record_types import DOCUMENT_MODELS, RECORD_TYPES
+from .record_types import DOCUMENT_MODELS, RECORD_TYPES, RecordType
 from .references import referenced_slugs
 from .schema import document_json_schema
 from .text import FORBIDDEN_CHARACTERS, forbidden_character, forbidden_character_errors
@@ -103,9 +106,11 @@ from .trial import (
 from .validation import DocumentInvalid, ReferenceChecker, SemanticChecker, validate_document
 
 __all__ = [
-    # record_types (to be replaced by a record-type registry)
+    # record_types: the record-type registry
     "DOCUMENT_MODELS",
     "RECORD_TYPES",
+    "RecordType",
+    "record_types",
     # limits
     "COUNT_MAX",
     "DOI_MAX_LENGTH",

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .record_types import RECORD_TYPES
+from . import record_types
 
 
 def referenced_slugs(record_type: str, document: dict[str, Any]) -> dict[str, set[str]]:
     """Every other record a document refers to, by record type (for integrity checks)."""
-    refs: dict[str, set[str]] = {t: set() for t in RECORD_TYPES}
+    refs: dict[str, set[str]] = {t: set() for t in record_types.names()}
     refs["citation"].update(document.get("citations", []))
     for finding in document.get("findings", []):
         refs["citation"].update(finding.get("citations", []))

@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from curation.runtime import cyclic_gc_paused
-from evidence.documents import RECORD_TYPES
+from evidence.documents import record_types
 
 from .. import pages
 from ..selectors import EvidenceAsOf, changes_between, evidence_as_of
@@ -35,7 +35,7 @@ from .entries import cached_entries, findings_of, forget_stale_entries
 from .files import dumps, dumps_compact, write_file
 from .fingerprints import inputs_fingerprint, topic_page_inputs, trial_page_inputs
 from .rendering import GroupResult, page_groups, render_forked, should_fork
-from .schema import PLURAL, schema_json
+from .schema import schema_json
 
 logger = logging.getLogger(__name__)
 FORMAT = 1
@@ -154,7 +154,7 @@ class SnapshotBuilder:
         self.progress(0, total)
 
         mark = time.perf_counter()
-        entries = {t: cached_entries(evidence.records[t].values()) for t in RECORD_TYPES}
+        entries = {t: cached_entries(evidence.records[t].values()) for t in record_types.names()}
         record_pages = pages.RecordPages(evidence)
         trial_entries = dict(zip((t.slug for t in trials), entries["trial"], strict=True))
         pending = []  # (group, path, inputs): pages whose inputs changed since the previous
@@ -183,7 +183,7 @@ class SnapshotBuilder:
         self._plan = None
         timings["pages"] = time.perf_counter() - mark
 
-        counts = {PLURAL[t]: len(evidence.records[t]) for t in RECORD_TYPES}
+        counts = {e.plural: len(evidence.records[e.name]) for e in record_types.REGISTRY}
         counts["findings"] = len(findings)
         counts["changed_records"] = change_count
         manifest = {
@@ -223,7 +223,7 @@ class SnapshotBuilder:
         records changed since the previous snapshot."""
         published = {
             "snapshot": {"seq": self.seq, "position": self.position, "as_of": evidence.as_of},
-            **{PLURAL[t]: entries[t] for t in RECORD_TYPES},
+            **{entry.plural: entries[entry.name] for entry in record_types.REGISTRY},
             "findings": findings,
         }
         self.write(directory, "evidence.json", dumps_compact(published))
@@ -247,16 +247,17 @@ class SnapshotBuilder:
     @staticmethod
     def page_inputs(evidence, record_pages, trials, topics):
         """(path, inputs fingerprint) of every record page of a group."""
+        trial_type, topic_type = record_types.get("trial"), record_types.get("topic")
         for trial in trials:
             yield (
-                f"trials/{trial.slug}.json",
+                trial_type.record_file_path(trial.slug),
                 inputs_fingerprint([f"trial:{trial.slug}@{trial.version}"]),
             )
             page_inputs = trial_page_inputs(evidence, trial, record_pages.topics_of(trial))
-            yield f"trials/{trial.slug}.html", inputs_fingerprint(page_inputs)
+            yield trial_type.page_path(trial.slug), inputs_fingerprint(page_inputs)
         for topic in topics:
             yield (
-                f"topics/{topic.slug}.html",
+                topic_type.page_path(topic.slug),
                 inputs_fingerprint(topic_page_inputs(evidence, topic)),
             )
 
@@ -265,12 +266,12 @@ class SnapshotBuilder:
         directory, evidence, record_pages = plan.directory, plan.evidence, plan.record_pages
         folder, name = path.split("/")
         slug, extension = name.rsplit(".", 1)
-        if folder == "trials" and extension == "json":
+        record_type = next(e.name for e in record_types.REGISTRY if e.plural == folder)
+        if extension == "json":  # a record file: trials only (``RecordType.record_files``)
             data = dumps(plan.trial_entries[slug])
-        elif folder == "trials":
-            data = record_pages.trial_page(evidence.records["trial"][slug])
         else:
-            data = record_pages.topic_page(evidence.records["topic"][slug])
+            render = getattr(record_pages, f"{record_type}_page")  # trial_page, topic_page
+            data = render(evidence.records[record_type][slug])
         self.write(directory, path, data, inputs)
 
     def render_group(self, group: int) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidence.documents import RECORD_TYPES
+from evidence.documents import record_types
 
 from ..selectors import EvidenceAsOf, RecordState
 from .fingerprints import forget_stale_references
@@ -51,15 +51,20 @@ def cached_entries(records) -> list[dict[str, Any]]:
 
 
 def forget_stale_entries(evidence: EvidenceAsOf) -> None:
-    live = {r.current_hash for t in RECORD_TYPES for r in evidence.records[t].values()}
+    live = {r.current_hash for records in evidence.records.values() for r in records.values()}
     for key in [k for k in _entry_cache if k not in live]:
         del _entry_cache[key]
     forget_stale_references(live)
 
 
+def finding_owner_types() -> list[str]:
+    """The record types whose documents have findings, in registry order."""
+    return [entry.name for entry in record_types.REGISTRY if entry.findings]
+
+
 def findings_of(evidence: EvidenceAsOf) -> list[dict[str, Any]]:
     findings = []
-    for owner_type in ("topic", "trial"):
+    for owner_type in finding_owner_types():
         for record in evidence.records[owner_type].values():
             for order, finding in enumerate(record.document.get("findings", [])):
                 findings.append(

@@ -5,20 +5,28 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from evidence.documents import RECORD_TYPES, document_json_schema
+from evidence.documents import document_json_schema, record_types
 
+from .entries import finding_owner_types
 from .files import dumps
 
-PLURAL = {
-    "topic": "topics",
-    "intervention": "interventions",
-    "trial": "trials",
-    "citation": "citations",
-}
+# The order in which "required" has listed the first four collections since the first
+# snapshot (published schema.json bytes depend on it); other types follow in registry order.
+_FIRST_REQUIRED = ("topics", "interventions", "trials", "citations")
 
 
-@cache  # the same for every build of this code; generating it also leaves cycles behind
+def _required_order(plural: str) -> tuple[int, int]:
+    if plural in _FIRST_REQUIRED:
+        return (0, _FIRST_REQUIRED.index(plural))
+    return (1, 0)  # sorted() is stable: registry order
+
+
 def schema_json() -> bytes:
+    return _schema_json(record_types.names())
+
+
+@cache  # the same for every build with the same record types; generating it leaves cycles
+def _schema_json(names: tuple[str, ...]) -> bytes:
     return dumps(evidence_schema())
 
 
@@ -26,7 +34,8 @@ def evidence_schema() -> dict[str, Any]:
     """JSON Schema (2020-12) of evidence.json, from the document models' own schemas."""
     defs: dict[str, Any] = {}
     document_refs = {}
-    for record_type in RECORD_TYPES:
+    plurals = {entry.name: entry.plural for entry in record_types.REGISTRY}
+    for record_type in plurals:
         schema = document_json_schema(record_type)
         for name, definition in schema.pop("$defs", {}).items():
             if name in defs and defs[name] != definition:
@@ -111,7 +120,11 @@ def evidence_schema() -> dict[str, Any]:
         "title": "Published evidence (evidence.json)",
         "type": "object",
         "additionalProperties": False,
-        "required": ["snapshot", "topics", "interventions", "trials", "citations", "findings"],
+        "required": [
+            "snapshot",
+            *sorted(plurals.values(), key=_required_order),
+            "findings",
+        ],
         "properties": {
             "snapshot": {
                 "type": "object",
@@ -123,7 +136,7 @@ def evidence_schema() -> dict[str, Any]:
                     "as_of": {"type": ["string", "null"], "format": "date-time"},
                 },
             },
-            **{PLURAL[t]: {"type": "array", "items": record(t)} for t in RECORD_TYPES},
+            **{plural: {"type": "array", "items": record(t)} for t, plural in plurals.items()},
             "findings": {
                 "description": "Every finding of every topic and trial, with its owner.",
                 "type": "array",
@@ -138,7 +151,7 @@ def evidence_schema() -> dict[str, Any]:
                     ],
                     "properties": {
                         **finding_schema["properties"],
-                        "owner_type": {"enum": ["topic", "trial"]},
+                        "owner_type": {"enum": finding_owner_types()},
                         "owner": {"type": "string"},
                         "order": {"type": "integer", "minimum": 0},
                     },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evidence.diff import describe_path, diff_documents
+from evidence.documents import record_types
 
 from .. import formatting as fmt
 from ..selectors import EvidenceAsOf, RecordChange
@@ -66,8 +67,9 @@ def changes_page(rows: list[dict[str, Any]], meta: dict[str, Any], evidence, seq
     display = []
     for row in rows:
         page = None
-        if row["kind"] != "retracted" and row["record_type"] in ("trial", "topic"):
-            page = f"{row['record_type']}s/{row['slug']}.html"
+        record_type = record_types.get(row["record_type"])
+        if row["kind"] != "retracted" and record_type.pages:
+            page = record_type.page_path(row["slug"])
         display.append(
             {
                 **row,
