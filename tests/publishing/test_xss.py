@@ -130,9 +130,9 @@ def _optional_citation():
 
 
 def _full_intervention():
-    document = documents.drugex_intervention()
-    document.update(drug_class="class", route="oral", description="desc", note="note")
-    return document
+    return documents.drugex_intervention(
+        drug_class="class", route="oral", description="desc", note="note"
+    )
 
 
 def test_a_citation_url_cannot_break_out_of_its_link(editor, reviewer, snapshot_root):
