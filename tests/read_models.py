@@ -1,10 +1,22 @@
-"""Compare two projections: every read-model row by natural key (no surrogate ids)."""
+"""What the database holds: every read-model row by natural key (to compare two projections),
+and the rows the curation workflow writes (to check that a refusal wrote nothing)."""
 
 from __future__ import annotations
 
 import orjson
 
+from curation.models import ChangeRequest, Event, Review
 from evidence import models as ev
+
+
+def written() -> tuple[int, ...]:
+    """How many change requests, their history rows, reviews and events there are."""
+    return (
+        ChangeRequest.objects.count(),
+        ChangeRequest.history.count(),
+        Review.objects.count(),
+        Event.objects.count(),
+    )
 
 
 def read_model_state() -> dict[str, list[tuple]]:

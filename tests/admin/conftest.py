@@ -1,47 +1,18 @@
-"""Evidence for the admin tests, created the only way evidence is created: propose + approve."""
+"""Fixtures and helpers for the admin tests."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from curation import selectors, services
-from curation.permissions import EDITORS, REVIEWERS, ensure_groups
-
-from . import documents
-
-
-def _user(username: str, group: str):
-    groups = ensure_groups()
-    user, _ = get_user_model().objects.get_or_create(username=f"{username}", is_staff=True)
-    user.groups.add(groups[group])
-    return get_user_model().objects.get(pk=user.pk)
-
-
-def record(record_type: str, document: dict, *, proposer, approver):
-    cr = services.propose(
-        user=proposer,
-        record_type=record_type,
-        action="create",
-        document=document,
-        rationale="Initial curation from the source article.",
-    )
-    services.approve(cr, user=approver)
-    return selectors.live_record(record_type, document["slug"])
+from curation.seed import seed_accounts
+from tests.factories import seed_article_trials
 
 
 @pytest.fixture
-def evidence(db):
-    """Citations, interventions and two trials, proposed and approved by the seed accounts."""
-    proposer, approver = _user("seed-editor", EDITORS), _user("seed-reviewer", REVIEWERS)
-    for citation in documents.CITATIONS:
-        record("citation", citation, proposer=proposer, approver=approver)
-    for intervention in documents.INTERVENTIONS:
-        record("intervention", intervention, proposer=proposer, approver=approver)
-    return {
-        "calgb": record("trial", documents.calgb(), proposer=proposer, approver=approver),
-        "myeloma_xi": record("trial", documents.myeloma_xi(), proposer=proposer, approver=approver),
-    }
+def admin_trials(db):
+    """The seed article's citations, interventions and two trials, proposed and approved by the
+    seed accounts; ``{"calgb": live record, "myeloma_xi": live record}``."""
+    return seed_article_trials(*seed_accounts())
 
 
 def proposal_data(record_type: str, live, **changes) -> dict:

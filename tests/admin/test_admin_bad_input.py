@@ -23,13 +23,13 @@ def admin_url(model, suffix: str) -> str:
 
 
 @pytest.fixture
-def logged_in(client, superuser, evidence):
+def logged_in(client, superuser, admin_trials):
     client.force_login(superuser)  # sees every admin: nothing is hidden behind a 403
     return client
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
-def test_malformed_ids_in_history_urls_are_404(logged_in, evidence, bad):
+def test_malformed_ids_in_history_urls_are_404(logged_in, admin_trials, bad):
     history_admins = [
         (model, model_admin)
         for model, model_admin in admin.site._registry.items()
@@ -100,7 +100,7 @@ def test_trial_setting_filter_with_nul_is_refused_with_a_reason(logged_in):
     assert ok.status_code == 200
 
 
-def test_searches_outside_the_changelist_ignore_control_characters(rf, superuser, evidence):
+def test_searches_outside_the_changelist_ignore_control_characters(rf, superuser, admin_trials):
     """The autocomplete view searches through get_search_results without the changelist's
     check: a NUL there finds nothing instead of failing the query."""
     request = rf.get("/admin/autocomplete/")

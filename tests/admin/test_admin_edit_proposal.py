@@ -8,8 +8,8 @@ from curation import services
 from curation.admin.forms import ProposalForms, RationaleForms
 from curation.models import Event, Review
 from evidence.models import Trial
+from tests import documents
 
-from . import documents
 from .conftest import messages_of, review_url
 from .post_data import form_post_data
 from .test_admin_review import propose_pfs
@@ -51,9 +51,9 @@ def snapshot(cr) -> tuple:
 
 
 @pytest.fixture
-def sent_back(evidence, editor, reviewer):
+def sent_back(admin_trials, editor, reviewer):
     """A revision of Myeloma XI's PFS value that a reviewer sent back to its author."""
-    cr = propose_pfs(editor, evidence["myeloma_xi"])
+    cr = propose_pfs(editor, admin_trials["myeloma_xi"])
     services.request_changes(cr, user=reviewer, comment="Say 38.9 in the summary too.")
     cr.refresh_from_db()
     return cr
@@ -75,8 +75,8 @@ def test_author_sees_the_edit_link_and_the_proposed_document(client, editor, sen
     assert "The duration section gives 38.9 months." in page.content.decode()
 
 
-def test_author_edits_and_the_request_is_submitted_again(client, editor, evidence, sent_back):
-    events, record = Event.objects.count(), Trial.objects.get(pk=evidence["myeloma_xi"].pk)
+def test_author_edits_and_the_request_is_submitted_again(client, editor, admin_trials, sent_back):
+    events, record = Event.objects.count(), Trial.objects.get(pk=admin_trials["myeloma_xi"].pk)
     client.force_login(editor)
     data = edit_data(
         sent_back,
@@ -174,8 +174,8 @@ def test_anonymous_is_sent_to_log_in(client, sent_back):
     assert snapshot(sent_back) == before
 
 
-def test_a_submitted_request_is_not_edited(client, editor, evidence):
-    cr = propose_pfs(editor, evidence["myeloma_xi"])
+def test_a_submitted_request_is_not_edited(client, editor, admin_trials):
+    cr = propose_pfs(editor, admin_trials["myeloma_xi"])
     before = snapshot(cr)
     client.force_login(editor)
     assert client.get(review_url(cr)).context["edit_url"] is None
@@ -203,8 +203,10 @@ def test_approved_or_withdrawn_requests_are_not_edited(client, editor, reviewer,
     assert Event.objects.count() == events
 
 
-def test_author_edits_a_proposed_new_record_in_the_create_form(client, editor, reviewer, evidence):
-    citation = {**documents.CITATIONS[0], "slug": "mccarthy-2012-nejm-copy"}
+def test_author_edits_a_proposed_new_record_in_the_create_form(
+    client, editor, reviewer, admin_trials
+):
+    citation = {**documents.mccarthy_2012_citation(), "slug": "mccarthy-2012-nejm-copy"}
     cr = services.propose(
         user=editor,
         record_type="citation",
@@ -228,7 +230,7 @@ def test_author_edits_a_proposed_new_record_in_the_create_form(client, editor, r
     assert cr.document["title"] == citation["title"]
 
 
-def test_a_retraction_edits_only_its_reasons(client, editor, reviewer, evidence):
+def test_a_retraction_edits_only_its_reasons(client, editor, reviewer, admin_trials):
     cr = services.propose(
         user=editor,
         record_type="citation",

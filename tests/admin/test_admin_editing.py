@@ -12,9 +12,9 @@ from .conftest import change_url, messages_of, proposal_data, review_url
 pytestmark = pytest.mark.django_db
 
 
-def test_editor_sees_the_proposal_form_with_the_results_grid(client, editor, evidence):
+def test_editor_sees_the_proposal_form_with_the_results_grid(client, editor, admin_trials):
     client.force_login(editor)
-    response = client.get(change_url("trial", evidence["myeloma_xi"]))
+    response = client.get(change_url("trial", admin_trials["myeloma_xi"]))
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="cell-0-0-value"' in html and 'value="39"' in html
@@ -22,8 +22,10 @@ def test_editor_sees_the_proposal_form_with_the_results_grid(client, editor, evi
     assert 'name="proposal-base_version"' in html
 
 
-def test_saving_opens_a_submitted_change_request_and_leaves_the_record(client, editor, evidence):
-    trial = evidence["myeloma_xi"]
+def test_saving_opens_a_submitted_change_request_and_leaves_the_record(
+    client, editor, admin_trials
+):
+    trial = admin_trials["myeloma_xi"]
     events = Event.objects.count()
     client.force_login(editor)
     data = proposal_data("trial", trial, **{"cell-0-0-value": "38.9"})
@@ -38,8 +40,8 @@ def test_saving_opens_a_submitted_change_request_and_leaves_the_record(client, e
     assert Trial.objects.get(pk=trial.pk).document == trial.document
 
 
-def test_supporting_citations_are_kept_on_the_request(client, editor, evidence):
-    trial = evidence["calgb"]
+def test_supporting_citations_are_kept_on_the_request(client, editor, admin_trials):
+    trial = admin_trials["calgb"]
     client.force_login(editor)
     data = proposal_data(
         "trial",
@@ -50,8 +52,8 @@ def test_supporting_citations_are_kept_on_the_request(client, editor, evidence):
     assert ChangeRequest.objects.get(author=editor).citations == ["mccarthy-2012-nejm"]
 
 
-def test_rationale_is_required(client, editor, evidence):
-    trial = evidence["calgb"]
+def test_rationale_is_required(client, editor, admin_trials):
+    trial = admin_trials["calgb"]
     client.force_login(editor)
     data = proposal_data("trial", trial, **{"record-enrollment": "461"})
     data["proposal-rationale"] = "   "
@@ -61,8 +63,8 @@ def test_rationale_is_required(client, editor, evidence):
     assert not ChangeRequest.objects.filter(author=editor).exists()
 
 
-def test_schema_errors_appear_on_the_grid_cell(client, editor, evidence):
-    trial = evidence["calgb"]
+def test_schema_errors_appear_on_the_grid_cell(client, editor, admin_trials):
+    trial = admin_trials["calgb"]
     client.force_login(editor)
     # OS of the placebo arm: 76 months, with an interval that does not contain it.
     data = proposal_data("trial", trial, **{"cell-1-1-ci_low": "80", "cell-1-1-ci_high": "90"})
@@ -74,8 +76,8 @@ def test_schema_errors_appear_on_the_grid_cell(client, editor, evidence):
     assert not ChangeRequest.objects.filter(author=editor).exists()
 
 
-def test_form_errors_name_the_field(client, editor, evidence):
-    trial = evidence["calgb"]
+def test_form_errors_name_the_field(client, editor, admin_trials):
+    trial = admin_trials["calgb"]
     client.force_login(editor)
     data = proposal_data("trial", trial, **{"cell-0-0-value": "fifty"})
     response = client.post(change_url("trial", trial), data)
@@ -85,8 +87,8 @@ def test_form_errors_name_the_field(client, editor, evidence):
     ]
 
 
-def test_a_proposal_that_changes_nothing_is_refused(client, editor, evidence):
-    trial = evidence["calgb"]
+def test_a_proposal_that_changes_nothing_is_refused(client, editor, admin_trials):
+    trial = admin_trials["calgb"]
     client.force_login(editor)
     response = client.post(change_url("trial", trial), proposal_data("trial", trial))
     assert response.status_code == 400
@@ -94,8 +96,8 @@ def test_a_proposal_that_changes_nothing_is_refused(client, editor, evidence):
     assert not ChangeRequest.objects.filter(author=editor).exists()
 
 
-def test_reviewer_cannot_edit_a_record(client, reviewer, evidence):
-    trial = evidence["calgb"]
+def test_reviewer_cannot_edit_a_record(client, reviewer, admin_trials):
+    trial = admin_trials["calgb"]
     client.force_login(reviewer)
     page = client.get(change_url("trial", trial))
     assert page.status_code == 200 and b"cell-0-0-value" not in page.content  # read-only
@@ -108,22 +110,22 @@ def test_reviewer_cannot_edit_a_record(client, reviewer, evidence):
     assert client.post("/admin/evidence/trial/add/", {}).status_code == 403
 
 
-def test_anonymous_is_sent_to_log_in(client, evidence):
-    trial = evidence["calgb"]
+def test_anonymous_is_sent_to_log_in(client, admin_trials):
+    trial = admin_trials["calgb"]
     response = client.post(change_url("trial", trial), proposal_data("trial", trial))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert not ChangeRequest.objects.filter(record_slug="calgb-100104", action="revise").exists()
 
 
-def test_nobody_deletes_or_reverts_records(client, superuser, evidence):
-    trial = evidence["calgb"]
+def test_nobody_deletes_or_reverts_records(client, superuser, admin_trials):
+    trial = admin_trials["calgb"]
     client.force_login(superuser)
     response = client.post(f"/admin/evidence/trial/{trial.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert Trial.objects.filter(pk=trial.pk).exists()
 
 
-def test_editor_creates_a_new_trial_in_one_form(client, editor, evidence):
+def test_editor_creates_a_new_trial_in_one_form(client, editor, admin_trials):
     client.force_login(editor)
     assert client.get("/admin/evidence/trial/add/").status_code == 200
     data = proposal_data(
@@ -157,7 +159,7 @@ def test_editor_creates_a_new_trial_in_one_form(client, editor, evidence):
     assert not Trial.objects.filter(slug="myeloma-xi-copy").exists()
 
 
-def test_new_trial_errors_land_on_arm_rows(client, editor, evidence):
+def test_new_trial_errors_land_on_arm_rows(client, editor, admin_trials):
     client.force_login(editor)
     data = proposal_data(
         "trial",
@@ -181,7 +183,7 @@ def test_new_trial_errors_land_on_arm_rows(client, editor, evidence):
     assert not ChangeRequest.objects.filter(author=editor).exists()
 
 
-def test_citation_edit_proposes_too(client, editor, evidence):
+def test_citation_edit_proposes_too(client, editor, admin_trials):
     from evidence.models import Citation
 
     citation = Citation.objects.get(slug="mccarthy-2012-nejm")
@@ -199,7 +201,7 @@ def test_citation_edit_proposes_too(client, editor, evidence):
 
 
 def test_trial_list_shows_settings_as_readers_see_them_and_filters_by_them(
-    client, editor, evidence
+    client, editor, admin_trials
 ):
     client.force_login(editor)
     page = client.get("/admin/evidence/trial/").content.decode()
@@ -210,7 +212,7 @@ def test_trial_list_shows_settings_as_readers_see_them_and_filters_by_them(
     filtered = client.get("/admin/evidence/trial/", {"setting": "newly_diagnosed_mixed"})
     assert filtered.status_code == 200
     shown = [trial.slug for trial in filtered.context["cl"].result_list]
-    assert shown == [evidence["myeloma_xi"].slug]
+    assert shown == [admin_trials["myeloma_xi"].slug]
 
     unknown = client.get("/admin/evidence/trial/", {"setting": "no-such-setting"})
     assert unknown.status_code == 200

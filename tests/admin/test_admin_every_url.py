@@ -25,11 +25,12 @@ from django.urls import URLPattern, URLResolver
 
 from curation import services
 from curation.models import ChangeRequest, Event
+from curation.seed import seed_accounts
 from publishing.models import Snapshot
+from tests import documents
 from tests.conftest import api_token
+from tests.factories import create_approved
 
-from . import documents
-from .conftest import record
 from .html_form import submitted_data
 from .tamper import (
     SERVICE_APPS,
@@ -54,7 +55,6 @@ SERVICE_WRITES = {
     "curation_review",
 }
 HISTORY_URL = "^([^/]+)/history/([^/]+)/$"
-SEED_USERS = ("seed-editor", "seed-reviewer")  # made by the ``evidence`` fixture
 
 
 def walk(patterns, prefix=""):
@@ -182,11 +182,10 @@ def account_tables() -> list[str]:
 
 
 @pytest.fixture
-def walked_rows(evidence, editor, editor2, reviewer, superuser):
+def walked_rows(admin_trials, editor, editor2, reviewer, superuser):
     """A change request in each state, a snapshot, an API token and a bystander account."""
-    xi = evidence["myeloma_xi"]
-    seed_editor, seed_reviewer = (get_user_model().objects.get(username=n) for n in SEED_USERS)
-    record("topic", documents.topic(), proposer=seed_editor, approver=seed_reviewer)
+    xi = admin_trials["myeloma_xi"]
+    create_approved(*seed_accounts(), "topic", documents.article_topic())
 
     def propose(user, summary):
         document = documents.myeloma_xi()

@@ -11,8 +11,8 @@ from django.http import QueryDict
 
 from curation.admin.forms import NumberField, ProposalForms, document_to_initial, paragraphs
 from evidence.documents import validate_document
+from tests import documents
 
-from . import documents
 from .post_data import form_post_data
 
 SEED_TRIALS = sorted(
@@ -41,7 +41,9 @@ def round_trip(record_type: str, document: dict, **changes) -> ProposalForms:
     return bound
 
 
-@pytest.mark.parametrize("make", [documents.calgb, documents.myeloma_xi])
+@pytest.mark.parametrize(
+    "make", [documents.calgb_100104, documents.myeloma_xi], ids=["calgb", "myeloma_xi"]
+)
 def test_trial_round_trip_is_lossless(db, make):
     document = validate_document("trial", make())
     assert round_trip("trial", document).to_document() == document
@@ -73,7 +75,10 @@ def test_seed_records_of_every_type_round_trip(db, path, record_type):
 
 @pytest.mark.parametrize(
     ("record_type", "document"),
-    [("citation", documents.CITATIONS[0]), ("intervention", documents.INTERVENTIONS[0])],
+    [
+        ("citation", documents.mccarthy_2012_citation()),
+        ("intervention", documents.article_lenalidomide()),
+    ],
 )
 def test_other_record_types_round_trip(db, record_type, document):
     document = validate_document(record_type, document)
@@ -135,7 +140,7 @@ def test_editing_a_cell_changes_only_that_value_and_keeps_what_forms_do_not_show
 
 
 def test_regimens_findings_and_conduct_notes_survive_a_renamed_arm(db):
-    document = validate_document("trial", documents.calgb())
+    document = validate_document("trial", documents.calgb_100104())
     proposed = round_trip("trial", document, **{"arms-1-key": "pbo"}).to_document()
     assert proposed["arms"][1]["key"] == "pbo"
     assert proposed["arms"][1]["regimen"] == document["arms"][1]["regimen"]
@@ -192,7 +197,7 @@ def test_a_new_trial_from_forms_with_grid_and_comparison(db):
 
 
 def test_service_error_paths_land_on_the_right_fields(db):
-    document = validate_document("trial", documents.calgb())
+    document = validate_document("trial", documents.calgb_100104())
     forms = round_trip("trial", document)
     forms.to_document()
     forms.add_errors(
@@ -220,7 +225,7 @@ def test_service_error_paths_land_on_the_right_fields(db):
 
 
 def test_initial_grid_positions_follow_arms_and_outcomes():
-    initial = document_to_initial("trial", validate_document("trial", documents.calgb()))
+    initial = document_to_initial("trial", validate_document("trial", documents.calgb_100104()))
     assert initial["cells"][(1, 0)]["not_reached"] is True
     assert initial["cells"][(1, 1)]["value"] == 76
     assert initial["comparisons"][(0, 0)]["arm"] == "0"

@@ -13,12 +13,14 @@ import copy
 import pytest
 from django.conf import settings
 
-from curation import services
+from curation import selectors, services
 from curation.models import ChangeRequest, Event
+from curation.seed import seed_accounts
 from evidence.models import Trial
+from tests import documents
+from tests.factories import create_approved
 
-from . import documents
-from .conftest import _user, record, review_url
+from .conftest import review_url
 from .tamper import assert_chain_intact, differences, fingerprint, model_form_data, tables
 
 pytestmark = pytest.mark.django_db
@@ -36,18 +38,16 @@ def approve(client, cr, user):
 
 
 @pytest.fixture
-def live_records(evidence):
-    from curation.permissions import EDITORS, REVIEWERS
-
-    proposer, approver = _user("seed-editor", EDITORS), _user("seed-reviewer", REVIEWERS)
-    topic = record("topic", documents.topic(), proposer=proposer, approver=approver)
+def live_records(admin_trials):
     from evidence import models as ev
 
+    create_approved(*seed_accounts(), "topic", documents.article_topic())
+
     return {
-        "trial": evidence["calgb"],
+        "trial": admin_trials["calgb"],
         "citation": ev.Citation.objects.get(slug="mccarthy-2012-nejm"),
         "intervention": ev.Intervention.objects.get(slug="lenalidomide"),
-        "topic": topic,
+        "topic": selectors.live_record("topic", "myeloma-maintenance"),
     }
 
 
@@ -84,7 +84,7 @@ def test_a_live_record_cannot_be_rewritten_through_its_version_page(
 
 
 def test_a_superuser_cannot_swap_the_author_to_approve_their_own_change(
-    client, superuser, editor, evidence
+    client, superuser, editor, admin_trials
 ):
     document = documents.myeloma_xi()
     document["summary"] = "A superuser's own change."
@@ -93,7 +93,7 @@ def test_a_superuser_cannot_swap_the_author_to_approve_their_own_change(
         record_type="trial",
         action="revise",
         record="myeloma-xi",
-        base_version=evidence["myeloma_xi"].version,
+        base_version=admin_trials["myeloma_xi"].version,
         document=document,
         rationale="Mine.",
     )
@@ -111,7 +111,7 @@ def test_a_superuser_cannot_swap_the_author_to_approve_their_own_change(
     assert_chain_intact()
 
 
-def test_a_reviewer_cannot_revive_a_withdrawn_request(client, editor, reviewer, evidence):
+def test_a_reviewer_cannot_revive_a_withdrawn_request(client, editor, reviewer, admin_trials):
     document = documents.myeloma_xi()
     document["summary"] = "Withdrawn by its author."
     cr = services.propose(
@@ -119,7 +119,7 @@ def test_a_reviewer_cannot_revive_a_withdrawn_request(client, editor, reviewer, 
         record_type="trial",
         action="revise",
         record="myeloma-xi",
-        base_version=evidence["myeloma_xi"].version,
+        base_version=admin_trials["myeloma_xi"].version,
         document=document,
         rationale="Try.",
     )
@@ -142,7 +142,9 @@ def test_a_reviewer_cannot_revive_a_withdrawn_request(client, editor, reviewer, 
     assert_chain_intact()
 
 
-def test_an_editor_cannot_swap_the_document_the_reviewer_read(client, editor, reviewer, evidence):
+def test_an_editor_cannot_swap_the_document_the_reviewer_read(
+    client, editor, reviewer, admin_trials
+):
     document = documents.myeloma_xi()
     document["summary"] = "What the reviewer reads."
     cr = services.propose(
@@ -150,7 +152,7 @@ def test_an_editor_cannot_swap_the_document_the_reviewer_read(client, editor, re
         record_type="trial",
         action="revise",
         record="myeloma-xi",
-        base_version=evidence["myeloma_xi"].version,
+        base_version=admin_trials["myeloma_xi"].version,
         document=document,
         rationale="Reviewed text.",
     )
@@ -171,7 +173,7 @@ def test_an_editor_cannot_swap_the_document_the_reviewer_read(client, editor, re
     assert_chain_intact()
 
 
-def test_a_reviewer_cannot_reopen_an_approved_request(client, editor, reviewer, evidence):
+def test_a_reviewer_cannot_reopen_an_approved_request(client, editor, reviewer, admin_trials):
     document = documents.myeloma_xi()
     document["summary"] = "Approved once."
     cr = services.propose(
@@ -179,7 +181,7 @@ def test_a_reviewer_cannot_reopen_an_approved_request(client, editor, reviewer, 
         record_type="trial",
         action="revise",
         record="myeloma-xi",
-        base_version=evidence["myeloma_xi"].version,
+        base_version=admin_trials["myeloma_xi"].version,
         document=document,
         rationale="Once.",
     )

@@ -14,9 +14,11 @@ from django.http import QueryDict
 
 from curation import selectors, services
 from curation.admin.forms import ProposalForms
-from curation.models import ChangeRequest, Event, Review
+from curation.models import ChangeRequest
 from evidence import documents as docs
 from evidence.documents import validate_document
+from tests import documents
+from tests.read_models import written
 
 from .conftest import change_url, proposal_data, review_url
 from .post_data import form_post_data
@@ -45,16 +47,7 @@ def query(data: dict) -> QueryDict:
     return result
 
 
-def written() -> tuple[int, ...]:
-    return (
-        ChangeRequest.objects.count(),
-        ChangeRequest.history.count(),
-        Review.objects.count(),
-        Event.objects.count(),
-    )
-
-
-def test_refusing_100000_by_100000_builds_no_grid_and_stays_small(evidence):
+def test_refusing_100000_by_100000_builds_no_grid_and_stays_small(admin_trials):
     data = query({**OVERSIZED, "proposal-base_version": "0", "proposal-rationale": "x"})
     ProposalForms("trial", base_document=None, base_version=0)  # imports and caches warm
     tracemalloc.start()
@@ -71,8 +64,8 @@ def test_refusing_100000_by_100000_builds_no_grid_and_stays_small(evidence):
     assert len(forms.arms.forms) <= docs.MAX_ARMS and len(forms.cells) <= 3 * 3
 
 
-def test_the_admin_answers_400_naming_the_lists_and_writes_nothing(client, editor, evidence):
-    trial = evidence["myeloma_xi"]
+def test_the_admin_answers_400_naming_the_lists_and_writes_nothing(client, editor, admin_trials):
+    trial = admin_trials["myeloma_xi"]
     client.force_login(editor)
     before = written()
     started = time.monotonic()
@@ -105,8 +98,8 @@ def test_the_edit_view_refuses_oversized_lists_too(client, editor, sent_back):  
         ("findings", docs.MAX_FINDINGS),
     ],
 )
-def test_every_trial_list_is_bounded(evidence, prefix, limit):
-    trial = evidence["myeloma_xi"]
+def test_every_trial_list_is_bounded(admin_trials, prefix, limit):
+    trial = admin_trials["myeloma_xi"]
     data = proposal_data("trial", trial, **{f"{prefix}-TOTAL_FORMS": str(limit + 1)})
     forms = ProposalForms(
         "trial", base_document=trial.document, base_version=trial.version, data=query(data)
@@ -117,7 +110,7 @@ def test_every_trial_list_is_bounded(evidence, prefix, limit):
     ]
 
 
-def test_topic_sections_are_bounded(evidence):
+def test_topic_sections_are_bounded(admin_trials):
     data = {"sections-TOTAL_FORMS": str(docs.MAX_SECTIONS + 1), "sections-INITIAL_FORM_COUNT": "0"}
     forms = ProposalForms("topic", base_document=None, base_version=0, data=query(data))
     assert forms.non_field_errors() == [
@@ -126,14 +119,12 @@ def test_topic_sections_are_bounded(evidence):
 
 
 def _trial_with_arms(count: int) -> dict:
-    from tests import factories
-
     arms = [{"key": f"arm{i}", "label": f"Arm {i}", "role": "experimental"} for i in range(count)]
-    document = factories.trial(arms=arms, outcomes=[], findings=[], enrollment=None)
+    document = documents.ifm_trial(arms=arms, outcomes=[], findings=[], enrollment=None)
     return validate_document("trial", document)
 
 
-def test_a_list_at_its_limit_is_accepted_and_shows_no_blank_row(evidence):
+def test_a_list_at_its_limit_is_accepted_and_shows_no_blank_row(admin_trials):
     document = _trial_with_arms(docs.MAX_ARMS)
     shown = ProposalForms("trial", base_document=document, base_version=1)
     assert len(shown.arms.forms) == docs.MAX_ARMS  # no blank row past the limit
@@ -144,7 +135,7 @@ def test_a_list_at_its_limit_is_accepted_and_shows_no_blank_row(evidence):
     assert bound.to_document()["arms"] == document["arms"]
 
 
-def test_adding_a_row_past_the_limit_adds_none_and_says_why(client, editor, evidence):
+def test_adding_a_row_past_the_limit_adds_none_and_says_why(client, editor, admin_trials):
     document = _trial_with_arms(docs.MAX_ARMS)
     data = form_post_data(ProposalForms("trial", base_document=document, base_version=1))
     forms = ProposalForms(
@@ -154,9 +145,9 @@ def test_adding_a_row_past_the_limit_adds_none_and_says_why(client, editor, evid
     assert forms.row_limit_reached == f"arms: at most {docs.MAX_ARMS} rows"
 
 
-def test_the_form_states_the_limits(client, editor, evidence):
+def test_the_form_states_the_limits(client, editor, admin_trials):
     client.force_login(editor)
-    html = client.get(change_url("trial", evidence["myeloma_xi"])).content.decode()
+    html = client.get(change_url("trial", admin_trials["myeloma_xi"])).content.decode()
     for text in (
         f"At most {docs.MAX_ARMS} arms, each with at most {docs.MAX_REGIMEN_PARTS} regimen parts",
         f"At most {docs.MAX_OUTCOMES} outcomes.",
@@ -183,9 +174,9 @@ def test_the_form_states_the_limits(client, editor, evidence):
     ],
 )
 def test_control_characters_in_the_form_are_400_on_their_field(
-    client, editor, evidence, field, value, form
+    client, editor, admin_trials, field, value, form
 ):
-    trial = evidence["myeloma_xi"]
+    trial = admin_trials["myeloma_xi"]
     client.force_login(editor)
     before = written()
     response = client.post(
@@ -198,8 +189,8 @@ def test_control_characters_in_the_form_are_400_on_their_field(
     assert written() == before
 
 
-def test_a_control_character_in_an_arm_label_lands_on_the_arm_row(client, editor, evidence):
-    trial = evidence["myeloma_xi"]
+def test_a_control_character_in_an_arm_label_lands_on_the_arm_row(client, editor, admin_trials):
+    trial = admin_trials["myeloma_xi"]
     client.force_login(editor)
     response = client.post(
         change_url("trial", trial), proposal_data("trial", trial, **{"arms-0-label": "Len\x01"})
@@ -227,7 +218,7 @@ def test_a_review_comment_with_a_control_character_is_refused(
     assert services.allowed_actions(request_, reviewer)  # still open for a decision
 
 
-def test_a_large_real_trial_is_proposed_through_its_form(client, editor, reviewer, evidence):
+def test_a_large_real_trial_is_proposed_through_its_form(client, editor, reviewer, admin_trials):
     """A trial of 8 arms and 40 outcomes, every cell filled, posts some 2,500 fields: past
     Django's default of 1,000 (DATA_UPLOAD_MAX_NUMBER_FIELDS), well within the lists' limits."""
     from django.conf import settings
@@ -246,7 +237,7 @@ def test_a_large_real_trial_is_proposed_through_its_form(client, editor, reviewe
         }
         for j in range(40)
     ]
-    document = factories.trial(
+    document = documents.ifm_trial(
         slug="large-trial",
         arms=arms,
         outcomes=outcomes,

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests import factories
+from tests import documents, factories
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def queries(client, url: str):
 
 def add_trials(editor, reviewer, numbers) -> None:
     for n in numbers:
-        document = factories.trial(
+        document = documents.ifm_trial(
             f"trial-{n}",
             name=f"Trial {n}",
             registry_ids=[{"registry": "NCT", "id": f"NCT0{n:07d}"}],

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from curation import services
 from curation.models import ChangeRequest, Event
 from evidence.models import Trial
+from tests import documents
 
-from . import documents
 from .conftest import messages_of, review_url
 
 pytestmark = pytest.mark.django_db
@@ -42,20 +42,22 @@ def assert_unchanged(cr, status, events_before):
 
 
 @pytest.fixture
-def request_(evidence, editor):
-    return propose_pfs(editor, evidence["myeloma_xi"])
+def request_(admin_trials, editor):
+    return propose_pfs(editor, admin_trials["myeloma_xi"])
 
 
 # --- The queue --------------------------------------------------------------------------------
 
 
-def test_queue_lists_submitted_requests_and_filters(client, reviewer, evidence, editor, request_):
+def test_queue_lists_submitted_requests_and_filters(
+    client, reviewer, admin_trials, editor, request_
+):
     other = services.propose(
         user=editor,
         record_type="citation",
         action="revise",
         record="mccarthy-2012-nejm",
-        document={**documents.CITATIONS[0], "pages": "1770-81"},
+        document={**documents.mccarthy_2012_citation(), "pages": "1770-81"},
         base_version=1,
         rationale="Short page range as printed.",
     )
@@ -140,7 +142,7 @@ def test_an_unknown_action_is_refused_and_changes_nothing(client, editor, reques
     assert request_.reviews.count() == reviews_before
 
 
-def test_reviewer_approves_and_the_record_changes(client, reviewer, editor, evidence, request_):
+def test_reviewer_approves_and_the_record_changes(client, reviewer, editor, admin_trials, request_):
     client.force_login(reviewer)
     response = client.post(review_url(request_), {"action": "approve", "comment": "Checked."})
     assert response.status_code == 302
@@ -179,8 +181,8 @@ def test_editor_cannot_approve(client, editor2, request_):
     assert_unchanged(request_, "submitted", before)
 
 
-def test_nobody_approves_their_own_change_superusers_included(client, superuser, evidence):
-    cr = propose_pfs(superuser, evidence["myeloma_xi"])
+def test_nobody_approves_their_own_change_superusers_included(client, superuser, admin_trials):
+    cr = propose_pfs(superuser, admin_trials["myeloma_xi"])
     before = Event.objects.count()
     client.force_login(superuser)
     page = client.get(review_url(cr))
@@ -191,11 +193,11 @@ def test_nobody_approves_their_own_change_superusers_included(client, superuser,
     assert_unchanged(cr, "submitted", before)
 
 
-def test_author_in_both_groups_cannot_approve_own_change(client, editor, evidence):
+def test_author_in_both_groups_cannot_approve_own_change(client, editor, admin_trials):
     from curation.permissions import REVIEWERS, ensure_groups
 
     editor.groups.add(ensure_groups()[REVIEWERS])
-    cr = propose_pfs(editor, evidence["myeloma_xi"])
+    cr = propose_pfs(editor, admin_trials["myeloma_xi"])
     before = Event.objects.count()
     client.force_login(editor)
     response = client.post(review_url(cr), {"action": "approve"})
@@ -263,9 +265,9 @@ def test_unknown_action_changes_nothing(client, reviewer, request_):
 
 
 def test_stale_request_with_colliding_field_shows_conflict_and_is_refused(
-    client, editor, editor2, reviewer, reviewer2, evidence
+    client, editor, editor2, reviewer, reviewer2, admin_trials
 ):
-    trial = evidence["myeloma_xi"]
+    trial = admin_trials["myeloma_xi"]
     first = propose_pfs(editor, trial, value=38.9)
     stale = propose_pfs(editor2, trial, value=38)  # both from version 1, same value
     services.approve(first, user=reviewer)
@@ -295,9 +297,9 @@ def test_stale_request_with_colliding_field_shows_conflict_and_is_refused(
 
 
 def test_stale_request_on_other_fields_merges_and_rebase_clears_the_flag(
-    client, editor, editor2, reviewer, evidence
+    client, editor, editor2, reviewer, admin_trials
 ):
-    trial = evidence["myeloma_xi"]
+    trial = admin_trials["myeloma_xi"]
     services.approve(propose_pfs(editor, trial, value=38.9), user=reviewer)
     summary = "Revlimid maintenance significantly delayed myeloma progression."
     document = documents.myeloma_xi()
@@ -329,11 +331,11 @@ def test_stale_request_on_other_fields_merges_and_rebase_clears_the_flag(
 
 
 def test_stale_form_save_is_detected_by_its_hidden_base_version(
-    client, editor, editor2, reviewer, reviewer2, evidence
+    client, editor, editor2, reviewer, reviewer2, admin_trials
 ):
     from .conftest import change_url, proposal_data
 
-    trial = evidence["myeloma_xi"]
+    trial = admin_trials["myeloma_xi"]
     client.force_login(editor2)
     stale_form = proposal_data("trial", trial, **{"cell-0-0-value": "38"})  # opened at v1
     services.approve(propose_pfs(editor, trial, value=38.9), user=reviewer)  # now v2
@@ -349,7 +351,7 @@ def test_stale_form_save_is_detected_by_its_hidden_base_version(
 # --- Events, history, groups, demo accounts ---------------------------------------------------
 
 
-def test_event_admin_is_read_only_for_superusers_too(client, superuser, evidence):
+def test_event_admin_is_read_only_for_superusers_too(client, superuser, admin_trials):
     event = Event.objects.first()
     client.force_login(superuser)
     assert client.get("/admin/curation/event/").status_code == 200
@@ -364,8 +366,8 @@ def test_event_admin_is_read_only_for_superusers_too(client, superuser, evidence
     assert Event.objects.get(pk=event.pk).slug == event.slug
 
 
-def test_record_links_to_its_events_and_history(client, reviewer, evidence):
-    trial = evidence["calgb"]
+def test_record_links_to_its_events_and_history(client, reviewer, admin_trials):
+    trial = admin_trials["calgb"]
     client.force_login(reviewer)
     page = client.get(f"/admin/evidence/trial/{trial.pk}/change/")
     html = page.content.decode()

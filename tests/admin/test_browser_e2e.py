@@ -62,9 +62,9 @@ def log_in(page, base_url: str, username: str) -> None:
 
 
 def test_editor_proposes_reviewer_approves_trial_shows_new_value(
-    live_server, browser, evidence, editor, reviewer
+    live_server, browser, admin_trials, editor, reviewer
 ):
-    trial = evidence["myeloma_xi"]
+    trial = admin_trials["myeloma_xi"]
     ARTIFACTS.mkdir(exist_ok=True)
     edit_shot, review_shot = ARTIFACTS / "edit-form.png", ARTIFACTS / "review-page.png"
     for shot in (edit_shot, review_shot):

@@ -1,19 +1,18 @@
-"""Fixtures for the API tests: clients per role, and small published evidence.
+"""Fixtures for the API tests: clients per role, and small approved evidence.
 
-The evidence here is synthetic (made-up trial, numbers chosen only to be valid) and is
-published through the real pipeline: propose, then approve by a second person.
+The evidence here is synthetic (``tests.documents.synthetic_*``: made-up, numbers chosen only to
+be valid) and is approved through the real pipeline: propose, then approve by a second person.
 """
 
 from __future__ import annotations
 
-import copy
 import uuid
 
 import pytest
 from rest_framework.test import APIClient
 
-from curation import services
 from tests.conftest import api_token
+from tests.factories import seed_synthetic
 
 
 @pytest.fixture(autouse=True)
@@ -61,93 +60,11 @@ def superuser_client(superuser):
     return token_client(superuser)
 
 
-INTERVENTION = {
-    "slug": "testamide",
-    "name": "Testamide",
-    "generic_name": "testamide",
-    "brand_names": ["Testa"],
-}
-CITATION = {
-    "slug": "synthetic-2020",
-    "kind": "article",
-    "title": "A synthetic trial report used only by the test suite",
-    "year": 2020,
-}
-TRIAL = {
-    "slug": "synthetic-trial",
-    "name": "Synthetic Trial",
-    "phase": "3",
-    "setting": "post_autologous_transplant",
-    "population": "Synthetic patients (test data, not evidence)",
-    "enrollment": 300,
-    "registry_ids": [{"registry": "NCT", "id": "NCT99999901"}],
-    "interventions": ["testamide"],
-    "arms": [
-        {"key": "tst", "label": "Testamide", "role": "experimental", "n": 150},
-        {"key": "pbo", "label": "Placebo", "role": "placebo", "n": 150},
-    ],
-    "outcomes": [
-        {
-            "key": "pfs",
-            "endpoint": "pfs",
-            "label": "Progression-free survival",
-            "measure": "median",
-            "unit": "months",
-            "values": [{"arm": "tst", "value": 30}, {"arm": "pbo", "value": 20}],
-        }
-    ],
-    "summary": "A synthetic trial for tests.",
-    "citations": ["synthetic-2020"],
-}
-OTHER_TRIAL = {
-    "slug": "other-trial",
-    "name": "Other Trial",
-    "phase": "2",
-    "setting": "transplant_ineligible",
-    "population": "Other synthetic patients",
-    "registry_ids": [{"registry": "ISRCTN", "id": "ISRCTN0000002"}],
-}
-TOPIC = {
-    "slug": "synthetic-topic",
-    "title": "Synthetic topic",
-    "condition": "Synthetic condition",
-    "summary": "A topic for tests.",
-    "sections": [
-        {"key": "main", "heading": "Main", "body": ["Text."], "trials": ["synthetic-trial"]}
-    ],
-}
-
-
-def doc(template: dict, **changes) -> dict:
-    document = copy.deepcopy(template)
-    document.update(changes)
-    return document
-
-
-def publish(editor, reviewer, record_type: str, document: dict, action="create", base=None):
-    """Propose and approve; returns the event."""
-    cr = services.propose(
-        user=editor,
-        record_type=record_type,
-        action=action,
-        document=document,
-        record=None if action == "create" else document["slug"],
-        base_version=base,
-        rationale="test data",
-    )
-    return services.approve(cr, user=reviewer)
-
-
 @pytest.fixture
-def published(editor, reviewer):
-    """An intervention, a citation, two trials and a topic, all approved (positions 1-5)."""
-    events = {}
-    events["intervention"] = publish(editor, reviewer, "intervention", doc(INTERVENTION))
-    events["citation"] = publish(editor, reviewer, "citation", doc(CITATION))
-    events["trial"] = publish(editor, reviewer, "trial", doc(TRIAL))
-    events["other_trial"] = publish(editor, reviewer, "trial", doc(OTHER_TRIAL))
-    events["topic"] = publish(editor, reviewer, "topic", doc(TOPIC))
-    return events
+def synthetic_records(editor, reviewer):
+    """The synthetic intervention, citation, two trials and topic, all approved (positions
+    1-5); their events by name: intervention, citation, trial, other_trial, topic."""
+    return seed_synthetic(editor, reviewer)
 
 
 def revise_payload(document: dict, base_version: int, **extra) -> dict:

@@ -14,8 +14,9 @@ import pytest
 
 from curation.api.parsers import MAX_JSON_DEPTH
 from curation.models import ChangeRequest, Event, Review
+from tests import documents
 
-from .conftest import TRIAL, doc, revise_payload
+from .conftest import revise_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -54,18 +55,18 @@ def nothing_written():
 
 
 @pytest.mark.parametrize("as_of", [*NOT_ASCII, "1²", "2024-05-01T12:00:00+٠٥:00"])
-def test_as_of_with_digits_other_than_ascii_is_400(anon_client, published, as_of):
+def test_as_of_with_digits_other_than_ascii_is_400(anon_client, synthetic_records, as_of):
     error = error_of(anon_client.get(DETAIL, {"as_of": as_of}), 400)
     assert paths(error) == ["as_of"] and "digits 0-9" in messages(error)
 
 
 @pytest.mark.parametrize("as_of", [HUGE, str(BIGINT_MAX + 1), "0" * 10 + str(BIGINT_MAX + 1)])
-def test_as_of_beyond_the_position_column_is_400(anon_client, published, as_of):
+def test_as_of_beyond_the_position_column_is_400(anon_client, synthetic_records, as_of):
     error = error_of(anon_client.get(DETAIL, {"as_of": as_of}), 400)
     assert paths(error) == ["as_of"] and f"at most {BIGINT_MAX}" in messages(error)
 
 
-def test_as_of_the_largest_position_is_the_latest_version(anon_client, published):
+def test_as_of_the_largest_position_is_the_latest_version(anon_client, synthetic_records):
     response = anon_client.get(DETAIL, {"as_of": str(BIGINT_MAX)})
     assert response.status_code == 200 and response.json()["version"] == 1
     # Leading zeros do not count against the bound.
@@ -85,7 +86,7 @@ def test_as_of_the_largest_position_is_the_latest_version(anon_client, published
         ("9999-12-31T23:59:59.999999", 200),
     ],
 )
-def test_as_of_at_the_ends_of_time_is_clamped(anon_client, published, as_of, status):
+def test_as_of_at_the_ends_of_time_is_clamped(anon_client, synthetic_records, as_of, status):
     response = anon_client.get(DETAIL, {"as_of": as_of})
     assert response.status_code == status, response.content
     if status == 200:
@@ -105,7 +106,7 @@ def open_request(editor):
         user=editor,
         record_type="citation",
         action="create",
-        document={"slug": "c-open", "kind": "article", "title": "T"},
+        document=documents.minimal_citation("c-open"),
         rationale="r",
     )
 
@@ -158,12 +159,12 @@ def test_an_id_with_leading_zeros_is_the_same_request(reviewer_client, open_requ
         ("1\x00", "digits 0-9"),
     ],
 )
-def test_feed_numbers_are_ascii_within_bigint(anon_client, published, name, raw, says):
+def test_feed_numbers_are_ascii_within_bigint(anon_client, synthetic_records, name, raw, says):
     error = error_of(anon_client.get("/api/v1/events/", {name: raw}), 400)
     assert paths(error) == [name] and says in messages(error)
 
 
-def test_feed_after_the_largest_position_is_empty(anon_client, published):
+def test_feed_after_the_largest_position_is_empty(anon_client, synthetic_records):
     body = anon_client.get("/api/v1/events/", {"after": str(BIGINT_MAX)}).json()
     assert body["results"] == [] and body["next_after"] == BIGINT_MAX
 
@@ -190,13 +191,13 @@ PAGINATION_ERRORS = [
 
 
 @pytest.mark.parametrize("url", LISTS)
-def test_list_pagination_is_strict(reviewer_client, published, url):
+def test_list_pagination_is_strict(reviewer_client, synthetic_records, url):
     for query, path, says in PAGINATION_ERRORS:
         error = error_of(reviewer_client.get(url, query), 400)
         assert paths(error) == [path] and says in messages(error), query
 
 
-def test_list_limit_is_capped_and_offset_past_the_end_is_empty(anon_client, published):
+def test_list_limit_is_capped_and_offset_past_the_end_is_empty(anon_client, synthetic_records):
     body = anon_client.get("/api/v1/trials/", {"limit": str(BIGINT_MAX)}).json()
     assert len(body["results"]) == 2
     body = anon_client.get("/api/v1/trials/", {"offset": str(BIGINT_MAX)}).json()
@@ -228,7 +229,9 @@ JUNK = ["a\x00b", "\x00", "１\x00", "\x7f\x01\ud7ff"]
 
 
 @pytest.mark.parametrize("url", LIST_PARAMETERS)
-def test_junk_in_any_list_parameter_is_never_a_server_error(reviewer_client, published, url):
+def test_junk_in_any_list_parameter_is_never_a_server_error(
+    reviewer_client, synthetic_records, url
+):
     names = [*LIST_PARAMETERS[url], "limit", "offset", "ordering", "format", "page", "x\x00"]
     for name in names:
         for value in JUNK:
@@ -247,7 +250,7 @@ def nested(depth: int) -> str:
 
 
 def test_deeply_nested_document_is_refused_at_parse_time(editor_client, nothing_written):
-    document = doc(TRIAL, summary="__DEEP__")
+    document = documents.synthetic_trial(summary="__DEEP__")
     body = revise_payload(document, 1)
     raw = __import__("json").dumps(body).replace('"__DEEP__"', nested(1000))
     response = editor_client.post("/api/v1/change-requests/", raw, content_type="application/json")
@@ -292,8 +295,8 @@ def test_odd_content_length_is_not_a_server_error(reviewer_client, open_request,
         error_of(response, response.status_code)
 
 
-def test_base_version_beyond_its_column_is_400(editor_client, published, nothing_written):
-    payload = revise_payload(doc(TRIAL, summary="x"), 2**31)
+def test_base_version_beyond_its_column_is_400(editor_client, synthetic_records, nothing_written):
+    payload = revise_payload(documents.synthetic_trial(summary="x"), 2**31)
     error = error_of(editor_client.post("/api/v1/change-requests/", payload, format="json"), 400)
     assert paths(error) == ["base_version"]
 
@@ -303,7 +306,7 @@ def test_base_version_beyond_its_column_is_400(editor_client, published, nothing
 
 @pytest.mark.parametrize("slug", ["\x00", "synthetic-2020\x00", "a\nb"])
 def test_a_citation_slug_with_nul_is_an_unknown_citation(
-    client, editor, published, nothing_written, slug
+    client, editor, synthetic_records, nothing_written, slug
 ):
     # Found by the admin part of test_property on PostgreSQL: the propose form's citations
     # reached a query (services -> selectors.record_exists) with a NUL in it.
@@ -322,7 +325,9 @@ def test_a_citation_slug_with_nul_is_an_unknown_citation(
     assert selectors.live_record("citation", slug) is None
 
 
-def test_api_citations_with_nul_are_400(editor_client, published, nothing_written):
-    payload = revise_payload(doc(TRIAL, summary="x"), 1, citations=["synthetic-2020\x00"])
+def test_api_citations_with_nul_are_400(editor_client, synthetic_records, nothing_written):
+    payload = revise_payload(
+        documents.synthetic_trial(summary="x"), 1, citations=["synthetic-2020\x00"]
+    )
     error = error_of(editor_client.post("/api/v1/change-requests/", payload, format="json"), 400)
     assert paths(error) == ["citations[0]"]

@@ -8,8 +8,10 @@ import pytest
 from django.test import override_settings
 
 from curation.models import ChangeRequest, Event, Review
+from tests import documents
+from tests.factories import revise_approved
 
-from .conftest import TRIAL, doc, publish, revise_payload
+from .conftest import revise_payload
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/change-requests/"
@@ -20,9 +22,9 @@ def create(client, payload, **kwargs):
 
 
 @pytest.fixture
-def proposal(published, editor_client):
+def proposal(synthetic_records, editor_client):
     """A submitted revision of the synthetic trial by `editor`: summary and a PFS value."""
-    document = doc(TRIAL, summary="New summary.")
+    document = documents.synthetic_trial(summary="New summary.")
     document["outcomes"][0]["values"][0]["value"] = 31
     response = create(editor_client, revise_payload(document, 1))
     assert response.status_code == 201, response.content
@@ -57,14 +59,18 @@ def test_reviewer_sees_decisions_and_approves(proposal, reviewer_client, anon_cl
     assert record["version"] == 2 and record["document"]["summary"] == "New summary."
 
 
-def test_create_draft_update_and_submit(published, editor_client):
-    response = create(editor_client, revise_payload(doc(TRIAL, summary="Draft."), 1, draft=True))
+def test_create_draft_update_and_submit(synthetic_records, editor_client):
+    response = create(
+        editor_client, revise_payload(documents.synthetic_trial(summary="Draft."), 1, draft=True)
+    )
     assert response.status_code == 201
     draft = response.json()
     assert draft["status"] == "draft" and set(draft["allowed_actions"]) >= {"submit", "edit"}
     url = f"{URL}{draft['id']}/"
     response = editor_client.patch(
-        url, {"document": doc(TRIAL, summary="Better."), "rationale": "Reworded."}, format="json"
+        url,
+        {"document": documents.synthetic_trial(summary="Better."), "rationale": "Reworded."},
+        format="json",
     )
     assert response.status_code == 200, response.content
     assert response.json()["rationale"] == "Reworded."
@@ -77,8 +83,10 @@ def test_create_draft_update_and_submit(published, editor_client):
     assert response.json()["error"]["code"] == "invalid_state"
 
 
-def test_list_filters(proposal, editor_client, reviewer_client, published):
-    create(editor_client, revise_payload(doc(TRIAL, summary="Draft."), 1, draft=True))
+def test_list_filters(proposal, editor_client, reviewer_client, synthetic_records):
+    create(
+        editor_client, revise_payload(documents.synthetic_trial(summary="Draft."), 1, draft=True)
+    )
     listed = reviewer_client.get(URL).json()
     # The fixture's five approved creations plus two requests.
     assert listed["count"] == 7
@@ -103,8 +111,10 @@ def test_editor_may_not_approve(proposal, editor2_client):
     assert "Reviewers" in response.json()["error"]["message"]
 
 
-def test_superuser_cannot_approve_own_request(published, superuser_client):
-    response = create(superuser_client, revise_payload(doc(TRIAL, summary="Mine."), 1))
+def test_superuser_cannot_approve_own_request(synthetic_records, superuser_client):
+    response = create(
+        superuser_client, revise_payload(documents.synthetic_trial(summary="Mine."), 1)
+    )
     assert response.status_code == 201
     url = f"{URL}{response.json()['id']}/approve/"
     response = superuser_client.post(url, {}, format="json")
@@ -115,8 +125,8 @@ def test_superuser_cannot_approve_own_request(published, superuser_client):
     assert Event.objects.filter(slug="synthetic-trial").count() == 1
 
 
-def test_reviewer_may_not_propose(published, reviewer_client):
-    response = create(reviewer_client, revise_payload(doc(TRIAL, summary="x"), 1))
+def test_reviewer_may_not_propose(synthetic_records, reviewer_client):
+    response = create(reviewer_client, revise_payload(documents.synthetic_trial(summary="x"), 1))
     assert response.status_code == 403
     assert "Editors" in response.json()["error"]["message"]
     assert not ChangeRequest.objects.filter(author__username="reviewer").exists()
@@ -166,12 +176,16 @@ def test_request_changes_then_resubmit(proposal, reviewer_client, editor_client)
 
 
 def test_version_conflict_is_409_with_fields(
-    proposal, published, editor, reviewer, reviewer_client
+    proposal, synthetic_records, editor, reviewer, reviewer_client
 ):
     # Someone else's change to the same value is approved first.
-    other = doc(TRIAL)
-    other["outcomes"][0]["values"][0]["value"] = 32
-    publish(editor, reviewer, "trial", other, action="revise", base=1)
+    revise_approved(
+        editor,
+        reviewer,
+        "trial",
+        "synthetic-trial",
+        lambda d: d["outcomes"][0]["values"][0].update(value=32),
+    )
     detail = reviewer_client.get(f"{URL}{proposal['id']}/").json()
     assert detail["needs_rebase"] is True and detail["current_version"] == 2
     response = reviewer_client.post(f"{URL}{proposal['id']}/approve/", {}, format="json")
@@ -182,10 +196,12 @@ def test_version_conflict_is_409_with_fields(
     assert error["current_version"] == 2
 
 
-def test_rebase_merges_non_overlapping_change(published, editor, reviewer, editor_client):
-    response = create(editor_client, revise_payload(doc(TRIAL, summary="Mine."), 1))
+def test_rebase_merges_non_overlapping_change(synthetic_records, editor, reviewer, editor_client):
+    response = create(editor_client, revise_payload(documents.synthetic_trial(summary="Mine."), 1))
     cr_id = response.json()["id"]
-    publish(editor, reviewer, "trial", doc(TRIAL, notes="Theirs."), action="revise", base=1)
+    revise_approved(
+        editor, reviewer, "trial", "synthetic-trial", lambda d: d.update(notes="Theirs.")
+    )
     response = editor_client.post(f"{URL}{cr_id}/rebase/", format="json")
     assert response.status_code == 200, response.content
     body = response.json()
@@ -252,8 +268,8 @@ def _nothing_written(before: int):
         (lambda p: p.update(document=[1, 2]), ["document"]),
     ],
 )
-def test_create_bad_input_names_every_problem(published, editor_client, mutate, paths):
-    payload = revise_payload(doc(TRIAL, summary="x"), 1)
+def test_create_bad_input_names_every_problem(synthetic_records, editor_client, mutate, paths):
+    payload = revise_payload(documents.synthetic_trial(summary="x"), 1)
     mutate(payload)
     before = ChangeRequest.objects.count()
     response = create(editor_client, payload)
@@ -264,7 +280,7 @@ def test_create_bad_input_names_every_problem(published, editor_client, mutate, 
     _nothing_written(before)
 
 
-def test_malformed_json_is_400(published, editor_client):
+def test_malformed_json_is_400(synthetic_records, editor_client):
     before = ChangeRequest.objects.count()
     response = editor_client.post(URL, b'{"record_type": "trial",', content_type="application/json")
     assert response.status_code == 400
@@ -275,22 +291,22 @@ def test_malformed_json_is_400(published, editor_client):
     _nothing_written(before)
 
 
-def test_json_array_body_is_400(published, editor_client):
+def test_json_array_body_is_400(synthetic_records, editor_client):
     response = editor_client.post(URL, [1, 2], format="json")
     assert response.status_code == 400
     assert response.json()["error"]["errors"][0]["path"] == ""
 
 
-def test_not_json_is_415(published, editor_client):
+def test_not_json_is_415(synthetic_records, editor_client):
     response = editor_client.post(URL, "record_type=trial", content_type="text/plain")
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=10_000)
-def test_huge_body_is_413(published, editor_client):
+def test_huge_body_is_413(synthetic_records, editor_client):
     before = ChangeRequest.objects.count()
-    payload = revise_payload(doc(TRIAL, summary="x" * 20_000), 1)
+    payload = revise_payload(documents.synthetic_trial(summary="x" * 20_000), 1)
     response = create(editor_client, payload)
     assert response.status_code == 413
     error = response.json()["error"]
@@ -308,8 +324,10 @@ def test_huge_body_is_413(published, editor_client):
         ({"citations": [3]}, "citations[0]"),
     ],
 )
-def test_patch_bad_input(published, editor_client, payload, path):
-    response = create(editor_client, revise_payload(doc(TRIAL, summary="D."), 1, draft=True))
+def test_patch_bad_input(synthetic_records, editor_client, payload, path):
+    response = create(
+        editor_client, revise_payload(documents.synthetic_trial(summary="D."), 1, draft=True)
+    )
     url = f"{URL}{response.json()['id']}/"
     response = editor_client.patch(url, payload, format="json")
     assert response.status_code == 400, response.content

@@ -7,14 +7,13 @@ import random
 import pytest
 
 from curation.models import Event
-
-from .conftest import TRIAL, doc, publish
+from tests.factories import revise_approved
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/events/"
 
 
-def test_feed_fields(anon_client, published):
+def test_feed_fields(anon_client, synthetic_records):
     response = anon_client.get(URL, {"after": 2, "limit": 2})
     assert response.status_code == 200
     body = response.json()
@@ -38,7 +37,7 @@ def test_feed_fields(anon_client, published):
     assert "summary" in event["changed_fields"] and event["recorded_at"]
 
 
-def test_feed_end(anon_client, published):
+def test_feed_end(anon_client, synthetic_records):
     body = anon_client.get(URL, {"after": 5}).json()
     assert body["results"] == [] and body["next_after"] == 5 and body["has_more"] is False
     body = anon_client.get(URL, {"after": 500}).json()
@@ -61,13 +60,13 @@ def test_feed_bad_query_is_400(anon_client, query, path):
     assert [e["path"] for e in response.json()["error"]["errors"]] == [path]
 
 
-def test_feed_caps_limit(anon_client, published):
+def test_feed_caps_limit(anon_client, synthetic_records):
     body = anon_client.get(URL, {"limit": 10**9}).json()
     assert body["limit"] == 1000 and len(body["results"]) == 5
 
 
 def test_consumer_storing_next_after_gets_each_event_exactly_once(
-    anon_client, published, editor, reviewer
+    anon_client, synthetic_records, editor, reviewer
 ):
     """Approvals interleaved with polls of random page sizes: every position once, in order."""
     rng = random.Random(20240501)
@@ -76,14 +75,12 @@ def test_consumer_storing_next_after_gets_each_event_exactly_once(
     for round_number in range(25):
         if rng.random() < 0.6:
             summary = f"Revision {round_number}"
-            current = Event.objects.filter(slug="synthetic-trial").count()
-            publish(
+            revise_approved(
                 editor,
                 reviewer,
                 "trial",
-                doc(TRIAL, summary=summary),
-                action="revise",
-                base=current,
+                "synthetic-trial",
+                lambda d, summary=summary: d.update(summary=summary),
             )
         body = anon_client.get(URL, {"after": stored_after, "limit": rng.randint(1, 4)}).json()
         seen.extend(event["position"] for event in body["results"])

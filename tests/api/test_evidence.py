@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from curation import services
+from tests.factories import retract_approved, revise_approved
 
-from .conftest import TRIAL, doc, publish, revise_payload
+from .conftest import revise_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ def slugs(response) -> list[str]:
     return [item["slug"] for item in response.json()["results"]]
 
 
-def test_trial_list_is_paginated_and_public(anon_client, published):
+def test_trial_list_is_paginated_and_public(anon_client, synthetic_records):
     response = anon_client.get("/api/v1/trials/", {"limit": 1})
     body = response.json()
     assert response.status_code == 200
@@ -42,7 +42,7 @@ def test_trial_list_is_paginated_and_public(anon_client, published):
         ({"topic": "no-such-topic"}, []),
     ],
 )
-def test_trial_filters(anon_client, published, query, expected):
+def test_trial_filters(anon_client, synthetic_records, query, expected):
     assert slugs(anon_client.get("/api/v1/trials/", query)) == expected
 
 
@@ -59,7 +59,7 @@ def test_trial_filters(anon_client, published, query, expected):
         ("/api/v1/topics/", {"trial": "other-trial"}, []),
     ],
 )
-def test_other_lists_filter(anon_client, published, url, query, expected):
+def test_other_lists_filter(anon_client, synthetic_records, url, query, expected):
     assert slugs(anon_client.get(url, query)) == expected
 
 
@@ -67,7 +67,7 @@ def test_other_lists_filter(anon_client, published, url, query, expected):
     ("query", "path"),
     [({"setting": "on_the_moon"}, "setting"), ({"phase": "7"}, "phase")],
 )
-def test_bad_filter_value_is_400_naming_the_parameter(anon_client, published, query, path):
+def test_bad_filter_value_is_400_naming_the_parameter(anon_client, synthetic_records, query, path):
     response = anon_client.get("/api/v1/trials/", query)
     assert response.status_code == 400
     error = response.json()["error"]
@@ -75,18 +75,18 @@ def test_bad_filter_value_is_400_naming_the_parameter(anon_client, published, qu
     assert [e["path"] for e in error["errors"]] == [path]
 
 
-def test_detail_is_document_plus_version(anon_client, published):
+def test_detail_is_document_plus_version(anon_client, synthetic_records):
     response = anon_client.get("/api/v1/trials/synthetic-trial/")
     assert response.status_code == 200
     body = response.json()
     assert body["version"] == 1
     assert body["slug"] == "synthetic-trial"
-    assert body["position"] == published["trial"].position
+    assert body["position"] == synthetic_records["trial"].position
     assert body["document"]["outcomes"][0]["values"][0]["value"] == 30
     assert body["approved_at"]
 
 
-def test_unknown_record_is_404_in_the_error_shape(anon_client, published):
+def test_unknown_record_is_404_in_the_error_shape(anon_client, synthetic_records):
     response = anon_client.get("/api/v1/trials/nope/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
@@ -94,11 +94,16 @@ def test_unknown_record_is_404_in_the_error_shape(anon_client, published):
 
 
 @pytest.fixture
-def revised(published, editor, reviewer):
+def revised(synthetic_records, editor, reviewer):
     """The synthetic trial revised once: version 2 has a new summary."""
-    first = published["trial"]
-    second = publish(
-        editor, reviewer, "trial", doc(TRIAL, summary="Revised."), action="revise", base=1
+    first = synthetic_records["trial"]
+    second = revise_approved(
+        editor,
+        reviewer,
+        "trial",
+        "synthetic-trial",
+        lambda d: d.update(summary="Revised."),
+        why="test data",
     )
     return first, second
 
@@ -129,22 +134,16 @@ def test_as_of_time(anon_client, revised):
 
 
 @pytest.mark.parametrize("as_of", ["yesterday", "-3", "2024-13-45T00:00:00", ""])
-def test_as_of_unparsable_is_400(anon_client, published, as_of):
+def test_as_of_unparsable_is_400(anon_client, synthetic_records, as_of):
     response = anon_client.get("/api/v1/trials/synthetic-trial/", {"as_of": as_of})
     assert response.status_code == 400
     assert response.json()["error"]["errors"][0]["path"] == "as_of"
 
 
-def test_as_of_reads_a_retracted_record(anon_client, published, editor, reviewer):
-    topic = services.propose(
-        user=editor,
-        record_type="topic",
-        action="retract",
-        record="synthetic-topic",
-        base_version=1,
-        rationale="withdrawn",
+def test_as_of_reads_a_retracted_record(anon_client, synthetic_records, editor, reviewer):
+    event = retract_approved(
+        editor, reviewer, "topic", "synthetic-topic", base_version=1, why="withdrawn"
     )
-    event = services.approve(topic, user=reviewer)
     assert anon_client.get("/api/v1/topics/synthetic-topic/").status_code == 404
     past = anon_client.get("/api/v1/topics/synthetic-topic/", {"as_of": event.position - 1})
     assert past.json()["retracted"] is False and past.json()["document"]["title"]
@@ -172,7 +171,7 @@ def test_history_lists_versions_with_provenance(anon_client, revised, editor_cli
     assert anon_client.get("/api/v1/trials/nope/history/").status_code == 404
 
 
-def test_detail_version_is_what_a_proposal_is_based_on(editor_client, published):
+def test_detail_version_is_what_a_proposal_is_based_on(editor_client, synthetic_records):
     record = editor_client.get("/api/v1/trials/synthetic-trial/").json()
     record["document"]["summary"] = "Changed via the API."
     response = editor_client.post(
@@ -196,7 +195,7 @@ def test_detail_version_is_what_a_proposal_is_based_on(editor_client, published)
         ("/api/v1/no-such-endpoint/", 404),
     ],
 )
-def test_odd_input_in_urls_is_a_clear_client_error(anon_client, published, url, status):
+def test_odd_input_in_urls_is_a_clear_client_error(anon_client, synthetic_records, url, status):
     # NUL characters cannot even be sent to PostgreSQL: they must stop before any query.
     response = anon_client.get(url)
     assert response.status_code == status, response.content

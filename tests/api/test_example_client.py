@@ -41,7 +41,7 @@ def api_client_module():
 
 
 def test_example_client_runs_the_whole_workflow(
-    live_server, published, editor, reviewer, api_client_module, capsys
+    live_server, synthetic_records, editor, reviewer, api_client_module, capsys
 ):
     for user in (editor, reviewer):
         user.set_password("demo-pass")
@@ -67,7 +67,7 @@ def test_example_client_runs_the_whole_workflow(
     assert "No snapshot" in output or result["snapshot"]
 
 
-def test_example_client_steps_report_api_errors(live_server, published, api_client_module):
+def test_example_client_steps_report_api_errors(live_server, synthetic_records, api_client_module):
     with pytest.raises(api_client_module.ApiError) as caught:
         api_client_module.login(live_server.url, "editor", "wrong password")
     assert caught.value.status == 400

@@ -11,12 +11,14 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from .conftest import TRIAL, doc, revise_payload, token_client
+from tests import documents
+
+from .conftest import revise_payload, token_client
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "editor", "reviewer", "superuser")
-REVISE = revise_payload(doc(TRIAL, summary="Matrix."), 1)
+REVISE = revise_payload(documents.synthetic_trial(summary="Matrix."), 1)
 CR = "/api/v1/change-requests/"
 
 # (method, url, body, expected status for anonymous, editor, reviewer, superuser)
@@ -63,10 +65,12 @@ MATRIX = [
 
 
 @pytest.fixture
-def scene(published, editor, reviewer, superuser, editor_client):
-    proposal = editor_client.post(CR, revise_payload(doc(TRIAL, notes="P."), 1), format="json")
+def scene(synthetic_records, editor, reviewer, superuser, editor_client):
+    proposal = editor_client.post(
+        CR, revise_payload(documents.synthetic_trial(notes="P."), 1), format="json"
+    )
     draft = editor_client.post(
-        CR, revise_payload(doc(TRIAL, notes="D."), 1, draft=True), format="json"
+        CR, revise_payload(documents.synthetic_trial(notes="D."), 1, draft=True), format="json"
     )
     assert proposal.status_code == draft.status_code == 201
     users = {"anonymous": None, "editor": editor, "reviewer": reviewer, "superuser": superuser}

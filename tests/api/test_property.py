@@ -44,6 +44,7 @@ from curation.admin.forms import ProposalForms
 from curation.models import ChangeRequest, Review
 from evidence.api.params import BIGINT_MAX, path_number
 from evidence.documents import RECORD_TYPES
+from tests import documents
 from tests.admin.post_data import form_post_data
 from tests.conftest import api_token
 
@@ -125,7 +126,7 @@ def keep_test_connection():
 
 
 def test_generated_api_requests_never_cause_server_errors(
-    request_count, keep_test_connection, monkeypatch, published, editor, reviewer, superuser
+    request_count, keep_test_connection, monkeypatch, synthetic_records, editor, reviewer, superuser
 ):
     # Generous limits: this test is about 500s, not about throttling.
     monkeypatch.setattr(
@@ -137,7 +138,7 @@ def test_generated_api_requests_never_cause_server_errors(
             user=editor,
             record_type="citation",
             action="create",
-            document={"slug": f"c-{n}", "kind": "article", "title": "T"},
+            document=documents.minimal_citation(f"c-{n}"),
             rationale="r",
             submit=n > 0,
         )
@@ -289,7 +290,7 @@ def assert_api_error_shape(response, query: dict | None = None):
 
 
 def test_generated_query_strings_never_cause_server_errors(
-    request_count, published, editor, reviewer
+    request_count, synthetic_records, editor, reviewer
 ):
     client = token_client(reviewer)
     for n in range(2):
@@ -297,7 +298,7 @@ def test_generated_query_strings_never_cause_server_errors(
             user=editor,
             record_type="citation",
             action="create",
-            document={"slug": f"q-{n}", "kind": "article", "title": "T"},
+            document=documents.minimal_citation(f"q-{n}"),
             rationale="r",
         )
     started = request_count.start("query")
@@ -397,11 +398,11 @@ def shown_form_data(record_type: str, live) -> dict:
 
 
 def test_generated_admin_forms_never_cause_server_errors(
-    request_count, client, published, editor, reviewer
+    request_count, client, synthetic_records, editor, reviewer
 ):
     pages = []
     for record_type in RECORD_TYPES:
-        live = selectors.live_record(record_type, published[record_type].slug)
+        live = selectors.live_record(record_type, synthetic_records[record_type].slug)
         for url, shown in (
             (f"/admin/evidence/{record_type}/add/", shown_form_data(record_type, None)),
             (
@@ -444,11 +445,7 @@ def test_generated_admin_forms_never_cause_server_errors(
             user=editor,
             record_type="citation",
             action="create",
-            document={
-                "slug": f"under-review-{ChangeRequest.objects.count()}",
-                "kind": "article",
-                "title": "T",
-            },
+            document=documents.minimal_citation(f"under-review-{ChangeRequest.objects.count()}"),
             rationale="r",
         )
         return f"/admin/curation/changerequest/{cr.pk}/change/"
@@ -477,7 +474,7 @@ def test_generated_admin_forms_never_cause_server_errors(
     request_count.finish(started)
 
 
-def test_a_result_value_of_5000_digits_is_a_form_error(client, published, editor):
+def test_a_result_value_of_5000_digits_is_a_form_error(client, synthetic_records, editor):
     live = selectors.live_record("trial", "synthetic-trial")
     data = {**shown_form_data("trial", live), "cell-0-0-value": "9" * 5000}
     client.force_login(editor)

@@ -16,20 +16,13 @@ import pytest
 
 from curation import projection, services
 from curation.errors import ValidationFailed
-from curation.models import ChangeRequest, Event, Review
+from curation.models import ChangeRequest
 from evidence import documents as docs
 from evidence import models as ev
-from tests import factories
-from tests.read_models import read_model_state
+from tests import documents, factories
+from tests.read_models import read_model_state, written
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def seeded(editor, reviewer):
-    """The citation and intervention every trial factory document refers to."""
-    factories.create_approved(editor, reviewer, "citation", factories.citation())
-    factories.create_approved(editor, reviewer, "intervention", factories.intervention())
 
 
 def _doi(length: int) -> str:
@@ -302,15 +295,10 @@ BOUNDS = [
 
 def base_document(record_type: str) -> dict:
     return {
-        "trial": factories.trial,
-        "citation": lambda: factories.citation("limits"),
-        "intervention": lambda: factories.intervention("limits"),
-        "topic": lambda: {
-            "slug": "maintenance",
-            "title": "Maintenance therapy",
-            "condition": "Multiple myeloma",
-            "summary": "Maintenance after transplant.",
-        },
+        "trial": documents.ifm_trial,
+        "citation": lambda: documents.ifm_citation("limits"),
+        "intervention": lambda: documents.ifm_intervention("limits"),
+        "topic": documents.minimal_topic,
     }[record_type]()
 
 
@@ -325,12 +313,12 @@ def propose(editor, record_type: str, document: dict) -> ChangeRequest:
 
 
 @pytest.fixture
-def ready(seeded, editor, reviewer):
+def ready(trial_references, editor, reviewer):
     """Everything a topic may refer to: the factory trial, approved."""
 
     def make(record_type: str) -> None:
         if record_type == "topic":
-            factories.create_approved(editor, reviewer, "trial", factories.trial())
+            factories.create_approved(editor, reviewer, "trial", documents.ifm_trial())
 
     return make
 
@@ -382,15 +370,6 @@ def test_every_limit_at_once_approves_and_rebuilds_to_the_same_rows(ready, edito
 # --- Control characters in the services' free text -----------------------------------------
 
 
-def _written() -> tuple[int, ...]:
-    return (
-        ChangeRequest.objects.count(),
-        ChangeRequest.history.count(),
-        Review.objects.count(),
-        Event.objects.count(),
-    )
-
-
 @pytest.mark.parametrize(
     ("changes", "path"),
     [
@@ -399,19 +378,19 @@ def _written() -> tuple[int, ...]:
         ({"rationale": "Checked\r against the article"}, "rationale"),
         ({"citations": ["attal-2012\x00"]}, "citations[0]"),
         ({"citations": ["attal-2012", "\x85"]}, "citations[1]"),
-        ({"document": factories.trial(summary="Revlimid\x00")}, "document.summary"),
-        ({"document": factories.trial(population="\x1b[31m614")}, "document.population"),
+        ({"document": documents.ifm_trial(summary="Revlimid\x00")}, "document.summary"),
+        ({"document": documents.ifm_trial(population="\x1b[31m614")}, "document.population"),
     ],
 )
 def test_proposals_with_control_characters_are_refused_and_write_nothing(
-    seeded, editor, changes, path
+    trial_references, editor, changes, path
 ):
-    before = _written()
+    before = written()
     arguments = {
         "user": editor,
         "record_type": "trial",
         "action": "create",
-        "document": factories.trial(),
+        "document": documents.ifm_trial(),
         "rationale": "Checked against the article",
         **changes,
     }
@@ -419,10 +398,10 @@ def test_proposals_with_control_characters_are_refused_and_write_nothing(
         services.propose(**arguments)
     assert exc.value.errors[0]["path"] == path
     assert "control character" in exc.value.errors[0]["message"]
-    assert _written() == before
+    assert written() == before
 
 
-def test_a_record_slug_with_nul_is_refused_before_any_lookup(seeded, editor):
+def test_a_record_slug_with_nul_is_refused_before_any_lookup(trial_references, editor):
     with pytest.raises(ValidationFailed) as exc:
         services.propose(
             user=editor,
@@ -440,20 +419,20 @@ def test_a_record_slug_with_nul_is_refused_before_any_lookup(seeded, editor):
     ]
 
 
-def test_browser_line_endings_in_a_rationale_become_newlines(seeded, editor):
+def test_browser_line_endings_in_a_rationale_become_newlines(trial_references, editor):
     cr = services.propose(
         user=editor,
         record_type="trial",
         action="create",
-        document=factories.trial(),
+        document=documents.ifm_trial(),
         rationale="First line\r\nsecond line\tand a tab",
     )
     assert cr.rationale == "First line\nsecond line\tand a tab"
 
 
 @pytest.fixture
-def open_request(seeded, editor):
-    return propose(editor, "trial", factories.trial())
+def open_request(trial_references, editor):
+    return propose(editor, "trial", documents.ifm_trial())
 
 
 @pytest.mark.parametrize(
@@ -469,11 +448,11 @@ def open_request(seeded, editor):
 def test_comments_with_control_characters_are_refused_and_write_nothing(
     open_request, reviewer, call
 ):
-    before = _written()
+    before = written()
     with pytest.raises(ValidationFailed) as exc:
         call(open_request, reviewer)
     assert exc.value.errors[0]["path"] == "comment"
-    assert _written() == before
+    assert written() == before
     open_request.refresh_from_db()
     assert open_request.status == "submitted"
     assert not ev.Trial.objects.exists()

@@ -10,7 +10,7 @@ from curation import eventstore, services
 from curation.errors import VersionConflict
 from curation.models import Event
 from evidence.models import Trial
-from tests import factories
+from tests import documents, factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,7 +79,7 @@ def test_concurrent_appends_keep_positions_gapless(postgres, editor, reviewer):
             user=editor,
             record_type="intervention",
             action="create",
-            document=factories.intervention(slug=f"drug-{i}"),
+            document=documents.ifm_intervention(slug=f"drug-{i}"),
             rationale="race",
         )
         for i in range(8)

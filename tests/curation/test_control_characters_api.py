@@ -12,9 +12,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from curation import services
-from curation.models import ChangeRequest, Event, Review
-from tests import factories
+from tests import documents
 from tests.conftest import api_token
+from tests.read_models import written
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/change-requests/"
@@ -32,21 +32,6 @@ def client_for(user) -> APIClient:
     return client
 
 
-@pytest.fixture
-def seeded(editor, reviewer):
-    factories.create_approved(editor, reviewer, "citation", factories.citation())
-    factories.create_approved(editor, reviewer, "intervention", factories.intervention())
-
-
-def written() -> tuple[int, ...]:
-    return (
-        ChangeRequest.objects.count(),
-        ChangeRequest.history.count(),
-        Review.objects.count(),
-        Event.objects.count(),
-    )
-
-
 def post(client: APIClient, url: str, body: dict):
     """JSON as a client sends it: json.dumps escapes every control character as \\uXXXX,
     which the server's parser turns back into the character. (A lone surrogate never gets
@@ -58,7 +43,7 @@ def payload(**changes) -> dict:
     return {
         "record_type": "trial",
         "action": "create",
-        "document": factories.trial(),
+        "document": documents.ifm_trial(),
         "rationale": "From the article.",
         **changes,
     }
@@ -68,18 +53,20 @@ def payload(**changes) -> dict:
     ("changes", "path"),
     [
         (
-            {"document": factories.trial(summary="Revlimid\x00 delayed progression")},
+            {"document": documents.ifm_trial(summary="Revlimid\x00 delayed progression")},
             "document.summary",
         ),
-        ({"document": factories.trial(name="IFM\x1b[0m")}, "document.name"),
-        ({"document": factories.trial(notes="Unblinded\x85early")}, "document.notes"),
+        ({"document": documents.ifm_trial(name="IFM\x1b[0m")}, "document.name"),
+        ({"document": documents.ifm_trial(notes="Unblinded\x85early")}, "document.notes"),
         ({"rationale": "From the article\x00"}, "rationale"),
         ({"rationale": "From the article\x07"}, "rationale"),
         ({"citations": ["attal-2012\x00"]}, "citations"),
         ({"citations": ["attal\x0c2012"]}, "citations[0]"),
     ],
 )
-def test_proposing_control_characters_is_400_naming_the_field(seeded, editor, changes, path):
+def test_proposing_control_characters_is_400_naming_the_field(
+    trial_references, editor, changes, path
+):
     before = written()
     response = post(client_for(editor), URL, payload(**changes))
     assert response.status_code == 400, response.content
@@ -88,8 +75,8 @@ def test_proposing_control_characters_is_400_naming_the_field(seeded, editor, ch
     assert written() == before
 
 
-def test_the_document_error_says_which_character_at_which_offset(seeded, editor):
-    document = factories.trial(summary="Revlimid\x00 delayed progression")
+def test_the_document_error_says_which_character_at_which_offset(trial_references, editor):
+    document = documents.ifm_trial(summary="Revlimid\x00 delayed progression")
     response = post(client_for(editor), URL, payload(document=document))
     assert response.json()["error"]["errors"] == [
         {
@@ -102,13 +89,13 @@ def test_the_document_error_says_which_character_at_which_offset(seeded, editor)
 @pytest.mark.parametrize("action", ["approve", "reject", "request-changes", "comments"])
 @pytest.mark.parametrize("comment", ["Checked\x00", "Checked\x08"])
 def test_a_comment_with_control_characters_is_400_and_decides_nothing(
-    seeded, editor, reviewer, action, comment
+    trial_references, editor, reviewer, action, comment
 ):
     cr = services.propose(
         user=editor,
         record_type="trial",
         action="create",
-        document=factories.trial(),
+        document=documents.ifm_trial(),
         rationale="From the article.",
     )
     before = written()

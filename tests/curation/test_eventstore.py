@@ -8,7 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from curation import eventstore
 from curation.eventstore import ConcurrencyConflict, NewEvent
 from curation.models import Event
-from tests import factories
+from tests import documents
 
 
 def new_event(user, stream_id=None, slug="x", document=None):
@@ -17,7 +17,7 @@ def new_event(user, stream_id=None, slug="x", document=None):
         stream_id=stream_id or uuid.uuid4(),
         slug=slug,
         type="created",
-        document=document or factories.intervention(slug=slug),
+        document=document or documents.ifm_intervention(slug=slug),
         changes=[],
         proposer_id=user.pk,
         approver_id=user.pk,

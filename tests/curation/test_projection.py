@@ -1,36 +1,29 @@
 import pytest
 from django.core.management import call_command
 
-from curation import eventstore, projection, services
+from curation import eventstore, projection
 from curation.models import ChangeRequest, Event
 from curation.seed import load_seed, seed_records
 from evidence.models import Arm, OutcomeValue, Topic, Trial
-from tests import factories
+from tests import documents, factories
 from tests.read_models import read_model_state
 
 pytestmark = pytest.mark.django_db
 
 
-revise = factories.revise_approved
-
-
 def test_rebuild_reproduces_the_live_read_models(editor, reviewer):
     factories.seed_trial(editor, reviewer)
     factories.create_approved(
-        editor, reviewer, "trial", factories.trial(slug="second", name="Second")
+        editor, reviewer, "trial", documents.ifm_trial(slug="second", name="Second")
     )
-    revise(editor, reviewer, "trial", "ifm-2005-02", lambda d: d["arms"].reverse())
-    revise(editor, reviewer, "trial", "second", lambda d: d["outcomes"].pop())
-    revise(editor, reviewer, "trial", "ifm-2005-02", lambda d: d.update(enrollment=615))
-    cr = services.propose(
-        user=editor,
-        record_type="trial",
-        action="retract",
-        record="second",
-        base_version=2,
-        rationale="duplicate",
+    factories.revise_approved(
+        editor, reviewer, "trial", "ifm-2005-02", lambda d: d["arms"].reverse()
     )
-    services.approve(cr, user=reviewer)
+    factories.revise_approved(editor, reviewer, "trial", "second", lambda d: d["outcomes"].pop())
+    factories.revise_approved(
+        editor, reviewer, "trial", "ifm-2005-02", lambda d: d.update(enrollment=615)
+    )
+    factories.retract_approved(editor, reviewer, "trial", "second", base_version=2, why="duplicate")
     live = read_model_state()
     assert [arm[:3] for arm in live["arms"]] == [
         ("ifm-2005-02", "len", 1),
@@ -90,7 +83,7 @@ def test_seed_trial_numbers_survive_projection():
 
 def test_seed_never_overwrites_editorial_changes(editor, reviewer):
     load_seed()
-    revise(
+    factories.revise_approved(
         editor,
         reviewer,
         "intervention",
@@ -111,7 +104,9 @@ def test_replay_refuses_a_stream_with_a_version_gap(editor, reviewer):
     from tests.curation.test_eventstore import _tamper
 
     factories.seed_trial(editor, reviewer)
-    revise(editor, reviewer, "trial", "ifm-2005-02", lambda d: d.update(enrollment=615))
+    factories.revise_approved(
+        editor, reviewer, "trial", "ifm-2005-02", lambda d: d.update(enrollment=615)
+    )
     last = Event.objects.order_by("-position").first()
     _tamper("UPDATE curation_event SET version = 5 WHERE position = %s", [last.position])
     with pytest.raises(ReplayError, match=f"event {last.position}: trial .* version 5, expected 2"):

@@ -16,18 +16,12 @@ from curation.errors import (
 from curation.models import ChangeRequest, Event
 from curation.signals import events_appended
 from evidence.models import Intervention, OutcomeValue, Trial
-from tests import factories
+from tests import documents
 
 pytestmark = pytest.mark.django_db
 
 # seed_trial approves a citation, an intervention and a trial: three requests, three events.
 SEEDED_REQUESTS = 3
-
-
-@pytest.fixture
-def trial(editor, reviewer):
-    factories.seed_trial(editor, reviewer)
-    return Trial.objects.get(slug="ifm-2005-02")
 
 
 def propose_revision(user, trial, base_version=None, **changes):
@@ -138,7 +132,7 @@ def test_unknown_record_is_not_found(editor):
             action="revise",
             record="ghost",
             base_version=1,
-            document=factories.trial(slug="ghost"),
+            document=documents.ifm_trial(slug="ghost"),
             rationale="r",
         )
 
@@ -156,7 +150,7 @@ def test_creating_a_duplicate_slug_is_refused(trial, editor):
             user=editor,
             record_type="trial",
             action="create",
-            document=factories.trial(),
+            document=documents.ifm_trial(),
             rationale="dup",
         )
 
@@ -338,7 +332,7 @@ def test_record_as_of_position_and_time(trial, editor, reviewer):
     now = selectors.record_as_of("trial", trial.slug)
     then = selectors.record_as_of("trial", trial.slug, position=event.position - 1)
     assert now.version == 2 and now.document["summary"] == "Later summary"
-    assert then.version == 1 and then.document["summary"] == factories.trial()["summary"]
+    assert then.version == 1 and then.document["summary"] == documents.ifm_trial()["summary"]
     by_time = selectors.record_as_of("trial", trial.slug, at=created_at)
     assert by_time.version == 1
     with pytest.raises(NotFound, match="did not exist yet"):

@@ -14,16 +14,9 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from curation import eventstore, services
 from curation.models import ChangeRequest, Event, Review
-from evidence.models import Trial
-from tests import factories
+from tests import documents
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def trial(editor, reviewer):
-    factories.seed_trial(editor, reviewer)
-    return Trial.objects.get(slug="ifm-2005-02")
 
 
 def propose(editor, trial, **changes):
@@ -33,7 +26,7 @@ def propose(editor, trial, **changes):
         action="revise",
         record=trial.slug,
         base_version=trial.version,
-        document=factories.revised(trial.document, **changes),
+        document=documents.revised(trial.document, **changes),
         rationale="A correction.",
     )
 
@@ -95,13 +88,13 @@ def test_a_new_records_slug_follows_its_document_only_while_editable(editor, rev
         user=editor,
         record_type="intervention",
         action="create",
-        document=factories.intervention(slug="bortezomib", name="Velcade (bortezomib)"),
+        document=documents.ifm_intervention(slug="bortezomib", name="Velcade (bortezomib)"),
         rationale="New drug.",
         submit=False,
     )
     # The service's own path: a draft's document, and with it the slug, may change.
     services.update_draft(
-        cr, user=editor, document=factories.intervention(slug="velcade", name="Velcade")
+        cr, user=editor, document=documents.ifm_intervention(slug="velcade", name="Velcade")
     )
     assert ChangeRequest.objects.get(pk=cr.pk).record_slug == "velcade"
     services.submit(cr, user=editor)
@@ -110,7 +103,7 @@ def test_a_new_records_slug_follows_its_document_only_while_editable(editor, rev
 
 def test_the_proposal_is_frozen_once_submitted(submitted):
     before = row(submitted)
-    swapped = factories.revised(submitted.document, summary="Swapped after review.")
+    swapped = documents.revised(submitted.document, summary="Swapped after review.")
     match = "proposal changes only while"
     refused("curation_changerequest", submitted.pk, match, document=as_json(swapped))
     refused("curation_changerequest", submitted.pk, match, rationale="Another reason.")
@@ -120,7 +113,7 @@ def test_the_proposal_is_frozen_once_submitted(submitted):
 
 def test_the_proposal_may_change_while_sent_back_for_changes(submitted, editor, reviewer):
     services.request_changes(submitted, user=reviewer, comment="Cite the source.")
-    edited = factories.revised(submitted.document, summary="Edited as asked.")
+    edited = documents.revised(submitted.document, summary="Edited as asked.")
     with transaction.atomic():
         raw_update("curation_changerequest", submitted.pk, document=as_json(edited))
     assert ChangeRequest.objects.get(pk=submitted.pk).document["summary"] == "Edited as asked."
@@ -128,7 +121,7 @@ def test_the_proposal_may_change_while_sent_back_for_changes(submitted, editor, 
     services.revise_and_resubmit(
         submitted,
         user=editor,
-        document=factories.revised(submitted.document, summary="Resubmitted."),
+        document=documents.revised(submitted.document, summary="Resubmitted."),
     )
     assert ChangeRequest.objects.get(pk=submitted.pk).status == "submitted"
 
@@ -139,7 +132,7 @@ def test_the_base_moves_only_forward_by_a_rebase(trial, editor, editor2, reviewe
     match = "base only moves forward"
     # Not beyond the record's newest version (1), and never the base document alone.
     refused("curation_changerequest", second.pk, match, base_version=2)
-    other_base = factories.revised(trial.document, summary="Invented base.")
+    other_base = documents.revised(trial.document, summary="Invented base.")
     refused("curation_changerequest", second.pk, match, base_document=as_json(other_base))
     services.approve(first, user=reviewer)
     # The service's path: rebase moves the base to version 2 and merges, while submitted.

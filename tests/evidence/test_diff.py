@@ -11,11 +11,11 @@ from evidence.diff import (
     unflatten,
 )
 from evidence.documents import validate_document
-from tests import factories
+from tests import documents
 
 
 def canonical_trial():
-    return validate_document("trial", factories.trial(), lambda t, s: True)
+    return validate_document("trial", documents.ifm_trial(), lambda t, s: True)
 
 
 def test_flatten_unflatten_round_trip():

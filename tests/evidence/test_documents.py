@@ -1,7 +1,7 @@
 import pytest
 
 from evidence.documents import DocumentInvalid, document_json_schema, validate_document
-from tests import factories
+from tests import documents
 
 
 def errors_of(record_type, doc, exists=lambda t, s: True):
@@ -11,7 +11,7 @@ def errors_of(record_type, doc, exists=lambda t, s: True):
 
 
 def test_valid_trial_becomes_canonical_with_every_field():
-    canonical = validate_document("trial", factories.trial(), lambda t, s: True)
+    canonical = validate_document("trial", documents.ifm_trial(), lambda t, s: True)
     assert canonical["phase"] is None and canonical["conduct_notes"] == []
     assert canonical["outcomes"][0]["values"][0] == {
         "arm": "len",
@@ -28,7 +28,7 @@ def test_valid_trial_becomes_canonical_with_every_field():
 
 
 def test_unknown_fields_are_refused_with_their_path():
-    doc = factories.trial()
+    doc = documents.ifm_trial()
     doc["colour"] = "red"
     doc["arms"][0]["dose"] = "10 mg"
     errors = errors_of("trial", doc)
@@ -37,7 +37,7 @@ def test_unknown_fields_are_refused_with_their_path():
 
 
 def test_every_error_is_reported_at_once_with_its_path():
-    doc = factories.trial()
+    doc = documents.ifm_trial()
     pfs = doc["outcomes"][0]
     pfs["values"][0].update(ci_low=45, ci_high=50)  # does not contain 41
     pfs["values"][1].update(not_reached=True)  # value and not_reached
@@ -75,7 +75,7 @@ def test_every_error_is_reported_at_once_with_its_path():
     ],
 )
 def test_types_are_strict(path, value, message):
-    doc = factories.trial()
+    doc = documents.ifm_trial()
     target = doc
     for part in path[:-1]:
         target = target[part]
@@ -86,7 +86,7 @@ def test_types_are_strict(path, value, message):
 
 
 def test_percentages_must_be_between_0_and_100():
-    doc = factories.trial()
+    doc = documents.ifm_trial()
     doc["outcomes"].append(
         {
             "key": "cr",
@@ -101,7 +101,7 @@ def test_percentages_must_be_between_0_and_100():
 
 
 def test_not_reached_only_for_durations_and_a_value_is_required():
-    doc = factories.trial()
+    doc = documents.ifm_trial()
     doc["outcomes"][1]["values"][0] = {"arm": "len", "not_reached": True}
     doc["outcomes"][1]["values"][1] = {"arm": "pbo"}
     errors = errors_of("trial", doc)
@@ -111,14 +111,14 @@ def test_not_reached_only_for_durations_and_a_value_is_required():
 
 def test_references_to_other_records_must_exist():
     known = {("citation", "attal-2012")}
-    errors = errors_of("trial", factories.trial(), lambda t, s: (t, s) in known)
+    errors = errors_of("trial", documents.ifm_trial(), lambda t, s: (t, s) in known)
     assert errors["interventions[0]"] == "no intervention with slug 'lenalidomide'"
     assert errors["arms[0].regimen[0].intervention"] == "no intervention with slug 'lenalidomide'"
     assert "citations[0]" not in errors
 
 
 def test_rate_at_timepoint_needs_a_timepoint_and_keys_are_unique():
-    doc = factories.trial()
+    doc = documents.ifm_trial()
     doc["outcomes"][0].update(measure="rate_at_timepoint", unit="percent")
     doc["arms"][1]["key"] = "len"
     errors = errors_of("trial", doc)

@@ -11,7 +11,7 @@ import pytest
 from evidence import documents as docs
 from evidence import models as ev
 from evidence.documents import DocumentInvalid, document_json_schema, validate_document
-from tests import factories
+from tests import documents
 
 
 def errors_of(record_type: str, document: dict) -> list[dict[str, str]]:
@@ -117,7 +117,7 @@ def test_list_errors_name_the_list_and_the_limit():
         {"key": f"arm{i}", "label": f"Arm {i}", "role": "experimental"}
         for i in range(docs.MAX_ARMS + 1)
     ]
-    errors = errors_of("trial", factories.trial(arms=arms, outcomes=[], findings=[]))
+    errors = errors_of("trial", documents.ifm_trial(arms=arms, outcomes=[], findings=[]))
     assert errors == [
         {"path": "arms", "message": f"at most {docs.MAX_ARMS} items allowed, not {len(arms)}"}
     ]
@@ -133,12 +133,12 @@ def test_list_errors_name_the_list_and_the_limit():
     ],
 )
 def test_numbers_stay_within_what_the_columns_hold(path, value, message):
-    errors = errors_of("trial", factories.trial(**{path: value}))
+    errors = errors_of("trial", documents.ifm_trial(**{path: value}))
     assert errors[0]["path"] == path and message in errors[0]["message"]
 
 
 def test_numbers_at_their_limits_are_valid():
-    document = factories.trial(enrollment=docs.COUNT_MAX, median_follow_up_months=2**53)
+    document = documents.ifm_trial(enrollment=docs.COUNT_MAX, median_follow_up_months=2**53)
     assert validate_document("trial", document, exists=lambda t, s: True)["enrollment"] == (
         docs.COUNT_MAX
     )
@@ -169,7 +169,7 @@ FORBIDDEN = [
     ("char", "named"), FORBIDDEN, ids=[f"U+{ord(c):04X}" for c, _ in FORBIDDEN]
 )
 def test_control_characters_are_refused_with_character_and_offset(char, named):
-    errors = errors_of("trial", factories.trial(summary=f"abc{char}def"))
+    errors = errors_of("trial", documents.ifm_trial(summary=f"abc{char}def"))
     assert errors == [
         {"path": "summary", "message": errors[0]["message"]},
     ]
@@ -178,7 +178,7 @@ def test_control_characters_are_refused_with_character_and_offset(char, named):
 
 def test_tab_newline_and_ordinary_unicode_are_kept():
     text = "Line one\twith a tab\nline two: ≥ 50 % — Müller 🙂 \u00a0 \u2028"
-    assert validate_document("trial", factories.trial(summary=text), exists=lambda t, s: True)[
+    assert validate_document("trial", documents.ifm_trial(summary=text), exists=lambda t, s: True)[
         "summary"
     ] == (text)
 
@@ -186,12 +186,12 @@ def test_tab_newline_and_ordinary_unicode_are_kept():
 @pytest.mark.parametrize(
     ("record_type", "document", "path"),
     [
-        ("trial", factories.trial(name="IFM\x00"), "name"),
-        ("trial", factories.trial(slug="ifm\x00"), "slug"),
-        ("trial", factories.trial(setting="relapsed\x00"), "setting"),
-        ("trial", factories.trial(registry_ids=[{"registry": "NCT", "id": "NCT\x00"}]), None),
-        ("citation", factories.citation(authors=["Attal M", "Marit\x07 G"]), "authors[1]"),
-        ("intervention", factories.intervention(drug_class="IMiD\x1b"), "drug_class"),
+        ("trial", documents.ifm_trial(name="IFM\x00"), "name"),
+        ("trial", documents.ifm_trial(slug="ifm\x00"), "slug"),
+        ("trial", documents.ifm_trial(setting="relapsed\x00"), "setting"),
+        ("trial", documents.ifm_trial(registry_ids=[{"registry": "NCT", "id": "NCT\x00"}]), None),
+        ("citation", documents.ifm_citation(authors=["Attal M", "Marit\x07 G"]), "authors[1]"),
+        ("intervention", documents.ifm_intervention(drug_class="IMiD\x1b"), "drug_class"),
     ],
 )
 def test_every_string_anywhere_is_checked(record_type, document, path):
@@ -201,7 +201,7 @@ def test_every_string_anywhere_is_checked(record_type, document, path):
 
 
 def test_nested_strings_and_field_names_are_checked_and_reported_with_other_errors():
-    document = factories.trial(enrollment=-1)
+    document = documents.ifm_trial(enrollment=-1)
     document["arms"][0]["regimen"][0]["description"] = "Rev\x00limid"
     document["outcomes"][1]["values"][0]["note"] = "\x85"
     document["arms"][1]["x\x00"] = 1

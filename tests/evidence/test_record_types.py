@@ -32,7 +32,8 @@ from evidence.documents import (
 )
 from evidence.documents.record_types import RecordType
 from publishing import services as publishing
-from tests.publishing.factories import published_bytes, seed_small
+from tests.factories import seed_corpus
+from tests.publishing.published import published_bytes
 from tests.read_models import read_model_state
 
 
@@ -132,7 +133,7 @@ def test_a_fifth_record_type_needs_only_its_registry_entry_and_models(
     settings.SNAPSHOT_ROOT = tmp_path / "snapshots"
     settings.VAR_DIR = tmp_path / "var"
     Guideline = guideline_type.model
-    seed_small(editor, reviewer, trials=("trial-one",))
+    seed_corpus(editor, reviewer, trials=("trial-one",))
 
     # Validation and the workflow: propose, approve -> an event and a projected row.
     assert validate_document("guideline", _guideline("imwg", "IMWG")) == _guideline("imwg", "IMWG")

@@ -18,8 +18,8 @@ import pytest
 from curation.models import Event
 from publishing import storage
 from publishing.models import Snapshot
+from tests import documents, factories
 from tests.integration.conftest import wait_for
-from tests.publishing import factories
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]
 
@@ -56,9 +56,11 @@ def test_approvals_survive_a_redis_outage_and_the_sweep_publishes_them(
     redis = send_tasks_to
     # This worker renders the first (full) snapshot in forked processes, as large builds do.
     workers.start("w1", beat=True, PUBLISH_PARALLEL_THRESHOLD="2", PUBLISH_RENDER_GROUP_SIZE="1")
-    factories.seed_small(editor, reviewer)
+    factories.seed_corpus(editor, reviewer)
     for n in (2, 3, 4):  # trials outside the topic: groups of their own
-        factories.create(editor, reviewer, "trial", factories.trial(f"trial-{n}", f"TRIAL {n}"))
+        factories.create_approved(
+            editor, reviewer, "trial", documents.drugex_trial(f"trial-{n}", f"TRIAL {n}")
+        )
     first = wait_for(published_at(last_position()), 60, "the first snapshot")
     assert "forked" in workers.log("w1")
     assert first.files_rendered == 5 + 2 * 4 + 1
@@ -67,7 +69,7 @@ def test_approvals_survive_a_redis_outage_and_the_sweep_publishes_them(
     durations = []
     for n in range(5):
         started = time.monotonic()
-        factories.revise(
+        factories.revise_approved(
             editor, reviewer, "trial", "trial-one", lambda d, n=n: d.update(enrollment=401 + n)
         )
         durations.append(time.monotonic() - started)
@@ -92,12 +94,14 @@ def test_a_worker_killed_mid_build_leaves_the_previous_snapshot_served(
     from publishing import services
 
     trials = tuple(f"trial-{i:02d}" for i in range(12))
-    factories.seed_small(editor, reviewer, trials=trials)
+    factories.seed_corpus(editor, reviewer, trials=trials)
     first = services.publish_latest()  # in this process, at full speed
     assert first.status == "complete"
 
     workers.start("slow", app="tests.integration.slow_worker", SLOW_RENDER_SECONDS="1.0")
-    factories.revise(editor, reviewer, "trial", "trial-00", lambda d: d.update(enrollment=401))
+    factories.revise_approved(
+        editor, reviewer, "trial", "trial-00", lambda d: d.update(enrollment=401)
+    )
     building = wait_for(
         lambda: Snapshot.objects.filter(status="building").first(), 30, "a build to start"
     )
@@ -125,11 +129,11 @@ def test_a_worker_killed_mid_build_leaves_the_previous_snapshot_served(
 def test_two_workers_and_a_burst_of_200_approvals(
     live_postgres, editor, reviewer, reviewer2, send_tasks_to, workers
 ):
-    factories.seed_small(editor, reviewer, trials=("trial-one", "trial-two"))
+    factories.seed_corpus(editor, reviewer, trials=("trial-one", "trial-two"))
     workers.start("w1", beat=True)
     workers.start("w2")
     for n in range(200):
-        factories.revise(
+        factories.revise_approved(
             editor,
             reviewer if n % 2 else reviewer2,
             "trial",

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.publishing.factories import seed_small
+from tests.factories import seed_corpus
 
 # The alias tests give Django's in-memory storage: a backend with no filesystem behind it, so
 # storage mode passing proves that it reads and writes only through the storage API.
@@ -29,6 +29,7 @@ def snapshot_mode(request, settings, snapshot_root):
 
 
 @pytest.fixture
-def evidence(editor, reviewer, snapshot_mode):
-    """A citation, an intervention, two trials and a topic, all approved."""
-    return seed_small(editor, reviewer, trials=("trial-one", "trial-two"))
+def small_corpus(editor, reviewer, snapshot_mode):
+    """A Drugex citation and intervention, two trials and a topic, all approved (not yet
+    published), in each snapshot mode; returns the topic's event (the newest position)."""
+    return seed_corpus(editor, reviewer, trials=("trial-one", "trial-two"))

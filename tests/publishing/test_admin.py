@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/publishing/snapshot/"
 
 
-def test_snapshot_list_shows_status_and_progress(client, superuser, evidence):
+def test_snapshot_list_shows_status_and_progress(client, superuser, small_corpus):
     services.publish_latest()
     Snapshot.objects.create(seq=2, position=5, progress_done=3, progress_total=7)
     client.force_login(superuser)
@@ -21,7 +21,7 @@ def test_snapshot_list_shows_status_and_progress(client, superuser, evidence):
     assert "republish_now" in html
 
 
-def test_superuser_can_republish_now(client, superuser, evidence):
+def test_superuser_can_republish_now(client, superuser, small_corpus):
     snapshot = services.publish_latest()
     client.force_login(superuser)
     with mock.patch.object(tasks.publish_snapshot, "apply_async") as send:
@@ -33,7 +33,7 @@ def test_superuser_can_republish_now(client, superuser, evidence):
     assert "being published" in response.content.decode()
 
 
-def test_republish_reports_an_unreachable_queue(client, superuser, evidence):
+def test_republish_reports_an_unreachable_queue(client, superuser, small_corpus):
     snapshot = services.publish_latest()
     client.force_login(superuser)
     with mock.patch.object(tasks.publish_snapshot, "apply_async", side_effect=OSError("down")):
@@ -43,7 +43,7 @@ def test_republish_reports_an_unreachable_queue(client, superuser, evidence):
     assert "Could not reach the task queue" in response.content.decode()
 
 
-def test_staff_who_are_not_superusers_cannot_republish(client, reviewer, evidence):
+def test_staff_who_are_not_superusers_cannot_republish(client, reviewer, small_corpus):
     from django.contrib.auth.models import Permission
 
     snapshot = services.publish_latest()
@@ -55,7 +55,7 @@ def test_staff_who_are_not_superusers_cannot_republish(client, reviewer, evidenc
     send.assert_not_called()
 
 
-def test_snapshots_cannot_be_edited_or_deleted_in_the_admin(client, superuser, evidence):
+def test_snapshots_cannot_be_edited_or_deleted_in_the_admin(client, superuser, small_corpus):
     snapshot = services.publish_latest()
     client.force_login(superuser)
     client.post(f"{URL}{snapshot.pk}/change/", {"status": "failed"})
@@ -65,7 +65,7 @@ def test_snapshots_cannot_be_edited_or_deleted_in_the_admin(client, superuser, e
     assert client.get(f"{URL}add/").status_code == 403
 
 
-def test_publish_command(evidence, capsys):
+def test_publish_command(small_corpus, capsys):
     from django.core.management import call_command
 
     call_command("publish")

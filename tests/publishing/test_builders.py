@@ -12,7 +12,8 @@ from django.core.management import CommandError, call_command
 
 from publishing import services, storage
 from publishing.build import PreviousSnapshot, SnapshotBuilder, compare_directories
-from tests.publishing.factories import published_bytes, revise
+from tests.factories import revise_approved
+from tests.publishing.published import published_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +26,11 @@ def read_text(seq, path):
     return published_bytes(seq, path).decode("utf-8")
 
 
-def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(evidence):
+def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(small_corpus):
     snapshot = services.publish_latest()
     manifest = read_json(snapshot.seq, "manifest.json")
     assert manifest["seq"] == snapshot.seq == 1
-    assert manifest["position"] == evidence.position
+    assert manifest["position"] == small_corpus.position
     assert manifest["previous"] is None
     assert manifest["counts"] == {
         "topics": 1,
@@ -61,9 +62,11 @@ def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(evidence
 
 
 def test_evidence_json_validates_against_schema_json_and_carries_provenance(
-    evidence, editor, reviewer
+    small_corpus, editor, reviewer
 ):
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410), "typo")
+    revise_approved(
+        editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410), "typo"
+    )
     snapshot = services.publish_latest()
     published = read_json(snapshot.seq, "evidence.json")
     schema = read_json(snapshot.seq, "schema.json")
@@ -84,7 +87,7 @@ def test_evidence_json_validates_against_schema_json_and_carries_provenance(
     assert read_json(snapshot.seq, "trials/trial-one.json") == trial
 
 
-def test_schema_rejects_a_broken_evidence_file(evidence):
+def test_schema_rejects_a_broken_evidence_file(small_corpus):
     snapshot = services.publish_latest()
     published = read_json(snapshot.seq, "evidence.json")
     schema = read_json(snapshot.seq, "schema.json")
@@ -93,17 +96,17 @@ def test_schema_rejects_a_broken_evidence_file(evidence):
         jsonschema.validate(published, schema, cls=jsonschema.Draft202012Validator)
 
 
-def test_changes_since_previous_snapshot_field_by_field(evidence, editor, reviewer):
+def test_changes_since_previous_snapshot_field_by_field(small_corpus, editor, reviewer):
     services.publish_latest()
 
     def change(document):
         document["outcomes"][0]["values"][0]["value"] = 47
 
-    revise(editor, reviewer, "trial", "trial-one", change, "corrected median")
+    revise_approved(editor, reviewer, "trial", "trial-one", change, "corrected median")
     second = services.publish_latest()
     changes = read_json(second.seq, "changes.json")
     assert changes["previous_seq"] == 1
-    assert changes["from_position"] == evidence.position
+    assert changes["from_position"] == small_corpus.position
     assert changes["to_position"] == second.position
     [record] = changes["records"]
     assert (record["record_type"], record["slug"], record["kind"]) == (
@@ -120,7 +123,7 @@ def test_changes_since_previous_snapshot_field_by_field(evidence, editor, review
     assert "corrected median" in html and "Revised from version 1 to version 2" in html
 
 
-def test_topic_page_carries_trials_results_findings_references_and_a_chart(evidence):
+def test_topic_page_carries_trials_results_findings_references_and_a_chart(small_corpus):
     snapshot = services.publish_latest()
     html = read_text(snapshot.seq, "topics/maintenance.html")
     for expected in (
@@ -158,8 +161,10 @@ def test_topic_page_carries_trials_results_findings_references_and_a_chart(evide
     assert "TRIAL 1: Drugex (PFS): 46 months" in html  # the chart's text description
 
 
-def test_trial_page_carries_its_audit_trail(evidence, editor, reviewer):
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410), "typo fix")
+def test_trial_page_carries_its_audit_trail(small_corpus, editor, reviewer):
+    revise_approved(
+        editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410), "typo fix"
+    )
     snapshot = services.publish_latest()
     html = read_text(snapshot.seq, "trials/trial-one.html")
     assert 'id="audit"' in html
@@ -169,11 +174,13 @@ def test_trial_page_carries_its_audit_trail(evidence, editor, reviewer):
     assert "<li>enrollment</li>" in html
 
 
-def test_build_is_deterministic_and_rebuild_snapshot_matches(evidence, editor, reviewer, tmp_path):
+def test_build_is_deterministic_and_rebuild_snapshot_matches(
+    small_corpus, editor, reviewer, tmp_path
+):
     services.publish_latest()
-    revise(editor, reviewer, "trial", "trial-two", lambda d: d.update(enrollment=500))
+    revise_approved(editor, reviewer, "trial", "trial-two", lambda d: d.update(enrollment=500))
     second = services.publish_latest()
-    previous = PreviousSnapshot(1, evidence.position)
+    previous = PreviousSnapshot(1, small_corpus.position)
     SnapshotBuilder(second.seq, second.position, previous).build(tmp_path / "a")
     SnapshotBuilder(second.seq, second.position, previous).build(tmp_path / "b")
     assert compare_directories(tmp_path / "a", tmp_path / "b") == []
@@ -184,7 +191,7 @@ def test_build_is_deterministic_and_rebuild_snapshot_matches(evidence, editor, r
     assert "identical" in out.getvalue()
 
 
-def test_rebuild_snapshot_reports_a_tampered_file(evidence, snapshot_mode):
+def test_rebuild_snapshot_reports_a_tampered_file(small_corpus, snapshot_mode):
     snapshot = services.publish_latest()
     tampered = published_bytes(snapshot.seq, "trials/trial-one.html") + b"tampered"
     if snapshot_mode == "filesystem":
@@ -206,9 +213,9 @@ def test_rebuild_snapshot_of_an_unknown_snapshot_is_a_clear_error(snapshot_mode)
         call_command("rebuild_snapshot", "7")
 
 
-def test_unchanged_records_reuse_the_previous_bytes(evidence, editor, reviewer, snapshot_mode):
+def test_unchanged_records_reuse_the_previous_bytes(small_corpus, editor, reviewer, snapshot_mode):
     services.publish_latest()
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     second = services.publish_latest()
     if snapshot_mode == "filesystem":
         first_dir, second_dir = storage.snapshot_dir(1), storage.snapshot_dir(second.seq)
@@ -222,9 +229,11 @@ def test_unchanged_records_reuse_the_previous_bytes(evidence, editor, reviewer, 
     assert second.files_rendered == 8  # 5 snapshot-wide files + 3 of the changed trial/topic
 
 
-def test_a_citation_change_rerenders_the_pages_that_show_it(evidence, editor, reviewer):
+def test_a_citation_change_rerenders_the_pages_that_show_it(small_corpus, editor, reviewer):
     services.publish_latest()
-    revise(editor, reviewer, "citation", "smith-2020", lambda d: d.update(title="Corrected title"))
+    revise_approved(
+        editor, reviewer, "citation", "smith-2020", lambda d: d.update(title="Corrected title")
+    )
     second = services.publish_latest()
     for path in ("trials/trial-one.html", "trials/trial-two.html", "topics/maintenance.html"):
         assert "Corrected title" in read_text(second.seq, path)
@@ -249,13 +258,13 @@ def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, set
     assert compare_directories(tmp_path / "single", tmp_path / "forked") == []
 
 
-def test_a_second_build_reuses_unchanged_entries(evidence, editor, reviewer):
+def test_a_second_build_reuses_unchanged_entries(small_corpus, editor, reviewer):
     from publishing.build import entries
 
     services.publish_latest()
     entries_before = dict(entries._entry_cache)
     assert len(entries_before) == 5
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     with mock.patch.object(entries, "record_entry", wraps=entries.record_entry) as build_entry:
         services.publish_latest()
     assert build_entry.call_count == 1  # only the revised trial's entry is built again

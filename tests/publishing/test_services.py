@@ -9,12 +9,13 @@ from django.db import connection, connections
 from curation.models import Event
 from publishing import locks, services, storage, tasks
 from publishing.models import PublishLease, Snapshot
-from tests.publishing.factories import create, revise, trial
+from tests import documents
+from tests.factories import create_approved, revise_approved
 
 pytestmark = pytest.mark.django_db
 
 
-def test_publishing_twice_with_nothing_new_does_nothing(evidence):
+def test_publishing_twice_with_nothing_new_does_nothing(small_corpus):
     first = services.publish_latest()
     assert first.status == Snapshot.Status.COMPLETE
     assert services.publish_latest() is None
@@ -28,15 +29,19 @@ def test_nothing_is_published_before_the_first_event(snapshot_root):
     assert storage.latest_seq() is None
 
 
-def test_a_burst_of_approvals_gives_one_snapshot_at_the_newest_position(evidence, editor, reviewer):
+def test_a_burst_of_approvals_gives_one_snapshot_at_the_newest_position(
+    small_corpus, editor, reviewer
+):
     for n in (401, 402, 403):
-        revise(editor, reviewer, "trial", "trial-one", lambda d, n=n: d.update(enrollment=n))
+        revise_approved(
+            editor, reviewer, "trial", "trial-one", lambda d, n=n: d.update(enrollment=n)
+        )
     snapshot = services.publish_latest()
     assert Snapshot.objects.count() == 1
     assert snapshot.position == Event.objects.order_by("-position").first().position
 
 
-def test_force_republishes_at_the_same_position(evidence):
+def test_force_republishes_at_the_same_position(small_corpus):
     first = services.publish_latest()
     again = services.publish_latest(force=True)
     assert again.seq == first.seq + 1
@@ -45,7 +50,7 @@ def test_force_republishes_at_the_same_position(evidence):
     assert storage.latest_seq() == again.seq
 
 
-def test_a_busy_lock_makes_a_second_publisher_return_at_once(evidence):
+def test_a_busy_lock_makes_a_second_publisher_return_at_once(small_corpus):
     if connection.vendor == "postgresql":
         other = connections.create_connection("default")
         try:
@@ -82,7 +87,7 @@ def test_a_busy_lock_makes_a_second_publisher_return_at_once(evidence):
     assert services.publish_latest() is not None
 
 
-def test_an_expired_or_dead_holders_lease_is_taken_over(evidence, settings):
+def test_an_expired_or_dead_holders_lease_is_taken_over(small_corpus, settings):
     if connection.vendor == "postgresql":
         pytest.skip("PostgreSQL releases advisory locks of dead sessions itself")
     from datetime import timedelta
@@ -104,9 +109,9 @@ def test_an_expired_or_dead_holders_lease_is_taken_over(evidence, settings):
     assert services.publish_latest(force=True) is not None
 
 
-def test_a_failed_build_leaves_latest_alone_and_records_the_error(evidence, editor, reviewer):
+def test_a_failed_build_leaves_latest_alone_and_records_the_error(small_corpus, editor, reviewer):
     first = services.publish_latest()
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     with (
         mock.patch(
             "publishing.pages.RecordPages.trial_page", side_effect=RuntimeError("template broke")
@@ -127,7 +132,7 @@ def test_a_failed_build_leaves_latest_alone_and_records_the_error(evidence, edit
     assert third.status == Snapshot.Status.COMPLETE and third.previous == first
 
 
-def test_an_interrupted_build_is_marked_failed_and_its_directory_cleared(evidence):
+def test_an_interrupted_build_is_marked_failed_and_its_directory_cleared(small_corpus):
     Snapshot.objects.create(seq=1, position=1, status=Snapshot.Status.BUILDING)
     leftover = storage.snapshot_store().new_build_dir(1)
     (leftover / "evidence.json").write_bytes(b"{half")
@@ -137,9 +142,9 @@ def test_an_interrupted_build_is_marked_failed_and_its_directory_cleared(evidenc
     assert not leftover.exists()
 
 
-def test_a_snapshot_is_never_older_than_one_already_out(evidence, editor, reviewer):
+def test_a_snapshot_is_never_older_than_one_already_out(small_corpus, editor, reviewer):
     first = services.publish_latest()
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     second = services.publish_latest()
     assert second.position > first.position
     # A late task for an old position publishes nothing older.
@@ -147,9 +152,9 @@ def test_a_snapshot_is_never_older_than_one_already_out(evidence, editor, review
     assert storage.latest_seq() == second.seq
 
 
-def test_sweep_publishes_what_was_missed(evidence, editor, reviewer):
+def test_sweep_publishes_what_was_missed(small_corpus, editor, reviewer):
     services.publish_latest()
-    create(editor, reviewer, "trial", trial("trial-three", "TRIAL 3"))
+    create_approved(editor, reviewer, "trial", documents.drugex_trial("trial-three", "TRIAL 3"))
     snapshot = tasks.sweep.apply().get()
     assert Snapshot.objects.get(seq=snapshot).position == Event.objects.last().position
     assert tasks.sweep.apply().get() is None
@@ -174,9 +179,7 @@ def test_approval_succeeds_and_is_quick_when_the_broker_refuses(
         ) as send,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        event = create(
-            editor, reviewer, "citation", {"slug": "x-1", "kind": "article", "title": "T"}
-        )
+        event = create_approved(editor, reviewer, "citation", documents.minimal_citation("x-1"))
     assert Event.objects.filter(position=event.position).exists()
     send.assert_called_once()
     assert send.call_args.kwargs["kwargs"] == {"position": event.position}

@@ -13,7 +13,8 @@ from django.core.management import call_command
 
 from publishing import services, storage
 from publishing.models import Snapshot
-from tests.publishing.factories import published_bytes, revise
+from tests.factories import revise_approved
+from tests.publishing.published import published_bytes
 
 pytestmark = [
     pytest.mark.django_db,
@@ -33,7 +34,7 @@ def stored_manifest(seq):
     return orjson.loads(published_bytes(seq, "manifest.json"))
 
 
-def test_an_incremental_publish_uploads_only_the_changed_bodies(evidence, editor, reviewer):
+def test_an_incremental_publish_uploads_only_the_changed_bodies(small_corpus, editor, reviewer):
     store = storage.snapshot_store()
     with count_saves(store) as save:
         first = services.publish_latest()
@@ -45,7 +46,7 @@ def test_an_incremental_publish_uploads_only_the_changed_bodies(evidence, editor
         store.manifest_name(first.seq),  # last: its presence says every body is there
     ]
 
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     with (
         count_saves(store) as save,
         mock.patch.object(store.backend, "exists", wraps=store.backend.exists) as exists,
@@ -69,11 +70,11 @@ def test_an_incremental_publish_uploads_only_the_changed_bodies(evidence, editor
     assert 0 < len(new_bodies) < len(second_manifest["files"])
 
 
-def test_the_working_copy_makes_the_next_build_incremental(evidence, editor, reviewer):
+def test_the_working_copy_makes_the_next_build_incremental(small_corpus, editor, reviewer):
     first = services.publish_latest()
     work = storage.work_root()
     assert sorted(p.name for p in work.iterdir() if not p.name.startswith(".")) == [str(first.seq)]
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     second = services.publish_latest()
     assert second.files_rendered == 8  # 2 untouched trial files reused from the working copy
     assert sorted(p.name for p in work.iterdir() if not p.name.startswith(".")) == [str(second.seq)]
@@ -81,11 +82,11 @@ def test_the_working_copy_makes_the_next_build_incremental(evidence, editor, rev
 
 
 def test_a_worker_without_a_working_copy_renders_everything_and_uploads_only_changes(
-    evidence, editor, reviewer
+    small_corpus, editor, reviewer
 ):
     first = services.publish_latest()
     shutil.rmtree(storage.work_root())  # another machine, or a fresh container
-    revise(editor, reviewer, "trial", "trial-two", lambda d: d.update(enrollment=501))
+    revise_approved(editor, reviewer, "trial", "trial-two", lambda d: d.update(enrollment=501))
     store = storage.snapshot_store()
     with count_saves(store) as save:
         second = services.publish_latest()
@@ -95,7 +96,7 @@ def test_a_worker_without_a_working_copy_renders_everything_and_uploads_only_cha
     assert save.call_count == len(new_bodies) + 1  # + the manifest
 
 
-def test_serving_and_rebuilding_read_only_the_storage(client, evidence, snapshot_root):
+def test_serving_and_rebuilding_read_only_the_storage(client, small_corpus, snapshot_root):
     snapshot = services.publish_latest()
     shutil.rmtree(storage.work_root())
     for entry in stored_manifest(snapshot.seq)["files"]:
@@ -111,7 +112,7 @@ def test_serving_and_rebuilding_read_only_the_storage(client, evidence, snapshot
     assert not snapshot_root.exists()
 
 
-def test_storage_names_are_not_reachable_as_paths(client, evidence):
+def test_storage_names_are_not_reachable_as_paths(client, small_corpus):
     snapshot = services.publish_latest()
     store = storage.snapshot_store()
     sha = stored_manifest(snapshot.seq)["files"][0]["sha256"]
@@ -128,10 +129,10 @@ def test_storage_names_are_not_reachable_as_paths(client, evidence):
 
 
 def test_a_crash_after_some_uploads_leaves_latest_and_the_next_publish_completes(
-    client, evidence, editor, reviewer
+    client, small_corpus, editor, reviewer
 ):
     first = services.publish_latest()
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     store = storage.snapshot_store()
     real_save = store.backend.save
     uploads = []
@@ -164,10 +165,10 @@ def test_a_crash_after_some_uploads_leaves_latest_and_the_next_publish_completes
 
 
 def test_a_manifest_the_database_never_recorded_complete_is_not_served(
-    client, evidence, editor, reviewer
+    client, small_corpus, editor, reviewer
 ):
     first = services.publish_latest()
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     with (
         mock.patch.object(services, "_record_complete", side_effect=RuntimeError("db gone")),
         pytest.raises(RuntimeError),
@@ -184,7 +185,7 @@ def test_a_manifest_the_database_never_recorded_complete_is_not_served(
     assert client.get("/published/latest/index.html")["X-Snapshot"] == str(third.seq)
 
 
-def test_a_manifest_changed_in_storage_is_not_served(client, evidence):
+def test_a_manifest_changed_in_storage_is_not_served(client, small_corpus):
     from django.core.files.base import ContentFile
 
     snapshot = services.publish_latest()

@@ -6,13 +6,15 @@ import orjson
 import pytest
 
 from publishing import services, storage
-from tests.publishing.factories import published_bytes, revise
+from tests.factories import revise_approved
+from tests.publishing.published import published_bytes
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def published(evidence):
+def first_snapshot(small_corpus):
+    """The small corpus published: snapshot 1."""
     return services.publish_latest()
 
 
@@ -24,18 +26,18 @@ def body(response):
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-def test_numbered_file_is_immutable_with_a_strong_etag(client, published):
-    response = client.get(f"/published/{published.seq}/evidence.json")
+def test_numbered_file_is_immutable_with_a_strong_etag(client, first_snapshot):
+    response = client.get(f"/published/{first_snapshot.seq}/evidence.json")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response["ETag"] == f'"{manifest_entry(published.seq, "evidence.json")["sha256"]}"'
+    assert response["ETag"] == f'"{manifest_entry(first_snapshot.seq, "evidence.json")["sha256"]}"'
     assert response["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "Content-Security-Policy" not in response
-    assert body(response) == published_bytes(published.seq, "evidence.json")
+    assert body(response) == published_bytes(first_snapshot.seq, "evidence.json")
 
 
-def test_if_none_match_gives_304_without_a_body(client, published):
-    url = f"/published/{published.seq}/trials/trial-one.html"
+def test_if_none_match_gives_304_without_a_body(client, first_snapshot):
+    url = f"/published/{first_snapshot.seq}/trials/trial-one.html"
     etag = client.get(url)["ETag"]
     response = client.get(url, headers={"If-None-Match": etag})
     assert response.status_code == 304
@@ -45,8 +47,8 @@ def test_if_none_match_gives_304_without_a_body(client, published):
     assert client.get(url, headers={"If-None-Match": f'"x", W/{etag}'}).status_code == 304
 
 
-def test_html_gets_a_content_security_policy(client, published):
-    response = client.get(f"/published/{published.seq}/topics/maintenance.html")
+def test_html_gets_a_content_security_policy(client, first_snapshot):
+    response = client.get(f"/published/{first_snapshot.seq}/topics/maintenance.html")
     assert response["Content-Type"] == "text/html; charset=utf-8"
     csp = response["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp
@@ -54,14 +56,14 @@ def test_html_gets_a_content_security_policy(client, published):
 
 
 def test_latest_follows_the_newest_snapshot_with_a_short_max_age(
-    client, published, editor, reviewer, settings
+    client, first_snapshot, editor, reviewer, settings
 ):
     response = client.get("/published/latest/evidence.json")
     assert response["Cache-Control"] == f"public, max-age={settings.PUBLISH_LATEST_MAX_AGE}"
-    assert response["X-Snapshot"] == str(published.seq)
-    assert response["Content-Location"] == f"/published/{published.seq}/evidence.json"
+    assert response["X-Snapshot"] == str(first_snapshot.seq)
+    assert response["Content-Location"] == f"/published/{first_snapshot.seq}/evidence.json"
     old_etag = response["ETag"]
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     second = services.publish_latest()
     response = client.get("/published/latest/evidence.json", headers={"If-None-Match": old_etag})
     assert response.status_code == 200
@@ -69,23 +71,25 @@ def test_latest_follows_the_newest_snapshot_with_a_short_max_age(
     assert orjson.loads(body(response))["snapshot"]["seq"] == second.seq
 
 
-def test_manifest_and_index_are_served(client, published):
-    manifest = client.get(f"/published/{published.seq}/manifest.json")
+def test_manifest_and_index_are_served(client, first_snapshot):
+    manifest = client.get(f"/published/{first_snapshot.seq}/manifest.json")
     assert manifest.status_code == 200
-    assert manifest["ETag"] == f'"{published.manifest_sha256}"'
-    index = client.get(f"/published/{published.seq}/")
+    assert manifest["ETag"] == f'"{first_snapshot.manifest_sha256}"'
+    index = client.get(f"/published/{first_snapshot.seq}/")
     assert index.status_code == 200 and b"Published evidence" in body(index)
 
 
-def test_head_gives_headers_only(client, published):
-    response = client.head(f"/published/{published.seq}/index.html")
+def test_head_gives_headers_only(client, first_snapshot):
+    response = client.head(f"/published/{first_snapshot.seq}/index.html")
     assert response.status_code == 200
     assert response.content == b""
-    assert int(response["Content-Length"]) == manifest_entry(published.seq, "index.html")["size"]
+    assert (
+        int(response["Content-Length"]) == manifest_entry(first_snapshot.seq, "index.html")["size"]
+    )
 
 
-def test_writes_are_refused(client, published):
-    assert client.post(f"/published/{published.seq}/index.html").status_code == 405
+def test_writes_are_refused(client, first_snapshot):
+    assert client.post(f"/published/{first_snapshot.seq}/index.html").status_code == 405
     assert client.delete("/published/latest/index.html").status_code == 405
 
 
@@ -108,35 +112,35 @@ def test_writes_are_refused(client, published):
         "/published/-1/index.html",
     ],
 )
-def test_nothing_outside_the_snapshot_is_reachable(client, published, url):
+def test_nothing_outside_the_snapshot_is_reachable(client, first_snapshot, url):
     assert client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("snapshot_mode", ["filesystem"], indirect=True)
-def test_a_symlink_planted_in_a_snapshot_is_not_followed(client, published, tmp_path):
+def test_a_symlink_planted_in_a_snapshot_is_not_followed(client, first_snapshot, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("secret")
-    page = storage.snapshot_dir(published.seq) / "trials" / "trial-one.html"
+    page = storage.snapshot_dir(first_snapshot.seq) / "trials" / "trial-one.html"
     page.unlink()
     os.symlink(secret, page)
-    response = client.get(f"/published/{published.seq}/trials/trial-one.html")
+    response = client.get(f"/published/{first_snapshot.seq}/trials/trial-one.html")
     assert response.status_code == 404
-    os.symlink(secret, storage.snapshot_dir(published.seq) / "planted.txt")
-    assert client.get(f"/published/{published.seq}/planted.txt").status_code == 404
+    os.symlink(secret, storage.snapshot_dir(first_snapshot.seq) / "planted.txt")
+    assert client.get(f"/published/{first_snapshot.seq}/planted.txt").status_code == 404
 
 
 def test_latest_before_anything_is_published_is_404(client, snapshot_mode):
     assert client.get("/published/latest/index.html").status_code == 404
 
 
-def test_api_lists_complete_snapshots_with_links(client, published, editor, reviewer):
-    revise(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+def test_api_lists_complete_snapshots_with_links(client, first_snapshot, editor, reviewer):
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     second = services.publish_latest()
     data = client.get("/api/v1/snapshots/").json()
-    assert [s["seq"] for s in data["results"]] == [second.seq, published.seq]
+    assert [s["seq"] for s in data["results"]] == [second.seq, first_snapshot.seq]
     latest = client.get("/api/v1/snapshots/latest/").json()
     assert latest["seq"] == second.seq
-    assert latest["previous"] == published.seq
+    assert latest["previous"] == first_snapshot.seq
     assert latest["position"] == second.position
     assert latest["counts"]["trials"] == 2
     assert latest["links"]["evidence"].endswith(f"/published/{second.seq}/evidence.json")
@@ -148,7 +152,7 @@ def test_api_latest_is_404_before_the_first_snapshot(client, snapshot_mode):
     assert client.get("/api/v1/snapshots/").json()["results"] == []
 
 
-def test_a_snapshot_number_that_cannot_exist_is_404(client, published):
+def test_a_snapshot_number_that_cannot_exist_is_404(client, first_snapshot):
     from urllib.parse import quote
 
     # "²" is a digit to str.isdigit() but not to int(); 5,000 digits are beyond int(); the
@@ -156,4 +160,4 @@ def test_a_snapshot_number_that_cannot_exist_is_404(client, published):
     for ref in ["²", "١", "３", "9" * 5000, str(2**31), "01", "1\n", "-1", "0", " 1"]:
         for url in (f"/published/{quote(ref)}/", f"/published/{quote(ref)}/index.html"):
             assert client.get(url).status_code == 404, url
-    assert client.get(f"/published/{published.seq}/").status_code == 200
+    assert client.get(f"/published/{first_snapshot.seq}/").status_code == 200

@@ -14,7 +14,7 @@ from markupsafe import escape  # the escaping the page templates use (Jinja2)
 
 from evidence.documents import validate_document
 from publishing import services, storage
-from tests.publishing import factories
+from tests import documents, factories
 
 pytestmark = pytest.mark.django_db
 
@@ -79,13 +79,15 @@ class Inspector(HTMLParser):
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_hostile_text_is_escaped_on_every_page(editor, reviewer, snapshot_root, payload):
     benign = {
-        "citation": factories.citation(**_optional_citation()),
+        "citation": documents.drugex_citation(**_optional_citation()),
         "intervention": _full_intervention(),
-        "trial": factories.trial(),
-        "topic": factories.topic(),
+        "trial": documents.drugex_trial(),
+        "topic": documents.drugex_topic(),
     }
     for record_type, document in benign.items():
-        factories.create(editor, reviewer, record_type, document, why=f"rationale {payload}")
+        factories.create_approved(
+            editor, reviewer, record_type, document, why=f"rationale {payload}"
+        )
     first = services.publish_latest()
     changes = (storage.snapshot_dir(first.seq) / "changes.html").read_text(encoding="utf-8")
     inspector = Inspector()
@@ -97,7 +99,7 @@ def test_hostile_text_is_escaped_on_every_page(editor, reviewer, snapshot_root, 
     for record_type, document in benign.items():
         document, filled = hostile(record_type, document, payload)
         assert filled >= 5, f"{record_type}: only {filled} text fields took the payload"
-        factories.revise(
+        factories.revise_approved(
             editor, reviewer, record_type, document["slug"], lambda d, new=document: d.update(new)
         )
 
@@ -128,16 +130,16 @@ def _optional_citation():
 
 
 def _full_intervention():
-    document = factories.intervention()
-    document.update(drug_class="class", route="oral", description="desc", note="note")
-    return document
+    return documents.drugex_intervention(
+        drug_class="class", route="oral", description="desc", note="note"
+    )
 
 
 def test_a_citation_url_cannot_break_out_of_its_link(editor, reviewer, snapshot_root):
     url = 'https://example.org/"><script>alert(6)</script>'
-    factories.create(editor, reviewer, "citation", factories.citation(url=url))
-    factories.create(editor, reviewer, "intervention", factories.intervention())
-    factories.create(editor, reviewer, "trial", factories.trial())
+    factories.create_approved(editor, reviewer, "citation", documents.drugex_citation(url=url))
+    factories.create_approved(editor, reviewer, "intervention", documents.drugex_intervention())
+    factories.create_approved(editor, reviewer, "trial", documents.drugex_trial())
     snapshot = services.publish_latest()
     html = (storage.snapshot_dir(snapshot.seq) / "trials" / "trial-one.html").read_text()
     inspector = Inspector()
