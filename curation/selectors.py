@@ -122,6 +122,9 @@ class RecordDetail:
         return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
+_LIVE_FIELDS = [field.name for field in fields(RecordDetail) if field.name != "retracted"]
+
+
 def record_detail(
     record_type: str, slug: str, *, position: int | None = None, at: datetime | None = None
 ) -> RecordDetail:
@@ -130,15 +133,9 @@ def record_detail(
         record = live_record(record_type, slug)
         if record is None:
             raise NotFound(f"no published {record_type} with slug {slug!r}")
+        # A live row has the detail's fields under the same names; a retracted record has none.
         return RecordDetail(
-            record_type=record.record_type,
-            slug=record.slug,
-            id=record.id,
-            version=record.version,
-            position=record.position,
-            approved_at=record.approved_at,
-            retracted=False,  # a retracted record has no live row
-            document=record.document,
+            **{name: getattr(record, name) for name in _LIVE_FIELDS}, retracted=False
         )
     past = record_as_of(record_type, slug, position=position, at=at)
     return RecordDetail(

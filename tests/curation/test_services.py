@@ -291,7 +291,10 @@ def test_an_edit_made_before_a_rebase_is_a_version_conflict(trial, editor, edito
             services.update_draft(second, user=editor2, rationale="x", expected_base_version=bad)
         assert refused.value.errors[0]["path"] == "base_version"
     second.refresh_from_db()
-    assert (second.status, second.rationale) == ("changes_requested", "Correct the value from the article")
+    assert (second.status, second.rationale) == (
+        "changes_requested",
+        "Correct the value from the article",
+    )
     services.revise_and_resubmit(
         second, user=editor2, rationale="Fresh edit.", expected_base_version=2
     )
