@@ -1,10 +1,11 @@
-"""Reads over the event log and change requests (no writes here)."""
+"""Reads over the event log and change requests (no writes here): what the API, the admin and
+the commands show, so that each query and each reading rule lives once."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -102,6 +103,53 @@ def record_as_of(
     )
 
 
+@dataclass(frozen=True)
+class RecordDetail:
+    """A record at one version, whether read live or as of a point: the API's record detail
+    (its fields in the order the detail lists them)."""
+
+    record_type: str
+    slug: str
+    id: uuid.UUID | None
+    version: int
+    position: int
+    approved_at: datetime
+    retracted: bool
+    document: dict[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        # Not dataclasses.asdict(): that deep-copies the document for nothing.
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
+_LIVE_FIELDS = [field.name for field in fields(RecordDetail) if field.name != "retracted"]
+
+
+def record_detail(
+    record_type: str, slug: str, *, position: int | None = None, at: datetime | None = None
+) -> RecordDetail:
+    """A record now (its live row), or as it was after event ``position`` or at time ``at``."""
+    if position is None and at is None:
+        record = live_record(record_type, slug)
+        if record is None:
+            raise NotFound(f"no published {record_type} with slug {slug!r}")
+        # A live row has the detail's fields under the same names; a retracted record has none.
+        return RecordDetail(
+            **{name: getattr(record, name) for name in _LIVE_FIELDS}, retracted=False
+        )
+    past = record_as_of(record_type, slug, position=position, at=at)
+    return RecordDetail(
+        record_type=record_type,
+        slug=past.slug,
+        id=stream_id_for_slug(record_type, slug),
+        version=past.version,
+        position=past.position,
+        approved_at=past.recorded_at,
+        retracted=past.retracted,
+        document=past.document,
+    )
+
+
 def record_history(record_type: str, slug: str) -> QuerySet[Event]:
     """Every version of a record with its provenance, oldest first."""
     stream_id = stream_id_for_slug(record_type, slug)
@@ -118,6 +166,51 @@ def events_after(position: int, limit: int) -> QuerySet[Event]:
         .order_by("position")
         .select_related("proposer", "approver")[:limit]
     )
+
+
+def contiguous_events_after(position: int, limit: int) -> list[Event]:
+    """Up to ``limit`` events after ``position``, stopping at the first gap in positions.
+
+    Positions are gapless by construction (serialised appends); stopping at a gap anyway means
+    a consumer that stores the last position it saw can never skip past an event it has not
+    seen (one committed later with a lower position).
+    """
+    contiguous = []
+    for expected, event in enumerate(events_after(position, limit), start=position + 1):
+        if event.position != expected:
+            break
+        contiguous.append(event)
+    return contiguous
+
+
+@dataclass(frozen=True)
+class ChangeRequestDetail:
+    """A change request with its reviews, and the record as it is now (what an open request
+    is compared with)."""
+
+    change_request: ChangeRequest
+    current_version: int | None
+    current_document: dict[str, Any] | None
+
+
+def change_request_list() -> QuerySet[ChangeRequest]:
+    """Every change request, newest first, with the people a list shows."""
+    return ChangeRequest.objects.select_related("author", "decided_by").order_by("-id")
+
+
+def change_request_detail(pk: int) -> ChangeRequestDetail:
+    cr = (
+        ChangeRequest.objects.select_related("author", "decided_by")
+        .prefetch_related("reviews__author")
+        .filter(pk=pk)
+        .first()
+    )
+    if cr is None:
+        raise NotFound(f"no change request {pk}")
+    live = live_record(cr.record_type, cr.record_slug)
+    if live is None:
+        return ChangeRequestDetail(cr, None, None)
+    return ChangeRequestDetail(cr, live.version, live.document)
 
 
 def record_id_exists(record_type: str, record_id: uuid.UUID) -> bool:

@@ -23,7 +23,7 @@ from evidence import models as ev
 from evidence.diff import describe_path, diff_documents
 
 from .. import selectors, services
-from ..errors import CurationError, ValidationFailed
+from ..errors import CurationError, ValidationFailed, VersionConflict
 from ..models import ChangeRequest
 from .forms import ProposalForms, RationaleForms
 from .guards import ReadOnlyHistoryAdmin, refused
@@ -237,13 +237,6 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
         """Save and submit again; the HTTP status to answer with (302: done)."""
         if not forms.is_valid():
             return 400
-        if forms.base_version != cr.base_version:
-            # The request was rebased in between: the form showed an older proposal.
-            forms.errors_without_field.append(
-                f"this request was rebased onto version {cr.base_version} after you opened "
-                "the form; reload the page to edit the rebased proposal"
-            )
-            return 409
         try:
             services.revise_and_resubmit(
                 cr,
@@ -251,10 +244,19 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
                 document=forms.to_document(),
                 rationale=forms.rationale,
                 citations=forms.citations,
+                expected_base_version=forms.base_version,
             )
         except ValidationFailed as exc:
             forms.add_errors(exc.errors)
             return 400
+        except VersionConflict as exc:
+            # The services refuse it (the request was rebased in between: the form showed an
+            # older proposal); the page says what to do about it in the admin's words.
+            forms.errors_without_field.append(
+                f"this request was rebased onto version {cr.base_version} after you opened "
+                "the form; reload the page to edit the rebased proposal"
+            )
+            return exc.http_status
         except CurationError as exc:
             forms.errors_without_field.append(exc.message)
             return exc.http_status

@@ -138,9 +138,10 @@ class RecordAdmin(ReadOnlyHistoryAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         record = self.get_object(request, unquote(object_id))
-        if record is None or not services.can_propose(request.user):
+        reason = services.propose_refusal(request.user)
+        if record is None or reason:
             if request.method == "POST":
-                return refused(request, services.propose_refusal(request.user) or "not allowed")
+                return refused(request, reason or "not allowed")
             return super().change_view(request, object_id, form_url, extra_context)
         return self.propose_view(request, record)
 

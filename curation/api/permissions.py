@@ -19,7 +19,4 @@ class TakesPartInCuration(BasePermission):
     message = "only editors and reviewers may use change requests"
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return services.can_propose(user) or services.can_review(user)
+        return services.takes_part(request.user)

@@ -92,6 +92,17 @@ class DocumentField(serializers.JSONField):
 MAX_TEXT = 20_000
 
 
+def base_version_field(help_text: str) -> StrictIntegerField:
+    """An optional record version, as a change request's ``base_version`` column holds it."""
+    return StrictIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=column_max(ChangeRequest, "base_version"),
+        help_text=help_text,
+    )
+
+
 class ChangeRequestCreateSerializer(StrictSerializer):
     record_type = StrictChoiceField(choices=RECORD_TYPES)
     record = StrictCharField(
@@ -101,12 +112,8 @@ class ChangeRequestCreateSerializer(StrictSerializer):
         help_text="Slug of the record to revise or retract; leave it out for a new record.",
     )
     action = StrictChoiceField(choices=ChangeRequest.Action.choices)
-    base_version = StrictIntegerField(
-        required=False,
-        allow_null=True,
-        min_value=0,
-        max_value=column_max(ChangeRequest, "base_version"),
-        help_text="The record version the proposal was made against (its `version`).",
+    base_version = base_version_field(
+        "The record version the proposal was made against (its `version`)."
     )
     document = DocumentField(
         required=False,
@@ -131,9 +138,15 @@ class ChangeRequestUpdateSerializer(StrictSerializer):
     citations = serializers.ListField(
         child=StrictCharField(max_length=100), required=False, max_length=200
     )
+    base_version = base_version_field(
+        "The `base_version` of the request as you read it: if the request was rebased since "
+        "(it is then based on another version), the edit is refused with a 409 "
+        "(version_conflict) instead of overwriting the rebased proposal."
+    )
 
     def validate(self, attrs):
-        if not attrs:
+        # base_version only guards an edit; on its own it changes nothing.
+        if not attrs.keys() - {"base_version"}:
             raise serializers.ValidationError("give document, rationale or citations to change")
         return attrs
 
@@ -322,7 +335,7 @@ class ChangeRequestDetailSerializer(ChangeRequestSerializer):
     def get_allowed_actions(self, cr) -> list[str]:
         """What the requesting user may do now: action URL names, and "edit" for PATCH."""
         actions = services.allowed_actions(cr, self.context["request"].user)
-        return [action.replace("_", "-") for action in actions]
+        return [services.ACTIONS[action].route for action in actions]
 
     @extend_schema_field(ApprovedEventSerializer(allow_null=True))
     def get_event(self, cr) -> dict | None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from evidence.documents import record_types
 
 from .. import selectors
-from ..errors import NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Review
 from . import workflow
 from .inputs import _check_citations, _locked, _require_rationale, _text_errors, _validate
@@ -156,10 +156,16 @@ def update_draft(
     document: dict[str, Any] | None = None,
     rationale: str | None = None,
     citations: Iterable[str] | None = None,
+    expected_base_version: int | None = None,
 ) -> ChangeRequest:
-    """Change a draft (or a request sent back for changes) before it is submitted again."""
+    """Change a draft (or a request sent back for changes) before it is submitted again.
+
+    ``expected_base_version`` is the base version of the proposal the author was shown; if
+    the request was rebased since, the edit was made against an older proposal and is refused.
+    """
     cr = _locked(cr)
     workflow.ACTIONS["edit"].check(cr, user)
+    _check_expected_base_version(cr, expected_base_version)
     if document is not None:
         if cr.action == Action.RETRACT:
             raise ValidationFailed(
@@ -194,10 +200,35 @@ def revise_and_resubmit(
     rationale: str | None = None,
     citations: Iterable[str] | None = None,
     comment: str = "",
+    expected_base_version: int | None = None,
 ) -> ChangeRequest:
     """The author's edit of a draft (or a request sent back for changes), submitted again.
 
     One transaction: if the edit or the submission is refused, the request stays as it was.
     """
-    update_draft(cr, user=user, document=document, rationale=rationale, citations=citations)
+    update_draft(
+        cr,
+        user=user,
+        document=document,
+        rationale=rationale,
+        citations=citations,
+        expected_base_version=expected_base_version,
+    )
     return submit(cr, user=user, comment=comment)
+
+
+def _check_expected_base_version(cr: ChangeRequest, expected: int | None) -> None:
+    """A rebase replaces the proposal the author was shown, so an edit made against the
+    proposal's earlier base would silently drop what the rebase merged in."""
+    if expected is None:
+        return
+    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0:
+        raise ValidationFailed(
+            [{"path": "base_version", "message": "must be a whole number, 0 or more"}]
+        )
+    if expected != cr.base_version:
+        raise VersionConflict(
+            f"change request {cr.pk} is based on version {cr.base_version}, not version "
+            f"{expected}: it was rebased after you read it; read it again and edit the "
+            "rebased proposal"
+        )

@@ -44,6 +44,7 @@ class WorkflowAction:
     button: bool = True  # shown as a button on the review page
     transition: bool = True  # listed in a request's allowed actions (API and admin)
     takes_comment: bool = True
+    description: str = ""  # what it does and who may, for people (the API's docs)
 
     def refusal(self, cr: ChangeRequest, user) -> CurationError | None:
         """Why ``user`` may not do this to ``cr`` now, or None if they may."""
@@ -102,6 +103,9 @@ ACTIONS: dict[str, WorkflowAction] = {
             SENT_BACK,
             Status.SUBMITTED,
             "author",
+            description=(
+                "Submit a draft (or a request sent back for changes) for review. Author only."
+            ),
         ),
         WorkflowAction(
             "approve",
@@ -111,6 +115,9 @@ ACTIONS: dict[str, WorkflowAction] = {
             (Status.SUBMITTED,),
             Status.APPROVED,
             "reviewer",
+            description=(
+                "Approve: records the change as a new event. Reviewers only, never your own."
+            ),
         ),
         WorkflowAction(
             "reject",
@@ -121,6 +128,7 @@ ACTIONS: dict[str, WorkflowAction] = {
             Status.REJECTED,
             "reviewer",
             missing_comment="say why (reject needs a comment)",
+            description="Reject, with a comment saying why. Reviewers only, never your own.",
         ),
         WorkflowAction(
             "request_changes",
@@ -131,6 +139,7 @@ ACTIONS: dict[str, WorkflowAction] = {
             Status.CHANGES_REQUESTED,
             "reviewer",
             missing_comment="say why (request changes needs a comment)",
+            description="Send back to the author for changes, with a comment. Reviewers only.",
         ),
         WorkflowAction(
             "withdraw",
@@ -140,6 +149,7 @@ ACTIONS: dict[str, WorkflowAction] = {
             OPEN,
             Status.WITHDRAWN,
             "author",
+            description="Withdraw an open request. Author only.",
         ),
         WorkflowAction(
             "rebase",
@@ -150,6 +160,9 @@ ACTIONS: dict[str, WorkflowAction] = {
             None,
             "author",
             takes_comment=False,
+            description=(
+                "Move the request onto the record's current version, merging where fields differ."
+            ),
         ),
         WorkflowAction(
             "edit", "Edit", "edited", "Edited.", SENT_BACK, None, "author", button=False

@@ -70,3 +70,11 @@ class CitationFilter(django_filters.FilterSet):
     class Meta:
         model = Citation
         fields = ["trial", "kind", "year"]
+
+
+FILTERS: dict[str, type[django_filters.FilterSet]] = {
+    "topic": TopicFilter,
+    "intervention": InterventionFilter,
+    "citation": CitationFilter,
+    "trial": TrialFilter,
+}

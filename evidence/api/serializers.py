@@ -8,8 +8,6 @@ is what a client proposes back: take ``document``, change a field, send it with
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
@@ -98,20 +96,6 @@ def _detail_serializer(record_type: str) -> type[serializers.Serializer]:
 DETAIL_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     record_type: _detail_serializer(record_type) for record_type in RECORD_TYPES
 }
-
-
-def record_detail(record) -> dict[str, Any]:
-    """A live read-model row as a detail payload."""
-    return {
-        "record_type": record.record_type,
-        "slug": record.slug,
-        "id": record.id,
-        "version": record.version,
-        "position": record.position,
-        "approved_at": record.approved_at,
-        "retracted": False,
-        "document": record.document,
-    }
 
 
 # --- Errors, for the schema: curation.api.exceptions builds them, in this one shape ----------

@@ -14,7 +14,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 
-from evidence.models import Citation, Intervention, Topic, Trial
+from evidence.models import RECORD_MODELS
 
 from . import filters, serializers
 from .params import BIGINT_MAX, query_number
@@ -70,51 +70,46 @@ class RecordListView(generics.ListAPIView):
     filter_backends = [DjangoFilterBackend, Search]
 
 
-@extend_schema_view(get=listed(serializers.TopicSummarySerializer))
-class TopicList(RecordListView):
-    """Published topics (evidence summaries), by slug."""
-
-    queryset = Topic.objects.order_by("slug")
-    serializer_class = serializers.TopicSummarySerializer
-    filterset_class = filters.TopicFilter
-    search_fields = ["slug", "title", "condition"]
-
-
-@extend_schema_view(get=listed(serializers.InterventionSummarySerializer))
-class InterventionList(RecordListView):
-    """Published interventions (drugs and procedures), by slug."""
-
-    queryset = Intervention.objects.order_by("slug")
-    serializer_class = serializers.InterventionSummarySerializer
-    filterset_class = filters.InterventionFilter
-    search_fields = ["slug", "name", "generic_name", "drug_class"]
+def record_list_view(record_type: str, doc: str, search_fields: list[str]) -> type[RecordListView]:
+    """The list view of one record type: its summaries by slug, its filters, its search."""
+    name = f"{record_type.capitalize()}List"
+    attributes = {
+        "__doc__": doc,
+        "__module__": __name__,
+        "queryset": RECORD_MODELS[record_type].objects.order_by("slug"),
+        "serializer_class": serializers.SUMMARY_SERIALIZERS[record_type],
+        "filterset_class": filters.FILTERS[record_type],
+        "search_fields": search_fields,
+    }
+    view = type(name, (RecordListView,), attributes)
+    return extend_schema_view(get=listed(serializers.SUMMARY_SERIALIZERS[record_type]))(view)
 
 
-@extend_schema_view(get=listed(serializers.CitationSummarySerializer))
-class CitationList(RecordListView):
-    """Published citations (the sources evidence rests on), by slug."""
-
-    queryset = Citation.objects.order_by("slug")
-    serializer_class = serializers.CitationSummarySerializer
-    filterset_class = filters.CitationFilter
-    search_fields = ["slug", "title", "journal", "doi", "pmid"]
-
-
-@extend_schema_view(get=listed(serializers.TrialSummarySerializer))
-class TrialList(RecordListView):
-    """Published trials, by slug; filter by topic, intervention, setting, phase or registry id."""
-
-    queryset = Trial.objects.order_by("slug")
-    serializer_class = serializers.TrialSummarySerializer
-    filterset_class = filters.TrialFilter
-    search_fields = ["slug", "name", "registry_ids_text"]
-
-
-# Record type -> its list view (each has its own summary, filters and search fields); the
-# routes, their paths and names come from the record-type registry (``urls``).
-LIST_VIEWS: dict[str, type[RecordListView]] = {
-    "topic": TopicList,
-    "intervention": InterventionList,
-    "citation": CitationList,
-    "trial": TrialList,
+# record type -> (what the list holds, for its docs; the columns ?search= looks in)
+LISTS = {
+    "topic": (
+        "Published topics (evidence summaries), by slug.",
+        ["slug", "title", "condition"],
+    ),
+    "intervention": (
+        "Published interventions (drugs and procedures), by slug.",
+        ["slug", "name", "generic_name", "drug_class"],
+    ),
+    "citation": (
+        "Published citations (the sources evidence rests on), by slug.",
+        ["slug", "title", "journal", "doi", "pmid"],
+    ),
+    "trial": (
+        "Published trials, by slug; filter by topic, intervention, setting, phase or registry id.",
+        ["slug", "name", "registry_ids_text"],
+    ),
 }
+# Record type -> its list view; the routes, their paths and names come from the record-type
+# registry (``urls``).
+LIST_VIEWS = {
+    record_type: record_list_view(record_type, *spec) for record_type, spec in LISTS.items()
+}
+TopicList = LIST_VIEWS["topic"]
+InterventionList = LIST_VIEWS["intervention"]
+CitationList = LIST_VIEWS["citation"]
+TrialList = LIST_VIEWS["trial"]

@@ -336,6 +336,49 @@ def test_patch_bad_input(synthetic_records, editor_client, payload, path):
     assert cr.document["summary"] == "D." and cr.rationale == "Corrected from the source."
 
 
+def test_patch_after_a_rebase_is_409_naming_the_base_version(
+    synthetic_records, editor, reviewer, editor_client
+):
+    draft = revise_payload(documents.synthetic_trial(summary="D."), 1, draft=True)
+    response = create(editor_client, draft)
+    url = f"{URL}{response.json()['id']}/"
+    theirs = lambda d: d.update(notes="Theirs.")  # noqa: E731
+    revise_approved(editor, reviewer, "trial", "synthetic-trial", theirs)
+    assert editor_client.post(url + "rebase/", format="json").json()["base_version"] == 2
+    before = ChangeRequest.objects.get(pk=response.json()["id"]).rationale
+    stale = {"rationale": "Edited the old proposal.", "base_version": 1}
+    response = editor_client.patch(url, stale, format="json")
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "version_conflict" and "based on version 2" in error["message"]
+    assert ChangeRequest.objects.get(pk=url.split("/")[-2]).rationale == before
+    response = editor_client.patch(url, {**stale, "base_version": 2}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["rationale"] == "Edited the old proposal."
+
+
+@pytest.mark.parametrize(
+    ("payload", "path"),
+    [
+        ({"rationale": "ok", "base_version": "1"}, "base_version"),
+        ({"rationale": "ok", "base_version": 1.5}, "base_version"),
+        ({"rationale": "ok", "base_version": True}, "base_version"),
+        ({"rationale": "ok", "base_version": -1}, "base_version"),
+        ({"rationale": "ok", "base_version": 2**31}, "base_version"),
+        ({"base_version": 1}, ""),  # it guards an edit; alone it changes nothing
+    ],
+)
+def test_patch_base_version_bad_input(synthetic_records, editor_client, payload, path):
+    draft = revise_payload(documents.synthetic_trial(summary="D."), 1, draft=True)
+    response = create(editor_client, draft)
+    url = f"{URL}{response.json()['id']}/"
+    response = editor_client.patch(url, payload, format="json")
+    assert response.status_code == 400, response.content
+    assert path in [e["path"] for e in response.json()["error"]["errors"]]
+    cr = ChangeRequest.objects.get(pk=url.split("/")[-2])
+    assert cr.rationale == "Corrected from the source."
+
+
 @pytest.mark.parametrize("action", ["submit", "approve", "reject", "request-changes", "withdraw"])
 def test_transition_bad_input(proposal, reviewer_client, editor_client, action):
     client = editor_client if action in ("submit", "withdraw") else reviewer_client

@@ -264,6 +264,38 @@ def test_rebase_moves_a_request_onto_the_current_version(trial, editor, editor2,
     assert second.document["summary"] == "New summary" and second.document["enrollment"] == 600
 
 
+def test_an_edit_made_before_a_rebase_is_a_version_conflict(trial, editor, editor2, reviewer):
+    """The guard the admin's edit page and the API's PATCH share: an edit names the base
+    version of the proposal its author read; a rebase since then makes it a 409."""
+    first = propose_revision(editor, trial, summary="New summary")
+    second = propose_revision(editor2, trial, enrollment=600)
+    services.approve(first, user=reviewer)
+    services.request_changes(second, user=reviewer, comment="Rebase it, please.")
+    services.rebase(second, user=editor2)
+    with pytest.raises(VersionConflict, match="based on version 2, not version 1"):
+        services.update_draft(
+            second, user=editor2, rationale="Stale edit.", expected_base_version=1
+        )
+    with pytest.raises(VersionConflict):
+        services.revise_and_resubmit(
+            second, user=editor2, rationale="Stale edit.", expected_base_version=1
+        )
+    for bad in (-1, "2", True):
+        with pytest.raises(ValidationFailed) as refused:
+            services.update_draft(second, user=editor2, rationale="x", expected_base_version=bad)
+        assert refused.value.errors[0]["path"] == "base_version"
+    second.refresh_from_db()
+    assert (second.status, second.rationale) == (
+        "changes_requested",
+        "Correct the value from the article",
+    )
+    services.revise_and_resubmit(
+        second, user=editor2, rationale="Fresh edit.", expected_base_version=2
+    )
+    second.refresh_from_db()
+    assert (second.status, second.rationale) == ("submitted", "Fresh edit.")
+
+
 def test_a_crash_mid_approval_leaves_neither_event_nor_projection(
     trial, editor, reviewer, monkeypatch
 ):

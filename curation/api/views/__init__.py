@@ -1,0 +1,18 @@
+"""The curation API's views, by job (``curation.api.urls`` routes to them):
+
+- ``records``: a published record now or as of a point (``?as_of=``), and its history;
+- ``change_requests``: proposals and their review; the transition routes come from the
+  workflow's actions (``services.ACTIONS``);
+- ``events``: the changes feed;
+- ``base``: what every view shares (JSON in and out, strict bodies).
+
+Views translate HTTP to service and selector calls and back; they hold no rule of their own.
+Errors raised by the services (``curation.errors``) become responses in
+``curation.api.exceptions.api_exception_handler``.
+"""
+
+from .change_requests import ChangeRequestViewSet
+from .events import EventFeedView
+from .records import RECORD_VIEWS
+
+__all__ = ["RECORD_VIEWS", "ChangeRequestViewSet", "EventFeedView"]
