@@ -40,8 +40,8 @@ IDENTITY = ("position", "stream_type", "stream_id", "slug", "version", "type")
 
 
 @dataclass(frozen=True)
-class LoggedEvent:
-    """An event's metadata as the whole-log reads give it (the row <-> event mapping)."""
+class EventIdentity:
+    """Which event of which record, and what kind (the IDENTITY columns)."""
 
     position: int
     stream_type: str
@@ -49,6 +49,12 @@ class LoggedEvent:
     slug: str
     version: int
     type: str
+
+
+@dataclass(frozen=True)
+class LoggedEvent(EventIdentity):
+    """An event's metadata as the whole-log reads give it (the row <-> event mapping)."""
+
     change_request_id: int | None
     proposer: str  # username
     approver: str  # username
@@ -96,15 +102,9 @@ def documents_at(positions: list[int]) -> dict[int, Any]:
 
 
 @dataclass(frozen=True)
-class StoredEvent:
+class StoredEvent(EventIdentity):
     """An event's content, read raw: what a replay projects (attribute names as on ``Event``)."""
 
-    position: int
-    stream_type: str
-    stream_id: uuid.UUID
-    slug: str
-    version: int
-    type: str
     recorded_at: datetime
     document: dict[str, Any] | None
 

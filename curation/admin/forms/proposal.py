@@ -33,11 +33,11 @@ from .items import (
 )
 from .limits import formset_limit, oversized_formsets, too_many_rows
 from .placement import ErrorPlacement
-from .rationale import proposal_meta_form
+from .rationale import ProposalMeta, proposal_meta_form
 from .specs import RecordForm
 
 
-class ProposalForms(DocumentAssembly, ErrorPlacement):
+class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
     """Every form of one proposal, bound to POST data or showing a document."""
 
     def __init__(
@@ -295,18 +295,6 @@ class ProposalForms(DocumentAssembly, ErrorPlacement):
                     )
                     valid = False
         return valid
-
-    @property
-    def base_version(self) -> int:
-        return self.meta.cleaned_data["base_version"]
-
-    @property
-    def rationale(self) -> str:
-        return self.meta.cleaned_data["rationale"]
-
-    @property
-    def citations(self) -> list[str]:
-        return list(self.meta.cleaned_data.get("citations") or [])
 
 
 def _mutable(data) -> QueryDict:

@@ -41,7 +41,26 @@ def proposal_meta_form(data, base_version: int, rationale: str, citations) -> Pr
     )
 
 
-class RationaleForms:
+class ProposalMeta:
+    """What every proposal's forms give besides the document: the version it is based on,
+    the rationale and the citations (read from ``self.meta``, a ``ProposalMetaForm``)."""
+
+    meta: ProposalMetaForm
+
+    @property
+    def base_version(self) -> int:
+        return self.meta.cleaned_data["base_version"]
+
+    @property
+    def rationale(self) -> str:
+        return self.meta.cleaned_data["rationale"]
+
+    @property
+    def citations(self) -> list[str]:
+        return list(self.meta.cleaned_data.get("citations") or [])
+
+
+class RationaleForms(ProposalMeta):
     """The "why" of a retraction: a retraction proposes no document, so only the rationale
     and citations can be edited. Same interface as ``ProposalForms`` (``record`` is None)."""
 
@@ -58,20 +77,8 @@ class RationaleForms:
     def all_forms(self) -> list[forms.Form]:
         return [self.meta]
 
-    @property
-    def base_version(self) -> int:
-        return self.meta.cleaned_data["base_version"]
-
     def is_valid(self) -> bool:
         return self.meta.is_valid() and not self.errors_without_field
-
-    @property
-    def rationale(self) -> str:
-        return self.meta.cleaned_data["rationale"]
-
-    @property
-    def citations(self) -> list[str]:
-        return list(self.meta.cleaned_data.get("citations") or [])
 
     def to_document(self) -> None:
         return None
