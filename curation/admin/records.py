@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from evidence import models as ev
-from evidence.diff import describe_path
+from evidence.diff import labelled_changes
 from evidence.documents import TrialSetting, vocabulary
 
 from .. import selectors, services
@@ -127,7 +127,8 @@ class RecordAdmin(ReadOnlyHistoryAdmin):
         event = self._event(historical)
         if event is None:
             return ""
-        labels = [describe_path(c["path"], event.document) for c in event.changes[:6]]
+        shown = labelled_changes(None, event.document, changes=event.changes[:6])
+        labels = [change["label"] for change in shown]
         more = len(event.changes) - len(labels)
         return "; ".join(labels) + (f"; and {more} more" if more > 0 else "")
 
