@@ -16,25 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .choices import (
-    ArmRole,
-    Blinding,
-    CitationKind,
-    ComparisonKind,
-    ComparisonUnit,
-    ConductNoteKind,
-    Endpoint,
-    FindingKind,
-    Measure,
-    OutcomeUnit,
-    PValueQualifier,
-    Qualifier,
-    Registry,
-    TreatmentPhase,
-    TrialPhase,
-    TrialSetting,
-    literal_values,
-)
+from . import choices as c
 
 # --- Shared -----------------------------------------------------------------------------------
 
@@ -154,31 +136,31 @@ CITATION_KIND_LABELS = {
 
 # Every controlled vocabulary of ``choices`` and its labels.
 VOCABULARIES: dict[Any, dict[str, str]] = {
-    Qualifier: QUALIFIER_LABELS,
-    FindingKind: FINDING_KIND_LABELS,
-    Registry: REGISTRY_LABELS,
-    Blinding: BLINDING_LABELS,
-    TrialPhase: TRIAL_PHASE_LABELS,
-    ConductNoteKind: CONDUCT_NOTE_LABELS,
-    TreatmentPhase: TREATMENT_PHASE_LABELS,
-    ArmRole: ARM_ROLE_LABELS,
-    ComparisonKind: COMPARISON_LABELS,
-    ComparisonUnit: COMPARISON_UNIT_LABELS,
-    PValueQualifier: P_VALUE_QUALIFIER_LABELS,
-    Endpoint: ENDPOINT_LABELS,
-    Measure: MEASURE_LABELS,
-    OutcomeUnit: OUTCOME_UNIT_LABELS,
-    TrialSetting: SETTING_LABELS,
-    CitationKind: CITATION_KIND_LABELS,
+    c.Qualifier: QUALIFIER_LABELS,
+    c.FindingKind: FINDING_KIND_LABELS,
+    c.Registry: REGISTRY_LABELS,
+    c.Blinding: BLINDING_LABELS,
+    c.TrialPhase: TRIAL_PHASE_LABELS,
+    c.ConductNoteKind: CONDUCT_NOTE_LABELS,
+    c.TreatmentPhase: TREATMENT_PHASE_LABELS,
+    c.ArmRole: ARM_ROLE_LABELS,
+    c.ComparisonKind: COMPARISON_LABELS,
+    c.ComparisonUnit: COMPARISON_UNIT_LABELS,
+    c.PValueQualifier: P_VALUE_QUALIFIER_LABELS,
+    c.Endpoint: ENDPOINT_LABELS,
+    c.Measure: MEASURE_LABELS,
+    c.OutcomeUnit: OUTCOME_UNIT_LABELS,
+    c.TrialSetting: SETTING_LABELS,
+    c.CitationKind: CITATION_KIND_LABELS,
 }
 
 
 def labels_of(source: Any, field: str | None = None) -> dict[str, str]:
     """value -> label of the vocabulary a ``Literal`` (or, with ``field``, a document model's
     field, as ``literal_values`` reads it) takes its values from, in the declared order."""
-    values = literal_values(source, field)
+    values = c.literal_values(source, field)
     for vocabulary, labels in VOCABULARIES.items():
-        if literal_values(vocabulary) == values:
+        if c.literal_values(vocabulary) == values:
             return {value: labels[value] for value in values}
     raise LookupError(f"no controlled vocabulary has the values {values}")
 
