@@ -211,6 +211,34 @@ def describe_path(path: str, document: dict[str, Any] | None) -> str:
     return " › ".join(labels)
 
 
+def labelled_changes(
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    *,
+    changes: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """The changes from ``old`` to ``new`` for people: [{path, label, old, new}] in document
+    order, each path described (``describe_path``) with the labels of ``new`` (of ``old``
+    when the record is gone). ``changes``: the diff when it is already known (an event
+    stores its own), labelled the same way; ``old`` is then not needed.
+
+    The admin's review page and History, the API and the published changelog all list
+    changes this way; each only formats the values its own way.
+    """
+    document = new or old
+    if changes is None:
+        changes = diff_documents(old, new)
+    return [
+        {
+            "path": change["path"],
+            "label": describe_path(change["path"], document),
+            "old": change["old"],
+            "new": change["new"],
+        }
+        for change in changes
+    ]
+
+
 def _item_label(item: Any) -> str | None:
     if not isinstance(item, dict):
         return None

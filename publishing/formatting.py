@@ -9,58 +9,17 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from evidence.documents import ENDPOINT_LABELS, SETTING_LABELS
+from evidence.documents import vocabulary
 
-QUALIFIERS = {
-    "more_than": "more than",
-    "less_than": "less than",
-    "at_least": "at least",
-    "at_most": "at most",
-    "about": "about",
-    "nearly": "nearly",
-}
-SETTINGS = SETTING_LABELS
-ROLES = {
-    "experimental": "Experimental",
-    "control": "Control",
-    "placebo": "Placebo",
-    "observation": "Observation (no maintenance)",
-    "active_comparator": "Active comparator",
-}
-BLINDING = {
-    "open_label": "open-label",
-    "single_blind": "single-blind",
-    "double_blind": "double-blind",
-}
-MEASURES = {
-    "median": "median",
-    "mean": "mean",
-    "duration_unspecified": "duration",
-    "rate_at_timepoint": "rate",
-    "proportion": "proportion",
-    "event_count": "number of events",
-}
-COMPARISONS = {
-    "hazard_ratio": "Hazard ratio",
-    "odds_ratio": "Odds ratio",
-    "risk_ratio": "Risk ratio",
-    "relative_risk_reduction": "Relative risk reduction",
-    "absolute_difference": "Absolute difference",
-}
-PHASES = {
-    "induction": "induction",
-    "transplant": "transplant",
-    "consolidation": "consolidation",
-    "maintenance": "maintenance",
-    "continuous": "continuous treatment",
-}
-CONDUCT = {
-    "unblinding": "Unblinding",
-    "crossover": "Crossover",
-    "early_stop": "Early stop",
-    "follow_up": "Follow-up",
-    "other": "Note",
-}
+# What pages call controlled values: the vocabulary's tables, shared with the admin.
+QUALIFIERS = vocabulary.QUALIFIER_LABELS
+SETTINGS = vocabulary.SETTING_LABELS
+ROLES = vocabulary.ARM_ROLE_LABELS
+BLINDING = vocabulary.BLINDING_LABELS
+MEASURES = vocabulary.MEASURE_LABELS
+COMPARISONS = vocabulary.COMPARISON_LABELS
+PHASES = vocabulary.TREATMENT_PHASE_LABELS
+CONDUCT = vocabulary.CONDUCT_NOTE_LABELS
 
 
 def number(value: Any) -> str:
@@ -110,7 +69,7 @@ def arm_value(value: dict[str, Any], unit: str) -> str:
 def p_value(comparison: dict[str, Any]) -> str:
     if comparison.get("p_value") is None:
         return ""
-    sign = "<" if comparison.get("p_value_qualifier") == "less_than" else "="
+    sign = vocabulary.P_VALUE_QUALIFIER_LABELS[comparison.get("p_value_qualifier") or "equal"]
     return f"p {sign} {number(comparison['p_value'])}"
 
 
@@ -130,7 +89,7 @@ def comparison_estimate(comparison: dict[str, Any]) -> str:
 
 
 def outcome_heading(outcome: dict[str, Any]) -> str:
-    parts = [ENDPOINT_LABELS.get(outcome["endpoint"], outcome["endpoint"])]
+    parts = [vocabulary.ENDPOINT_LABELS.get(outcome["endpoint"], outcome["endpoint"])]
     if outcome.get("timepoint_months") is not None:
         parts.append(f"at {number(outcome['timepoint_months'])} months")
     if outcome.get("treatment_phase"):
@@ -142,7 +101,7 @@ def design_summary(trial: dict[str, Any]) -> str:
     design = trial.get("design") or {}
     words = []
     if trial.get("phase"):
-        words.append(f"Phase {trial['phase']}")
+        words.append(vocabulary.TRIAL_PHASE_LABELS[trial["phase"]])
     if design.get("randomised") is True:
         words.append("randomised")
     elif design.get("randomised") is False:
@@ -157,8 +116,7 @@ def design_summary(trial: dict[str, Any]) -> str:
         words.append("international")
     if not words:
         return "Design not stated in the source"
-    text = ", ".join(words)
-    return text[0].upper() + text[1:]
+    return vocabulary.capitalised(", ".join(words))
 
 
 def enrollment(trial: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from evidence import models as ev
-from evidence.diff import describe_path, diff_documents
+from evidence.diff import describe_path, labelled_changes
 
 from .. import selectors, services
 from ..errors import CurationError, ValidationFailed, VersionConflict
@@ -265,13 +265,8 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
     def review_context(self, request, cr: ChangeRequest) -> dict[str, Any]:
         labels_from = cr.document or cr.base_document
         changes = [
-            {
-                "label": describe_path(change["path"], labels_from),
-                "path": change["path"],
-                "old": _display(change["old"]),
-                "new": _display(change["new"]),
-            }
-            for change in diff_documents(cr.base_document, cr.document)
+            {**change, "old": _display(change["old"]), "new": _display(change["new"])}
+            for change in labelled_changes(cr.base_document, cr.document)
         ]
         check = services.approval_check(cr) if cr.is_open else None
         citation_titles = selectors.citation_titles(cr.citations)

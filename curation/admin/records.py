@@ -19,13 +19,13 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from evidence import models as ev
-from evidence.diff import describe_path
-from evidence.documents import SETTING_LABELS
+from evidence.diff import labelled_changes
+from evidence.documents import TrialSetting, vocabulary
 
 from .. import selectors, services
 from ..errors import CurationError, ValidationFailed
 from ..models import ChangeRequest, Event
-from .forms import ProposalForms
+from .forms import ProposalForms, vocabulary_choices
 from .guards import ReadOnlyHistoryAdmin, refused
 from .links import events_url
 
@@ -127,7 +127,8 @@ class RecordAdmin(ReadOnlyHistoryAdmin):
         event = self._event(historical)
         if event is None:
             return ""
-        labels = [describe_path(c["path"], event.document) for c in event.changes[:6]]
+        shown = labelled_changes(None, event.document, changes=event.changes[:6])
+        labels = [change["label"] for change in shown]
         more = len(event.changes) - len(labels)
         return "; ".join(labels) + (f"; and {more} more" if more > 0 else "")
 
@@ -261,7 +262,8 @@ def _trial_results(obj: ev.Trial) -> str:
                 cells.append("not reached")
             else:
                 cells.append(f"{value.get('value')}")
-        rows.append((outcome.get("label"), outcome.get("unit"), cells))
+        unit = outcome.get("unit")
+        rows.append((outcome.get("label"), vocabulary.OUTCOME_UNIT_LABELS.get(unit, unit), cells))
     header = format_html_join("", "<th>{}</th>", ((arm.get("label"),) for arm in arms))
     body = format_html_join(
         "",
@@ -284,7 +286,7 @@ class TrialSettingFilter(admin.SimpleListFilter):
     parameter_name = "setting"
 
     def lookups(self, request, model_admin):
-        return list(SETTING_LABELS.items())
+        return vocabulary_choices(TrialSetting)
 
     def queryset(self, request, queryset):
         return queryset.filter(setting=self.value()) if self.value() else queryset
@@ -300,7 +302,7 @@ class TrialAdmin(RecordAdmin):
 
     @admin.display(description="Setting", ordering="setting")
     def setting_label(self, obj) -> str:
-        return SETTING_LABELS.get(obj.setting, obj.setting)
+        return vocabulary.SETTING_LABELS.get(obj.setting, obj.setting)
 
     @admin.display(description="Results")
     def results(self, obj) -> str:

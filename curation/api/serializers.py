@@ -8,7 +8,6 @@ keys are refused); every rule about what may be proposed or decided is in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
@@ -16,7 +15,7 @@ from rest_framework import serializers
 from curation import services
 from curation.models import ChangeRequest, Event, Review
 from evidence.api.params import WholeNumberField, column_max
-from evidence.diff import describe_path, diff_documents
+from evidence.diff import labelled_changes
 from evidence.documents import DOCUMENT_MODELS, RECORD_TYPES
 
 # --- Strict building blocks -------------------------------------------------------------------
@@ -179,10 +178,6 @@ class ChangeSerializer(serializers.Serializer):
     new = serializers.JSONField(help_text="Value after (null when removed).")
 
 
-def labelled_changes(changes: list[dict[str, Any]], document: dict | None) -> list[dict]:
-    return [{**change, "label": describe_path(change["path"], document)} for change in changes]
-
-
 class EventSerializer(serializers.ModelSerializer):
     """One approved change, as the changes feed and a record's history give it."""
 
@@ -219,7 +214,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ChangeSerializer(many=True))
     def get_changes(self, event) -> list[dict]:
-        return labelled_changes(event.changes, event.document)
+        return labelled_changes(None, event.document, changes=event.changes)
 
 
 class EventFeedSerializer(serializers.Serializer):
@@ -330,7 +325,7 @@ class ChangeRequestDetailSerializer(ChangeRequestSerializer):
     @extend_schema_field(ChangeSerializer(many=True))
     def get_diff(self, cr) -> list[dict]:
         before = self.context["current"][1] if cr.is_open else cr.base_document
-        return labelled_changes(diff_documents(before, cr.document), cr.document or before)
+        return labelled_changes(before, cr.document)
 
     def get_allowed_actions(self, cr) -> list[str]:
         """What the requesting user may do now: action URL names, and "edit" for PATCH."""

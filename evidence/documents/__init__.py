@@ -9,8 +9,9 @@ The package, by job:
 - ``limits``: how large documents and their parts may be (also the read-model column sizes),
   and the bounded types fields are declared with;
 - ``text``: characters no document or free text may hold; ``paths``: error paths;
-- ``choices``: the controlled vocabularies (``Literal`` types), their labels, and
-  ``literal_values`` to read a vocabulary back;
+- ``choices``: the controlled vocabularies (``Literal`` types) and ``literal_values`` to read
+  a vocabulary back; ``vocabulary``: what readers and editors call each value (one table per
+  vocabulary, ``labels_of`` a field, ``capitalised`` for a drop-down option);
 - ``common`` (the base model, findings), ``trial``, ``citation``, ``intervention``, ``topic``:
   the document models;
 - ``record_types``: the record-type registry (one entry per type: document and read model,
@@ -27,8 +28,6 @@ from __future__ import annotations
 
 from . import record_types
 from .choices import (
-    ENDPOINT_LABELS,
-    SETTING_LABELS,
     ArmRole,
     Blinding,
     CitationKind,
@@ -104,6 +103,7 @@ from .trial import (
     TrialDocument,
 )
 from .validation import DocumentInvalid, ReferenceChecker, SemanticChecker, validate_document
+from .vocabulary import ENDPOINT_LABELS, SETTING_LABELS, VOCABULARIES, capitalised, labels_of
 
 __all__ = [
     # record_types: the record-type registry
@@ -152,8 +152,6 @@ __all__ = [
     "forbidden_character_errors",
     "format_path",
     # choices
-    "ENDPOINT_LABELS",
-    "SETTING_LABELS",
     "ArmRole",
     "Blinding",
     "CitationKind",
@@ -171,6 +169,12 @@ __all__ = [
     "TrialPhase",
     "TrialSetting",
     "literal_values",
+    # vocabulary (the other tables: ``evidence.documents.vocabulary``)
+    "ENDPOINT_LABELS",
+    "SETTING_LABELS",
+    "VOCABULARIES",
+    "capitalised",
+    "labels_of",
     # models
     "Arm",
     "ArmValue",

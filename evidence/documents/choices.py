@@ -1,9 +1,9 @@
-"""The controlled vocabularies of documents (``Literal`` types), their labels, and
-``literal_values``, the one way to read the allowed values back out of a ``Literal``.
+"""The controlled vocabularies of documents (``Literal`` types) and ``literal_values``, the
+one way to read the allowed values back out of a ``Literal``.
 
 Filters, forms and published pages take their choices from here, so they accept and show
-exactly what documents may hold. The values are stored in documents and published: renaming
-one is a data migration, not a refactoring.
+exactly what documents may hold; what each value is called is in ``vocabulary``. The values
+are stored in documents and published: renaming one is a data migration, not a refactoring.
 """
 
 from __future__ import annotations
@@ -58,18 +58,6 @@ Endpoint = Literal[
     "adverse_events",
     "progression",
 ]
-ENDPOINT_LABELS = {
-    "pfs": "Progression-free survival",
-    "os": "Overall survival",
-    "ttp": "Time to progression",
-    "cr": "Complete response",
-    "orr": "Overall response",
-    "mrd_conversion": "MRD conversion",
-    "second_primary_malignancy": "Second primary malignancies",
-    "treatment_related_death": "Treatment-related deaths",
-    "adverse_events": "Adverse events",
-    "progression": "Disease progression",
-}
 Measure = Literal[
     "median",
     "mean",
@@ -89,16 +77,6 @@ TrialSetting = Literal[
     "relapsed",
     "other",
 ]
-# How readers and editors see a setting (the published pages and the admin).
-SETTING_LABELS = {
-    "post_autologous_transplant": "After autologous stem-cell transplant",
-    "post_allogeneic_transplant": "After allogeneic stem-cell transplant",
-    "transplant_ineligible": "Patients not eligible for a transplant",
-    "newly_diagnosed_mixed": "Newly diagnosed patients",
-    "induction_and_maintenance": "Induction and maintenance",
-    "relapsed": "Relapsed disease",
-    "other": "Other setting",
-}
 
 # --- Citations --------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from evidence.documents import referenced_slugs
 from ..selectors import EvidenceAsOf, RecordState
 
 PUBLISHING = Path(__file__).resolve().parent.parent
+EVIDENCE = PUBLISHING.parent / "evidence"
 
 
 @cache
@@ -28,10 +29,13 @@ def renderer_fingerprint() -> str:
             *(PUBLISHING / "build").glob("*.py"),
             PUBLISHING / "templating.py",
             PUBLISHING / "formatting.py",
+            # What pages call controlled values, and how changed fields are described.
+            EVIDENCE / "documents" / "vocabulary.py",
+            EVIDENCE / "diff.py",
         ]
     )
     for path in sources:
-        digest.update(str(path.relative_to(PUBLISHING)).encode())
+        digest.update(str(path.relative_to(PUBLISHING.parent)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidence.diff import describe_path, diff_documents
+from evidence.diff import labelled_changes
 from evidence.documents import record_types
 
 from .. import formatting as fmt
@@ -38,17 +38,11 @@ def index_page(evidence: EvidenceAsOf, seq: int, changes_count: int) -> bytes:
 def change_rows(changes: list[RecordChange]) -> list[dict[str, Any]]:
     rows = []
     for change in changes:
-        fields = []
-        if change.kind == "revised":
-            for item in diff_documents(change.old_document, change.new_document):
-                fields.append(
-                    {
-                        "path": item["path"],
-                        "label": describe_path(item["path"], change.new_document),
-                        "old": item["old"],
-                        "new": item["new"],
-                    }
-                )
+        fields = (
+            labelled_changes(change.old_document, change.new_document)
+            if change.kind == "revised"
+            else []
+        )
         rows.append(
             {
                 "record_type": change.record_type,

@@ -7,6 +7,7 @@ from evidence.diff import (
     describe_path,
     diff_documents,
     flatten,
+    labelled_changes,
     three_way_merge,
     unflatten,
 )
@@ -89,3 +90,21 @@ def test_describe_path_uses_labels():
     assert "Average survival without myeloma progression" in label
     assert "Revlimid maintenance" in label
     assert "key=" not in label
+
+
+def test_labelled_changes_describe_each_change_with_the_labels_of_the_new_document():
+    old = documents.ifm_trial()
+    new = copy.deepcopy(old)
+    new["arms"][0]["label"] = "Lenalidomide maintenance"
+    new["enrollment"] = 461
+    changes = labelled_changes(old, new)
+    assert [sorted(c) for c in changes] == [["label", "new", "old", "path"]] * len(changes)
+    by_path = {c["path"]: c for c in changes}
+    assert by_path["enrollment"]["new"] == 461
+    assert "Lenalidomide maintenance" in by_path["arms[key=len].label"]["label"]
+    # A stored diff (an event's) is labelled the same way; a removed record by its old labels.
+    stored = diff_documents(old, new)
+    assert labelled_changes(None, new, changes=stored) == changes
+    assert labelled_changes(old, None)[0]["label"] == describe_path(
+        labelled_changes(old, None)[0]["path"], old
+    )

@@ -35,7 +35,9 @@ Where to look, in the order a request meets them:
 
 from __future__ import annotations
 
-from .fields import NumberField, literal_values
+from evidence.documents import literal_values
+
+from .fields import NumberField, vocabulary_choices
 from .initial import document_to_initial
 from .items import paragraphs
 from .proposal import ProposalForms
@@ -48,4 +50,5 @@ __all__ = [
     "document_to_initial",
     "literal_values",
     "paragraphs",
+    "vocabulary_choices",
 ]

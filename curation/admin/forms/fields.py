@@ -13,21 +13,21 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from evidence import documents as docs
-from evidence.documents import literal_values
+from evidence.documents import capitalised, labels_of
 from evidence.models import Citation, Intervention
 
 from .widgets import NotStatedYesNo, OrderedSelects
 
 
-def humanise(value: str) -> str:
-    label = docs.ENDPOINT_LABELS.get(value) or docs.SETTING_LABELS.get(value)
-    return label or value.replace("_", " ").capitalize()
+def vocabulary_choices(source, field: str | None = None) -> list[tuple[str, str]]:
+    """The options of a controlled value (a ``Literal``, or a document model's field): the
+    reader's label of each value (``evidence.documents.vocabulary``), first letter capitalised."""
+    return [(value, capitalised(label)) for value, label in labels_of(source, field).items()]
 
 
 def choice_field(model, field: str, *, required: bool = False, **kwargs) -> forms.ChoiceField:
     # A blank first choice even when required, so an unused extra row stays unchanged.
-    choices = [("", "—"), *[(v, humanise(v)) for v in literal_values(model, field)]]
+    choices = [("", "—"), *vocabulary_choices(model, field)]
     return forms.ChoiceField(choices=choices, required=required, **kwargs)
 
 

@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from evidence import documents as docs
+from evidence.documents import literal_values
 
 from .fields import (
     LabelCache,
@@ -19,7 +20,6 @@ from .fields import (
     choice_field,
     citations_field,
     interventions_field,
-    literal_values,
     load_record_choices,
     nullable_bool,
 )
