@@ -56,7 +56,7 @@ def seed_records(directory: Path = SEED_DIR) -> list[tuple[str, dict]]:
     records = []
     for name in manifest["load_order"]:
         data = json.loads((directory / name).read_text(encoding="utf-8"))
-        record_type = record_types.for_seed_file(name).name
+        record_type = record_types.REGISTRY.for_seed_file(name).name
         for document in data if isinstance(data, list) else [data]:
             records.append((record_type, document))
     return records

@@ -33,17 +33,22 @@ def number(value: Any) -> str:
         text = format(Decimal(text), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text
+    return "0" if text == "-0" else text  # a negative zero is no reading a source prints
 
 
 def with_unit(value: Any, unit: str) -> str:
     if unit == "percent":
         return f"{number(value)}%"
     if unit == "months":
-        return f"{number(value)} months"
+        return f"{number(value)} {plural_unit(value, 'month')}"
     if unit == "percentage_points":
-        return f"{number(value)} percentage points"
+        return f"{number(value)} {plural_unit(value, 'percentage point')}"
     return number(value)
+
+
+def plural_unit(value: Any, unit: str) -> str:
+    """'1 month', '1.5 months', '0 months': only exactly one is singular."""
+    return unit if number(value) == "1" else f"{unit}s"
 
 
 def interval(item: dict[str, Any], unit: str) -> str:
@@ -56,11 +61,8 @@ def interval(item: dict[str, Any], unit: str) -> str:
 
 def arm_value(value: dict[str, Any], unit: str) -> str:
     if value.get("not_reached"):
-        text = "not reached"
-    elif value.get("value") is None:
-        text = "not reported"
-    else:
-        text = with_unit(value["value"], unit)
+        return "not reached"  # a qualifier ("more than not reached") would be nonsense
+    text = "not reported" if value.get("value") is None else with_unit(value["value"], unit)
     if value.get("qualifier"):
         text = f"{QUALIFIERS[value['qualifier']]} {text}"
     return text
@@ -91,7 +93,7 @@ def comparison_estimate(comparison: dict[str, Any]) -> str:
 def outcome_heading(outcome: dict[str, Any]) -> str:
     parts = [vocabulary.ENDPOINT_LABELS.get(outcome["endpoint"], outcome["endpoint"])]
     if outcome.get("timepoint_months") is not None:
-        parts.append(f"at {number(outcome['timepoint_months'])} months")
+        parts.append(f"at {with_unit(outcome['timepoint_months'], 'months')}")
     if outcome.get("treatment_phase"):
         parts.append(f"({PHASES[outcome['treatment_phase']]})")
     return " ".join(parts)
@@ -153,7 +155,9 @@ def readable_time(timestamp: str | None) -> str:
     """'2026-11-23T19:47:45.459809Z' -> '23 Nov 2026, 19:47 UTC' (times come from events)."""
     if not timestamp:
         return ""
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
     return f"{moment.day} {moment:%b %Y, %H:%M} UTC"

@@ -242,13 +242,10 @@ REGISTRY = Registry()
 for _entry in BUILT_IN:
     REGISTRY.register(_entry)
 
-register = REGISTRY.register
-unregister = REGISTRY.unregister
-registered = REGISTRY.registered
+# The lookups every module makes; registering and the rest go through REGISTRY.
 get = REGISTRY.get
 names = REGISTRY.names
 in_creation_order = REGISTRY.in_creation_order
-for_seed_file = REGISTRY.for_seed_file
 
 
 class _ByType(Mapping):

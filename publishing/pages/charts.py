@@ -86,15 +86,17 @@ def hazard_ratio_rows(trial: RecordState) -> list[dict[str, Any]]:
         for comp in outcome.get("comparisons", []):
             if comp["kind"] != "hazard_ratio" or comp.get("estimate") is None:
                 continue
+            # A subgroup's hazard ratio must never read as the whole population's.
+            subgroup = f" ({outcome['subgroup']})" if outcome.get("subgroup") else ""
             label = (
-                f"{doc['name']}: {fmt.outcome_heading(outcome)}, "
+                f"{doc['name']}: {fmt.outcome_heading(outcome)}{subgroup}, "
                 f"{arms.get(comp['arm'], comp['arm'])} vs "
                 f"{arms.get(comp['reference_arm'], comp['reference_arm'])}"
             )
+            # The estimate as the source states it, qualifier included ("less than 0.5").
+            estimate = fmt.comparison_estimate({**comp, "unit": "ratio"})
             text = " ".join(
-                part
-                for part in (fmt.number(comp["estimate"]), _paren(fmt.interval(comp, "ratio")))
-                if part
+                part for part in (estimate, _paren(fmt.interval(comp, "ratio"))) if part
             )
             rows.append(
                 {

@@ -80,10 +80,11 @@ def citation_context(doc: dict[str, Any]) -> dict[str, Any]:
             str(doc["year"]) if doc.get("year") else "",
             f"{doc['volume']}" if doc.get("volume") else "",
             f"({doc['issue']})" if doc.get("issue") else "",
-            f": {doc['pages']}" if doc.get("pages") else "",
         )
         if part
     )
+    if doc.get("pages"):  # "366 (19): 1782-1791", never a space before the colon
+        where = f"{where}: {doc['pages']}" if where else doc["pages"]
     return {
         "title": doc["title"],
         "authors": authors,

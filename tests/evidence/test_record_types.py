@@ -73,7 +73,7 @@ def test_every_seed_file_has_its_record_type():
 
 def test_a_type_cannot_be_registered_twice():
     with pytest.raises(ValueError, match="registered already"):
-        record_types.register(record_types.get("trial"))
+        record_types.REGISTRY.register(record_types.get("trial"))
 
 
 # A fifth record type ---------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def guideline_type(transactional_db):
     with connection.schema_editor() as editor:
         editor.create_model(Guideline)
     try:
-        with record_types.registered(entry):
+        with record_types.REGISTRY.registered(entry):
             yield entry
     finally:
         with connection.schema_editor() as editor:

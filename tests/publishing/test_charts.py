@@ -315,11 +315,6 @@ def test_hazard_ratio_rows_escape_editor_text():
     assert str(row["label_html"]) in svg
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hazard_ratio_rows writes the bare estimate and drops its qualifier: a hazard "
-    "ratio the source gives as 'less than 0.5' is charted as '0.5'",
-)
 def test_hazard_ratio_rows_keep_the_qualifier():
     comparison = hr(0.5, 0.3, 0.8, 95, qualifier="less_than")
     (row,) = charts.hazard_ratio_rows(trial(outcomes=[outcome(comparisons=[comparison])]))
@@ -327,12 +322,6 @@ def test_hazard_ratio_rows_keep_the_qualifier():
     assert "hazard ratio less than 0.5" in row["description"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hazard_ratio_rows charts subgroup hazard ratios under the same label as the "
-    "whole population (outcome_heading does not name the subgroup); median_bar_rows "
-    "leaves subgroups out",
-)
 def test_hazard_ratio_rows_do_not_pass_a_subgroup_off_as_everyone():
     record = trial(
         outcomes=[
@@ -575,11 +564,6 @@ def test_citation_context_where(parts, expected):
         assert where == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="citation_context joins the pages part ': 1782-1791' with a space, so readers see "
-    "'N Engl J Med 2012 366 (19) : 1782-1791' (a space before the colon)",
-)
 @pytest.mark.parametrize(
     "parts",
     [

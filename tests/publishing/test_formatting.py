@@ -1,8 +1,6 @@
 """Unit tests of ``publishing.formatting``: the exact words and numbers readers see.
 
-Pure functions, no database. Expected strings are what a medical reader should read; where the
-current output is wrong for a reader the case is marked ``xfail(strict=True)`` with the reason,
-so a fix turns it into a failure that asks for the marker to go.
+Pure functions, no database. Expected strings are what a medical reader should read.
 """
 
 from __future__ import annotations
@@ -49,11 +47,6 @@ def test_number(value, expected):
     assert fmt.number(value) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="number(-0.0) gives '-0': a negative zero (e.g. an absolute difference typed as "
-    "-0 in a form) should read '0'",
-)
 def test_number_negative_zero():
     assert fmt.number(-0.0) == "0"
 
@@ -84,10 +77,6 @@ def test_with_unit(value, unit, expected):
     assert fmt.with_unit(value, unit) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with_unit always writes the plural: '1 months', '1 percentage points'",
-)
 @pytest.mark.parametrize(
     ("value", "unit", "expected"),
     [
@@ -182,11 +171,6 @@ def test_arm_value_qualifiers(qualifier, words):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validation accepts a qualifier with not_reached, and arm_value then writes "
-    "'more than not reached' / 'at least not reached' (nonsense for a reader)",
-)
 @pytest.mark.parametrize("qualifier", ["more_than", "at_least"])
 def test_arm_value_qualifier_with_not_reached(qualifier):
     text = fmt.arm_value({"not_reached": True, "qualifier": qualifier}, "months")
@@ -283,7 +267,6 @@ def test_outcome_heading(outcome, expected):
     assert fmt.outcome_heading(outcome) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="outcome_heading says 'at 1 months'")
 def test_outcome_heading_singular_month():
     assert fmt.outcome_heading({"endpoint": "os", "timepoint_months": 1}) == (
         "Overall survival at 1 month"
@@ -414,11 +397,6 @@ def test_readable_time(timestamp, expected):
     assert fmt.readable_time(timestamp) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="readable_time labels any time 'UTC' without converting it: 03:04+01:00 reads "
-    "'03:04 UTC' (latent: event times are written with Z today)",
-)
 def test_readable_time_converts_an_offset_to_utc():
     assert fmt.readable_time("2026-01-05T03:04:00+01:00") == "5 Jan 2026, 02:04 UTC"
 
