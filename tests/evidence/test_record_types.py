@@ -64,11 +64,11 @@ def test_every_entry_names_its_models_and_labels():
 
 def test_every_seed_file_has_its_record_type():
     manifest = orjson.loads((SEED_DIR / "manifest.json").read_bytes())
-    types = [record_types.for_seed_file(name).name for name in manifest["load_order"]]
+    types = [record_types.REGISTRY.for_seed_file(name).name for name in manifest["load_order"]]
     assert types == ["citation", "intervention", *["trial"] * 10, "topic"]
     assert {t for t, _ in seed_records()} == set(RECORD_TYPES)
     with pytest.raises(ValueError, match="notes.json"):
-        record_types.for_seed_file("notes.json")
+        record_types.REGISTRY.for_seed_file("notes.json")
 
 
 def test_a_type_cannot_be_registered_twice():
