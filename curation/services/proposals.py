@@ -134,6 +134,9 @@ def propose(
             base_version=base_version,
             base_document=base_document,
             document=canonical,
+            # Made against an older version: it must be rebased (or merged at approval)
+            # before it can go in, and the reviewer's queue says so from the start.
+            needs_rebase=base_version != live.version,
         )
     cr.action = action
     cr.rationale = rationale

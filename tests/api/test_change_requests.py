@@ -196,6 +196,18 @@ def test_version_conflict_is_409_with_fields(
     assert error["current_version"] == 2
 
 
+def test_a_request_based_on_an_older_version_says_it_needs_a_rebase(
+    synthetic_records, editor, reviewer, editor_client
+):
+    revise_approved(
+        editor, reviewer, "trial", "synthetic-trial", lambda d: d.update(notes="Theirs.")
+    )
+    response = create(editor_client, revise_payload(documents.synthetic_trial(summary="Mine."), 1))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["base_version"], body["needs_rebase"]) == (1, True)
+
+
 def test_rebase_merges_non_overlapping_change(synthetic_records, editor, reviewer, editor_client):
     response = create(editor_client, revise_payload(documents.synthetic_trial(summary="Mine."), 1))
     cr_id = response.json()["id"]

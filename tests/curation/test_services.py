@@ -240,6 +240,28 @@ def test_non_overlapping_stale_proposals_merge(trial, editor, editor2, reviewer)
     assert trial.document["outcomes"][1]["values"][1]["value"] == 13
 
 
+def test_a_proposal_made_against_an_older_version_needs_a_rebase_from_the_start(
+    trial, editor, editor2, reviewer
+):
+    services.approve(propose_revision(editor, trial, summary="New summary"), user=reviewer)
+    trial.refresh_from_db()
+    assert trial.version == 2
+    stale = services.propose(
+        user=editor2,
+        record_type="trial",
+        action="revise",
+        record=trial.slug,
+        base_version=1,
+        document={**selectors.document_at_version("trial", trial.id, 1), "enrollment": 600},
+        rationale="Based on the version I read.",
+    )
+    current = propose_revision(editor2, trial, enrollment=601)
+    assert (stale.needs_rebase, current.needs_rebase) == (True, False)
+    services.rebase(stale, user=editor2)
+    stale.refresh_from_db()
+    assert (stale.base_version, stale.needs_rebase) == (2, False)
+
+
 def test_overlapping_stale_proposals_conflict_naming_fields(trial, editor, editor2, reviewer):
     first = propose_revision(editor, trial, outcomes__0__values__0__value=40)
     second = propose_revision(editor2, trial, outcomes__0__values__0__value=39)
