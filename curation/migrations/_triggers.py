@@ -52,11 +52,15 @@ def install(connection) -> None:
             cursor.execute(sql)
 
 
-def uninstall(connection) -> None:
-    statements = POSTGRES_REVERSE if connection.vendor == "postgresql" else SQLITE_REVERSE
+def run_for_database(connection, postgres: list[str], sqlite: list[str]) -> None:
+    """Run the statements written for the database in use (trigger modules share this)."""
     with connection.cursor() as cursor:
-        for sql in statements:
+        for sql in postgres if connection.vendor == "postgresql" else sqlite:
             cursor.execute(sql)
+
+
+def uninstall(connection) -> None:
+    run_for_database(connection, POSTGRES_REVERSE, SQLITE_REVERSE)
 
 
 def allow_flush(connection) -> None:

@@ -24,6 +24,8 @@ PostgreSQL raises SQLSTATE 23514 (check_violation) for a broken rule and 42501 f
 the append-only reviews; SQLite aborts with the same messages.
 """
 
+from ._triggers import run_for_database
+
 OPEN = "('draft', 'submitted', 'changes_requested')"
 EDITABLE = "('draft', 'changes_requested')"
 DECIDED = "('approved', 'rejected', 'withdrawn')"
@@ -156,17 +158,11 @@ POSTGRES_REVERSE = [
 
 def install(connection) -> None:
     """Idempotent: the test suite puts SQLite's review DELETE trigger back before each test."""
-    statements = POSTGRES if connection.vendor == "postgresql" else SQLITE
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+    run_for_database(connection, POSTGRES, SQLITE)
 
 
 def uninstall(connection) -> None:
-    statements = POSTGRES_REVERSE if connection.vendor == "postgresql" else SQLITE_REVERSE
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+    run_for_database(connection, POSTGRES_REVERSE, SQLITE_REVERSE)
 
 
 def allow_flush(connection) -> None:
