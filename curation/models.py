@@ -1,12 +1,15 @@
 """Curation: change requests, their reviews, and the append-only event log."""
 
 import uuid
+from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from evidence.documents import RECORD_TYPES
+from evidence.documents import CURRENT_SCHEMA_VERSION, RECORD_TYPES, schema_version_of, upcast
+from evidence.documents.upcasting import upcast_changes
 
 RECORD_TYPE_CHOICES = [(t, t) for t in RECORD_TYPES]
 
@@ -72,6 +75,20 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.position} {self.stream_type}:{self.slug} v{self.version} {self.type}"
+
+    # ``document`` and ``changes`` are what was recorded (the hash covers them), in the schema
+    # version of their day. Readers use these two: the same content in the current version.
+
+    @cached_property
+    def upcast_document(self) -> dict[str, Any] | None:
+        """The document in the current schema version (``evidence.documents.upcasting``)."""
+        return upcast(self.stream_type, self.document)
+
+    @cached_property
+    def upcast_changes(self) -> list[dict[str, Any]]:
+        """The changes as paths and values of the current schema version."""
+        version = schema_version_of(self.document) if self.document else CURRENT_SCHEMA_VERSION
+        return upcast_changes(self.stream_type, version, self.changes)
 
 
 class ChangeRequest(models.Model):

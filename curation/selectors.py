@@ -62,7 +62,7 @@ def document_at_version(
     ).first()
     if event is None:
         raise NotFound(f"{record_type} {stream_id} has no version {version}")
-    return event.document
+    return event.upcast_document
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def record_as_of(
         position=event.position,
         recorded_at=event.recorded_at,
         retracted=event.type == Event.Type.RETRACTED,
-        document=event.document,
+        document=event.upcast_document,
     )
 
 
@@ -146,7 +146,7 @@ def record_detail(
         position=past.position,
         approved_at=past.recorded_at,
         retracted=past.retracted,
-        document=past.document,
+        document=past.upcast_document,
     )
 
 

@@ -127,9 +127,9 @@ class RecordAdmin(ReadOnlyHistoryAdmin):
         event = self._event(historical)
         if event is None:
             return ""
-        shown = labelled_changes(None, event.document, changes=event.changes[:6])
+        shown = labelled_changes(None, event.upcast_document, changes=event.upcast_changes[:6])
         labels = [change["label"] for change in shown]
-        more = len(event.changes) - len(labels)
+        more = len(event.upcast_changes) - len(labels)
         return "; ".join(labels) + (f"; and {more} more" if more > 0 else "")
 
     def set_history_delta_changes(self, request, page_obj) -> None:

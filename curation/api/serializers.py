@@ -210,11 +210,11 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
     def get_changed_fields(self, event) -> list[str]:
-        return [change["path"] for change in event.changes]
+        return [change["path"] for change in event.upcast_changes]
 
     @extend_schema_field(ChangeSerializer(many=True))
     def get_changes(self, event) -> list[dict]:
-        return labelled_changes(None, event.document, changes=event.changes)
+        return labelled_changes(None, event.upcast_document, changes=event.upcast_changes)
 
 
 class EventFeedSerializer(serializers.Serializer):

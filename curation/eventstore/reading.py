@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 from django.db.models import QuerySet
 
+from evidence.documents import upcast
+
 from ..models import Event
 from .recorders import recorder
 
@@ -84,26 +86,27 @@ def select_notifications(after: int, upto: int) -> list[LoggedEvent]:
 
 
 def changed_paths(after: int, upto: int) -> dict[int, list[str]]:
-    """Changed field paths of the revisions in (after, upto], by position (creations change
-    every field and retractions none: not listed)."""
-    rows = Event.objects.filter(
+    """Changed field paths (of the current schema version) of the revisions in (after, upto],
+    by position (creations change every field and retractions none: not listed)."""
+    events = Event.objects.filter(
         position__gt=after, position__lte=upto, type=Event.Type.REVISED
-    ).values_list("position", "changes")
-    return {position: [c["path"] for c in changes] for position, changes in rows}
+    ).only("position", "stream_type", "document", "changes")
+    return {event.position: [c["path"] for c in event.upcast_changes] for event in events}
 
 
 def documents_at(positions: list[int]) -> dict[int, Any]:
-    """Documents of the given events by position, decoded with orjson (the hot path of builds
-    and replays)."""
+    """Documents of the given events by position, decoded with orjson and upcast to the
+    current schema version (the hot path of builds and replays)."""
     return {
-        position: orjson.loads(text) if text is not None else None
-        for position, text in recorder().documents(positions)
+        position: upcast(stream_type, orjson.loads(text)) if text is not None else None
+        for position, stream_type, text in recorder().documents(positions)
     }
 
 
 @dataclass(frozen=True)
 class StoredEvent(EventIdentity):
-    """An event's content, read raw: what a replay projects (attribute names as on ``Event``)."""
+    """An event's content, read raw and upcast to the current schema version: what a replay
+    projects (attribute names as on ``Event``)."""
 
     recorded_at: datetime
     document: dict[str, Any] | None
@@ -122,7 +125,10 @@ class StoredEvent(EventIdentity):
             version,
             type_,
             as_utc(recorded_at),
-            orjson.loads(document) if isinstance(document, str | bytes) else document,
+            upcast(
+                stream_type,
+                orjson.loads(document) if isinstance(document, str | bytes) else document,
+            ),
         )
 
 

@@ -24,16 +24,18 @@ class Recorder:
         """Serialise appends until the current transaction ends."""
         raise NotImplementedError
 
-    def documents(self, positions: list[int], chunk: int = 1000) -> list[tuple[int, str | None]]:
-        """(position, document as JSON text) of the given events."""
+    def documents(
+        self, positions: list[int], chunk: int = 1000
+    ) -> list[tuple[int, str, str | None]]:
+        """(position, stream type, document as JSON text) of the given events."""
         column = self.json_as_text.format(column="document")
-        rows: list[tuple[int, str | None]] = []
+        rows: list[tuple[int, str, str | None]] = []
         for start in range(0, len(positions), chunk):
             part = positions[start : start + chunk]
             placeholders = ", ".join(["%s"] * len(part))
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT position, {column} FROM {TABLE} "  # noqa: S608 - no user input
+                    f"SELECT position, stream_type, {column} FROM {TABLE} "  # noqa: S608 - no user input
                     f"WHERE position IN ({placeholders}) ORDER BY position",
                     part,
                 )

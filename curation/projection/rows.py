@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from evidence.documents import record_types
+from evidence.documents import record_types, upcast
 
 
 def creation_rank(record_type: str) -> int:
@@ -65,7 +65,7 @@ class RowBuilder:
 
     def add(self, event: ProjectedEvent) -> dict:
         """The record row of an event's document (and its item rows, kept in ``rows``)."""
-        doc = event.document or {}
+        doc = upcast(event.stream_type, event.document) or {}
         row = {
             "id": event.stream_id,
             "slug": event.slug,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import django_filters
 
-from evidence.documents import TrialDocument, TrialSetting, literal_values
+from evidence.documents import TrialPhase, TrialSetting, literal_values
 from evidence.models import Citation, Intervention, Topic, Trial
 
 # The choices come from the document schema, so a filter accepts exactly what documents hold.
 SETTING_CHOICES = [(value, value) for value in literal_values(TrialSetting)]
-PHASE_CHOICES = [(value, value) for value in literal_values(TrialDocument, "phase")]
+PHASE_CHOICES = [(value, value) for value in literal_values(TrialPhase)]
 
 
 class TrialFilter(django_filters.FilterSet):

@@ -18,7 +18,9 @@ The package, by job:
   plural, labels, seed data, orders, pages); ``RECORD_TYPES`` and ``DOCUMENT_MODELS`` derive
   from it;
 - ``validation``: ``validate_document``, ``DocumentInvalid`` and the semantic checks;
-- ``references``: ``referenced_slugs``; ``schema``: ``document_json_schema``.
+- ``references``: ``referenced_slugs``; ``schema``: ``document_json_schema``;
+- ``upcasting``: schema versions, and the upcasters that turn a document of an older version
+  (as the log may hold) into the current shape.
 
 Every name other modules import from ``evidence.documents`` is re-exported here, so
 ``from evidence.documents import validate_document`` and ``docs.MAX_ARMS`` keep working.
@@ -28,26 +30,37 @@ from __future__ import annotations
 
 from . import record_types
 from .choices import (
+    TIME_UNITS,
+    Allocation,
     ArmRole,
-    Blinding,
     CitationKind,
+    CodingSystem,
     ComparisonKind,
     ComparisonUnit,
     ConductNoteKind,
+    DateType,
+    DesignModel,
+    DispersionKind,
     Endpoint,
     FindingKind,
+    MaskedRole,
+    Masking,
     Measure,
+    MissingReason,
+    OutcomeType,
     OutcomeUnit,
-    PValueQualifier,
+    PValueComparator,
     Qualifier,
     Registry,
+    Sides,
+    TimeUnit,
     TreatmentPhase,
     TrialPhase,
     TrialSetting,
     literal_values,
 )
 from .citation import CitationDocument
-from .common import Document, Finding
+from .common import Document, Finding, RecordDocument
 from .intervention import InterventionDocument
 from .limits import (
     COUNT_MAX,
@@ -95,13 +108,20 @@ from .trial import (
     Arm,
     ArmValue,
     Comparison,
+    Condition,
     ConductNote,
     Design,
+    Dispersion,
     Outcome,
+    PartialDate,
     RegimenComponent,
     RegistryId,
+    Source,
+    Timepoint,
+    TrialDates,
     TrialDocument,
 )
+from .upcasting import CURRENT_SCHEMA_VERSION, UpcastError, schema_version_of, upcast
 from .validation import DocumentInvalid, ReferenceChecker, SemanticChecker, validate_document
 from .vocabulary import ENDPOINT_LABELS, SETTING_LABELS, VOCABULARIES, capitalised, labels_of
 
@@ -152,19 +172,30 @@ __all__ = [
     "forbidden_character_errors",
     "format_path",
     # choices
+    "TIME_UNITS",
+    "Allocation",
     "ArmRole",
-    "Blinding",
     "CitationKind",
+    "CodingSystem",
     "ComparisonKind",
     "ComparisonUnit",
     "ConductNoteKind",
+    "DateType",
+    "DesignModel",
+    "DispersionKind",
     "Endpoint",
     "FindingKind",
+    "MaskedRole",
+    "Masking",
     "Measure",
+    "MissingReason",
+    "OutcomeType",
     "OutcomeUnit",
-    "PValueQualifier",
+    "PValueComparator",
     "Qualifier",
     "Registry",
+    "Sides",
+    "TimeUnit",
     "TreatmentPhase",
     "TrialPhase",
     "TrialSetting",
@@ -180,17 +211,29 @@ __all__ = [
     "ArmValue",
     "CitationDocument",
     "Comparison",
+    "Condition",
     "ConductNote",
     "Design",
+    "Dispersion",
     "Document",
     "Finding",
     "InterventionDocument",
     "Outcome",
+    "PartialDate",
+    "RecordDocument",
     "RegimenComponent",
     "RegistryId",
+    "Source",
+    "Timepoint",
     "TopicDocument",
     "TopicSection",
+    "TrialDates",
     "TrialDocument",
+    # upcasting: schema versions
+    "CURRENT_SCHEMA_VERSION",
+    "UpcastError",
+    "schema_version_of",
+    "upcast",
     # validation, references, schema
     "DocumentInvalid",
     "ReferenceChecker",

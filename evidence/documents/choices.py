@@ -29,23 +29,34 @@ FindingKind = Literal[
 
 # --- Trials -----------------------------------------------------------------------------------
 
-Registry = Literal["NCT", "ISRCTN", "EudraCT", "other"]
+# Schema version 1 only (kept for the upcaster and its tests): the design's blinding and the
+# p-value qualifier became the masking and the p-value comparator in version 2.
 Blinding = Literal["open_label", "single_blind", "double_blind"]
-TrialPhase = Literal["1", "1/2", "2", "2/3", "3", "4"]
-ConductNoteKind = Literal["unblinding", "crossover", "early_stop", "follow_up", "other"]
-TreatmentPhase = Literal["induction", "transplant", "consolidation", "maintenance", "continuous"]
-ArmRole = Literal["experimental", "control", "placebo", "observation", "active_comparator"]
-
-ComparisonKind = Literal[
-    "hazard_ratio",
-    "odds_ratio",
-    "risk_ratio",
-    "relative_risk_reduction",
-    "absolute_difference",
-]
-ComparisonUnit = Literal["ratio", "percent", "percentage_points", "months"]
 PValueQualifier = Literal["less_than", "equal"]
 
+Registry = Literal["NCT", "ISRCTN", "EudraCT", "other"]
+TrialPhase = Literal["early_1", "1", "1/2", "2", "2/3", "3", "4", "not_applicable"]
+Allocation = Literal["randomised", "non_randomised", "not_applicable"]
+Masking = Literal["none", "single", "double", "triple", "quadruple"]
+MaskedRole = Literal["participant", "care_provider", "investigator", "outcomes_assessor"]
+DesignModel = Literal["parallel", "crossover", "factorial", "single_group", "sequential", "other"]
+CodingSystem = Literal["MeSH", "ICD-10", "ICD-11", "SNOMED-CT", "MedDRA", "other"]
+DateType = Literal["actual", "anticipated"]
+ConductNoteKind = Literal["unblinding", "crossover", "early_stop", "follow_up", "other"]
+TreatmentPhase = Literal["induction", "transplant", "consolidation", "maintenance", "continuous"]
+ArmRole = Literal[
+    "experimental",
+    "control",
+    "placebo",
+    "observation",
+    "active_comparator",
+    "sham_comparator",
+    "no_intervention",
+    "other",
+]
+
+# Outcomes: what was measured, how, in what unit, and how the values spread.
+OutcomeType = Literal["primary", "secondary", "other"]
 Endpoint = Literal[
     "pfs",
     "os",
@@ -57,16 +68,53 @@ Endpoint = Literal[
     "treatment_related_death",
     "adverse_events",
     "progression",
+    "other",
 ]
 Measure = Literal[
     "median",
     "mean",
-    "duration_unspecified",
-    "rate_at_timepoint",
-    "proportion",
+    "least_squares_mean",
+    "geometric_mean",
+    "number",
+    "count_of_participants",
     "event_count",
+    "proportion",
+    "rate_at_timepoint",
+    "duration_unspecified",
 ]
-OutcomeUnit = Literal["months", "percent", "count"]
+TimeUnit = Literal["days", "weeks", "months", "years"]
+TIME_UNITS = ("days", "weeks", "months", "years")
+OutcomeUnit = Literal["percent", "count", "days", "weeks", "months", "years", "other"]
+DispersionKind = Literal[
+    "standard_deviation",
+    "standard_error",
+    "interquartile_range",
+    "full_range",
+    "confidence_interval",
+]
+# Why an arm has no number: the source's wording goes beside it, in ``missing_text``.
+MissingReason = Literal[
+    "not_reached", "not_estimable", "below_limit_of_quantification", "not_reported", "other"
+]
+# A one- or two-sided interval or test.
+Sides = Literal[1, 2]
+
+ComparisonKind = Literal[
+    "hazard_ratio",
+    "odds_ratio",
+    "risk_ratio",
+    "relative_risk_reduction",
+    "absolute_difference",
+    "difference_in_means",
+    "difference_in_medians",
+    "not_stated",
+    "other",
+]
+ComparisonUnit = Literal[
+    "ratio", "percent", "percentage_points", "days", "weeks", "months", "years", "other"
+]
+# As a p-value is written: "p < 0.001", "p = 0.04".
+PValueComparator = Literal["<", "<=", "=", ">", ">="]
 
 TrialSetting = Literal[
     "post_autologous_transplant",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from .choices import CitationKind
-from .common import Document
+from .common import RecordDocument
 from .limits import (
     DOI_MAX_LENGTH,
     MAX_AUTHORS,
@@ -20,7 +20,7 @@ from .limits import (
 )
 
 
-class CitationDocument(Document):
+class CitationDocument(RecordDocument):
     slug: Slug
     kind: CitationKind
     title: Text

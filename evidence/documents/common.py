@@ -7,7 +7,9 @@ they are part of the published bytes.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from .choices import FindingKind
 from .limits import MAX_LINKS, MAX_OUTCOMES, AnyText, Key, Slug, Text, items
@@ -15,6 +17,18 @@ from .limits import MAX_LINKS, MAX_OUTCOMES, AnyText, Key, Slug, Text, items
 
 class Document(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=False)
+
+
+class RecordDocument(Document):
+    """A record's whole document: it says which schema version it is written in.
+
+    Documents recorded before versions existed have no ``schema_version`` and are version 1;
+    ``upcasting`` turns any older version into the current shape wherever documents are read.
+    """
+
+    schema_version: Literal[2] = Field(
+        default=2, description="The document schema version (2; absent means 1)."
+    )
 
 
 class Finding(Document):

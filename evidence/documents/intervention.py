@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .common import Document
+from .common import RecordDocument
 from .limits import MAX_BRAND_NAMES, AnyShortText, AnyText, ShortText, Slug, items
 
 
-class InterventionDocument(Document):
+class InterventionDocument(RecordDocument):
     slug: Slug
     name: ShortText = Field(description="Display name, e.g. 'Revlimid (lenalidomide)'.")
     generic_name: ShortText

@@ -41,6 +41,7 @@ MAX_REGIMEN_PARTS = 20  # per arm
 MAX_CONDUCT_NOTES = 50
 MAX_FINDINGS = 200
 MAX_REGISTRY_IDS = 12
+MAX_CONDITIONS = 50
 MAX_SECTIONS = 100
 MAX_PARAGRAPHS = 200  # per section
 MAX_AUTHORS = 200
@@ -89,6 +90,12 @@ Slug = Annotated[str, Field(pattern=SLUG_PATTERN, min_length=1, max_length=SLUG_
 Key = Annotated[str, Field(pattern=KEY_PATTERN, min_length=1, max_length=KEY_MAX_LENGTH)]
 Text = Annotated[str, Field(min_length=1, max_length=TEXT_MAX_LENGTH)]
 ShortText = Annotated[str, Field(min_length=1, max_length=SHORT_TEXT_MAX_LENGTH)]
+# A JSON pointer (RFC 6901) into a registry's document: "" or "/a/0/b", "~0" and "~1" escaped.
+JSON_POINTER_PATTERN = r"^(/([^~/]|~[01])*)*$"
+JsonPointer = Annotated[str, Field(pattern=JSON_POINTER_PATTERN, max_length=SHORT_TEXT_MAX_LENGTH)]
+# A date as precise as the source gives it; validation checks the month and the day exist.
+PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+PartialDateText = Annotated[str, Field(pattern=PARTIAL_DATE_PATTERN)]
 # Optional free text may be empty, as before; only its length is bounded.
 AnyText = Annotated[str, Field(max_length=TEXT_MAX_LENGTH)]
 AnyShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX_LENGTH)]

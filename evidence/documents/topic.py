@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from .choices import TrialSetting
-from .common import Document, Finding
+from .common import Document, Finding, RecordDocument
 from .limits import (
     MAX_FINDINGS,
     MAX_LINKS,
@@ -32,7 +32,7 @@ class TopicSection(Document):
     trials: list[Slug] = items(MAX_LINKS)
 
 
-class TopicDocument(Document):
+class TopicDocument(RecordDocument):
     slug: Slug
     title: ShortText
     condition: ShortText

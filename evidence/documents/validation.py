@@ -13,11 +13,13 @@ Every problem is reported with its path inside the document, e.g.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
+from .choices import TIME_UNITS
 from .citation import CitationDocument
 from .common import Document, Finding
 from .intervention import InterventionDocument
@@ -25,7 +27,8 @@ from .paths import format_path
 from .record_types import DOCUMENT_MODELS
 from .text import forbidden_character_errors
 from .topic import TopicDocument
-from .trial import ArmValue, Comparison, Outcome, TrialDocument
+from .trial import ArmValue, Comparison, Dispersion, Outcome, Source, TrialDocument
+from .upcasting import UpcastError, convert
 
 # exists(record_type, slug) -> bool; supplied by the caller so this module needs no database.
 ReferenceChecker = Callable[[str, str], bool]
@@ -75,6 +78,12 @@ def validate_document(
         )
     if not isinstance(data, dict):
         raise DocumentInvalid([{"path": "", "message": "the document must be a JSON object"}])
+    # A proposal in an older schema version (no schema_version: version 1) is converted
+    # first, so clients written for it keep working; it is stored in the current version.
+    try:
+        data = convert(record_type, data)
+    except UpcastError as exc:
+        raise DocumentInvalid([{"path": "schema_version", "message": str(exc)}]) from None
     # Every string anywhere, checked on the raw data: no field can be left out of this rule.
     errors = forbidden_character_errors(data)
     try:
@@ -117,6 +126,37 @@ class SemanticChecker:
         outcome_keys = {outcome.key for outcome in doc.outcomes}
         self.references("intervention", "interventions", doc.interventions)
         self.references("citation", "citations", doc.citations)
+        if doc.setting is None and not (doc.setting_text or "").strip():
+            self.error("setting", "give the setting as a controlled value, in words, or both")
+        if len(set(doc.phases)) != len(doc.phases):
+            self.error("phases", "lists a phase twice")
+        self.check_design(doc)
+        for i, condition in enumerate(doc.conditions):
+            if (condition.code is None) != (condition.system is None):
+                missing = "system" if condition.system is None else "code"
+                self.error(f"conditions[{i}].{missing}", "a code needs its coding system")
+        for name in ("start", "primary_completion", "completion"):
+            date = getattr(doc.dates, name)
+            if date is not None and not _real_date(date.date):
+                self.error(f"dates.{name}.date", f"{date.date!r} is not a date in the calendar")
+        self.check_arms(doc)
+        if doc.median_follow_up_months is not None and doc.median_follow_up_months < 0:
+            self.error("median_follow_up_months", "must not be negative")
+        for i, note in enumerate(doc.conduct_notes):
+            if note.at_months is not None and note.at_months < 0:
+                self.error(f"conduct_notes[{i}].at_months", "must not be negative")
+        for i, outcome in enumerate(doc.outcomes):
+            self.check_outcome(f"outcomes[{i}]", outcome, arm_keys)
+        self.findings("findings", doc.findings, outcome_keys=outcome_keys, allow_trials=False)
+
+    def check_design(self, doc: TrialDocument) -> None:
+        design = doc.design
+        if design.masking == "none" and design.masked_roles:
+            self.error("design.masked_roles", "an open-label trial masks no one")
+        if len(set(design.masked_roles)) != len(design.masked_roles):
+            self.error("design.masked_roles", "lists a role twice")
+
+    def check_arms(self, doc: TrialDocument) -> None:
         for i, arm in enumerate(doc.arms):
             for j, part in enumerate(arm.regimen):
                 if part.intervention:
@@ -139,25 +179,27 @@ class SemanticChecker:
             )
         if doc.enrollment_qualifier and doc.enrollment is None:
             self.error("enrollment_qualifier", "a qualifier needs an enrollment number")
-        if doc.median_follow_up_months is not None and doc.median_follow_up_months < 0:
-            self.error("median_follow_up_months", "must not be negative")
-        for i, note in enumerate(doc.conduct_notes):
-            if note.at_months is not None and note.at_months < 0:
-                self.error(f"conduct_notes[{i}].at_months", "must not be negative")
-        for i, outcome in enumerate(doc.outcomes):
-            self.check_outcome(f"outcomes[{i}]", outcome, arm_keys)
-        self.findings("findings", doc.findings, outcome_keys=outcome_keys, allow_trials=False)
+        if doc.enrollment_type and doc.enrollment is None:
+            self.error("enrollment_type", "an enrollment type needs an enrollment number")
 
     def check_outcome(self, path: str, outcome: Outcome, arm_keys: set[str]) -> None:
         self.references("citation", f"{path}.citations", outcome.citations)
-        if outcome.timepoint_months is not None and outcome.timepoint_months <= 0:
-            self.error(f"{path}.timepoint_months", "must be greater than 0")
-        if outcome.measure == "rate_at_timepoint" and outcome.timepoint_months is None:
-            self.error(f"{path}.timepoint_months", "a rate at a timepoint needs the timepoint")
+        self.source(f"{path}.source", outcome.source)
+        if outcome.endpoint == "other" and not (outcome.endpoint_label or "").strip():
+            self.error(f"{path}.endpoint_label", "an 'other' endpoint needs its label")
+        if outcome.endpoint_label and outcome.endpoint != "other":
+            self.error(f"{path}.endpoint_label", "only an 'other' endpoint takes a label")
+        if outcome.timepoint is not None and outcome.timepoint.value <= 0:
+            self.error(f"{path}.timepoint.value", "must be greater than 0")
+        if outcome.measure == "rate_at_timepoint" and outcome.timepoint is None:
+            self.error(f"{path}.timepoint", "a rate at a timepoint needs the timepoint")
         if outcome.measure in ("rate_at_timepoint", "proportion") and outcome.unit != "percent":
             self.error(f"{path}.unit", f"a {outcome.measure} is given in percent")
-        if outcome.measure == "event_count" and outcome.unit != "count":
-            self.error(f"{path}.unit", "an event count is given as a count")
+        if outcome.measure in ("event_count", "count_of_participants") and outcome.unit != "count":
+            self.error(f"{path}.unit", "a count is given as a count")
+        if outcome.unit == "other" and not (outcome.unit_text or "").strip():
+            self.error(f"{path}.unit_text", "an 'other' unit needs the unit as the source gives it")
+        self.dispersion(f"{path}.dispersion", outcome.dispersion)
         seen_arms: set[str] = set()
         for j, value in enumerate(outcome.values):
             vpath = f"{path}.values[{j}]"
@@ -173,16 +215,55 @@ class SemanticChecker:
         for j, comparison in enumerate(outcome.comparisons):
             self.check_comparison(f"{path}.comparisons[{j}]", comparison, arm_keys)
 
+    def dispersion(self, path: str, dispersion: Dispersion | None) -> None:
+        if dispersion is None:
+            return
+        interval = dispersion.kind == "confidence_interval"
+        if dispersion.level is not None and not interval:
+            self.error(f"{path}.level", "only a confidence interval has a level")
+        if dispersion.sides is not None and not interval:
+            self.error(f"{path}.sides", "only a confidence interval has sides")
+        if dispersion.level is not None and not 0 < dispersion.level < 100:
+            self.error(f"{path}.level", "a confidence level is a percentage between 0 and 100")
+
     def check_value(self, path: str, value: ArmValue, outcome: Outcome) -> None:
-        if value.not_reached and value.value is not None:
-            self.error(f"{path}.value", "give a value or not_reached, not both")
-        if not value.not_reached and value.value is None:
-            self.error(f"{path}.value", "give a value, or set not_reached")
-        if value.not_reached and outcome.unit != "months":
-            self.error(f"{path}.not_reached", "only a time (in months) can be not reached")
+        if value.missing is not None and value.value is not None:
+            self.error(f"{path}.missing", "give a value or a missing reason, not both")
+        if value.missing is None and value.value is None:
+            self.error(f"{path}.value", "give a value, or the reason it is missing")
+        if value.missing == "not_reached" and outcome.unit not in TIME_UNITS:
+            self.error(f"{path}.missing", "only a time can be not reached")
+        if value.missing == "other" and not (value.missing_text or "").strip():
+            self.error(f"{path}.missing_text", "say in the source's words why it is missing")
         if value.value is not None:
             self.in_unit_range(f"{path}.value", value.value, outcome.unit)
-        self.interval(path, value.value, value.ci_low, value.ci_high, value.ci_level)
+        self.source(f"{path}.source", value.source)
+        kind = outcome.dispersion.kind if outcome.dispersion else None
+        if value.spread is not None:
+            if kind not in ("standard_deviation", "standard_error"):
+                self.error(
+                    f"{path}.spread",
+                    "a spread needs the outcome's dispersion kind (standard deviation or "
+                    "standard error)",
+                )
+            elif value.spread < 0:
+                self.error(f"{path}.spread", "must not be negative")
+        has_bounds = value.low is not None or value.high is not None
+        if has_bounds and kind in (None, "standard_deviation", "standard_error"):
+            self.error(
+                f"{path}.low",
+                "bounds need the outcome's dispersion kind (interquartile range, full range or "
+                "confidence interval)",
+            )
+        self.interval(
+            path,
+            value.value,
+            (value.low, value.high),
+            ("low", "high"),
+            bound_missing=value.bound_missing,
+            outside=value.estimate_outside_interval,
+            note=value.note,
+        )
 
     def check_comparison(self, path: str, comparison: Comparison, arm_keys: set[str]) -> None:
         for field in ("arm", "reference_arm"):
@@ -191,28 +272,49 @@ class SemanticChecker:
                 self.error(f"{path}.{field}", f"no arm with key {key!r} in this trial")
         if comparison.arm == comparison.reference_arm:
             self.error(f"{path}.reference_arm", "an arm cannot be compared with itself")
-        ratio = comparison.kind in ("hazard_ratio", "odds_ratio", "risk_ratio")
-        if ratio and comparison.unit != "ratio":
-            self.error(f"{path}.unit", f"a {comparison.kind} is a ratio")
-        if ratio and comparison.estimate is not None and comparison.estimate <= 0:
+        self.source(f"{path}.source", comparison.source)
+        kind, unit, estimate = comparison.kind, comparison.unit, comparison.estimate
+        if kind == "other" and not (comparison.kind_label or "").strip():
+            self.error(f"{path}.kind_label", "an 'other' measure needs its name")
+        if kind == "not_stated":
+            if estimate is not None or comparison.ci_low is not None:
+                self.error(
+                    f"{path}.estimate",
+                    "a comparison whose measure is not stated has no estimate or interval",
+                )
+        elif estimate is not None and unit is None:
+            self.error(f"{path}.unit", "an estimate needs its unit")
+        if unit == "other" and not (comparison.unit_text or "").strip():
+            self.error(f"{path}.unit_text", "an 'other' unit needs the unit as the source gives it")
+        ratio = kind in ("hazard_ratio", "odds_ratio", "risk_ratio")
+        if ratio and unit not in (None, "ratio"):
+            self.error(f"{path}.unit", f"a {kind} is a ratio")
+        if ratio and estimate is not None and estimate <= 0:
             self.error(f"{path}.estimate", "a ratio must be greater than 0")
-        if comparison.kind == "relative_risk_reduction" and comparison.unit != "percent":
+        if kind == "relative_risk_reduction" and unit not in (None, "percent"):
             self.error(f"{path}.unit", "a relative risk reduction is given in percent")
-        estimate = comparison.estimate
-        if comparison.unit == "percent" and estimate is not None and not -100 <= estimate <= 100:
+        if unit == "percent" and estimate is not None and not -100 <= estimate <= 100:
             self.error(f"{path}.estimate", "a percentage must be between -100 and 100")
         if comparison.p_value is not None and not 0 < comparison.p_value <= 1:
             self.error(f"{path}.p_value", "a p-value must be greater than 0 and at most 1")
-        if comparison.p_value_qualifier and comparison.p_value is None:
-            self.error(f"{path}.p_value_qualifier", "a qualifier needs a p-value")
-        if (
-            comparison.estimate is None
-            and comparison.significant is None
-            and comparison.p_value is None
-        ):
+        if comparison.p_value_comparator and comparison.p_value is None:
+            self.error(f"{path}.p_value_comparator", "a comparator needs a p-value")
+        if estimate is None and comparison.significant is None and comparison.p_value is None:
             self.error(f"{path}.estimate", "give an estimate, a p-value or the significance")
+        interval = comparison.ci_low is not None or comparison.ci_high is not None
+        if comparison.ci_level is not None and not 0 < comparison.ci_level < 100:
+            self.error(f"{path}.ci_level", "a confidence level is a percentage between 0 and 100")
+        for field in ("ci_level", "ci_sides"):
+            if getattr(comparison, field) is not None and not interval:
+                self.error(f"{path}.{field}", "needs a confidence interval")
         self.interval(
-            path, comparison.estimate, comparison.ci_low, comparison.ci_high, comparison.ci_level
+            path,
+            estimate,
+            (comparison.ci_low, comparison.ci_high),
+            ("ci_low", "ci_high"),
+            bound_missing=comparison.ci_bound_missing,
+            outside=comparison.estimate_outside_interval,
+            note=comparison.note,
         )
 
     def check_citation(self, doc: CitationDocument) -> None:
@@ -265,7 +367,8 @@ class SemanticChecker:
         if self.exists is None:
             return
         for j, slug in enumerate(slugs):
-            item_path = path if path.endswith("intervention") else f"{path}[{j}]"
+            single = path.endswith(("intervention", "citation"))
+            item_path = path if single else f"{path}[{j}]"
             if not self.exists(record_type, slug):
                 self.error(item_path, f"no {record_type} with slug {slug!r}")
 
@@ -277,21 +380,63 @@ class SemanticChecker:
         elif unit == "months" and number < 0:
             self.error(path, "a duration must not be negative")
 
-    def interval(self, path: str, estimate, low, high, level) -> None:
-        if (low is None) != (high is None):
-            missing = "ci_high" if high is None else "ci_low"
-            self.error(f"{path}.{missing}", "a confidence interval needs both bounds")
-            return
-        if low is None:
-            if level is not None:
-                self.error(f"{path}.ci_level", "a confidence level needs an interval")
+    def interval(
+        self,
+        path: str,
+        estimate: float | None,
+        bounds: tuple[float | None, float | None],
+        names: tuple[str, str],
+        *,
+        bound_missing: str | None,
+        outside: bool,
+        note: str | None,
+    ) -> None:
+        """An interval's bounds: both, or one with the reason the other is missing; in order;
+        containing the estimate unless the source says otherwise (``outside``, with a note)."""
+        low, high = bounds
+        if (low is None) != (high is None) and bound_missing is None:
+            missing = names[1] if high is None else names[0]
+            self.error(
+                f"{path}.{missing}",
+                "an interval needs both bounds, or the reason one is missing",
+            )
+        if bound_missing is not None and (low is None) == (high is None):
+            self.error(f"{path}.{names[0]}", "a missing bound needs the other bound")
+        if outside and not (note or "").strip():
+            self.error(
+                f"{path}.note",
+                "say in the note where the source gives an interval that excludes the estimate",
+            )
+        if low is None or high is None:
             return
         if low > high:
-            self.error(f"{path}.ci_low", f"lower bound {low} is above the upper bound {high}")
-        elif estimate is not None and not low <= estimate <= high:
+            self.error(f"{path}.{names[0]}", f"lower bound {low} is above the upper bound {high}")
+        elif estimate is not None and not low <= estimate <= high and not outside:
             self.error(
-                f"{path}.ci_low",
-                f"the interval {low} to {high} does not contain the estimate {estimate}",
+                f"{path}.{names[0]}",
+                f"the interval {low} to {high} does not contain the estimate {estimate}; if "
+                "the source says so, mark estimate_outside_interval and explain in the note",
             )
-        if level is not None and not 0 < level < 100:
-            self.error(f"{path}.ci_level", "a confidence level is a percentage between 0 and 100")
+
+    def source(self, path: str, source: Source | None) -> None:
+        if source is None:
+            return
+        if source.citation is None and source.registry_id is None:
+            self.error(path, "name the citation or the registry record the value comes from")
+        if source.registry_id is not None and source.registry is None:
+            self.error(f"{path}.registry", "a registry id needs its registry")
+        if source.pointer is not None and source.registry_id is None:
+            self.error(f"{path}.pointer", "a JSON pointer points into a registry record")
+        if source.citation is not None:
+            self.references("citation", f"{path}.citation", [source.citation])
+
+
+def _real_date(text: str) -> bool:
+    parts = [int(part) for part in text.split("-")]
+    try:
+        datetime.date(
+            parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1
+        )
+    except ValueError:
+        return False
+    return True

@@ -42,19 +42,58 @@ FINDING_KIND_LABELS = {
 # --- Trials -----------------------------------------------------------------------------------
 
 REGISTRY_LABELS = {"NCT": "NCT", "ISRCTN": "ISRCTN", "EudraCT": "EudraCT", "other": "other"}
+# Schema version 1's blinding, as the masking it became: "open-label".
 BLINDING_LABELS = {
     "open_label": "open-label",
     "single_blind": "single-blind",
     "double_blind": "double-blind",
 }
+P_VALUE_QUALIFIER_LABELS = {"less_than": "<", "equal": "="}
 TRIAL_PHASE_LABELS = {
+    "early_1": "early phase 1",
     "1": "phase 1",
     "1/2": "phase 1/2",
     "2": "phase 2",
     "2/3": "phase 2/3",
     "3": "phase 3",
     "4": "phase 4",
+    "not_applicable": "phase not applicable",
 }
+ALLOCATION_LABELS = {
+    "randomised": "randomised",
+    "non_randomised": "non-randomised",
+    "not_applicable": "allocation not applicable",
+}
+MASKING_LABELS = {
+    "none": "open-label",
+    "single": "single-blind",
+    "double": "double-blind",
+    "triple": "triple-blind",
+    "quadruple": "quadruple-blind",
+}
+MASKED_ROLE_LABELS = {
+    "participant": "participants",
+    "care_provider": "care providers",
+    "investigator": "investigators",
+    "outcomes_assessor": "outcome assessors",
+}
+DESIGN_MODEL_LABELS = {
+    "parallel": "parallel groups",
+    "crossover": "crossover",
+    "factorial": "factorial",
+    "single_group": "single group",
+    "sequential": "sequential",
+    "other": "other design",
+}
+CODING_SYSTEM_LABELS = {
+    "MeSH": "MeSH",
+    "ICD-10": "ICD-10",
+    "ICD-11": "ICD-11",
+    "SNOMED-CT": "SNOMED CT",
+    "MedDRA": "MedDRA",
+    "other": "other",
+}
+DATE_TYPE_LABELS = {"actual": "actual", "anticipated": "anticipated"}
 CONDUCT_NOTE_LABELS = {
     "unblinding": "Unblinding",
     "crossover": "Crossover",
@@ -75,6 +114,9 @@ ARM_ROLE_LABELS = {
     "placebo": "Placebo",
     "observation": "Observation (no maintenance)",
     "active_comparator": "Active comparator",
+    "sham_comparator": "Sham comparator",
+    "no_intervention": "No intervention",
+    "other": "Other",
 }
 COMPARISON_LABELS = {
     "hazard_ratio": "Hazard ratio",
@@ -82,15 +124,24 @@ COMPARISON_LABELS = {
     "risk_ratio": "Risk ratio",
     "relative_risk_reduction": "Relative risk reduction",
     "absolute_difference": "Absolute difference",
+    "difference_in_means": "Difference in means",
+    "difference_in_medians": "Difference in medians",
+    "not_stated": "Difference (measure not stated)",
+    "other": "Other measure",
 }
 COMPARISON_UNIT_LABELS = {
     "ratio": "ratio",
     "percent": "percent",
     "percentage_points": "percentage points",
+    "days": "days",
+    "weeks": "weeks",
     "months": "months",
+    "years": "years",
+    "other": "other unit",
 }
 # As a p-value is written: "p < 0.001", "p = 0.04".
-P_VALUE_QUALIFIER_LABELS = {"less_than": "<", "equal": "="}
+P_VALUE_COMPARATOR_LABELS = {"<": "<", "<=": "≤", "=": "=", ">": ">", ">=": "≥"}
+OUTCOME_TYPE_LABELS = {"primary": "primary", "secondary": "secondary", "other": "other"}
 ENDPOINT_LABELS = {
     "pfs": "Progression-free survival",
     "os": "Overall survival",
@@ -102,16 +153,45 @@ ENDPOINT_LABELS = {
     "treatment_related_death": "Treatment-related deaths",
     "adverse_events": "Adverse events",
     "progression": "Disease progression",
+    "other": "Other endpoint",
 }
 MEASURE_LABELS = {
     "median": "median",
     "mean": "mean",
-    "duration_unspecified": "duration",
-    "rate_at_timepoint": "rate",
-    "proportion": "proportion",
+    "least_squares_mean": "least-squares mean",
+    "geometric_mean": "geometric mean",
+    "number": "number",
+    "count_of_participants": "number of participants",
     "event_count": "number of events",
+    "proportion": "proportion",
+    "rate_at_timepoint": "rate",
+    "duration_unspecified": "duration",
 }
-OUTCOME_UNIT_LABELS = {"months": "months", "percent": "percent", "count": "count"}
+TIME_UNIT_LABELS = {"days": "days", "weeks": "weeks", "months": "months", "years": "years"}
+OUTCOME_UNIT_LABELS = {
+    "percent": "percent",
+    "count": "count",
+    "days": "days",
+    "weeks": "weeks",
+    "months": "months",
+    "years": "years",
+    "other": "other unit",
+}
+DISPERSION_LABELS = {
+    "standard_deviation": "SD",
+    "standard_error": "SE",
+    "interquartile_range": "IQR",
+    "full_range": "range",
+    "confidence_interval": "CI",
+}
+MISSING_REASON_LABELS = {
+    "not_reached": "not reached",
+    "not_estimable": "not estimable",
+    "below_limit_of_quantification": "below the limit of quantification",
+    "not_reported": "not reported",
+    "other": "not available",
+}
+SIDES_LABELS = {"1": "one-sided", "2": "two-sided"}
 SETTING_LABELS = {
     "post_autologous_transplant": "After autologous stem-cell transplant",
     "post_allogeneic_transplant": "After allogeneic stem-cell transplant",
@@ -140,16 +220,28 @@ VOCABULARIES: dict[Any, dict[str, str]] = {
     c.FindingKind: FINDING_KIND_LABELS,
     c.Registry: REGISTRY_LABELS,
     c.Blinding: BLINDING_LABELS,
+    c.PValueQualifier: P_VALUE_QUALIFIER_LABELS,
     c.TrialPhase: TRIAL_PHASE_LABELS,
+    c.Allocation: ALLOCATION_LABELS,
+    c.Masking: MASKING_LABELS,
+    c.MaskedRole: MASKED_ROLE_LABELS,
+    c.DesignModel: DESIGN_MODEL_LABELS,
+    c.CodingSystem: CODING_SYSTEM_LABELS,
+    c.DateType: DATE_TYPE_LABELS,
     c.ConductNoteKind: CONDUCT_NOTE_LABELS,
     c.TreatmentPhase: TREATMENT_PHASE_LABELS,
     c.ArmRole: ARM_ROLE_LABELS,
     c.ComparisonKind: COMPARISON_LABELS,
     c.ComparisonUnit: COMPARISON_UNIT_LABELS,
-    c.PValueQualifier: P_VALUE_QUALIFIER_LABELS,
+    c.PValueComparator: P_VALUE_COMPARATOR_LABELS,
+    c.OutcomeType: OUTCOME_TYPE_LABELS,
     c.Endpoint: ENDPOINT_LABELS,
     c.Measure: MEASURE_LABELS,
+    c.TimeUnit: TIME_UNIT_LABELS,
     c.OutcomeUnit: OUTCOME_UNIT_LABELS,
+    c.DispersionKind: DISPERSION_LABELS,
+    c.MissingReason: MISSING_REASON_LABELS,
+    c.Sides: SIDES_LABELS,
     c.TrialSetting: SETTING_LABELS,
     c.CitationKind: CITATION_KIND_LABELS,
 }

@@ -45,7 +45,7 @@ COMPARISON_FIELDS = (
     "ci_high",
     "ci_level",
     "p_value",
-    "p_value_qualifier",
+    "p_value_comparator",
     "significant",
 )
 
@@ -64,7 +64,7 @@ class ComparisonForm(forms.Form):
     ci_high = NumberField(label="CI high", widget=forms.TextInput(attrs={"size": 4}))
     ci_level = NumberField(label="CI level %", widget=forms.TextInput(attrs={"size": 3}))
     p_value = NumberField(label="p-value")
-    p_value_qualifier = choice_field(docs.Comparison, "p_value_qualifier", label="p")
+    p_value_comparator = choice_field(docs.Comparison, "p_value_comparator", label="p")
     significant = nullable_bool(label="Significant")
 
     def __init__(self, *args, arm_choices: list[tuple[str, str]], **kwargs):

@@ -54,16 +54,16 @@ RECORD_FIELDS: dict[str, list[DocField]] = {
             lambda: char_field(rows=2, help_text="One per line, e.g. NCT: NCT00114101."),
             "registry_ids",
         ),
-        DocField("phase", lambda: choice_field(T, "phase")),
-        DocField("setting", lambda: choice_field(T, "setting", required=True)),
+        DocField("setting_text", lambda: char_field(rows=2)),
+        DocField("setting", lambda: choice_field(T, "setting")),
         DocField("population", lambda: char_field(True, rows=3)),
         DocField("enrollment", lambda: forms.IntegerField(required=False, min_value=0)),
         DocField("enrollment_qualifier", lambda: choice_field(T, "enrollment_qualifier")),
         DocField("median_follow_up_months", lambda: NumberField(label="Median follow-up (months)")),
-        DocField("design.randomised", lambda: nullable_bool(label="Randomised")),
         DocField(
-            "design.blinding", lambda: choice_field(docs.Design, "blinding", label="Blinding")
+            "design.allocation", lambda: choice_field(docs.Design, "allocation", label="Allocation")
         ),
+        DocField("design.masking", lambda: choice_field(docs.Design, "masking", label="Masking")),
         DocField("design.placebo_controlled", lambda: nullable_bool(label="Placebo-controlled")),
         DocField("design.multicentre", lambda: nullable_bool(label="Multicentre")),
         DocField("design.international", lambda: nullable_bool(label="International")),
