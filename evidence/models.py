@@ -17,6 +17,7 @@ from .documents import record_types
 from .documents.limits import (
     DOI_MAX_LENGTH,
     KEY_MAX_LENGTH,
+    PHASES_TEXT_MAX_LENGTH,
     REGISTRY_IDS_TEXT_MAX_LENGTH,
     SHORT_TEXT_MAX_LENGTH,
     SLUG_MAX_LENGTH,
@@ -87,8 +88,14 @@ class Citation(Record):
 class Trial(Record):
     record_type = "trial"
     name = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
-    phase = models.CharField(max_length=10, blank=True)
-    setting = models.CharField(max_length=60, db_index=True)
+    phases = models.JSONField(default=list)
+    phases_text = models.CharField(
+        max_length=PHASES_TEXT_MAX_LENGTH,
+        blank=True,
+        db_index=True,
+        help_text='The phases, each between spaces (" 2 3 "), for lookups.',
+    )
+    setting = models.CharField(max_length=60, blank=True, db_index=True)
     enrollment = models.PositiveIntegerField(null=True)
     registry_ids = models.JSONField(default=list)
     registry_ids_text = models.CharField(
@@ -145,11 +152,14 @@ class Outcome(models.Model):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="outcomes")
     key = models.CharField(max_length=KEY_MAX_LENGTH)
     order = models.PositiveIntegerField()
-    endpoint = models.CharField(max_length=40, db_index=True)
-    label = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
+    title = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
+    endpoint = models.CharField(max_length=40, blank=True, db_index=True)
+    type = models.CharField(max_length=20, blank=True)
     measure = models.CharField(max_length=40)
     unit = models.CharField(max_length=20)
-    timepoint_months = models.FloatField(null=True)
+    dispersion = models.CharField(max_length=40, blank=True)
+    timepoint_value = models.FloatField(null=True)
+    timepoint_unit = models.CharField(max_length=10, blank=True)
     subgroup = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH, blank=True)
     treatment_phase = models.CharField(max_length=40, blank=True)
 
@@ -158,29 +168,30 @@ class Outcome(models.Model):
         constraints = [models.UniqueConstraint(fields=["trial", "key"], name="outcome_key_unique")]
 
     def __str__(self) -> str:
-        return self.label
+        return self.title
 
 
 class OutcomeValue(models.Model):
     outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="values")
     arm = models.ForeignKey(Arm, on_delete=models.CASCADE, related_name="values")
     value = models.FloatField(null=True)
-    not_reached = models.BooleanField(default=False)
+    missing = models.CharField(max_length=40, blank=True, help_text="Why there is no value.")
     qualifier = models.CharField(max_length=20, blank=True)
-    ci_low = models.FloatField(null=True)
-    ci_high = models.FloatField(null=True)
+    spread = models.FloatField(null=True, help_text="SD or SE.")
+    low = models.FloatField(null=True)
+    high = models.FloatField(null=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["outcome", "arm"], name="outcome_value_unique"),
             models.CheckConstraint(
-                condition=~(models.Q(not_reached=True) & models.Q(value__isnull=False)),
-                name="outcome_value_or_not_reached",
+                condition=~(~models.Q(missing="") & models.Q(value__isnull=False)),
+                name="outcome_value_or_missing",
             ),
         ]
 
     def __str__(self) -> str:
-        return "not reached" if self.not_reached else f"{self.value}"
+        return self.missing.replace("_", " ") if self.missing else f"{self.value}"
 
 
 class Comparison(models.Model):
@@ -190,10 +201,11 @@ class Comparison(models.Model):
     arm = models.ForeignKey(Arm, on_delete=models.CASCADE, related_name="+")
     reference_arm = models.ForeignKey(Arm, on_delete=models.CASCADE, related_name="+")
     estimate = models.FloatField(null=True)
-    unit = models.CharField(max_length=20)
+    unit = models.CharField(max_length=20, blank=True)
     ci_low = models.FloatField(null=True)
     ci_high = models.FloatField(null=True)
     p_value = models.FloatField(null=True)
+    p_value_comparator = models.CharField(max_length=2, blank=True)
     significant = models.BooleanField(null=True)
 
     class Meta:

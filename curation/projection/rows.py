@@ -109,11 +109,14 @@ class RowBuilder:
                     "trial_id": trial_id,
                     "key": outcome["key"],
                     "order": order,
-                    "endpoint": outcome["endpoint"],
-                    "label": outcome["label"],
+                    "title": outcome["title"],
+                    "endpoint": outcome.get("endpoint") or "",
+                    "type": outcome.get("type") or "",
                     "measure": outcome["measure"],
                     "unit": outcome["unit"],
-                    "timepoint_months": outcome.get("timepoint_months"),
+                    "dispersion": (outcome.get("dispersion") or {}).get("kind") or "",
+                    "timepoint_value": (outcome.get("timepoint") or {}).get("value"),
+                    "timepoint_unit": (outcome.get("timepoint") or {}).get("unit") or "",
                     "subgroup": outcome.get("subgroup") or "",
                     "treatment_phase": outcome.get("treatment_phase") or "",
                 }
@@ -124,10 +127,11 @@ class RowBuilder:
                         "outcome": outcome_ref,
                         "arm": (trial_id, value["arm"]),
                         "value": value.get("value"),
-                        "not_reached": value.get("not_reached", False),
+                        "missing": value.get("missing") or "",
                         "qualifier": value.get("qualifier") or "",
-                        "ci_low": value.get("ci_low"),
-                        "ci_high": value.get("ci_high"),
+                        "spread": value.get("spread"),
+                        "low": value.get("low"),
+                        "high": value.get("high"),
                     }
                 )
             for comp in outcome.get("comparisons", []):
@@ -143,6 +147,7 @@ class RowBuilder:
                         "ci_low": comp.get("ci_low"),
                         "ci_high": comp.get("ci_high"),
                         "p_value": comp.get("p_value"),
+                        "p_value_comparator": comp.get("p_value_comparator") or "",
                         "significant": comp.get("significant"),
                     }
                 )

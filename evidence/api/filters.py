@@ -23,7 +23,9 @@ class TrialFilter(django_filters.FilterSet):
         field_name="citations__slug", distinct=True, help_text="Citation slug."
     )
     setting = django_filters.ChoiceFilter(choices=SETTING_CHOICES)
-    phase = django_filters.ChoiceFilter(choices=PHASE_CHOICES)
+    phase = django_filters.ChoiceFilter(
+        choices=PHASE_CHOICES, method="filter_phase", help_text="Trials with this phase."
+    )
     registry_id = django_filters.CharFilter(
         field_name="registry_ids_text",
         lookup_expr="icontains",
@@ -33,6 +35,10 @@ class TrialFilter(django_filters.FilterSet):
     class Meta:
         model = Trial
         fields = ["topic", "intervention", "citation", "setting", "phase", "registry_id"]
+
+    def filter_phase(self, queryset, name, value):
+        # phases_text holds each phase between spaces: " 3 " matches 3, not 2/3.
+        return queryset.filter(phases_text__contains=f" {value} ")
 
 
 class TopicFilter(django_filters.FilterSet):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
-from evidence.documents import DOCUMENT_MODELS, RECORD_TYPES
+from evidence.documents import DOCUMENT_MODELS, RECORD_TYPES, TrialPhase, literal_values
 from evidence.models import Citation, Intervention, Topic, Trial
 
 _RECORD_FIELDS = ["record_type", "slug", "id", "version", "position", "approved_at"]
@@ -45,14 +45,20 @@ class CitationSummarySerializer(RecordSummarySerializer):
 class TrialRegistryIdSerializer(serializers.Serializer):
     registry = serializers.CharField()
     id = serializers.CharField()
+    editorial = serializers.BooleanField(
+        help_text="The source does not give this id: editors identified the trial."
+    )
 
 
 class TrialSummarySerializer(RecordSummarySerializer):
     registry_ids = TrialRegistryIdSerializer(many=True)
+    phases = serializers.ListField(
+        child=serializers.ChoiceField(choices=literal_values(TrialPhase))
+    )
 
     class Meta:
         model = Trial
-        fields = [*_RECORD_FIELDS, "name", "phase", "setting", "enrollment", "registry_ids"]
+        fields = [*_RECORD_FIELDS, "name", "phases", "setting", "enrollment", "registry_ids"]
 
 
 SUMMARY_SERIALIZERS: dict[str, type[RecordSummarySerializer]] = {

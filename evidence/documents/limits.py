@@ -42,6 +42,9 @@ MAX_CONDUCT_NOTES = 50
 MAX_FINDINGS = 200
 MAX_REGISTRY_IDS = 12
 MAX_CONDITIONS = 50
+MAX_PHASES = 4
+# The phases joined with spaces and padded, one column: " early_1 1 1/2 2 " at most.
+PHASES_TEXT_MAX_LENGTH = 100
 MAX_SECTIONS = 100
 MAX_PARAGRAPHS = 200  # per section
 MAX_AUTHORS = 200

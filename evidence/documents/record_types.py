@@ -131,12 +131,19 @@ def _citation_columns(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def phases_text(phases: list[str]) -> str:
+    """The phases as one lookup column: each between spaces (" 2 3 "), so a filter for a
+    phase matches the whole phase (" 3 " is not in " 2/3 ")."""
+    return f" {' '.join(phases)} " if phases else ""
+
+
 def _trial_columns(doc: dict[str, Any]) -> dict[str, Any]:
     registry_ids = doc.get("registry_ids", [])
     return {
         "name": doc["name"],
-        "phase": doc.get("phase") or "",
-        "setting": doc["setting"],
+        "phases": doc.get("phases", []),
+        "phases_text": phases_text(doc.get("phases", [])),
+        "setting": doc.get("setting") or "",
         "enrollment": doc.get("enrollment"),
         "registry_ids": registry_ids,
         "registry_ids_text": " ".join(r["id"] for r in registry_ids),

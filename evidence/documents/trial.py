@@ -52,6 +52,7 @@ from .limits import (
     MAX_FINDINGS,
     MAX_LINKS,
     MAX_OUTCOMES,
+    MAX_PHASES,
     MAX_REGIMEN_PARTS,
     MAX_REGISTRY_IDS,
     REGISTRY_ID_MAX_LENGTH,
@@ -270,7 +271,7 @@ class TrialDocument(RecordDocument):
     full_title: AnyText | None = None
     registry_ids: list[RegistryId] = items(MAX_REGISTRY_IDS)
     conditions: list[Condition] = items(MAX_CONDITIONS)
-    phases: list[TrialPhase] = items(4)
+    phases: list[TrialPhase] = items(MAX_PHASES)
     design: Design = Field(default_factory=Design)
     setting: TrialSetting | None = Field(default=None, description="A controlled setting.")
     setting_text: AnyText | None = Field(default=None, description="The setting in words.")
