@@ -94,9 +94,7 @@ def test_every_version_of_an_old_record_reads_in_the_current_schema(mixed_log):
 
 def test_the_api_serves_old_versions_and_old_changes_in_the_current_schema(client, mixed_log):
     old = Event.objects.get(stream_type="trial", slug="myeloma-xi", version=2)  # a v1 revision
-    response = client.get(
-        reverse("trial-detail", args=["myeloma-xi"]), {"as_of": old.position}
-    )
+    response = client.get(reverse("trial-detail", args=["myeloma-xi"]), {"as_of": old.position})
     assert response.status_code == 200, response.content
     document = response.json()["document"]
     assert document["schema_version"] == CURRENT_SCHEMA_VERSION
@@ -109,9 +107,7 @@ def test_the_api_serves_old_versions_and_old_changes_in_the_current_schema(clien
     assert "values “Revlimid maintenance” › note" in change["label"]
 
 
-def test_the_diff_of_a_v1_base_and_a_v2_proposal_shows_only_real_changes(
-    client, v1_log, editor
-):
+def test_the_diff_of_a_v1_base_and_a_v2_proposal_shows_only_real_changes(client, v1_log, editor):
     live = selectors.live_record("trial", "calgb-100104")
     document = dict(live.document, summary="A new summary.")
     response = client.post(
