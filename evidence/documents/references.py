@@ -27,6 +27,11 @@ def referenced_slugs(record_type: str, document: dict[str, Any]) -> dict[str, se
             )
         for outcome in document.get("outcomes", []):
             refs["citation"].update(outcome.get("citations", []))
+            # Where the numbers come from: a value's, a comparison's or the outcome's source.
+            for item in (outcome, *outcome.get("values", []), *outcome.get("comparisons", [])):
+                cited = (item.get("source") or {}).get("citation")
+                if cited:
+                    refs["citation"].add(cited)
     if record_type == "topic":
         for section in document.get("sections", []):
             refs["intervention"].update(section.get("interventions", []))
