@@ -263,8 +263,10 @@ BAD_INPUT = [
         "a median of a percentage 'not reached'",
         edit(
             mean_with_sd,
-            lambda o: o.update(unit="percent", dispersion=None)
-            or o["values"][0].update(value=None, spread=None, missing="not_reached"),
+            lambda o: (
+                o.update(unit="percent", dispersion=None)
+                or o["values"][0].update(value=None, spread=None, missing="not_reached")
+            ),
         ),
         "outcomes[0].values[0].missing",
         "only a time",
