@@ -3,6 +3,8 @@
 Only what the document says is shown; a number the source does not give is never guessed.
 Results are written the way a journal prints them:
 
+- a number with the digits the source printed when the document keeps them (``raw`` "8.0"
+  for the value 8 prints "8.0"), otherwise in its shortest form ("8");
 - a value, then its spread in parentheses: "12.4 (SD 3.1)", "8.0 (SE 0.4)",
   "median 27 months (95% CI 22 to 31)", "median 14 days (IQR 10 to 21)", "6 (range 2 to 30)".
   The unit is said once, after the value; the bounds are bare numbers in the same unit (they
@@ -11,8 +13,12 @@ Results are written the way a journal prints them:
   quantification", "not reported", or for ``other`` the source's own wording;
 - a missing bound in words too: "95% CI 22 to not reached";
 - a one-sided interval names its side and the one limit it has: "97.5% one-sided CI up to
-  0.85" (an upper limit) or "97.5% one-sided CI down to 1.2" (a lower limit); with both
+  0.85" (an upper limit) or "97.5% one-sided CI down to 1.2" (a lower limit), whatever reason
+  the document gives for the other bound (a one-sided interval has only one); with both
   limits given, "97.5% one-sided CI 0.5 to 0.85";
+- a unit the source gives in words ("score on a scale", as registries write it) heads the
+  results column instead of following every number; a unit symbol ("mg/dL") follows the
+  number;
 - a two-sided interval with one bound and no reason for the other is not shown at all (never
   half of one, which would read as a point);
 - a p-value as the source printed it when the document keeps that text ("p < 0.001"),
@@ -23,6 +29,7 @@ Results are written the way a journal prints them:
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -71,15 +78,33 @@ def number(value: Any) -> str:
     return "0" if text == "-0" else text  # a negative zero is no reading a source prints
 
 
-def with_unit(value: Any, unit: str | None, unit_text: str | None = None) -> str:
+# A plain decimal as a source prints a number: what ``raw`` must be for it to be shown.
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def printed_number(value: Any, raw: str | None) -> str:
+    """The number with the source's digits ("8.0", "12.40") when ``raw`` is that same number
+    written as a plain decimal; anything else in ``raw`` ("NA", "<0.001") is not the number."""
+    text = (raw or "").strip()
+    if value is not None and PLAIN_DECIMAL.fullmatch(text) and Decimal(text) == Decimal(
+        number(value)
+    ):
+        return text
+    return number(value)
+
+
+def with_unit(
+    value: Any, unit: str | None, unit_text: str | None = None, raw: str | None = None
+) -> str:
     """'45%', '53 months', '1 day', '5.2 mg/dL' (``other``: the source's unit), '0.48'."""
+    digits = printed_number(value, raw)
     if unit == "percent":
-        return f"{number(value)}%"
+        return f"{digits}%"
     if unit in COUNTED_UNITS:
-        return f"{number(value)} {plural_unit(value, COUNTED_UNITS[unit])}"
+        return f"{digits} {plural_unit(value, COUNTED_UNITS[unit])}"
     if unit == "other" and unit_text:
-        return f"{number(value)} {unit_text}"
-    return number(value)  # count, ratio, or a unit the source did not name
+        return f"{digits} {unit_text}"
+    return digits  # count, ratio, or a unit the source did not name
 
 
 def plural_unit(value: Any, unit: str) -> str:
@@ -108,21 +133,20 @@ def interval_text(
     def bound(value: Any) -> str:
         return with_unit(value, unit, unit_text) if unit else number(value)
 
+    one_sided = sides == 1 and name == "CI"
     prefix = f"{number(level)}% " if level is not None and name == "CI" else ""
-    if sides == 1 and name == "CI":
-        prefix = f"{prefix}one-sided "
-    label = f"{prefix}{name}"
+    label = f"{prefix}one-sided {name}" if one_sided else f"{prefix}{name}"
     if low is not None and high is not None:
         return f"{label} {bound(low)} to {bound(high)}"
     if low is None and high is None:
         return ""
+    if one_sided:  # its only limit; the other bound does not exist, whatever the reason given
+        return f"{label} up to {bound(high)}" if low is None else f"{label} down to {bound(low)}"
     if bound_missing:  # the source says why one bound is missing: say it in words
         missing = MISSING[bound_missing]
         if low is None:
             return f"{label} {missing} to {bound(high)}"
         return f"{label} {bound(low)} to {missing}"
-    if sides == 1 and name == "CI":
-        return f"{label} up to {bound(high)}" if low is None else f"{label} down to {bound(low)}"
     return ""  # half an interval would read as a point
 
 
@@ -135,6 +159,20 @@ def comparison_interval(comparison: dict[str, Any]) -> str:
         sides=comparison.get("ci_sides"),
         bound_missing=comparison.get("ci_bound_missing"),
     )
+
+
+def unit_symbol(outcome: dict[str, Any]) -> str | None:
+    """The source's unit when it is a symbol that can follow each number ("mg/dL"); a unit
+    in words ("score on a scale") heads the column instead (``results_unit``)."""
+    text = (outcome.get("unit_text") or "").strip()
+    return text if text and not any(c.isspace() for c in text) else None
+
+
+def results_unit(outcome: dict[str, Any]) -> str:
+    """The unit a results column is headed with: a unit the source gives in words."""
+    if outcome.get("unit") != "other" or unit_symbol(outcome):
+        return ""
+    return (outcome.get("unit_text") or "").strip()
 
 
 def missing_words(value: dict[str, Any]) -> str:
@@ -152,7 +190,7 @@ def arm_value(value: dict[str, Any], unit: str | None, unit_text: str | None = N
         return missing_words(value)  # a qualifier ("more than not reached") would be nonsense
     if value.get("value") is None:
         return "not reported"
-    text = with_unit(value["value"], unit, unit_text)
+    text = with_unit(value["value"], unit, unit_text, value.get("raw"))
     if value.get("qualifier"):
         text = f"{QUALIFIERS[value['qualifier']]} {text}"
     return text
@@ -177,18 +215,26 @@ def value_spread(value: dict[str, Any], outcome: dict[str, Any]) -> str:
         sides=dispersion.get("sides"),
         bound_missing=value.get("bound_missing"),
         unit=None if has_number else outcome.get("unit"),
-        unit_text=outcome.get("unit_text"),
+        unit_text=unit_symbol(outcome),
     )
 
 
 def arm_result(value: dict[str, Any], outcome: dict[str, Any]) -> str:
     """One arm's result as a journal prints it: 'median 14 days (IQR 10 to 21)',
     'mean 12.4 (SD 3.1)', 'median not reached', '45%'."""
-    text = arm_value(value, outcome.get("unit"), outcome.get("unit_text"))
+    text = arm_value(value, outcome.get("unit"), unit_symbol(outcome))
     if outcome.get("measure") in NAMED_MEASURES:
         text = f"{MEASURES[outcome['measure']]} {text}"
     spread = value_spread(value, outcome)
     return f"{text} ({spread})" if spread else text
+
+
+def source_wording(value: dict[str, Any]) -> str:
+    """The source's own words for a missing value, when the reason's words did not already
+    use them (for ``other`` they are the value's text)."""
+    if value.get("missing") in (None, "other"):
+        return ""
+    return value.get("missing_text") or ""
 
 
 def participants(value: dict[str, Any]) -> str:
@@ -288,8 +334,12 @@ def outcome_heading(outcome: dict[str, Any]) -> str:
 
 
 def outcome_title(outcome: dict[str, Any]) -> str:
-    """The source's own title, unless the heading is already made of it (no endpoint code)."""
-    return (outcome.get("title") or "") if outcome.get("endpoint") else ""
+    """The source's own title, unless the heading already says it (no endpoint code, or a
+    title that is the endpoint's name)."""
+    title = outcome.get("title") or ""
+    if not outcome.get("endpoint") or title.casefold() == endpoint_name(outcome).casefold():
+        return ""
+    return title
 
 
 def outcome_type(outcome: dict[str, Any]) -> str:

@@ -95,10 +95,12 @@ def outcome_context(outcome: dict[str, Any], arm_label) -> dict[str, Any]:
         "note": outcome.get("note"),
         "source": fmt.source_text(outcome.get("source")),
         "refs": [*outcome.get("citations", []), *fmt.source_refs(outcome.get("source"))],
+        "unit": fmt.results_unit(outcome),
         "values": [
             {
                 "arm": arm_label(v["arm"]),
                 "text": fmt.arm_result(v, outcome),
+                "source_wording": fmt.source_wording(v),
                 "participants": fmt.participants(v),
                 "source": fmt.source_text(v.get("source")),
                 "refs": fmt.source_refs(v.get("source")),

@@ -158,6 +158,13 @@ def test_interval_text(item, unit, expected):
         (None, 0.85, {"level": 97.5, "sides": 1}, "97.5% one-sided CI up to 0.85"),
         (1.2, None, {"level": 97.5, "sides": 1}, "97.5% one-sided CI down to 1.2"),
         (0.5, 0.85, {"level": 97.5, "sides": 1}, "97.5% one-sided CI 0.5 to 0.85"),
+        # a one-sided interval has one bound, whatever reason the document gives for the other
+        (
+            None,
+            0.85,
+            {"level": 97.5, "sides": 1, "bound_missing": "not_reported"},
+            "97.5% one-sided CI up to 0.85",
+        ),
         (None, 0.85, {"sides": 1}, "one-sided CI up to 0.85"),
         (0.5, 0.85, {"level": 95, "sides": 2}, "95% CI 0.5 to 0.85"),
         (None, None, {"level": 97.5, "sides": 1}, ""),
@@ -270,6 +277,23 @@ def test_arm_value_qualifier_with_not_reached(qualifier):
     assert text == "not reached"
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"value": 8.0, "raw": "8.0"}, "8.0 months"),  # the digits the source printed
+        ({"value": 12.4, "raw": "12.40"}, "12.40 months"),
+        ({"value": 8, "raw": " 8 "}, "8 months"),
+        ({"value": 8.0, "raw": "8.5"}, "8 months"),  # not the same number: never shown
+        ({"value": 0.001, "raw": "<0.001"}, "0.001 months"),  # not a plain number
+        ({"value": 0.00001, "raw": "1e-5"}, "0.00001 months"),
+        ({"value": 8.0, "raw": "NA"}, "8 months"),
+        ({"value": 8.0, "raw": None}, "8 months"),
+    ],
+)
+def test_arm_value_prints_the_sources_digits(value, expected):
+    assert fmt.arm_value(value, "months") == expected
+
+
 def test_arm_value_other_unit_as_the_source_gives_it():
     assert fmt.arm_value({"value": 5.2, "qualifier": "about"}, "other", "mg/dL") == (
         "about 5.2 mg/dL"
@@ -352,6 +376,32 @@ CI95 = {"kind": "confidence_interval", "level": 95, "sides": 2}
 )
 def test_arm_result(value, of, expected):
     assert fmt.arm_result(value, of) == expected
+
+
+def test_a_unit_in_words_heads_the_column_and_a_symbol_follows_the_number():
+    in_words = outcome("mean", "other", SD, unit_text="score on a scale")
+    assert fmt.arm_result({"value": 12.4, "spread": 3.1}, in_words) == "mean 12.4 (SD 3.1)"
+    assert fmt.results_unit(in_words) == "score on a scale"
+    symbol = outcome("mean", "other", SD, unit_text="mg/dL")
+    assert fmt.arm_result({"value": 12.4, "spread": 3.1}, symbol) == "mean 12.4 mg/dL (SD 3.1)"
+    assert fmt.results_unit(symbol) == ""
+    assert fmt.results_unit(outcome("median", "days")) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            {"missing": "not_reached", "missing_text": "fewer than half resolved"},
+            "fewer than half resolved",
+        ),
+        ({"missing": "other", "missing_text": "too few events"}, ""),  # it is the value's text
+        ({"missing": "not_reached"}, ""),
+        ({"value": 3, "missing_text": None}, ""),
+    ],
+)
+def test_source_wording(value, expected):
+    assert fmt.source_wording(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -581,6 +631,7 @@ def test_outcome_heading_singular_month():
 def test_outcome_title_is_shown_beside_a_coded_endpoint_only():
     assert fmt.outcome_title({"endpoint": "pfs", "title": "Median PFS"}) == "Median PFS"
     assert fmt.outcome_title({"endpoint": None, "title": "Median PFS"}) == ""  # the heading
+    assert fmt.outcome_title({"endpoint": "pfs", "title": "progression-free survival"}) == ""
 
 
 @pytest.mark.parametrize(
