@@ -86,8 +86,10 @@ def printed_number(value: Any, raw: str | None) -> str:
     """The number with the source's digits ("8.0", "12.40") when ``raw`` is that same number
     written as a plain decimal; anything else in ``raw`` ("NA", "<0.001") is not the number."""
     text = (raw or "").strip()
-    if value is not None and PLAIN_DECIMAL.fullmatch(text) and Decimal(text) == Decimal(
-        number(value)
+    if (
+        value is not None
+        and PLAIN_DECIMAL.fullmatch(text)
+        and Decimal(text) == Decimal(number(value))
     ):
         return text
     return number(value)
