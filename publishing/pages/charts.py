@@ -12,6 +12,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from evidence.documents import TIME_UNITS
+
 from .. import formatting as fmt
 from ..selectors import RecordState
 
@@ -21,22 +23,26 @@ LABEL_WIDTH = 300
 
 
 def median_bar_rows(trial: RecordState) -> list[dict[str, Any]]:
-    """Median progression-free survival / time to progression by arm, as given."""
+    """Median progression-free survival / time to progression by arm, as given, each row
+    with its time unit (days, weeks, months or years: the source's, never converted)."""
     rows = []
     doc = trial.document
     arms = {arm["key"]: arm["label"] for arm in doc.get("arms", [])}
     for outcome in doc.get("outcomes", []):
-        if outcome["endpoint"] not in ("pfs", "ttp") or outcome["measure"] != "median":
+        if outcome.get("endpoint") not in ("pfs", "ttp") or outcome["measure"] != "median":
             continue
-        if outcome["unit"] != "months" or outcome.get("subgroup"):
+        unit = outcome["unit"]
+        if unit not in TIME_UNITS or outcome.get("subgroup"):
             continue
         for value in outcome.get("values", []):
             label = f"{doc['name']}: {arms.get(value['arm'], value['arm'])}"
             endpoint = "PFS" if outcome["endpoint"] == "pfs" else "TTP"
-            text = fmt.arm_value(value, "months")
+            text = fmt.arm_value(value, unit)
             rows.append(
                 {
-                    "value": value.get("value"),
+                    # A missing value (not reached, not estimable...) draws no bar.
+                    "value": None if value.get("missing") else value.get("value"),
+                    "unit": unit,
                     "description": f"{label} ({endpoint}): {text}",
                     "label_html": escape(f"{label} ({endpoint})"),
                     "text_html": escape(text),
@@ -45,7 +51,20 @@ def median_bar_rows(trial: RecordState) -> list[dict[str, Any]]:
     return rows
 
 
-def median_bars(rows: list[dict[str, Any]], chart_id: str) -> dict | None:
+def median_bar_charts(rows: list[dict[str, Any]], chart_id: str) -> list[dict]:
+    """One bar chart per time unit, in the order the units first appear: bars in days and
+    bars in months on one axis would compare numbers that cannot be compared. The first
+    chart has ``chart_id``, the others ``chart_id-<unit>``."""
+    units = list(dict.fromkeys(row.get("unit", "months") for row in rows))
+    charts = []
+    for i, unit in enumerate(units):
+        drawn = [row for row in rows if row.get("unit", "months") == unit]
+        charts.append(median_bars(drawn, chart_id if i == 0 else f"{chart_id}-{unit}", unit))
+    return charts
+
+
+def median_bars(rows: list[dict[str, Any]], chart_id: str, unit: str = "months") -> dict | None:
+    """Bars of medians in one time unit, which the title names."""
     if not rows:
         return None
     largest = max((row["value"] for row in rows if row["value"] is not None), default=1) or 1
@@ -70,7 +89,7 @@ def median_bars(rows: list[dict[str, Any]], chart_id: str) -> dict | None:
         )
     return _chart(
         chart_id,
-        "Median progression-free survival or time to progression, by arm (months)",
+        f"Median progression-free survival or time to progression, by arm ({unit})",
         rows,
         drawn,
         40 + len(rows) * ROW_HEIGHT,
@@ -96,7 +115,7 @@ def hazard_ratio_rows(trial: RecordState) -> list[dict[str, Any]]:
             # The estimate as the source states it, qualifier included ("less than 0.5").
             estimate = fmt.comparison_estimate({**comp, "unit": "ratio"})
             text = " ".join(
-                part for part in (estimate, _paren(fmt.interval(comp, "ratio"))) if part
+                part for part in (estimate, _paren(fmt.comparison_interval(comp))) if part
             )
             rows.append(
                 {

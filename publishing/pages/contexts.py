@@ -21,53 +21,30 @@ def intervention_names(evidence: EvidenceAsOf, slugs: list[str]) -> list[str]:
 def trial_context(evidence: EvidenceAsOf, trial: RecordState) -> dict[str, Any]:
     doc = trial.document
     arms = {arm["key"]: arm for arm in doc.get("arms", [])}
-    outcomes = []
-    for outcome in doc.get("outcomes", []):
-        unit = outcome["unit"]
-        outcomes.append(
-            {
-                "key": outcome["key"],
-                "heading": fmt.outcome_heading(outcome),
-                "label": outcome["label"],
-                "measure": fmt.MEASURES[outcome["measure"]],
-                "subgroup": outcome.get("subgroup"),
-                "note": outcome.get("note"),
-                "refs": outcome.get("citations", []),
-                "values": [
-                    {
-                        "arm": arms.get(v["arm"], {}).get("label", v["arm"]),
-                        "text": fmt.arm_value(v, unit),
-                        "interval": fmt.interval(v, unit),
-                        "note": v.get("note"),
-                    }
-                    for v in outcome.get("values", [])
-                ],
-                "comparisons": [
-                    {
-                        "kind": fmt.COMPARISONS[c["kind"]],
-                        "arms": (
-                            f"{arms.get(c['arm'], {}).get('label', c['arm'])} vs "
-                            f"{arms.get(c['reference_arm'], {}).get('label', c['reference_arm'])}"
-                        ),
-                        "estimate": fmt.comparison_estimate(c),
-                        "interval": fmt.interval(c, c.get("unit") or "ratio"),
-                        "p_value": fmt.p_value(c),
-                        "significance": fmt.significance(c),
-                        "note": c.get("note"),
-                    }
-                    for c in outcome.get("comparisons", [])
-                ],
-            }
-        )
+
+    def arm_label(key: str) -> str:
+        return arms.get(key, {}).get("label", key)
+
     return {
         "slug": trial.slug,
         "name": doc["name"],
+        "name_editorial": doc.get("name_editorial", False),
         "full_title": doc.get("full_title"),
-        "registry_ids": doc.get("registry_ids", []),
+        "registry_ids": [
+            {
+                "registry": r["registry"],
+                "id": r["id"],
+                "editorial": r.get("editorial", False),
+            }
+            for r in doc.get("registry_ids", [])
+        ],
+        "conditions": [fmt.condition_text(c) for c in doc.get("conditions", [])],
         "design": fmt.design_summary(doc),
-        "setting": fmt.SETTINGS[doc["setting"]],
+        "setting": fmt.setting_text(doc),
+        "setting_detail": fmt.setting_detail(doc),
         "population": doc["population"],
         "enrollment": fmt.enrollment(doc),
+        "dates": fmt.dates_text(doc),
         "follow_up": (
             f"{fmt.number(doc['median_follow_up_months'])} months (median)"
             if doc.get("median_follow_up_months") is not None
@@ -94,13 +71,57 @@ def trial_context(evidence: EvidenceAsOf, trial: RecordState) -> dict[str, Any]:
             }
             for arm in doc.get("arms", [])
         ],
-        "outcomes": outcomes,
+        "outcomes": [outcome_context(outcome, arm_label) for outcome in doc.get("outcomes", [])],
         "findings": [finding_context(f) for f in doc.get("findings", [])],
         "summary": doc.get("summary"),
         "notes": doc.get("notes"),
         "refs": doc.get("citations", []),
         "version": str(trial.version),
         "approved_at": fmt.readable_time(trial.current.approved_at),
+    }
+
+
+def outcome_context(outcome: dict[str, Any], arm_label) -> dict[str, Any]:
+    """One outcome's table: every arm's result and every comparison, as a journal prints
+    them, each with the source it names (a reference marker and where in it)."""
+    return {
+        "key": outcome["key"],
+        "heading": fmt.outcome_heading(outcome),
+        "title": fmt.outcome_title(outcome),
+        "type": fmt.outcome_type(outcome),
+        "description": outcome.get("description"),
+        "time_frame": outcome.get("time_frame"),
+        "subgroup": outcome.get("subgroup"),
+        "note": outcome.get("note"),
+        "source": fmt.source_text(outcome.get("source")),
+        "refs": [*outcome.get("citations", []), *fmt.source_refs(outcome.get("source"))],
+        "unit": fmt.results_unit(outcome),
+        "values": [
+            {
+                "arm": arm_label(v["arm"]),
+                "text": fmt.arm_result(v, outcome),
+                "source_wording": fmt.source_wording(v),
+                "participants": fmt.participants(v),
+                "source": fmt.source_text(v.get("source")),
+                "refs": fmt.source_refs(v.get("source")),
+                "note": v.get("note"),
+            }
+            for v in outcome.get("values", [])
+        ],
+        "comparisons": [
+            {
+                "kind": fmt.comparison_name(c),
+                "arms": f"{arm_label(c['arm'])} vs {arm_label(c['reference_arm'])}",
+                "result": fmt.comparison_result(c),
+                "p_value": fmt.p_value(c),
+                "significance": fmt.significance(c),
+                "method": c.get("method"),
+                "source": fmt.source_text(c.get("source")),
+                "refs": fmt.source_refs(c.get("source")),
+                "note": c.get("note"),
+            }
+            for c in outcome.get("comparisons", [])
+        ],
     }
 
 

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from .. import formatting as fmt
 from ..selectors import EvidenceAsOf, RecordState
 from ..templating import render_fragment, render_text
-from .charts import forest_plot, hazard_ratio_rows, median_bar_rows, median_bars
+from .charts import forest_plot, hazard_ratio_rows, median_bar_charts, median_bar_rows
 from .contexts import audit_trail, finding_context, intervention_names, trial_context
 from .references import References
 
@@ -56,7 +56,7 @@ class RecordPages:
                     "setting": fmt.SETTINGS.get(section.get("setting") or "", ""),
                     "interventions": intervention_names(evidence, section.get("interventions", [])),
                     "trial_blocks": [self.trial_block(t) for t in trials],
-                    "chart": median_bars(
+                    "charts": median_bar_charts(
                         [row for t in trials for row in self.chart_rows(t)[0]],
                         f"bars-{section['key']}",
                     ),
@@ -101,7 +101,7 @@ class RecordPages:
             "title": trial.document["name"],
             "name": trial.document["name"],
             "trial_block": self.trial_block(trial),
-            "chart": median_bars(bar_rows, "bars"),
+            "charts": median_bar_charts(bar_rows, "bars"),
             "forest": forest_plot(hr_rows, "forest"),
             "audit": audit_trail(trial),
             "topics": [

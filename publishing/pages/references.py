@@ -70,9 +70,13 @@ class References:
 
 
 def citation_context(doc: dict[str, Any]) -> dict[str, Any]:
+    """A citation's parts for ``_citation.html``. The author list ends with a full stop, as
+    in a journal's reference list, with or without "et al." ("Badros AZ. Lenalidomide...")."""
     authors = ", ".join(doc.get("authors") or [])
     if doc.get("authors_et_al"):
         authors = f"{authors}, et al." if authors else "et al."
+    elif authors and not authors.endswith("."):
+        authors = f"{authors}."
     where = " ".join(
         part
         for part in (

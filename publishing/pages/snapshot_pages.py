@@ -24,7 +24,7 @@ def index_page(evidence: EvidenceAsOf, seq: int, changes_count: int) -> bytes:
             {
                 "slug": t.slug,
                 "name": t.document["name"],
-                "setting": fmt.SETTINGS[t.document["setting"]],
+                "setting": fmt.setting_text(t.document),
             }
             for t in evidence.records["trial"].values()
         ],

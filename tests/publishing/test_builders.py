@@ -154,7 +154,8 @@ def test_topic_page_carries_trials_results_findings_references_and_a_chart(small
     assert "<script" not in html
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
     # The forest plot draws the hazard ratio with its interval; the bar chart both medians.
-    assert html.count("0.48 (95% CI 0.36 to 0.63)") == 4  # 2 trials: drawn, and described
+    # 2 trials, each: drawn and described in the forest plot, and in its results table.
+    assert html.count("0.48 (95% CI 0.36 to 0.63)") == 6
     assert '<text x="292" y="46" text-anchor="end">TRIAL 1: Progression-free survival' in html
     assert '<rect x="300" y="30" width="290" height="18"' in html  # the longest median bar
     assert '<text x="292" y="45" text-anchor="end">TRIAL 1: Drugex (PFS)</text>' in html

@@ -68,15 +68,20 @@ def attribute(svg: str, element: str, name: str) -> list[str]:
 # --- median_bar_rows ----------------------------------------------------------------------------
 
 
-def test_median_bar_rows_keeps_median_pfs_and_ttp_in_months_only():
+def test_median_bar_rows_keeps_median_pfs_and_ttp_in_time_units_only():
     record = trial(
         outcomes=[
             outcome("pfs", values=[{"arm": "len", "value": 46}, {"arm": "pbo", "value": 27.5}]),
             outcome("ttp", values=[{"arm": "len", "value": 41.2}]),
+            outcome("ttp", "median", "days", values=[{"arm": "pbo", "value": 300}]),
             outcome("os", values=[{"arm": "len", "value": 111}]),
             outcome("pfs", "duration_unspecified", values=[{"arm": "len", "value": 39}]),
             outcome("pfs", "mean", values=[{"arm": "len", "value": 40}]),
             outcome("pfs", "rate_at_timepoint", "percent", values=[{"arm": "len", "value": 60}]),
+            outcome("pfs", "median", "percent", values=[{"arm": "len", "value": 60}]),
+            outcome("pfs", "median", "other", values=[{"arm": "len", "value": 60}]),
+            outcome("orr", values=[{"arm": "len", "value": 60}]),
+            outcome(None, values=[{"arm": "len", "value": 60}], title="Days to recovery"),
             outcome("pfs", subgroup="High risk", values=[{"arm": "len", "value": 20}]),
             outcome("pfs", subgroup="", values=[{"arm": "pbo", "value": 21}]),  # empty: none
         ]
@@ -86,27 +91,61 @@ def test_median_bar_rows_keeps_median_pfs_and_ttp_in_months_only():
         (46, "Trial X: Lenalidomide (PFS): 46 months"),
         (27.5, "Trial X: Placebo (PFS): 27.5 months"),
         (41.2, "Trial X: Lenalidomide (TTP): 41.2 months"),
+        (300, "Trial X: Placebo (TTP): 300 days"),
         (21, "Trial X: Placebo (PFS): 21 months"),
     ]
+    assert [r["unit"] for r in rows] == ["months", "months", "months", "days", "months"]
     assert [str(r["label_html"]) for r in rows] == [
         "Trial X: Lenalidomide (PFS)",
         "Trial X: Placebo (PFS)",
         "Trial X: Lenalidomide (TTP)",
+        "Trial X: Placebo (TTP)",
         "Trial X: Placebo (PFS)",
     ]
     assert [str(r["text_html"]) for r in rows] == [
         "46 months",
         "27.5 months",
         "41.2 months",
+        "300 days",
         "21 months",
     ]
+
+
+def test_median_bar_charts_draw_one_chart_per_time_unit():
+    record = trial(
+        outcomes=[
+            outcome("pfs", "median", "days", values=[{"arm": "len", "value": 300}]),
+            outcome("ttp", values=[{"arm": "len", "value": 40}, {"arm": "pbo", "value": 20}]),
+            outcome("pfs", "median", "weeks", values=[{"arm": "pbo", "value": 1}]),
+        ]
+    )
+    charts_drawn = charts.median_bar_charts(charts.median_bar_rows(record), "bars")
+    assert [(c["id"], c["title"]) for c in charts_drawn] == [
+        ("bars", "Median progression-free survival or time to progression, by arm (days)"),
+        ("bars-months", "Median progression-free survival or time to progression, by arm (months)"),
+        ("bars-weeks", "Median progression-free survival or time to progression, by arm (weeks)"),
+    ]
+    # each chart is scaled on its own: 300 days and 40 months both fill the plot
+    assert [attribute("".join(c["rows"]), "rect", "width") for c in charts_drawn] == [
+        ["290"],
+        ["290", "145"],
+        ["290"],
+    ]
+    assert charts_drawn[2]["description"] == "Trial X: Placebo (PFS): 1 week"
+    assert charts.median_bar_charts([], "bars") == []
 
 
 @pytest.mark.parametrize(
     ("value", "row_value", "text"),
     [
         ({"arm": "len", "value": 53.0}, 53.0, "53 months"),
-        ({"arm": "len", "value": None, "not_reached": True}, None, "not reached"),
+        ({"arm": "len", "value": None, "missing": "not_reached"}, None, "not reached"),
+        ({"arm": "len", "missing": "not_estimable", "raw": "NE"}, None, "not estimable"),
+        (
+            {"arm": "len", "missing": "other", "missing_text": "too few events"},
+            None,
+            "too few events",
+        ),
         ({"arm": "len", "value": 60, "qualifier": "more_than"}, 60, "more than 60 months"),
         ({"arm": "len", "value": 0.5, "qualifier": "about"}, 0.5, "about 0.5 months"),
         ({"arm": "gone", "value": 12}, 12, "12 months"),
@@ -244,7 +283,7 @@ def test_hazard_ratio_rows_keeps_hazard_ratios_with_an_estimate():
                 "os",
                 "rate_at_timepoint",
                 "percent",
-                timepoint_months=36,
+                timepoint={"value": 36, "unit": "months"},
                 treatment_phase="maintenance",
                 comparisons=[hr(1.0, reference_arm="gone")],
             ),
@@ -529,8 +568,11 @@ def test_citation_context_full():
 @pytest.mark.parametrize(
     ("authors", "et_al", "expected"),
     [
-        (["Attal M"], False, "Attal M"),
-        (["Attal M", "Marit G"], False, "Attal M, Marit G"),
+        # the author list ends with a full stop, with or without "et al."
+        (["Attal M"], False, "Attal M."),
+        (["Badros AZ"], False, "Badros AZ."),
+        (["Attal M", "Marit G"], False, "Attal M, Marit G."),
+        (["Attal M", "Smith J."], False, "Attal M, Smith J."),  # never two full stops
         (["Attal M", "Marit G"], True, "Attal M, Marit G, et al."),
         ([], True, "et al."),
         (None, True, "et al."),
