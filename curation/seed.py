@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import Any
 
 from django.contrib.auth import get_user_model
