@@ -124,7 +124,7 @@ class Conflict:
 
     key: str
     record: str
-    fields: list[dict[str, Any]]  # {path, expected, found}
+    fields: list[dict[str, Any]]  # {path, expected (old), correction (new), found}
 
     def __str__(self) -> str:
         found = "; ".join(
