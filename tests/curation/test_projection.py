@@ -3,7 +3,7 @@ from django.core.management import call_command
 
 from curation import eventstore, projection
 from curation.models import ChangeRequest, Event
-from curation.seed import load_seed, seed_records
+from curation.seed import load_seed, seed_corrections, seed_records
 from evidence.models import Arm, OutcomeValue, Topic, Trial
 from tests import documents, factories
 from tests.read_models import read_model_state
@@ -56,6 +56,10 @@ def test_seed_loads_through_the_pipeline_once(capsys):
     expected = len(seed_records())
     assert len(report.created) == expected and not report.skipped
     assert Trial.objects.count() == 10 and Topic.objects.count() == 1
+    # The seed's records, then its corrections (tests/evidence/test_seed_corrections.py).
+    corrections = len(seed_corrections())
+    assert len(report.corrections.applied) == corrections
+    expected += corrections
     assert (
         Event.objects.count() == ChangeRequest.objects.filter(status="approved").count() == expected
     )
@@ -63,7 +67,8 @@ def test_seed_loads_through_the_pipeline_once(capsys):
     assert (event.proposer.username, event.approver.username) == ("seed-editor", "seed-reviewer")
     assert eventstore.verify_chain().ok
     again = load_seed()
-    assert not again.created and len(again.skipped) == expected
+    assert not again.created and len(again.skipped) == len(seed_records())
+    assert not again.corrections.applied
     assert Event.objects.count() == expected
     live = read_model_state()
     projection.rebuild()

@@ -69,7 +69,7 @@ def test_merge_conflicts_when_an_edited_item_was_removed():
     theirs = copy.deepcopy(base)
     del theirs["outcomes"][1]
     mine = copy.deepcopy(base)
-    mine["outcomes"][1]["label"] = "Second primary malignancies"
+    mine["outcomes"][1]["title"] = "Second primary malignancies"
     with pytest.raises(MergeConflict):
         three_way_merge(base, theirs, mine)
 

@@ -92,16 +92,20 @@ def test_the_most_registry_ids_fit_their_column():
     ("model", "field", "document_model", "document_field"),
     [
         (ev.Trial, "setting", docs.TrialDocument, "setting"),
-        (ev.Trial, "phase", docs.TrialDocument, "phase"),
         (ev.Citation, "kind", docs.CitationDocument, "kind"),
         (ev.Arm, "role", docs.Arm, "role"),
         (ev.Outcome, "endpoint", docs.Outcome, "endpoint"),
         (ev.Outcome, "measure", docs.Outcome, "measure"),
         (ev.Outcome, "unit", docs.Outcome, "unit"),
         (ev.Outcome, "treatment_phase", docs.Outcome, "treatment_phase"),
+        (ev.Outcome, "type", docs.Outcome, "type"),
+        (ev.Outcome, "dispersion", docs.Dispersion, "kind"),
+        (ev.Outcome, "timepoint_unit", docs.Timepoint, "unit"),
         (ev.OutcomeValue, "qualifier", docs.ArmValue, "qualifier"),
+        (ev.OutcomeValue, "missing", docs.ArmValue, "missing"),
         (ev.Comparison, "kind", docs.Comparison, "kind"),
         (ev.Comparison, "unit", docs.Comparison, "unit"),
+        (ev.Comparison, "p_value_comparator", docs.Comparison, "p_value_comparator"),
         (ev.Finding, "kind", docs.Finding, "kind"),
     ],
 )
@@ -110,6 +114,14 @@ def test_every_choice_fits_its_column(model, field, document_model, document_fie
 
     longest = max(map(len, literal_values(document_model, document_field)))
     assert longest <= model._meta.get_field(field).max_length
+
+
+def test_the_most_phases_fit_their_column():
+    from evidence.documents.limits import MAX_PHASES
+    from evidence.documents.record_types import phases_text
+
+    longest = sorted(docs.literal_values(docs.TrialPhase), key=len)[-MAX_PHASES:]
+    assert len(phases_text(longest)) <= ev.Trial._meta.get_field("phases_text").max_length
 
 
 def test_list_errors_name_the_list_and_the_limit():

@@ -24,7 +24,7 @@ from evidence import models as ev
 from evidence.documents import (
     DOCUMENT_MODELS,
     RECORD_TYPES,
-    Document,
+    RecordDocument,
     ShortText,
     Slug,
     record_types,
@@ -79,7 +79,7 @@ def test_a_type_cannot_be_registered_twice():
 # A fifth record type ---------------------------------------------------------------------------
 
 
-class GuidelineDocument(Document):
+class GuidelineDocument(RecordDocument):
     """A practice guideline (the test's fifth record type)."""
 
     slug: Slug
@@ -124,7 +124,7 @@ def guideline_type(transactional_db):
 
 
 def _guideline(slug: str, title: str) -> dict:
-    return {"slug": slug, "title": title, "issuer": "IMWG"}
+    return {"schema_version": 2, "slug": slug, "title": title, "issuer": "IMWG"}
 
 
 def test_a_fifth_record_type_needs_only_its_registry_entry_and_models(

@@ -87,7 +87,9 @@ def outcome(doc: dict, key: str) -> dict:
 
 def values(out: dict) -> dict[str, object]:
     """arm key -> value (or "NR" when not reached)."""
-    return {v["arm"]: ("NR" if v["not_reached"] else v["value"]) for v in out["values"]}
+    return {
+        v["arm"]: ("NR" if v["missing"] == "not_reached" else v["value"]) for v in out["values"]
+    }
 
 
 def comparison(out: dict, key: str) -> dict:
@@ -102,7 +104,7 @@ def comparison(out: dict, key: str) -> dict:
 def test_manifest_lists_every_seed_file_in_dependency_order():
     order = load_order()
     on_disk = {p.relative_to(SEED_DIR).as_posix() for p in SEED_DIR.rglob("*.json")}
-    assert set(order) == on_disk - {"manifest.json"}
+    assert set(order) == on_disk - {"manifest.json", "corrections.json"}
     assert len(order) == len(set(order))
     assert order[:2] == ["citations.json", "interventions.json"]
     assert order[-1] == "topics.json"
@@ -212,8 +214,8 @@ def test_topic_sections_follow_the_article(records):
 def test_myeloma_xi(records):
     doc = trial(records, "myeloma-xi")
     assert doc["enrollment"] == 1917
-    assert doc["phase"] == "3"
-    assert doc["design"]["blinding"] == "open_label"
+    assert doc["phases"] == ["3"]
+    assert doc["design"]["masking"] == "none"
     pfs = outcome(doc, "pfs")
     assert pfs["measure"] == "duration_unspecified"
     assert values(pfs) == {"lenalidomide": 39, "observation": 20}
@@ -261,7 +263,10 @@ def test_gimema_mm_03_05(records):
     doc = trial(records, "gimema-mm-03-05")
     assert (doc["enrollment"], doc["enrollment_qualifier"]) == (500, "more_than")
     pfs = outcome(doc, "pfs_3y")
-    assert (pfs["measure"], pfs["timepoint_months"]) == ("rate_at_timepoint", 36)
+    assert (pfs["measure"], pfs["timepoint"]) == (
+        "rate_at_timepoint",
+        {"value": 36, "unit": "months"},
+    )
     assert values(pfs) == {"vmpt_vt": 56, "vmp": 41}
     assert values(outcome(doc, "cr")) == {"vmpt_vt": 38, "vmp": 24}
     assert values(outcome(doc, "treatment_related_deaths")) == {"vmpt_vt": 4, "vmp": 3}
@@ -326,8 +331,8 @@ def test_hovon_65_gmmg_hd4(records):
 
 def test_bmt_ctn_1302(records):
     doc = trial(records, "bmt-ctn-1302")
-    assert doc["phase"] == "2"
+    assert doc["phases"] == ["2"]
     assert doc["setting"] == "post_allogeneic_transplant"
-    assert doc["design"]["blinding"] == "double_blind"
+    assert doc["design"]["masking"] == "double"
     assert doc["design"]["placebo_controlled"] is True
     assert doc["outcomes"] == []

@@ -36,12 +36,12 @@ def test_every_value_has_exactly_one_label(name):
 
 
 def test_labels_of_finds_the_table_of_a_document_field():
-    assert vocabulary.labels_of(docs.Design, "blinding") == vocabulary.BLINDING_LABELS
+    assert vocabulary.labels_of(docs.Design, "masking") == vocabulary.MASKING_LABELS
     assert vocabulary.labels_of(docs.TrialDocument, "setting") == vocabulary.SETTING_LABELS
     assert vocabulary.labels_of(docs.Comparison, "qualifier") == vocabulary.QUALIFIER_LABELS
     assert (
-        vocabulary.labels_of(docs.Comparison, "p_value_qualifier")
-        == vocabulary.P_VALUE_QUALIFIER_LABELS
+        vocabulary.labels_of(docs.Comparison, "p_value_comparator")
+        == vocabulary.P_VALUE_COMPARATOR_LABELS
     )
     # No two vocabularies hold the same values, so a field's table is never ambiguous.
     value_lists = [tuple(docs.literal_values(literal)) for literal in LITERALS.values()]
