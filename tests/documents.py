@@ -698,124 +698,144 @@ def minimal_topic(**overrides: Any) -> dict:
 # --- Schema version 2: the results shapes of issue 11, for rendering --------------------------
 
 
-def results_trial(slug: str = "results-shapes", **overrides: Any) -> dict:
-    """A schema 2 trial with the three result shapes a journal prints: a mean with its SD, a
-    median with its IQR and an arm whose median was not reached (printed "NA"), and a hazard
-    ratio with a one-sided 97.5% interval and p printed "<0.001". Made up; refers to
-    ``drugex_citation()``. Also: conditions, two phases, masking with roles, the setting only
-    in words, dates, an editorial name and registry id, and a value that names its source."""
+def mean_with_sd_outcome() -> dict:
+    """A mean with its standard deviation, on a scale the source names in words: printed
+    "mean 12.4 (SD 3.1)". Arms ``drug`` and ``pbo``."""
+    return {
+        "key": "basdai",
+        "title": "Change from baseline in BASDAI score",
+        "endpoint": "other",
+        "endpoint_label": "BASDAI change",
+        "type": "primary",
+        "time_frame": "Baseline and week 16",
+        "timepoint": {"value": 16, "unit": "weeks"},
+        "measure": "mean",
+        "unit": "other",
+        "unit_text": "score on a scale",
+        "dispersion": {"kind": "standard_deviation"},
+        "values": [
+            {"arm": "drug", "value": 12.4, "spread": 3.1, "raw": "12.4", "participants": 120},
+            {"arm": "pbo", "value": 8.0, "spread": 2.9, "raw": "8.0", "participants": 118},
+        ],
+    }
+
+
+def median_with_iqr_outcome() -> dict:
+    """A median with its interquartile range, and an arm whose median was not reached (the
+    source printed "NA"). Arms ``drug`` and ``pbo``."""
+    return {
+        "key": "resolution",
+        "title": "Days to symptom resolution",
+        "measure": "median",
+        "unit": "days",
+        "dispersion": {"kind": "interquartile_range"},
+        "values": [
+            {"arm": "drug", "value": 14, "low": 10, "high": 21},
+            {
+                "arm": "pbo",
+                "missing": "not_reached",
+                "missing_text": "fewer than half of the patients resolved",
+                "raw": "NA",
+            },
+        ],
+    }
+
+
+def one_sided_hazard_ratio_outcome() -> dict:
+    """A hazard ratio with a one-sided 97.5% interval and a p-value printed "<0.001", from a
+    registry record. Arms ``drug`` and ``pbo``."""
+    return {
+        "key": "pfs",
+        "title": "Progression-free survival",
+        "endpoint": "pfs",
+        "measure": "median",
+        "unit": "months",
+        "values": [{"arm": "drug", "value": 27}, {"arm": "pbo", "value": 19}],
+        "comparisons": [
+            {
+                "key": "hr",
+                "kind": "hazard_ratio",
+                "arm": "drug",
+                "reference_arm": "pbo",
+                "estimate": 0.62,
+                "unit": "ratio",
+                "ci_high": 0.8,
+                "ci_level": 97.5,
+                "ci_sides": 1,
+                "ci_bound_missing": "not_reported",
+                "p_value": 0.001,
+                "p_value_comparator": "<",
+                "p_value_text": "<0.001",
+                "method": "Cox proportional hazards",
+                "significant": True,
+                "source": {
+                    "registry": "NCT",
+                    "registry_id": "NCT09999999",
+                    "pointer": "/resultsSection/outcomeMeasuresModule/outcomeMeasures/0",
+                },
+            }
+        ],
+    }
+
+
+def general_trial(outcomes: list[dict], **overrides: Any) -> dict:
+    """A schema 2 trial outside the seed article's field (arms ``drug`` and ``pbo``, the
+    setting only in words) with the given outcomes."""
     return revised(
         {
             "schema_version": 2,
-            "slug": slug,
-            "name": "RESULTS SHAPES",
-            "name_editorial": True,
-            "registry_ids": [{"registry": "NCT", "id": "NCT09999999", "editorial": True}],
-            "conditions": [
-                {"text": "Axial spondyloarthritis", "code": "D025242", "system": "MeSH"}
-            ],
-            "phases": ["2", "3"],
-            "design": {
-                "allocation": "randomised",
-                "masking": "double",
-                "masked_roles": ["participant", "investigator"],
-                "model": "parallel",
-            },
+            "slug": "general-trial",
+            "name": "A general trial",
+            "population": "Adults with the condition.",
             "setting_text": "Outpatients with active disease",
-            "population": "Adults with active disease.",
-            "enrollment": 240,
-            "enrollment_type": "actual",
-            "dates": {"start": {"date": "2019-03", "type": "actual"}},
             "arms": [
                 {"key": "drug", "label": "Drugex", "role": "experimental"},
                 {"key": "pbo", "label": "Placebo", "role": "placebo"},
             ],
-            "outcomes": [
-                {
-                    "key": "basdai",
-                    "title": "Change from baseline in BASDAI score",
-                    "endpoint": "other",
-                    "endpoint_label": "BASDAI change",
-                    "type": "primary",
-                    "time_frame": "Baseline and week 16",
-                    "timepoint": {"value": 16, "unit": "weeks"},
-                    "measure": "mean",
-                    "unit": "other",
-                    "unit_text": "score on a scale",
-                    "dispersion": {"kind": "standard_deviation"},
-                    "values": [
-                        {
-                            "arm": "drug",
-                            "value": 12.4,
-                            "spread": 3.1,
-                            "raw": "12.4",
-                            "participants": 120,
-                            "source": {"citation": "smith-2020", "page": "104"},
-                        },
-                        {
-                            "arm": "pbo",
-                            "value": 8.0,
-                            "spread": 2.9,
-                            "raw": "8.0",
-                            "participants": 118,
-                        },
-                    ],
-                },
-                {
-                    "key": "resolution",
-                    "title": "Days to symptom resolution",
-                    "measure": "median",
-                    "unit": "days",
-                    "dispersion": {"kind": "interquartile_range"},
-                    "values": [
-                        {"arm": "drug", "value": 14, "low": 10, "high": 21},
-                        {
-                            "arm": "pbo",
-                            "missing": "not_reached",
-                            "missing_text": "fewer than half of the patients resolved",
-                            "raw": "NA",
-                        },
-                    ],
-                    "comparisons": [
-                        {
-                            "key": "faster",
-                            "kind": "not_stated",
-                            "arm": "drug",
-                            "reference_arm": "pbo",
-                            "significant": True,
-                        }
-                    ],
-                },
-                {
-                    "key": "pfs",
-                    "title": "Progression-free survival",
-                    "endpoint": "pfs",
-                    "measure": "median",
-                    "unit": "months",
-                    "values": [{"arm": "drug", "value": 27}, {"arm": "pbo", "value": 19}],
-                    "comparisons": [
-                        {
-                            "key": "hr",
-                            "kind": "hazard_ratio",
-                            "arm": "drug",
-                            "reference_arm": "pbo",
-                            "estimate": 0.62,
-                            "unit": "ratio",
-                            "ci_high": 0.8,
-                            "ci_level": 97.5,
-                            "ci_sides": 1,
-                            "ci_bound_missing": "not_reported",
-                            "p_value": 0.001,
-                            "p_value_comparator": "<",
-                            "p_value_text": "<0.001",
-                            "method": "Cox proportional hazards",
-                            "significant": True,
-                            "source": {"registry": "NCT", "registry_id": "NCT09999999"},
-                        }
-                    ],
-                },
-            ],
-            "citations": ["smith-2020"],
+            "outcomes": outcomes,
         },
         **overrides,
     )
+
+
+def results_trial(slug: str = "results-shapes", **overrides: Any) -> dict:
+    """A schema 2 trial with the three result shapes a journal prints (``mean_with_sd_outcome``,
+    ``median_with_iqr_outcome``, ``one_sided_hazard_ratio_outcome``). Refers to
+    ``drugex_citation()``. Also: conditions, two phases, masking with roles, dates, an
+    editorial name and registry id, a value that names its citation, and a comparison whose
+    measure the source does not state."""
+    mean, median, hazard = (
+        mean_with_sd_outcome(),
+        median_with_iqr_outcome(),
+        one_sided_hazard_ratio_outcome(),
+    )
+    mean["values"][0]["source"] = {"citation": "smith-2020", "page": "104"}
+    median["comparisons"] = [
+        {
+            "key": "faster",
+            "kind": "not_stated",
+            "arm": "drug",
+            "reference_arm": "pbo",
+            "significant": True,
+        }
+    ]
+    extras: dict[str, Any] = dict(
+        slug=slug,
+        name="RESULTS SHAPES",
+        name_editorial=True,
+        registry_ids=[{"registry": "NCT", "id": "NCT09999999", "editorial": True}],
+        conditions=[{"text": "Axial spondyloarthritis", "code": "D025242", "system": "MeSH"}],
+        phases=["2", "3"],
+        design={
+            "allocation": "randomised",
+            "masking": "double",
+            "masked_roles": ["participant", "investigator"],
+            "model": "parallel",
+        },
+        population="Adults with active disease.",
+        enrollment=240,
+        enrollment_type="actual",
+        dates={"start": {"date": "2019-03", "type": "actual"}},
+        citations=["smith-2020"],
+    )
+    return general_trial([mean, median, hazard], **{**extras, **overrides})

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.evidence.test_results_model import (
-    mean_with_sd,
-    median_with_iqr_not_reached,
-    one_sided_ci_with_p,
-    trial,
+from tests.documents import (
+    general_trial,
+    mean_with_sd_outcome,
+    median_with_iqr_outcome,
+    one_sided_hazard_ratio_outcome,
 )
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,9 @@ def create_payload(document: dict) -> dict:
 def test_the_three_shapes_are_proposed_approved_and_served(
     editor_client, reviewer_client, anon_client
 ):
-    document = trial([mean_with_sd(), median_with_iqr_not_reached(), one_sided_ci_with_p()])
+    document = general_trial(
+        [mean_with_sd_outcome(), median_with_iqr_outcome(), one_sided_hazard_ratio_outcome()]
+    )
     response = editor_client.post(URL, create_payload(document), format="json")
     assert response.status_code == 201, response.content
     request_id = response.json()["id"]
@@ -75,10 +77,10 @@ def test_a_v1_client_still_proposes_and_reads_back_version_2(editor_client, revi
 
 
 def test_bad_results_are_400_with_their_paths(editor_client):
-    outcome = mean_with_sd()
+    outcome = mean_with_sd_outcome()
     outcome["values"][0]["missing"] = "not_estimable"
     outcome["values"][1]["spread"] = -1
-    response = editor_client.post(URL, create_payload(trial([outcome])), format="json")
+    response = editor_client.post(URL, create_payload(general_trial([outcome])), format="json")
     assert response.status_code == 400
     paths = {error["path"] for error in response.json()["error"]["errors"]}
     assert {
@@ -90,7 +92,9 @@ def test_bad_results_are_400_with_their_paths(editor_client):
 @pytest.mark.parametrize("client_name,status", [("anon_client", 401), ("reviewer_client", 403)])
 def test_only_editors_propose_results(request, client_name, status):
     client = request.getfixturevalue(client_name)
-    response = client.post(URL, create_payload(trial([mean_with_sd()])), format="json")
+    response = client.post(
+        URL, create_payload(general_trial([mean_with_sd_outcome()])), format="json"
+    )
     assert response.status_code == status
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from curation.errors import ValidationFailed
 from tests import documents, factories
-from tests.evidence.test_results_model import mean_with_sd, trial
+from tests.documents import general_trial, mean_with_sd_outcome
 
 
 @pytest.fixture
@@ -15,9 +15,9 @@ def cited_by_a_value(editor, reviewer):
     citation = factories.create_approved(
         editor, reviewer, "citation", documents.minimal_citation("registry-report")
     )
-    outcome = mean_with_sd()
+    outcome = mean_with_sd_outcome()
     outcome["values"][0]["source"] = {"citation": "registry-report", "page": "4"}
-    factories.create_approved(editor, reviewer, "trial", trial([outcome]))
+    factories.create_approved(editor, reviewer, "trial", general_trial([outcome]))
     return citation
 
 
@@ -28,10 +28,10 @@ def test_a_citation_a_value_cites_cannot_be_retracted(cited_by_a_value, editor, 
 
 
 def test_a_value_cannot_cite_a_citation_that_does_not_exist(db, editor, reviewer):
-    outcome = mean_with_sd()
+    outcome = mean_with_sd_outcome()
     outcome["values"][0]["source"] = {"citation": "no-such-report"}
     with pytest.raises(ValidationFailed) as caught:
-        factories.create_approved(editor, reviewer, "trial", trial([outcome]))
+        factories.create_approved(editor, reviewer, "trial", general_trial([outcome]))
     assert caught.value.errors == [
         {
             "path": "document.outcomes[0].values[0].source.citation",
