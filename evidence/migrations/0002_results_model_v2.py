@@ -27,9 +27,12 @@ def upcast_documents(apps, schema_editor):
                 row.document = document
                 fields = ["document"]
                 if name == "Trial":
+                    # The columns a trial's document changed in: phases, registry ids (which
+                    # now say whether editors identified them).
                     row.phases = document["phases"]
                     row.phases_text = phases_text(document["phases"])
-                    fields += ["phases", "phases_text"]
+                    row.registry_ids = document["registry_ids"]
+                    fields += ["phases", "phases_text", "registry_ids"]
                 model.objects.filter(pk=row.pk).update(**{f: getattr(row, f) for f in fields})
     Trial = apps.get_model("evidence", "Trial")
     Outcome = apps.get_model("evidence", "Outcome")

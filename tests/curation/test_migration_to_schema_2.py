@@ -18,6 +18,7 @@ from django.db.migrations.executor import MigrationExecutor
 from curation import projection
 from curation.models import ChangeRequest, Event
 from evidence import models as ev
+from tests.read_models import read_model_state
 
 LOG = Path(__file__).resolve().parent.parent / "data" / "event_log_v1.json"
 V1_MIGRATIONS = [("evidence", "0001_initial"), ("curation", "0004_change_request_invariants")]
@@ -98,61 +99,9 @@ def project_v1_trials(apps) -> None:
 
 
 def trial_state() -> dict:
-    """The trial read models, as comparable values (row ids aside)."""
-    return {
-        "trials": sorted(
-            ev.Trial.objects.values_list(
-                "slug", "version", "position", "name", "phases", "phases_text", "setting"
-            )
-        ),
-        "documents": {t.slug: t.document for t in ev.Trial.objects.all()},
-        "outcomes": sorted(
-            ev.Outcome.objects.values_list(
-                "trial__slug",
-                "key",
-                "order",
-                "title",
-                "endpoint",
-                "type",
-                "measure",
-                "unit",
-                "dispersion",
-                "timepoint_value",
-                "timepoint_unit",
-                "subgroup",
-                "treatment_phase",
-            )
-        ),
-        "values": sorted(
-            ev.OutcomeValue.objects.values_list(
-                "outcome__trial__slug",
-                "outcome__key",
-                "arm__key",
-                "value",
-                "missing",
-                "qualifier",
-                "spread",
-                "low",
-                "high",
-            )
-        ),
-        "comparisons": sorted(
-            ev.Comparison.objects.values_list(
-                "outcome__trial__slug",
-                "outcome__key",
-                "key",
-                "kind",
-                "estimate",
-                "unit",
-                "ci_low",
-                "ci_high",
-                "p_value",
-                "p_value_comparator",
-                "significant",
-            ),
-            key=str,
-        ),
-    }
+    """The trial read models by natural key (``read_model_state``'s trial tables)."""
+    state = read_model_state()
+    return {name: state[name] for name in ("trial", "arms", "outcomes", "values", "comparisons")}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -173,9 +122,11 @@ def test_a_v1_database_migrates_to_what_a_projection_of_its_log_gives():
         executor.migrate(latest)
 
     migrated = trial_state()
-    assert all(d["schema_version"] == 2 for d in migrated["documents"].values())
-    calgb_os = [v for v in migrated["values"] if v[:2] == ("calgb-100104", "os")]
-    assert [(v[3], v[4]) for v in calgb_os] == [(None, "not_reached"), (76.0, "")]
+    assert all(t.document["schema_version"] == 2 for t in ev.Trial.objects.all())
+    calgb_os = ev.OutcomeValue.objects.filter(
+        outcome__trial__slug="calgb-100104", outcome__key="os"
+    )
+    assert sorted((v.value or 0, v.missing) for v in calgb_os) == [(0, "not_reached"), (76, "")]
     for cr in ChangeRequest.objects.all():
         for document in (cr.document, cr.base_document):
             assert document is None or document["schema_version"] == 2, cr.pk
