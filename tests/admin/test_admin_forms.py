@@ -169,10 +169,10 @@ def test_a_new_trial_from_forms_with_grid_and_comparison(db):
             "arms-1-role": "placebo",
             "outcomes-0-key": "os",
             "outcomes-0-endpoint": "os",
-            "outcomes-0-label": "median overall survival",
+            "outcomes-0-title": "median overall survival",
             "outcomes-0-measure": "median",
             "outcomes-0-unit": "months",
-            "cell-0-0-not_reached": "on",
+            "cell-0-0-missing": "not_reached",
             "cell-0-1-value": "76",
             "cmp-0-0-kind": "absolute_difference",
             "cmp-0-0-arm": "0",
@@ -186,9 +186,9 @@ def test_a_new_trial_from_forms_with_grid_and_comparison(db):
     document = validate_document("trial", forms.to_document())
     assert [arm["key"] for arm in document["arms"]] == ["lenalidomide", "placebo"]
     (outcome,) = document["outcomes"]
-    assert [(v["arm"], v["value"], v["not_reached"]) for v in outcome["values"]] == [
-        ("lenalidomide", None, True),
-        ("placebo", 76, False),
+    assert [(v["arm"], v["value"], v["missing"]) for v in outcome["values"]] == [
+        ("lenalidomide", None, "not_reached"),
+        ("placebo", 76, None),
     ]
     (comparison,) = outcome["comparisons"]
     assert comparison["key"] == "lenalidomide_vs_placebo"
@@ -202,22 +202,22 @@ def test_service_error_paths_land_on_the_right_fields(db):
     forms.to_document()
     forms.add_errors(
         [
-            {"path": "document.outcomes[1].values[1].ci_low", "message": "low above high"},
+            {"path": "document.outcomes[1].values[1].low", "message": "low above high"},
             {"path": "document.outcomes[0].comparisons[0].p_value", "message": "bad p"},
             {"path": "document.arms[0].label", "message": "bad label"},
-            {"path": "document.outcomes[1].label", "message": "bad outcome label"},
-            {"path": "document.design.blinding", "message": "bad blinding"},
+            {"path": "document.outcomes[1].title", "message": "bad outcome title"},
+            {"path": "document.design.masking", "message": "bad masking"},
             {"path": "document.citations[0]", "message": "no citation"},
             {"path": "document.findings[0].key", "message": "duplicate key"},
             {"path": "document.arms", "message": "arm sizes add up to too many"},
             {"path": "rationale", "message": "say why"},
         ]
     )
-    assert forms.cells[(1, 1)].errors["ci_low"] == ["low above high"]
+    assert forms.cells[(1, 1)].errors["low"] == ["low above high"]
     assert forms.comparisons[(0, 0)].errors["p_value"] == ["bad p"]
     assert forms.arms.forms[0].errors["label"] == ["bad label"]
-    assert forms.outcomes.forms[1].errors["label"] == ["bad outcome label"]
-    assert forms.record.errors["design__blinding"] == ["bad blinding"]
+    assert forms.outcomes.forms[1].errors["title"] == ["bad outcome title"]
+    assert forms.record.errors["design__masking"] == ["bad masking"]
     assert forms.record.errors["citations"] == ["item 1: no citation"]
     assert forms.meta.errors["rationale"] == ["say why"]
     assert forms.findings.forms[0].errors["key"] == ["duplicate key"]
@@ -226,7 +226,7 @@ def test_service_error_paths_land_on_the_right_fields(db):
 
 def test_initial_grid_positions_follow_arms_and_outcomes():
     initial = document_to_initial("trial", validate_document("trial", documents.calgb_100104()))
-    assert initial["cells"][(1, 0)]["not_reached"] is True
+    assert initial["cells"][(1, 0)]["missing"] == "not_reached"
     assert initial["cells"][(1, 1)]["value"] == 76
     assert initial["comparisons"][(0, 0)]["arm"] == "0"
     assert initial["comparisons"][(0, 0)]["reference_arm"] == "1"
