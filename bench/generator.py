@@ -83,6 +83,7 @@ def trial_slug(i: int) -> str:
 def _citation(rng: random.Random, i: int) -> dict[str, Any]:
     first = rng.choice(SURNAMES)
     return {
+        "schema_version": 2,
         "slug": citation_slug(i),
         "kind": rng.choice(["article", "article", "article", "abstract"]),
         "title": f"Maintenance therapy after primary treatment of multiple myeloma: study {i}",
@@ -100,6 +101,7 @@ def _citation(rng: random.Random, i: int) -> dict[str, Any]:
 def _intervention(drug: tuple) -> dict[str, Any]:
     slug, name, generic, brands, drug_class = drug
     return {
+        "schema_version": 2,
         "slug": slug,
         "name": name,
         "generic_name": generic,
@@ -142,14 +144,15 @@ def _trial(rng: random.Random, i: int, n_citations: int) -> dict[str, Any]:
     )
     interventions = sorted({drug[0]} | ({control} if control != "observation" else set()))
     return {
+        "schema_version": 2,
         "slug": trial_slug(i),
         "name": f"SYN-{i:06d}",
         "full_title": f"A randomised trial of {drug[2]} maintenance versus {control} ({i})",
         "registry_ids": [{"registry": "NCT", "id": f"NCT{90_000_000 + i:08d}"}],
-        "phase": rng.choice(["2", "3", "3"]),
+        "phases": [rng.choice(["2", "3", "3"])],
         "design": {
-            "randomised": True,
-            "blinding": "double_blind" if control == "placebo" else "open_label",
+            "allocation": "randomised",
+            "masking": "double" if control == "placebo" else "none",
             "placebo_controlled": control == "placebo",
             "multicentre": True,
             "international": rng.random() < 0.5,
@@ -187,7 +190,7 @@ def _trial(rng: random.Random, i: int, n_citations: int) -> dict[str, Any]:
             {
                 "key": "pfs",
                 "endpoint": "pfs",
-                "label": "median progression-free survival",
+                "title": "median progression-free survival",
                 "measure": "median",
                 "unit": "months",
                 "treatment_phase": "maintenance",
@@ -202,6 +205,7 @@ def _trial(rng: random.Random, i: int, n_citations: int) -> dict[str, Any]:
                         "arm": "experimental",
                         "reference_arm": "control",
                         "estimate": hr,
+                        "unit": "ratio",
                         "ci_low": ci_low,
                         "ci_high": ci_high,
                         "ci_level": 95,
@@ -214,11 +218,11 @@ def _trial(rng: random.Random, i: int, n_citations: int) -> dict[str, Any]:
             {
                 "key": "os",
                 "endpoint": "os",
-                "label": "median overall survival",
+                "title": "median overall survival",
                 "measure": "median",
                 "unit": "months",
                 "values": [
-                    {"arm": "experimental", "not_reached": True}
+                    {"arm": "experimental", "missing": "not_reached"}
                     if os_not_reached
                     else {"arm": "experimental", "value": round(rng.uniform(50, 110), 1)},
                     {"arm": "control", "value": round(rng.uniform(45, 100), 1)},
@@ -227,7 +231,7 @@ def _trial(rng: random.Random, i: int, n_citations: int) -> dict[str, Any]:
             {
                 "key": "spm",
                 "endpoint": "second_primary_malignancy",
-                "label": "second primary malignancies",
+                "title": "second primary malignancies",
                 "measure": "event_count",
                 "unit": "count",
                 "values": [
@@ -260,6 +264,7 @@ def _topic(
     for slug, setting in zip(trial_slugs, settings, strict=True):
         by_setting.setdefault(setting, []).append(slug)
     return {
+        "schema_version": 2,
         "slug": f"synthetic-topic-{t:04d}",
         "title": f"Maintenance therapy in multiple myeloma, part {t + 1}",
         "condition": "Multiple myeloma",

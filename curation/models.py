@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from evidence.documents import CURRENT_SCHEMA_VERSION, RECORD_TYPES, schema_version_of, upcast
+from evidence.documents import RECORD_TYPES, schema_version_of, upcast
 from evidence.documents.upcasting import upcast_changes
 
 RECORD_TYPE_CHOICES = [(t, t) for t in RECORD_TYPES]
@@ -87,8 +87,19 @@ class Event(models.Model):
     @cached_property
     def upcast_changes(self) -> list[dict[str, Any]]:
         """The changes as paths and values of the current schema version."""
-        version = schema_version_of(self.document) if self.document else CURRENT_SCHEMA_VERSION
-        return upcast_changes(self.stream_type, version, self.changes)
+        return upcast_changes(self.stream_type, self.changes_schema_version, self.changes)
+
+    @property
+    def changes_schema_version(self) -> int:
+        """The schema version the changes were diffed in: the document's; a retraction has
+        none, but lists the retracted document's leaves, ``schema_version`` among them from
+        version 2 on."""
+        if self.document is not None:
+            return schema_version_of(self.document)
+        for change in self.changes:
+            if change.get("path") == "schema_version":
+                return change.get("old") or 1
+        return 1
 
 
 class ChangeRequest(models.Model):

@@ -146,7 +146,7 @@ def record_detail(
         position=past.position,
         approved_at=past.recorded_at,
         retracted=past.retracted,
-        document=past.upcast_document,
+        document=past.document,
     )
 
 

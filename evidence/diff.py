@@ -242,7 +242,7 @@ def labelled_changes(
 def _item_label(item: Any) -> str | None:
     if not isinstance(item, dict):
         return None
-    for field in ("label", "heading", "name", "statement", "text"):
+    for field in ("label", "title", "heading", "name", "statement", "text"):
         value = item.get(field)
         if isinstance(value, str) and value:
             return value if len(value) <= 60 else value[:57] + "…"

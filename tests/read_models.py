@@ -52,10 +52,11 @@ def read_model_state() -> dict[str, list[tuple]]:
             "outcome__key",
             "arm__key",
             "value",
-            "not_reached",
+            "missing",
             "qualifier",
-            "ci_low",
-            "ci_high",
+            "spread",
+            "low",
+            "high",
         )
     )
     state["comparisons"] = sorted(
@@ -71,6 +72,7 @@ def read_model_state() -> dict[str, list[tuple]]:
             "ci_low",
             "ci_high",
             "p_value",
+            "p_value_comparator",
             "significant",
         )
     )

@@ -267,8 +267,8 @@ def _nothing_written(before: int):
         (lambda p: p["document"].update(enrollment="many"), ["document.enrollment"]),
         (lambda p: p["document"].update(colour="blue"), ["document.colour"]),
         (
-            lambda p: p["document"]["outcomes"][0]["values"][0].update(ci_low=40, ci_high=50),
-            ["document.outcomes[0].values[0].ci_low"],
+            lambda p: p["document"]["outcomes"][0]["values"][0].update(low=40, high=50),
+            ["document.outcomes[0].values[0].low"],
         ),
         (
             lambda p: (

@@ -147,12 +147,12 @@ BOUNDS = [
         K,
     ),
     Bound(
-        "outcome label",
+        "outcome title",
         "trial",
-        _set_outcome("label", "l" * S),
-        _set_outcome("label", "l" * (S + 1)),
-        "document.outcomes[0].label",
-        lambda: len(ev.Outcome.objects.get(key="pfs").label),
+        _set_outcome("title", "l" * S),
+        _set_outcome("title", "l" * (S + 1)),
+        "document.outcomes[0].title",
+        lambda: len(ev.Outcome.objects.get(key="pfs").title),
         S,
     ),
     Bound(

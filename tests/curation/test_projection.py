@@ -74,10 +74,10 @@ def test_seed_trial_numbers_survive_projection():
     load_seed()
     calgb = Trial.objects.get(slug="calgb-100104")
     values = {
-        (v.outcome.key, v.arm.key): (v.value, v.not_reached)
+        (v.outcome.key, v.arm.key): (v.value, v.missing)
         for v in OutcomeValue.objects.filter(outcome__trial=calgb).select_related("outcome", "arm")
     }
-    assert (None, True) in values.values() and (76, False) in values.values()
+    assert (None, "not_reached") in values.values() and (76, "") in values.values()
     assert calgb.registry_ids_text == "NCT00114101"
 
 

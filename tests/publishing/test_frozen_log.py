@@ -58,7 +58,7 @@ def test_frozen_log_verifies_and_rebuilds(frozen_log):
     projection.rebuild()
     atlas = Trial.objects.get(slug="atlas")
     last = Event.objects.filter(stream_type="trial", slug="atlas").order_by("-version").first()
-    assert (atlas.version, atlas.document) == (2, last.document)
+    assert (atlas.version, atlas.document) == (2, last.upcast_document)
     assert "Revised for the log fixture." in atlas.document["summary"]
     assert Trial.objects.count() == 10
     assert not Citation.objects.filter(slug="fixture-retracted").exists()
