@@ -224,6 +224,43 @@ def test_service_error_paths_land_on_the_right_fields(db):
     assert forms.non_field_errors() == ["document.arms: arm sizes add up to too many"]
 
 
+def test_paths_into_nested_objects_land_on_their_fields(db):
+    """Schema 2's nested objects (timepoint, dispersion, source, dates) are edited as
+    ``group__field`` form fields; an error about the whole object lands on its first field."""
+    document = validate_document("trial", documents.calgb_100104())
+    forms = round_trip("trial", document)
+    forms.to_document()
+    forms.add_errors(
+        [
+            {"path": "document.outcomes[0].timepoint.unit", "message": "not a time"},
+            {"path": "document.outcomes[1].dispersion", "message": "whole dispersion"},
+            {"path": "document.outcomes[0].values[1].source", "message": "name a source"},
+            {"path": "document.outcomes[0].values[0].source.pointer", "message": "bad pointer"},
+            {"path": "document.outcomes[0].comparisons[0].source.page", "message": "bad page"},
+            {"path": "document.dates.start", "message": "whole date"},
+            {"path": "document.dates.completion.type", "message": "bad type"},
+            {"path": "document.design.masked_roles[1]", "message": "bad role"},
+            {"path": "document.phases[0]", "message": "bad phase"},
+            {"path": "document.registry_ids[1].id", "message": "bad id"},
+            {"path": "document.conditions[0].system", "message": "needs a system"},
+        ]
+    )
+    outcomes = forms.outcomes.forms
+    assert outcomes[0].errors["timepoint__unit"] == ["not a time"]
+    assert outcomes[1].errors["dispersion__kind"] == ["whole dispersion"]
+    assert forms.cells[(0, 1)].errors["source__citation"] == ["name a source"]
+    assert forms.cells[(0, 0)].errors["source__pointer"] == ["bad pointer"]
+    assert forms.comparisons[(0, 0)].errors["source__page"] == ["bad page"]
+    record = forms.record.errors
+    assert record["dates__start__date"] == ["whole date"]
+    assert record["dates__completion__type"] == ["bad type"]
+    assert record["design__masked_roles"] == ["item 2: bad role"]
+    assert record["phases"] == ["item 1: bad phase"]
+    assert record["registry_ids"] == ["item 2: bad id"]
+    assert record["conditions"] == ["item 1: needs a system"]
+    assert forms.non_field_errors() == []
+
+
 def test_initial_grid_positions_follow_arms_and_outcomes():
     initial = document_to_initial("trial", validate_document("trial", documents.calgb_100104()))
     assert initial["cells"][(1, 0)]["missing"] == "not_reached"

@@ -131,7 +131,9 @@ class ComparisonForm(RecordChoicesForm, SourceFields):
     arm = forms.ChoiceField(required=False, label="Arm")
     reference_arm = forms.ChoiceField(required=False, label="versus")
     estimate = _number("Estimate", size=5)
-    unit = choice_field(docs.Comparison, "unit", initial="ratio", label="Unit")
+    # No default unit: a comparison whose measure is not stated has none, and the validator
+    # asks for the unit of an estimate ("a hazard_ratio is a ratio").
+    unit = choice_field(docs.Comparison, "unit", label="Unit")
     unit_text = small_text(8, "Unit as given", help_text="Needed for 'other'.")
     qualifier = choice_field(docs.Comparison, "qualifier", label="Qualifier")
     ci_low = _number("CI low")
