@@ -228,10 +228,12 @@ def flag(label: str, **kwargs) -> forms.BooleanField:
     return forms.BooleanField(required=False, label=label, **kwargs)
 
 
-def small_text(size: int, label: str, **kwargs) -> forms.CharField:
+def small_text(
+    size: int, label: str, *, widget_attrs: dict[str, str] | None = None, **kwargs
+) -> forms.CharField:
     """A short text kept exactly as typed, in a narrow box (cells of the results grid)."""
     kwargs.setdefault("max_length", 500)
-    attrs = {"size": size, "class": "wide" if size >= 10 else "narrow"}
+    attrs = {"size": size, "class": "wide" if size >= 10 else "narrow", **(widget_attrs or {})}
     return forms.CharField(
         required=False, strip=False, label=label, widget=forms.TextInput(attrs=attrs), **kwargs
     )
@@ -270,12 +272,15 @@ def flatten(item: dict[str, Any], names) -> dict[str, Any]:
 def name_controls(form: forms.Form) -> None:
     """Give every visible control of ``form`` an accessible name: tables and grid cells show
     their controls without a <label> of their own, so each says what it is (its field's
-    label) to screen readers. Check-box lists keep the labels of their boxes."""
+    label) to screen readers, and its help text as a tooltip. Check-box lists keep the labels
+    of their boxes."""
     for name, field in form.fields.items():
         widget = field.widget
         if widget.is_hidden or isinstance(widget, forms.CheckboxSelectMultiple):
             continue
         widget.attrs.setdefault("aria-label", str(field.label or pretty_name(name)))
+        if field.help_text:
+            widget.attrs.setdefault("title", str(field.help_text))
 
 
 def blank_to_none(value: Any) -> Any:

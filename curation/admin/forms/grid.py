@@ -72,7 +72,12 @@ class ResultCellForm(RecordChoicesForm, SourceFields):
     value = _number("Value", size=5)
     raw = small_text(6, "As printed", help_text="The value as the source prints it: <0.001, NA.")
     missing = choice_field(docs.ArmValue, "missing", label="Missing because")
-    missing_text = small_text(12, "Source's words", help_text="Why it is missing, as worded.")
+    missing_text = small_text(
+        12,
+        "Source's words",
+        help_text="Why it is missing, as the source words it.",
+        widget_attrs={"placeholder": "source's words"},
+    )
     qualifier = choice_field(docs.ArmValue, "qualifier", label="Qualifier")
     spread = _number("SD or SE")
     low = _number("Lower bound")
@@ -127,14 +132,24 @@ class ComparisonForm(RecordChoicesForm, SourceFields):
 
     original_key = forms.CharField(required=False, widget=forms.HiddenInput)
     kind = choice_field(docs.Comparison, "kind", label="Kind")
-    kind_label = small_text(12, "Measure as named", help_text="Needed for 'other'.")
+    kind_label = small_text(
+        12,
+        "Measure as named",
+        help_text="The measure as the source names it; needed for 'other'.",
+        widget_attrs={"placeholder": "as named"},
+    )
     arm = forms.ChoiceField(required=False, label="Arm")
     reference_arm = forms.ChoiceField(required=False, label="versus")
     estimate = _number("Estimate", size=5)
     # No default unit: a comparison whose measure is not stated has none, and the validator
     # asks for the unit of an estimate ("a hazard_ratio is a ratio").
     unit = choice_field(docs.Comparison, "unit", label="Unit")
-    unit_text = small_text(8, "Unit as given", help_text="Needed for 'other'.")
+    unit_text = small_text(
+        8,
+        "Unit as given",
+        help_text="The unit as the source gives it; needed for 'other'.",
+        widget_attrs={"placeholder": "unit"},
+    )
     qualifier = choice_field(docs.Comparison, "qualifier", label="Qualifier")
     ci_low = _number("CI low")
     ci_high = _number("CI high")

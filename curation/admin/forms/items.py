@@ -87,7 +87,12 @@ class OutcomeForm(ItemForm, SourceFields):
         label="Description",
     )
     endpoint = choice_field(docs.Outcome, "endpoint", label="Endpoint")
-    endpoint_label = small_text(14, "Endpoint label", help_text="What it is, for 'other'.")
+    endpoint_label = small_text(
+        14,
+        "Endpoint label",
+        help_text="What it is, for 'other'.",
+        widget_attrs={"placeholder": "label, for 'other'"},
+    )
     type = choice_field(docs.Outcome, "type", label="Type")
     time_frame = small_text(
         20, "Time frame", max_length=20_000, help_text="As the source words it."
@@ -100,7 +105,12 @@ class OutcomeForm(ItemForm, SourceFields):
     treatment_phase = choice_field(docs.Outcome, "treatment_phase", label="Treatment phase")
     measure = choice_field(docs.Outcome, "measure", required=True, label="Measure")
     unit = choice_field(docs.Outcome, "unit", required=True, label="Unit")
-    unit_text = small_text(10, "Unit as given", help_text="e.g. mg/dL; needed for 'other'.")
+    unit_text = small_text(
+        10,
+        "Unit as given",
+        help_text="e.g. mg/dL; needed for 'other'.",
+        widget_attrs={"placeholder": "as given, e.g. mg/dL"},
+    )
     dispersion__kind = choice_field(docs.Dispersion, "kind", label="Dispersion")
     dispersion__level = NumberField(
         label="Confidence level %",
