@@ -141,9 +141,9 @@ class ComparisonForm(RecordChoicesForm, SourceFields):
     arm = forms.ChoiceField(required=False, label="Arm")
     reference_arm = forms.ChoiceField(required=False, label="versus")
     estimate = _number("Estimate", size=5)
-    # No default unit: a comparison whose measure is not stated has none, and the validator
-    # asks for the unit of an estimate ("a hazard_ratio is a ratio").
-    unit = choice_field(docs.Comparison, "unit", label="Unit")
+    # A new comparison starts as a ratio, the unit of most; not required, because a
+    # comparison whose measure is not stated has none (the validator asks an estimate for it).
+    unit = choice_field(docs.Comparison, "unit", initial="ratio", label="Unit")
     unit_text = small_text(
         8,
         "Unit as given",

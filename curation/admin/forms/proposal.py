@@ -146,7 +146,7 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
         return total
 
     def _prefill(self, form: forms.Form) -> None:
-        """A new row shows its fields' initial values (e.g. an outcome's one comparison slot)."""
+        """A new row shows its fields' initial values (e.g. a comparison's unit "ratio")."""
         for name, field in form.fields.items():
             key = form.add_prefix(name)
             value = form.get_initial_for_field(field, name)
