@@ -535,3 +535,18 @@ def test_a_reviewer_cannot_propose_schema_2_fields(client, reviewer, admin_trial
     response = client.post(change_url("trial", trial), data)
     assert response.status_code == 403
     assert not ChangeRequest.objects.filter(author=reviewer).exists()
+
+
+def test_the_read_only_results_say_what_the_source_says(client, reviewer, general_trial):
+    """A reviewer sees the trial read-only: values with their spread or interval, a missing
+    value in words, the setting in words when there is no controlled one."""
+    record = selectors.live_record("trial", general_trial["slug"])
+    client.force_login(reviewer)
+    html = client.get(change_url("trial", record)).content.decode()
+    assert "Change from baseline in BASDAI score" in html
+    assert "12.4 (SD 3.1)" in html
+    assert "14 (IQR 10 to 21)" in html
+    assert "not reached (NA)" in html
+    assert "score on a scale" in html
+    listing = client.get("/admin/evidence/trial/").content.decode()
+    assert "Outpatients with active disease" in listing
