@@ -243,11 +243,13 @@ def test_paths_into_nested_objects_land_on_their_fields(db):
             {"path": "document.phases[0]", "message": "bad phase"},
             {"path": "document.registry_ids[1].id", "message": "bad id"},
             {"path": "document.conditions[0].system", "message": "needs a system"},
+            {"path": "document.outcomes[1].citations[0]", "message": "no citation 'x'"},
         ]
     )
     outcomes = forms.outcomes.forms
     assert outcomes[0].errors["timepoint__unit"] == ["not a time"]
     assert outcomes[1].errors["dispersion__kind"] == ["whole dispersion"]
+    assert outcomes[1].errors["citations"] == ["item 1: no citation 'x'"]
     assert forms.cells[(0, 1)].errors["source__citation"] == ["name a source"]
     assert forms.cells[(0, 0)].errors["source__pointer"] == ["bad pointer"]
     assert forms.comparisons[(0, 0)].errors["source__page"] == ["bad page"]

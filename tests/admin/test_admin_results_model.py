@@ -92,6 +92,7 @@ ONE_SIDED_CI_WITH_P = {
     "outcomes-2-endpoint": "pfs",
     "outcomes-2-measure": "median",
     "outcomes-2-unit": "months",
+    "outcomes-2-citations": ["mccarthy-2012-nejm"],
     "cell-2-0-value": "27",
     "cell-2-1-value": "19",
     "cmp-2-0-kind": "hazard_ratio",
@@ -215,6 +216,7 @@ def test_a_median_with_its_iqr_and_an_arm_not_reached(general_trial):
 
 
 def test_a_one_sided_interval_and_a_p_value_printed_less_than(general_trial):
+    assert general_trial["outcomes"][2]["citations"] == ["mccarthy-2012-nejm"]
     (comparison,) = general_trial["outcomes"][2]["comparisons"]
     assert comparison["key"] == "drug_vs_pbo"
     assert (comparison["kind"], comparison["estimate"], comparison["unit"]) == (

@@ -117,6 +117,9 @@ class OutcomeForm(ItemForm, SourceFields):
         widget=forms.TextInput(attrs={"size": 3, "inputmode": "decimal"}),
     )
     dispersion__sides = sides_field(docs.Dispersion, "sides", label="Interval sides")
+    citations = citations_field(
+        label="Citations", widget=forms.SelectMultiple(attrs={"size": 2}), help_text=""
+    )
     note = forms.CharField(
         required=False,
         strip=False,
@@ -148,6 +151,7 @@ class OutcomeForm(ItemForm, SourceFields):
         "dispersion__kind",
         "dispersion__level",
         "dispersion__sides",
+        "citations",
         *SOURCE_FIELDS,
         "note",
     )
