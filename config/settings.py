@@ -294,6 +294,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # 3.1 is JSON Schema 2020-12, the dialect of the pydantic document schemas it embeds.
     "OAS_VERSION": "3.1.0",
+    # Enum names first (drf-spectacular's own hook), then titles and 3.0's "nullable" out.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.clean_for_generators",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Change requests and snapshots both have a "status"; give each enum its own name.
     "ENUM_NAME_OVERRIDES": {
