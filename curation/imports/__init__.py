@@ -1,0 +1,15 @@
+"""Evidence in from where it is published: registry documents to change requests.
+
+- ``fetch``: HTTP fetches from a registry's API (timeouts, retries with backoff, size limit,
+  clear errors when offline, timed out or not found);
+- ``sources``: reading a source document (size, JSON), storing it once by content
+  (``SourceDocument``) and linking it to the change request it became (``ImportedSource``);
+- ``registry_text``: the registry's strings (Markdown escapes, numbers, p-values, why an NA is
+  missing) and the keys of imported items;
+- ``ctgov``, ``ctgov_results``, ``ctgov_analyses``: a ClinicalTrials.gov API v2 study ->
+  a trial document and warnings for the reviewer (pure, no database);
+- ``reimport``: only what the registry changed, applied to the record as it is now;
+- ``services``: ``import_ctgov_study``, the one entry point of the command, the API and the
+  admin;
+- ``errors``: why an import is refused.
+"""
