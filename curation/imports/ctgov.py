@@ -136,7 +136,7 @@ def map_study(
     """Map ``study`` to a trial document. ``existing``: the record's current document, whose
     arm and outcome keys are kept where labels match (so a re-import diffs item by item)."""
     nct_id = study_id(study, label)
-    mapper = Mapper(study, nct_id, f"{label} ({nct_id})")
+    mapper = Mapper(study, nct_id, label if nct_id in label else f"{label} ({nct_id})")
     protocol = study.get("protocolSection") or {}
     updated = last_update(study)
     document = _protocol(mapper, protocol, updated)

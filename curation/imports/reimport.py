@@ -54,7 +54,10 @@ def apply_changes(
     """``current`` with each of ``changes`` set to its value in ``now`` (or removed)."""
     merged = flatten(current)
     now_flat = flatten(now)
-    for change in changes:
+    # Removals first: an empty list that becomes a list of items is a removed leaf
+    # ("comparisons") and added ones ("comparisons[]", ...); the removal must not undo them.
+    ordered = sorted(changes, key=lambda change: change["path"] in now_flat)
+    for change in ordered:
         path = change["path"]
         # A leaf replaced by a list of items, or the other way round, and a removed item's
         # fields: whatever lies inside (or around) the changed path goes with it.

@@ -76,11 +76,13 @@ def import_ctgov_study(
         sources.check_size(sources.canonical(study), label)
         origin = label
     nct = ctgov.study_id(study, label)
-    if nct_id is not None and nct != nct_id:
+    if nct_id is not None and nct != nct_id.strip().upper():
         raise NotAStudy(
             [{"path": "/protocolSection/identificationModule/nctId", "message": f"is {nct}"}],
-            f"{label}: the registry answered with study {nct}, not {nct_id}",
+            f"{label}: the registry answered with study {nct}, not {nct_id.strip().upper()}",
         )
+    if nct not in label:
+        label = f"{label} ({nct})"
     current = _trial_with_registry_id(nct)
     if current is None:
         return _create(user, study, nct, label, origin, group_map, submit)

@@ -94,7 +94,7 @@ def test_na_reason_comes_only_from_its_comment(comment, reason):
     )
     value = only_outcome(mapped(study))["values"][0]
     assert value["missing"] == reason and value["raw"] == "NA"
-    assert value["missing_text"] == (comment or "NA").replace('an "\n', "an ")
+    assert value["missing_text"] == (comment or "NA")
     assert "value" not in value
 
 
