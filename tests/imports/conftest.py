@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -24,7 +25,9 @@ class FakeRegistry:
         self.failures_left = 0  # answer 503 this many times first
         self.requests: list[str] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     @property
@@ -47,6 +50,11 @@ class FakeRegistry:
                 pass
 
             def do_GET(self):
+                # The client may have given up (a timeout test): nothing to answer then.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.answer()
+
+            def answer(self):
                 registry.requests.append(self.path)
                 if registry.delay:
                     time.sleep(registry.delay)
