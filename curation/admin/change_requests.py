@@ -27,6 +27,7 @@ from ..errors import CurationError, ValidationFailed, VersionConflict
 from ..models import ChangeRequest
 from .forms import ProposalForms, RationaleForms
 from .guards import ReadOnlyHistoryAdmin, refused
+from .imports import import_ctgov_view
 from .links import record_url
 
 
@@ -164,7 +165,12 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             self.admin_site.admin_view(self.edit_view),
             name="curation_changerequest_edit",
         )
-        return [edit, *super().get_urls()]
+        import_ctgov = path(
+            "import-ctgov/",
+            self.admin_site.admin_view(lambda request: import_ctgov_view(request, self.admin_site)),
+            name="curation_changerequest_import_ctgov",
+        )
+        return [edit, import_ctgov, *super().get_urls()]
 
     def edit_view(self, request, object_id):
         """The proposal form, showing the request's proposed document; saving submits again."""

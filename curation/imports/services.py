@@ -12,6 +12,7 @@ writes nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,14 +24,15 @@ from evidence.diff import labelled_changes
 from evidence.documents import DocumentInvalid, validate_document
 
 from .. import selectors
-from ..errors import ValidationFailed
-from ..models import ChangeRequest
+from ..errors import NotFound, ValidationFailed
+from ..models import ChangeRequest, SourceDocument
 from ..services import propose
 from ..services.policy import propose_refusal
 from . import ctgov, fetch, reimport, sources
 from .errors import NotAStudy, UnmappedGroups
 
 REGISTRY = "NCT"
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_LISTED_CHANGES = 60
 
 
@@ -41,32 +43,66 @@ class ImportResult:
     registry_changes: list[dict[str, Any]] = field(default_factory=list)
 
 
+def stage_ctgov_study(*, user, raw: bytes | str, label: str) -> SourceDocument:
+    """Store an uploaded study before its import, for an import in two steps (the admin's:
+    upload, then say which arm each results group is). Only editors; only v2 studies."""
+    if (refused := propose_refusal(user)) is not None:
+        raise refused
+    study = sources.parse_json(raw, label)
+    nct = ctgov.study_id(study, label)
+    return sources.store(
+        study,
+        registry=REGISTRY,
+        registry_id=nct,
+        last_updated=ctgov.last_update(study),
+        origin=label,
+    )
+
+
+def groups_to_map(staged: str) -> UnmappedGroups | None:
+    """What the importer must still say about a staged study's results groups (its
+    ``groups`` and ``arms``), or None when every group matches an arm by title."""
+    try:
+        ctgov.map_study(sources.document_of(_staged(staged)))
+    except UnmappedGroups as exc:
+        return exc
+    return None
+
+
+def _staged(sha256: Any) -> SourceDocument:
+    source = None
+    if isinstance(sha256, str) and SHA256.match(sha256):
+        source = SourceDocument.objects.filter(sha256=sha256).first()
+    if source is None:
+        raise NotFound(f"no stored study with sha256 {str(sha256)[:64]!r}")
+    return source
+
+
 def import_ctgov_study(
     *,
     user,
     raw: bytes | str | None = None,
     study: Any = None,
     nct_id: str | None = None,
+    staged: str | None = None,
     label: str | None = None,
     group_map: Mapping[str, str] | None = None,
     submit: bool = False,
 ) -> ImportResult:
-    """Import one study: ``raw`` (a file's bytes), ``study`` (parsed JSON) or ``nct_id``
-    (fetched). ``label`` names the input in errors (a file name). ``group_map``: results
-    group title or id -> arm key, ``new:KEY`` or ``-`` (see ``ctgov.resolve_groups``)."""
+    """Import one study: ``raw`` (a file's bytes), ``study`` (parsed JSON), ``nct_id``
+    (fetched) or ``staged`` (the sha256 of a study ``stage_ctgov_study`` stored). ``label``
+    names the input in errors (a file name). ``group_map``: results group title or id -> arm
+    key, ``new:KEY`` or ``-`` (see ``ctgov.resolve_groups``)."""
     if (refused := propose_refusal(user)) is not None:
         raise refused
     group_map = _checked_group_map(group_map)
-    given = [
-        name
-        for name, value in (("raw", raw), ("study", study), ("nct_id", nct_id))
-        if value is not None
-    ]
-    if len(given) != 1:
-        raise ValidationFailed(
-            [{"path": "", "message": "give a study document or an NCT id, not both"}]
-        )
-    if nct_id is not None:
+    inputs = (("raw", raw), ("study", study), ("nct_id", nct_id), ("staged", staged))
+    if len([name for name, value in inputs if value is not None]) != 1:
+        raise ValidationFailed([{"path": "", "message": "give one study document or one NCT id"}])
+    if staged is not None:
+        source = _staged(staged)
+        study, label, origin = sources.document_of(source), source.fetched_from, source.fetched_from
+    elif nct_id is not None:
         study, label, origin = _fetched(nct_id)
     elif raw is not None:
         label = label or "the uploaded file"
