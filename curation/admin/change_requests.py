@@ -24,6 +24,7 @@ from evidence.diff import describe_path, labelled_changes
 
 from .. import selectors, services
 from ..errors import CurationError, ValidationFailed, VersionConflict
+from ..imports.provenance import imported_source, source_beside
 from ..models import ChangeRequest
 from .forms import ProposalForms, RationaleForms
 from .guards import ReadOnlyHistoryAdmin, refused
@@ -274,6 +275,10 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             {**change, "old": _display(change["old"]), "new": _display(change["new"])}
             for change in labelled_changes(cr.base_document, cr.document)
         ]
+        # An imported request: the registry's value beside each proposed one.
+        beside = source_beside(cr, [change["path"] for change in changes])
+        for change in changes:
+            change["source"] = (beside or {}).get(change["path"])
         check = services.approval_check(cr) if cr.is_open else None
         citation_titles = selectors.citation_titles(cr.citations)
         opts = self.model._meta
@@ -298,6 +303,8 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             "can_comment": services.takes_part(request.user),
             "citations": [(slug, citation_titles.get(slug, "")) for slug in cr.citations],
             "reviews": selectors.reviews_of(cr),
+            "imported": imported_source(cr),
+            "shows_sources": beside is not None,
             "events": cr.events.all(),
             "record_url": record_url(cr.record_type, cr.record_id),
             "history_url": reverse("admin:curation_changerequest_history", args=[cr.pk]),

@@ -149,3 +149,32 @@ def test_unknown_staged_study(users):
     )
     assert response.status_code == 404
     assert "no stored study" in response.content.decode()
+
+
+def test_review_page_shows_the_source_beside_each_value(users):
+    client = logged_in(users["editor"])
+    step = client.post(URL, {"study": remdesivir_file()})
+    client.post(
+        URL,
+        {
+            "staged": step.context["staged"],
+            "title_0": step.context["groups"][0]["title"],
+            "arm_0": "arm-5",
+        },
+    )
+    cr = ChangeRequest.objects.get()
+    page = logged_in(users["superuser"]).get(f"/admin/curation/changerequest/{cr.pk}/change/")
+    html = page.content.decode()
+    assert "Imported from</dt><dd>ClinicalTrials.gov NCT04431453, updated 2023-12-22" in html
+    assert '<th scope="col">In the source</th>' in html
+    change = next(
+        c
+        for c in page.context["changes"]
+        if c["path"] == "outcomes[key=time-days-to-discharge-from-hospital].values[arm=arm-1].value"
+    )
+    assert change["new"] == "12"
+    assert change["source"] == {
+        "pointer": "/resultsSection/outcomeMeasuresModule/outcomeMeasures/5/classes/0/categories/0/measurements/0",
+        "text": "groupId: OG000; lowerLimit: 8; upperLimit: 24; value: 12",
+    }
+    assert "the registry gives no setting" in html  # the warnings, for the reviewer
