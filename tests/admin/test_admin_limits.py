@@ -219,8 +219,9 @@ def test_a_review_comment_with_a_control_character_is_refused(
 
 
 def test_a_large_real_trial_is_proposed_through_its_form(client, editor, reviewer, admin_trials):
-    """A trial of 8 arms and 40 outcomes, every cell filled, posts some 2,500 fields: past
-    Django's default of 1,000 (DATA_UPLOAD_MAX_NUMBER_FIELDS), well within the lists' limits."""
+    """A trial of 8 arms and 40 outcomes, every cell filled, posts some 8,600 fields (schema 2:
+    every field of each value, with its source): past Django's default of 1,000
+    (DATA_UPLOAD_MAX_NUMBER_FIELDS), well within the lists' limits."""
     from django.conf import settings
 
     from tests import factories
