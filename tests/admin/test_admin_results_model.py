@@ -417,6 +417,13 @@ def refused(client, editor, trial, **changes):
             id="comparison sides not 1 or 2",
         ),
         pytest.param(
+            {"cmp-0-0-kind": "not_stated", "cmp-0-0-unit": "ratio"},
+            ("comparisons", (0, 0)),
+            "unit",
+            "a comparison whose measure is not stated has no unit",
+            id="a unit left on a comparison whose measure is not stated",
+        ),
+        pytest.param(
             {"cmp-0-0-p_value": "1.5"},
             ("comparisons", (0, 0)),
             "p_value",

@@ -142,7 +142,7 @@ class ComparisonForm(RecordChoicesForm, SourceFields):
     reference_arm = forms.ChoiceField(required=False, label="versus")
     estimate = _number("Estimate", size=5)
     # A new comparison starts as a ratio, the unit of most; not required, because a
-    # comparison whose measure is not stated has none (the validator asks an estimate for it).
+    # comparison whose measure is not stated has none (the validator says so at this field).
     unit = choice_field(docs.Comparison, "unit", initial="ratio", label="Unit")
     unit_text = small_text(
         8,
