@@ -6,8 +6,9 @@
   (``SourceDocument``) and linking it to the change request it became (``ImportedSource``);
 - ``registry_text``: the registry's strings (Markdown escapes, numbers, p-values, why an NA is
   missing) and the keys of imported items;
-- ``ctgov``, ``ctgov_results``, ``ctgov_analyses``: a ClinicalTrials.gov API v2 study ->
+- ``ctgov`` (with ``ctgov_groups``, ``ctgov_results``, ``ctgov_analyses``): a v2 study ->
   a trial document and warnings for the reviewer (pure, no database);
+- ``provenance``: the registry's value beside each proposed value, for the reviewer;
 - ``reimport``: only what the registry changed, applied to the record as it is now;
 - ``services``: ``import_ctgov_study``, the one entry point of the command, the API and the
   admin;

@@ -17,13 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import ctgov_results
-from .errors import NotAStudy, UnmappedGroups
-from .registry_text import count, loose, pointer, unescape, unique_key
+from . import ctgov_groups, ctgov_results
+from .errors import NotAStudy
+from .registry_text import count, pointer, unescape, unique_key
 
 NCT_ID = re.compile(r"^NCT[0-9]{8}$")
-SKIP = "-"  # group_map value: leave this group's results out
-NEW_ARM = "new:"  # group_map value prefix: add an arm for this group, with this key
+SKIP = ctgov_groups.SKIP
+NEW_ARM = ctgov_groups.NEW_ARM
 
 PHASES = {
     "EARLY_PHASE1": "early_1",
@@ -108,7 +108,7 @@ def study_id(study: Any, label: str) -> str:
             [{"path": "", "message": "a study document is a JSON object"}],
             f"{label} is not a ClinicalTrials.gov API v2 study document",
         )
-    nct_id = _get(study, "protocolSection", "identificationModule", "nctId")
+    nct_id = get(study, "protocolSection", "identificationModule", "nctId")
     if not isinstance(nct_id, str) or not NCT_ID.match(nct_id):
         found = "is missing" if nct_id is None else f"is {str(nct_id)[:40]!r}, not NCT + 8 digits"
         raise NotAStudy(
@@ -121,7 +121,7 @@ def study_id(study: Any, label: str) -> str:
 
 def last_update(study: dict[str, Any]) -> str | None:
     """The registry's last update posted ('2023-12-22'), as the study says."""
-    status = _get(study, "protocolSection", "statusModule") or {}
+    status = get(study, "protocolSection", "statusModule") or {}
     posted = (status.get("lastUpdatePostDateStruct") or {}).get("date")
     return posted or status.get("lastUpdateSubmitDate")
 
@@ -131,6 +131,7 @@ def map_study(
     *,
     group_map: Mapping[str, str] | None = None,
     existing: dict[str, Any] | None = None,
+    citations_by_pmid: Mapping[str, str] | None = None,
     label: str = "the study",
 ) -> StudyImport:
     """Map ``study`` to a trial document. ``existing``: the record's current document, whose
@@ -142,14 +143,16 @@ def map_study(
     document = _protocol(mapper, protocol, updated)
     arms = _arms(mapper, protocol, existing)
     has_results = isinstance(study.get("resultsSection"), dict)
-    outcome_measures = _get(study, "resultsSection", "outcomeMeasuresModule", "outcomeMeasures")
+    outcome_measures = get(study, "resultsSection", "outcomeMeasuresModule", "outcomeMeasures")
     if not has_results or not outcome_measures:
         mapper.warn(
             "/resultsSection",
             f"{nct_id} has no results on ClinicalTrials.gov: only the protocol is imported",
         )
         outcome_measures = []
-    group_arms = resolve_groups(mapper, outcome_measures, arms, group_map or {})
+    group_arms = ctgov_groups.resolve_groups(mapper, outcome_measures, arms, group_map or {})
+    references = _references(protocol)
+    document["citations"] = _cited(mapper, references, citations_by_pmid or {})
     document["arms"] = arms
     document["outcomes"] = ctgov_results.outcomes(
         mapper, outcome_measures, group_arms, arms, updated, existing
@@ -160,7 +163,7 @@ def map_study(
         document=document,
         warnings=mapper.warnings,
         has_results=has_results,
-        references=_references(protocol),
+        references=references,
     )
 
 
@@ -298,146 +301,35 @@ def _arms(
     return arms
 
 
-def _references(protocol: dict[str, Any]) -> list[dict[str, str]]:
+def _references(protocol: dict[str, Any]) -> list[dict[str, Any]]:
     references = (protocol.get("referencesModule") or {}).get("references") or []
     return [
-        {"pmid": str(r["pmid"]), "citation": unescape(r.get("citation")) or ""}
-        for r in references
+        {"index": i, "pmid": str(r["pmid"]), "citation": unescape(r.get("citation")) or ""}
+        for i, r in enumerate(references)
         if isinstance(r, dict) and r.get("pmid")
     ]
 
 
-# --- Results groups -> arms ---------------------------------------------------------------------
-
-
-def resolve_groups(
-    mapper: Mapper,
-    outcome_measures: list[dict[str, Any]],
-    arms: list[dict[str, Any]],
-    group_map: Mapping[str, str],
-) -> dict[str, str | None]:
-    """Group title -> arm key (None: left out), for every results group of the outcomes.
-
-    Adds the arms that ``group_map`` asks for (``new:key``) to ``arms``. Raises
-    ``UnmappedGroups`` naming every group that matches no arm by title, or several."""
-    occurrences: dict[str, list[tuple[str, str]]] = {}  # title -> [(id, pointer)]
-    for i, measure in enumerate(outcome_measures):
-        for j, group in enumerate(measure.get("groups") or []):
-            title = unescape(group.get("title")) or group.get("id") or f"group {j}"
-            where = pointer(
-                "resultsSection", "outcomeMeasuresModule", "outcomeMeasures", i, "groups", j
+def _cited(mapper: Mapper, references, citations_by_pmid: Mapping[str, str]) -> list[str]:
+    """The slugs of the citation records the study's references are (by PMID); the others
+    are named for the reviewer, to be imported as citations first."""
+    slugs: list[str] = []
+    for reference in references:
+        slug = citations_by_pmid.get(reference["pmid"])
+        if slug and slug not in slugs:
+            slugs.append(slug)
+        elif not slug:
+            words = reference["citation"]
+            mapper.warn(
+                pointer("protocolSection", "referencesModule", "references", reference["index"]),
+                f"reference PMID {reference['pmid']} is not a citation record yet"
+                + (f" ({words[:120]}{'…' if len(words) > 120 else ''})" if words else "")
+                + ": import it as a citation, then add it to the trial",
             )
-            occurrences.setdefault(title, []).append((group.get("id") or "", where))
-    by_title = _map_by_title(mapper, group_map, occurrences)
-    arm_keys = {arm["key"]: arm for arm in arms}
-    resolved: dict[str, str | None] = {}
-    unmapped, errors = [], []
-    for title, places in occurrences.items():
-        target = by_title.get(title)
-        if target is not None:
-            resolved[title] = _mapped_arm(
-                mapper, title, target, places[0][1], arms, arm_keys, errors
-            )
-            continue
-        matches = [arm["key"] for arm in arms if arm["label"] == title]
-        if len(matches) == 1:
-            resolved[title] = matches[0]
-            continue
-        ids = sorted({group_id for group_id, _ in places})
-        suggestions = [arm["key"] for arm in arms if loose(arm["label"]) == loose(title)]
-        unmapped.append(
-            {"title": title, "ids": ids, "pointer": places[0][1], "suggestions": suggestions}
-        )
-        why = "matches several arms" if matches else "matches no arm by title"
-        hint = f"; it looks like {', '.join(suggestions)}" if suggestions else ""
-        errors.append(
-            {
-                "path": places[0][1],
-                "message": f"results group {'/'.join(ids)} “{title}” {why}{hint}",
-            }
-        )
-    if errors:
-        arm_list = ", ".join(f"{a['key']} “{a['label']}”" for a in arms)
-        raise UnmappedGroups(
-            errors,
-            f"{mapper.label}: say which arm each results group is (map a group by its title or "
-            f"id to an arm key, to new:KEY to add an arm for it, or to - to leave its results "
-            f"out); the arms are {arm_list or 'none'}",
-            groups=unmapped,
-            arms=[(a["key"], a["label"]) for a in arms],
-        )
-    return resolved
+    return slugs
 
 
-def _map_by_title(
-    mapper: Mapper, group_map: Mapping[str, str], occurrences: dict[str, list[tuple[str, str]]]
-) -> dict[str, str]:
-    """``group_map`` keyed by group title: an id is accepted where it names one group
-    throughout the study (OG000 is often a different group in each outcome)."""
-    by_title: dict[str, str] = {}
-    errors = []
-    for given, target in group_map.items():
-        if given in occurrences:
-            by_title[given] = target
-            continue
-        titles = [t for t, places in occurrences.items() if any(i == given for i, _ in places)]
-        if len(titles) == 1:
-            by_title[titles[0]] = target
-        elif titles:
-            named = "; ".join(f"“{t}”" for t in titles)
-            errors.append(
-                {
-                    "path": f"group_map.{given}",
-                    "message": f"{given} names different groups in different outcomes ({named}): "
-                    "map these by title",
-                }
-            )
-        else:
-            errors.append(
-                {
-                    "path": f"group_map.{given}",
-                    "message": f"{mapper.nct_id} has no results group {given!r}",
-                }
-            )
-    if errors:
-        raise NotAStudy(errors, f"{mapper.label}: the group mapping does not fit the study")
-    return by_title
-
-
-def _mapped_arm(mapper, title, target, where, arms, arm_keys, errors) -> str | None:
-    if target == SKIP:
-        mapper.warn(where, f"the results of group “{title}” are left out, as the importer asked")
-        return None
-    if target.startswith(NEW_ARM):
-        key = target[len(NEW_ARM) :]
-        if key in arm_keys:
-            return key
-        if not re.match(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", key) or len(key) > 64:
-            errors.append({"path": where, "message": f"{key!r} is not an arm key (a-z, 0-9, -)"})
-            return None
-        arm = {"key": key, "label": title[:500], "role": "other", "regimen": []}
-        arms.append(arm)
-        arm_keys[key] = arm
-        mapper.warn(
-            where,
-            f"results group “{title}” is a new arm {key!r} (role 'other'), as the importer asked; "
-            "give its role and regimen",
-        )
-        return key
-    if target not in arm_keys:
-        known = ", ".join(arm_keys) or "none"
-        errors.append(
-            {
-                "path": where,
-                "message": f"group “{title}” is mapped to {target!r}, which is no arm of the "
-                f"study (arms: {known}); write new:{target} to add it as an arm",
-            }
-        )
-        return None
-    return target
-
-
-def _get(data: Any, *path: str) -> Any:
+def get(data: Any, *path: str) -> Any:
     for part in path:
         if not isinstance(data, dict):
             return None

@@ -17,10 +17,17 @@ from evidence.documents import KEY_MAX_LENGTH
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~=])")
 
 
+# Control characters documents may not hold (carriage returns included): line ends become
+# newlines, the rest are dropped; the registry's text is otherwise kept as written.
+_LINE_ENDS = re.compile(r"\r\n?")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def unescape(text: str | None) -> str | None:
     """'\\<=50' -> '<=50'; other text unchanged; None stays None."""
     if text is None:
         return None
+    text = _CONTROL.sub("", _LINE_ENDS.sub("\n", str(text)))
     return _MARKDOWN_ESCAPE.sub(r"\1", text).strip()
 
 

@@ -172,6 +172,14 @@ def _trial_with_registry_id(nct_id: str) -> ev.Trial | None:
     return found[0] if found else None
 
 
+def _citations_by_pmid(study: dict[str, Any]) -> dict[str, str]:
+    """PMID -> slug of the citation records among the study's references."""
+    references = ctgov.get(study, "protocolSection", "referencesModule", "references") or []
+    pmids = [str(r["pmid"]) for r in references if isinstance(r, dict) and r.get("pmid")]
+    found = ev.Citation.objects.filter(pmid__in=pmids).order_by("slug")
+    return {pmid: slug for pmid, slug in found.values_list("pmid", "slug")}
+
+
 def _canonical(document: dict[str, Any], label: str) -> dict[str, Any]:
     """The mapped document in canonical form, or the validation errors naming the record."""
     try:
@@ -190,7 +198,9 @@ def _canonical(document: dict[str, Any], label: str) -> dict[str, Any]:
 
 
 def _create(user, study, nct, label, origin, group_map, submit) -> ImportResult:
-    mapped = ctgov.map_study(study, group_map=group_map, label=label)
+    mapped = ctgov.map_study(
+        study, group_map=group_map, citations_by_pmid=_citations_by_pmid(study), label=label
+    )
     slug = mapped.document["slug"]
     if selectors.stream_id_for_slug("trial", slug):
         raise ValidationFailed(
@@ -220,7 +230,14 @@ def _create(user, study, nct, label, origin, group_map, submit) -> ImportResult:
 
 
 def _revise(user, current, study, nct, label, origin, group_map, submit) -> ImportResult:
-    mapped = ctgov.map_study(study, group_map=group_map, existing=current.document, label=label)
+    cited = _citations_by_pmid(study)
+    mapped = ctgov.map_study(
+        study,
+        group_map=group_map,
+        existing=current.document,
+        citations_by_pmid=cited,
+        label=label,
+    )
     now = _canonical(mapped.document, label)
     previous = sources.last_approved_import("trial", current.id, REGISTRY)
     before = _previous_mapping(previous, current.document, label)
@@ -279,11 +296,13 @@ def _previous_mapping(previous, current_document, label) -> dict[str, Any] | Non
     """The previous import mapped as now (same rules, same keys); None if there is none."""
     if previous is None:
         return None
+    study = sources.document_of(previous.source)
     try:
         mapped = ctgov.map_study(
-            sources.document_of(previous.source),
+            study,
             group_map=previous.group_map,
             existing=current_document,
+            citations_by_pmid=_citations_by_pmid(study),
             label=label,
         )
         return validate_document("trial", mapped.document)

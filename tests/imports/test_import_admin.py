@@ -174,7 +174,8 @@ def test_review_page_shows_the_source_beside_each_value(users):
     )
     assert change["new"] == "12"
     assert change["source"] == {
-        "pointer": "/resultsSection/outcomeMeasuresModule/outcomeMeasures/5/classes/0/categories/0/measurements/0",
+        "pointer": "/resultsSection/outcomeMeasuresModule/outcomeMeasures/5"
+        "/classes/0/categories/0/measurements/0",
         "text": "groupId: OG000; lowerLimit: 8; upperLimit: 24; value: 12",
     }
     assert "the registry gives no setting" in html  # the warnings, for the reviewer

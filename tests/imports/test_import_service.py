@@ -226,3 +226,24 @@ def test_the_registry_answering_with_another_study(editor, registry):
 
 def test_canonical_bytes_are_the_hash_input():
     assert sources.canonical({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
+
+
+def test_references_by_pmid_become_the_trials_citations(editor, reviewer):
+    from tests import documents
+    from tests.factories import create_approved
+
+    from .studies import CERTOLIZUMAB, CERTOLIZUMAB_MAP
+
+    create_approved(
+        editor,
+        reviewer,
+        "citation",
+        documents.drugex_citation("van-der-heijde-2022", pmid="35296532"),
+    )
+    result = import_ctgov_study(user=editor, study=real(CERTOLIZUMAB), group_map=CERTOLIZUMAB_MAP)
+    assert result.change_request.document["citations"] == ["van-der-heijde-2022"]
+    unknown = [w for w in result.warnings if "is not a citation record yet" in w["message"]]
+    assert [w["path"] for w in unknown] == [
+        f"/protocolSection/referencesModule/references/{i}" for i in (1, 2, 3)
+    ]
+    assert "PMID 35733363 is not a citation record yet (Robinson PC" in unknown[0]["message"]
