@@ -10,6 +10,7 @@ fields, but not the ones editors own (name, setting, population, findings...).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from evidence.diff import _overlaps, diff_documents, flatten, unflatten
@@ -42,10 +43,38 @@ def _top_field(path: str) -> str:
 
 def registry_changes(previous: dict[str, Any] | None, now: dict[str, Any]) -> list[dict[str, Any]]:
     """What the registry changed since ``previous`` (None: it was never imported)."""
-    changes = diff_documents(previous or {}, now)
+    changes = without_date_only_notes(diff_documents(previous or {}, now))
     if previous is None:
         changes = [c for c in changes if _top_field(c["path"]) not in EDITORIAL_FIELDS]
     return changes
+
+
+_ITEM_NOTE = re.compile(r"^(outcomes\[key=[^\]]+\])\.note$")
+_UPDATED = re.compile(r", last updated [0-9-]+\.")
+
+
+def without_date_only_notes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each outcome's note says the registry's last update; an outcome the registry did not
+    change keeps the date it was imported with, so that the diff shows what changed."""
+    changed_items = {
+        match[1]
+        for change in changes
+        if not _ITEM_NOTE.match(change["path"])
+        and (match := re.match(r"^(outcomes\[key=[^\]]+\])", change["path"]))
+    }
+
+    def date_only(change: dict[str, Any]) -> bool:
+        match = _ITEM_NOTE.match(change["path"])
+        if not match or match[1] in changed_items:
+            return False
+        old, new = change["old"], change["new"]
+        return (
+            isinstance(old, str)
+            and isinstance(new, str)
+            and _UPDATED.sub("", old) == _UPDATED.sub("", new)
+        )
+
+    return [change for change in changes if not date_only(change)]
 
 
 def apply_changes(

@@ -240,6 +240,20 @@ def _revise(user, current, study, nct, label, origin, group_map, submit) -> Impo
     )
     now = _canonical(mapped.document, label)
     previous = sources.last_approved_import("trial", current.id, REGISTRY)
+    if previous is not None and (mapped.last_updated or "") < previous.source.last_updated:
+        raise ValidationFailed(
+            [
+                {
+                    "path": "/protocolSection/statusModule/lastUpdatePostDateStruct",
+                    "message": (
+                        f"updated {mapped.last_updated or '(no date)'}, before the last import's "
+                        f"{previous.source.last_updated}"
+                    ),
+                }
+            ],
+            f"{label}: an older version of {nct} than the one trial {current.slug} was last "
+            f"imported from (change request {previous.change_request_id}); nothing proposed",
+        )
     before = _previous_mapping(previous, current.document, label)
     changes = reimport.registry_changes(before, now)
     document = reimport.apply_changes(current.document, changes, now)

@@ -247,3 +247,34 @@ def test_references_by_pmid_become_the_trials_citations(editor, reviewer):
         f"/protocolSection/referencesModule/references/{i}" for i in (1, 2, 3)
     ]
     assert "PMID 35733363 is not a citation record yet (Robinson PC" in unknown[0]["message"]
+
+
+def test_reimport_of_a_real_study_shows_only_the_changed_value(editor, reviewer):
+    first = import_ctgov_study(
+        user=editor, study=real(REMDESIVIR), group_map=REMDESIVIR_MAP, submit=True
+    ).change_request
+    approve_import(first, reviewer)
+    study = real(REMDESIVIR)
+    measures = study["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"]
+    measures[5]["classes"][0]["categories"][0]["measurements"][0]["value"] = "13"
+    study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2024-03-01"
+    cr = import_ctgov_study(user=editor, study=study, group_map=REMDESIVIR_MAP).change_request
+    outcome = "outcomes[key=time-days-to-discharge-from-hospital]"
+    assert [c["path"] for c in diff_documents(cr.base_document, cr.document)] == [
+        f"{outcome}.values[arm=arm-1].value",
+        f"{outcome}.note",  # "last updated 2024-03-01": the changed outcome's date moves
+        "notes",
+    ]
+    assert "values “Remdesivir (RDV), Cohort 1" in cr.rationale and ": 12 → 13" in cr.rationale
+
+
+def test_an_older_version_than_the_last_import_is_refused(editor, reviewer):
+    approve_import(
+        import_ctgov_study(user=editor, study=small_study(), submit=True).change_request, reviewer
+    )
+    older = small_study(last_update="2023-01-01")
+    older["protocolSection"]["conditionsModule"]["conditions"] = ["Myeloma"]
+    before = row_counts()
+    with pytest.raises(ValidationFailed, match="an older version of NCT00000001"):
+        import_ctgov_study(user=editor, study=older)
+    assert row_counts() == before
