@@ -12,5 +12,8 @@
 - ``reimport``: only what the registry changed, applied to the record as it is now;
 - ``services``: ``import_ctgov_study``, the one entry point of the command, the API and the
   admin;
+- ``citation_formats``: PubMed XML, RIS, BibTeX and CSL-JSON -> references (pure);
+  ``citation_services``: ``import_citations``, references to citation change requests
+  (duplicates by DOI, PMID or title + year + first author become revisions);
 - ``errors``: why an import is refused.
 """

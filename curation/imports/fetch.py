@@ -1,13 +1,15 @@
 """Fetching a source document from a registry's API: timeouts, retries with backoff, a size
 limit, and errors that say what failed (offline, timed out, not found, too large).
 
-Settings: ``CTGOV_API_BASE``, ``IMPORT_FETCH_TIMEOUT``, ``IMPORT_FETCH_ATTEMPTS``,
-``IMPORT_FETCH_BACKOFF``, ``IMPORT_MAX_BYTES`` (see ``config.settings``).
+Settings: ``CTGOV_API_BASE``, ``PUBMED_EFETCH_URL``, ``DOI_RESOLVER_BASE``,
+``IMPORT_FETCH_TIMEOUT``, ``IMPORT_FETCH_ATTEMPTS``, ``IMPORT_FETCH_BACKOFF``,
+``IMPORT_MAX_BYTES`` (see ``config.settings``).
 """
 
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
@@ -23,7 +25,15 @@ def ctgov_study_url(nct_id: str) -> str:
     return f"{settings.CTGOV_API_BASE}/studies/{nct_id}"
 
 
-def fetch(url: str, *, what: str, sleep=time.sleep) -> bytes:
+def pubmed_efetch_url(pmids: list[str]) -> str:
+    return f"{settings.PUBMED_EFETCH_URL}?db=pubmed&retmode=xml&id={','.join(pmids)}"
+
+
+def doi_url(doi: str) -> str:
+    return f"{settings.DOI_RESOLVER_BASE}/{quote(doi, safe='/')}"
+
+
+def fetch(url: str, *, what: str, accept: str = "application/json", sleep=time.sleep) -> bytes:
     """The body of ``url`` (at most ``IMPORT_MAX_BYTES``), retrying what may pass.
 
     ``what`` names the record in errors ("ClinicalTrials.gov study NCT04431453")."""
@@ -36,7 +46,7 @@ def fetch(url: str, *, what: str, sleep=time.sleep) -> bytes:
             response = requests.get(
                 url,
                 timeout=(settings.IMPORT_FETCH_TIMEOUT, settings.IMPORT_FETCH_TIMEOUT),
-                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+                headers={"Accept": accept, "User-Agent": USER_AGENT},
                 stream=True,
             )
         except requests.exceptions.Timeout:

@@ -21,6 +21,7 @@ from tests.conftest import free_port
 class FakeRegistry:
     def __init__(self):
         self.studies: dict[str, bytes] = {}
+        self.pages: dict[str, bytes] = {}  # any other path (with its query) -> body
         self.delay = 0.0
         self.failures_left = 0  # answer 503 this many times first
         self.requests: list[str] = []
@@ -63,6 +64,13 @@ class FakeRegistry:
                     self.send_response(503)
                     self.end_headers()
                     return
+                if self.path in registry.pages:
+                    body = registry.pages[self.path]
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 nct_id = self.path.rsplit("/", 1)[-1]
                 body = registry.studies.get(nct_id)
                 if not self.path.startswith("/api/v2/studies/") or body is None:
@@ -84,6 +92,8 @@ class FakeRegistry:
 def registry(settings):
     fake = FakeRegistry()
     settings.CTGOV_API_BASE = fake.base
+    settings.PUBMED_EFETCH_URL = fake.base.replace("/api/v2", "/efetch.fcgi")
+    settings.DOI_RESOLVER_BASE = fake.base.replace("/api/v2", "/doi")
     settings.IMPORT_FETCH_TIMEOUT = 0.5
     settings.IMPORT_FETCH_ATTEMPTS = 3
     settings.IMPORT_FETCH_BACKOFF = 0.01

@@ -13,8 +13,15 @@ Errors raised by the services (``curation.errors``) become responses in
 """
 
 from .change_requests import ChangeRequestViewSet
+from .citation_imports import CitationImportView
 from .events import EventFeedView
 from .imports import CtgovImportView
 from .records import RECORD_VIEWS
 
-__all__ = ["RECORD_VIEWS", "ChangeRequestViewSet", "CtgovImportView", "EventFeedView"]
+__all__ = [
+    "RECORD_VIEWS",
+    "ChangeRequestViewSet",
+    "CitationImportView",
+    "CtgovImportView",
+    "EventFeedView",
+]
