@@ -104,6 +104,9 @@ def registry(settings):
 @pytest.fixture
 def offline(settings):
     """A base URL where nothing listens."""
-    settings.CTGOV_API_BASE = f"http://127.0.0.1:{free_port()}/api/v2"
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    settings.CTGOV_API_BASE = f"{nowhere}/api/v2"
+    settings.PUBMED_EFETCH_URL = f"{nowhere}/efetch.fcgi"
+    settings.DOI_RESOLVER_BASE = f"{nowhere}/doi"
     settings.IMPORT_FETCH_ATTEMPTS = 2
     settings.IMPORT_FETCH_BACKOFF = 0.01

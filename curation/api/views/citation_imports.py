@@ -3,17 +3,25 @@ change request per reference (``curation.imports.citation_services``)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from curation.imports.citation_formats import FORMATS
 from curation.imports.citation_services import import_citations
-from evidence.api.serializers import WRITE_ERRORS
+from evidence.api.serializers import WRITE_ERRORS, ErrorSerializer
 
 from .. import serializers as api_serializers
 from ..permissions import TakesPartInCuration
 from .base import ApiView, validated
+
+# A registry that cannot be reached, times out or answers with an error: a bad gateway.
+IMPORT_ERRORS = {
+    **WRITE_ERRORS,
+    502: OpenApiResponse(
+        response=ErrorSerializer, description="The registry could not be reached or failed"
+    ),
+}
 
 
 class CitationImportSerializer(api_serializers.StrictSerializer):
@@ -60,7 +68,7 @@ class CitationImportView(ApiView):
                 value={"identifiers": ["22571201", "10.1056/NEJMoa1114083"]},
             )
         ],
-        responses={201: OUTCOMES, 200: OUTCOMES, **WRITE_ERRORS},
+        responses={201: OUTCOMES, 200: OUTCOMES, **IMPORT_ERRORS},
     )
     def post(self, request):
         """Import references as citation change requests (drafts of yours unless ``submit``),

@@ -8,17 +8,25 @@ import wants the reviewer to check.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from curation import selectors
 from curation.imports.services import import_ctgov_study
-from evidence.api.serializers import WRITE_ERRORS
+from evidence.api.serializers import WRITE_ERRORS, ErrorSerializer
 
 from .. import serializers as api_serializers
 from ..permissions import TakesPartInCuration
 from .base import ApiView, validated
+
+# A registry that cannot be reached, times out or answers with an error: a bad gateway.
+IMPORT_ERRORS = {
+    **WRITE_ERRORS,
+    502: OpenApiResponse(
+        response=ErrorSerializer, description="The registry could not be reached or failed"
+    ),
+}
 
 
 class CtgovImportSerializer(api_serializers.StrictSerializer):
@@ -62,7 +70,7 @@ class CtgovImportView(ApiView):
                 },
             ),
         ],
-        responses={201: api_serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS},
+        responses={201: api_serializers.ChangeRequestDetailSerializer, **IMPORT_ERRORS},
     )
     def post(self, request):
         """Import a ClinicalTrials.gov study as a change request (a draft of yours unless
