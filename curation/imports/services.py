@@ -8,6 +8,10 @@ with only what the registry changed (``reimport``); otherwise as a new trial. Th
 request is a draft owned by the importer (``submit=True`` submits it at once), linked to the
 stored source document with the group mapping and the warnings for the reviewer. Any refusal
 writes nothing.
+
+The admin imports in two steps: ``stage_ctgov_study`` stores the uploaded study, and
+``groups_to_map`` says which results groups the importer must map before
+``import_ctgov_study(staged=<sha256>, group_map=...)``.
 """
 
 from __future__ import annotations
