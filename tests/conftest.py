@@ -192,3 +192,10 @@ def _registries_never_on_the_internet(settings, _registry_that_knows_nothing):
     settings.PUBMED_EFETCH_URL = f"{base}/efetch.fcgi"
     settings.DOI_RESOLVER_BASE = f"{base}/doi"
     settings.IMPORT_FETCH_ATTEMPTS = 1
+
+
+@pytest.fixture(autouse=True)
+def _private_snapshot_root(settings, tmp_path_factory):
+    # Snapshots a developer published by hand (var/snapshots) must never be what a test
+    # serves or counts: every test starts with a snapshot folder of its own, empty.
+    settings.SNAPSHOT_ROOT = tmp_path_factory.mktemp("snapshots")
