@@ -316,6 +316,22 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(4 * 10
 # building any (curation.admin.forms.limits).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = int(os.environ.get("MAX_REQUEST_FIELDS", "100000"))
 
+# --- Imports from registries (curation.imports) ---------------------------------------------
+# ClinicalTrials.gov's API v2: a study is GET {CTGOV_API_BASE}/studies/{NCT id}.
+CTGOV_API_BASE = os.environ.get("CTGOV_API_BASE", "https://clinicaltrials.gov/api/v2").rstrip("/")
+# PubMed's E-utilities efetch (references by PMID) and the DOI resolver (CSL-JSON by DOI).
+PUBMED_EFETCH_URL = os.environ.get(
+    "PUBMED_EFETCH_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/efetch.fcgi"
+)
+DOI_RESOLVER_BASE = os.environ.get("DOI_RESOLVER_BASE", "https://doi.org").rstrip("/")
+# Seconds to connect and to wait for each read; attempts in all (backoff doubles from 0.5 s).
+IMPORT_FETCH_TIMEOUT = float(os.environ.get("IMPORT_FETCH_TIMEOUT", "10"))
+IMPORT_FETCH_ATTEMPTS = int(os.environ.get("IMPORT_FETCH_ATTEMPTS", "3"))
+IMPORT_FETCH_BACKOFF = float(os.environ.get("IMPORT_FETCH_BACKOFF", "0.5"))
+# Largest source document read (a fetched study or an uploaded file); the API's body limit
+# (MAX_REQUEST_BYTES) also bounds a study posted as JSON.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+
 # --- Caches: Redis when configured, so throttling and locks hold across processes ----------
 if REDIS_URL:
     CACHES = {

@@ -194,3 +194,46 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.author} on CR-{self.change_request_id}"
+
+
+class SourceDocument(models.Model):
+    """A document an import read (a ClinicalTrials.gov study, ...), stored once: its
+    ``sha256`` is of ``content``, the document as canonical JSON (sorted keys, no spaces,
+    UTF-8), so the same study fetched or uploaded twice is one row. Never changed
+    (``curation.imports.sources`` only creates them)."""
+
+    registry = models.CharField(max_length=20, help_text="e.g. NCT (ClinicalTrials.gov).")
+    registry_id = models.CharField(max_length=80, db_index=True)
+    last_updated = models.CharField(
+        max_length=10, blank=True, help_text="The registry's last update, as it gives it."
+    )
+    sha256 = models.CharField(max_length=64, unique=True)
+    content = models.TextField(help_text="The document as canonical JSON.")
+    size = models.PositiveIntegerField(help_text="Bytes of the canonical JSON.")
+    fetched_from = models.CharField(
+        max_length=500, blank=True, help_text="The URL, file name or 'request body' it came from."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.registry} {self.registry_id} ({self.last_updated or 'no date'})"
+
+
+class ImportedSource(models.Model):
+    """Which source document a change request was imported from, with the group mapping and
+    the warnings for the reviewer. A table of its own, so the change request's columns (and
+    the triggers that guard them) stay as they are."""
+
+    change_request = models.OneToOneField(
+        ChangeRequest, on_delete=models.CASCADE, related_name="imported_source"
+    )
+    source = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, related_name="imports")
+    group_map = models.JSONField(default=dict, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"CR-{self.change_request_id} from {self.source}"

@@ -10,7 +10,9 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connection
@@ -159,6 +161,37 @@ def superuser(db):
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.3 s per user; tests create many users and never need the strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class _NothingHere(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def _registry_that_knows_nothing():
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _NothingHere)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _registries_never_on_the_internet(settings, _registry_that_knows_nothing):
+    """Tests never reach a real registry: the import settings point at a local server that
+    knows no study or reference (404); tests of the imports start servers of their own
+    (tests/imports/conftest.py)."""
+    base = _registry_that_knows_nothing
+    settings.CTGOV_API_BASE = f"{base}/api/v2"
+    settings.PUBMED_EFETCH_URL = f"{base}/efetch.fcgi"
+    settings.DOI_RESOLVER_BASE = f"{base}/doi"
+    settings.IMPORT_FETCH_ATTEMPTS = 1
 
 
 @pytest.fixture(autouse=True)

@@ -24,9 +24,11 @@ from evidence.diff import describe_path, labelled_changes
 
 from .. import selectors, services
 from ..errors import CurationError, ValidationFailed, VersionConflict
+from ..imports.provenance import imported_source, source_beside
 from ..models import ChangeRequest
 from .forms import ProposalForms, RationaleForms
 from .guards import ReadOnlyHistoryAdmin, refused
+from .imports import import_ctgov_view
 from .links import record_url
 
 
@@ -164,7 +166,12 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             self.admin_site.admin_view(self.edit_view),
             name="curation_changerequest_edit",
         )
-        return [edit, *super().get_urls()]
+        import_ctgov = path(
+            "import-ctgov/",
+            self.admin_site.admin_view(lambda request: import_ctgov_view(request, self.admin_site)),
+            name="curation_changerequest_import_ctgov",
+        )
+        return [edit, import_ctgov, *super().get_urls()]
 
     def edit_view(self, request, object_id):
         """The proposal form, showing the request's proposed document; saving submits again."""
@@ -268,6 +275,10 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             {**change, "old": _display(change["old"]), "new": _display(change["new"])}
             for change in labelled_changes(cr.base_document, cr.document)
         ]
+        # An imported request: the registry's value beside each proposed one.
+        beside = source_beside(cr, [change["path"] for change in changes])
+        for change in changes:
+            change["source"] = (beside or {}).get(change["path"])
         check = services.approval_check(cr) if cr.is_open else None
         citation_titles = selectors.citation_titles(cr.citations)
         opts = self.model._meta
@@ -292,6 +303,8 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             "can_comment": services.takes_part(request.user),
             "citations": [(slug, citation_titles.get(slug, "")) for slug in cr.citations],
             "reviews": selectors.reviews_of(cr),
+            "imported": imported_source(cr),
+            "shows_sources": beside is not None,
             "events": cr.events.all(),
             "record_url": record_url(cr.record_type, cr.record_id),
             "history_url": reverse("admin:curation_changerequest_history", args=[cr.pk]),

@@ -15,6 +15,8 @@ urlpatterns = [
     path("auth/logout/", auth.LogoutView.as_view(), name="auth-logout"),
     path("auth/logout-all/", auth.LogoutAllView.as_view(), name="auth-logout-all"),
     path("events/", views.EventFeedView.as_view(), name="event-list"),
+    path("imports/ctgov/", views.CtgovImportView.as_view(), name="import-ctgov"),
+    path("imports/citations/", views.CitationImportView.as_view(), name="import-citations"),
     *[
         route
         for record_type, (detail, history) in views.RECORD_VIEWS.items()

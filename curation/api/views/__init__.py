@@ -4,6 +4,7 @@
 - ``change_requests``: proposals and their review; the transition routes come from the
   workflow's actions (``services.ACTIONS``);
 - ``events``: the changes feed;
+- ``imports``: registry documents to change requests (``curation.imports``);
 - ``base``: what every view shares (JSON in and out, strict bodies).
 
 Views translate HTTP to service and selector calls and back; they hold no rule of their own.
@@ -12,7 +13,15 @@ Errors raised by the services (``curation.errors``) become responses in
 """
 
 from .change_requests import ChangeRequestViewSet
+from .citation_imports import CitationImportView
 from .events import EventFeedView
+from .imports import CtgovImportView
 from .records import RECORD_VIEWS
 
-__all__ = ["RECORD_VIEWS", "ChangeRequestViewSet", "EventFeedView"]
+__all__ = [
+    "RECORD_VIEWS",
+    "ChangeRequestViewSet",
+    "CitationImportView",
+    "CtgovImportView",
+    "EventFeedView",
+]
