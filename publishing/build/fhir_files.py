@@ -58,13 +58,14 @@ def fhir_inputs(record: RecordState, base: str) -> str:
 
 
 def record_resources(record: RecordState, inputs: str, base: str) -> list[tuple[str, dict]]:
-    key = _cache_key(record, inputs)
-    found = _resource_cache.get(key)
+    """The record's (path, resource) pairs: from the cache, or mapped now (``write_fhir_files``
+    caches them once they are validated or reused)."""
+    found = _resource_cache.get(_cache_key(record, inputs))
     if found is None:
         resources = fhir.resources_for(
             record.record_type, record.document, record.history, base=base
         )
-        found = _resource_cache[key] = [(fhir.resource_path(r), r) for r in resources]
+        found = [(fhir.resource_path(r), r) for r in resources]
     return found
 
 
@@ -83,7 +84,8 @@ def write_fhir_files(builder, directory: Path, evidence: EvidenceAsOf) -> None:
     for record_type in record_types.names():
         for record in evidence.records[record_type].values():
             inputs = fhir_inputs(record, base)
-            live.add(_cache_key(record, inputs))
+            key = _cache_key(record, inputs)
+            live.add(key)
             resources = record_resources(record, inputs, base)
             bundle.extend(resources)
             if not _reuse_all(builder, directory, resources, inputs):
@@ -91,6 +93,7 @@ def write_fhir_files(builder, directory: Path, evidence: EvidenceAsOf) -> None:
                     fhir.validate(resource, path)
                 for path, resource in resources:
                     builder.write(directory, path, dumps(resource), inputs)
+            _resource_cache[key] = resources  # valid: written now, or reused from before
     for stale in [key for key in _resource_cache if key not in live]:
         del _resource_cache[stale]
     builder.write(directory, BUNDLE_PATH, dumps_compact(_bundle(bundle, base, evidence)))
