@@ -82,6 +82,8 @@ def write_fhir_files(builder, directory: Path, evidence: EvidenceAsOf) -> None:
     live: set[str] = set()
     bundle: list[tuple[str, dict[str, Any]]] = []
     for record_type in record_types.names():
+        if record_type not in fhir.MAIN_RESOURCE:
+            continue  # a record type without a FHIR mapping (yet): not published as FHIR
         for record in evidence.records[record_type].values():
             inputs = fhir_inputs(record, base)
             key = _cache_key(record, inputs)

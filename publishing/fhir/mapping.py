@@ -11,7 +11,9 @@ from typing import Any
 from . import provenance, records, results, study
 from .common import RecordContext, canonical_base
 
-# The resource that stands for the whole record (Provenance targets it).
+# The record types with a FHIR mapping, and the resource that stands for the whole record
+# (Provenance targets it). A record type added to the registry without an entry here is not
+# published as FHIR until it gets a mapping.
 MAIN_RESOURCE = {
     "trial": "ResearchStudy",
     "citation": "Citation",
