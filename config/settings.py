@@ -305,13 +305,15 @@ SPECTACULAR_SETTINGS = {
         "SnapshotStatusEnum": "publishing.models.Snapshot.Status",
     },
 }
-# Largest request body accepted (bytes); a trial document is a few kB.
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024)))
-# A trial's admin form posts a few fields per result cell: a real trial of 8 arms and 40
-# outcomes sends some 2,500, past Django's default of 1,000. The body size above bounds the
-# work a request can cause, and the forms refuse more rows than a document may hold before
+# Largest request body accepted (bytes). A trial document is a few kB, but its admin form
+# posts every field of every result cell (value, raw text, spread, bounds, source...): a
+# trial at the document's limits (20 arms, 200 outcomes) posts about 1.8 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(4 * 1024 * 1024)))
+# That form's field count: a real trial of 8 arms and 40 outcomes sends some 8,600, one at the
+# document's limits about 79,000, past Django's default of 1,000. The body size above bounds
+# the work a request can cause, and the forms refuse more rows than a document may hold before
 # building any (curation.admin.forms.limits).
-DATA_UPLOAD_MAX_NUMBER_FIELDS = int(os.environ.get("MAX_REQUEST_FIELDS", "50000"))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = int(os.environ.get("MAX_REQUEST_FIELDS", "100000"))
 
 # --- Caches: Redis when configured, so throttling and locks hold across processes ----------
 if REDIS_URL:

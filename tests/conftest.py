@@ -159,3 +159,10 @@ def superuser(db):
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.3 s per user; tests create many users and never need the strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _private_snapshot_root(settings, tmp_path_factory):
+    # Snapshots a developer published by hand (var/snapshots) must never be what a test
+    # serves or counts: every test starts with a snapshot folder of its own, empty.
+    settings.SNAPSHOT_ROOT = tmp_path_factory.mktemp("snapshots")

@@ -13,6 +13,14 @@ Four families, each self-consistent (a trial's citations and interventions are i
 - Synthetic (``synthetic_*``): made-up, numbers chosen only to be valid; the API tests' data.
 
 And ``minimal_citation``/``minimal_topic``: the fewest fields a citation or topic may have.
+
+Schema versions: the families above are written as clients of schema version 1 wrote them (no
+``schema_version``), on purpose: the write path converts such a proposal, so every test that
+proposes one also checks that old clients keep working; what is stored and read back is
+always the current version (tests that change a stored document use the current field
+names). The general results model has its own builders, in schema version 2: the three result
+shapes of the issue (``mean_with_sd_outcome``, ``median_with_iqr_outcome``,
+``one_sided_hazard_ratio_outcome``), ``general_trial`` and ``results_trial``.
 """
 
 from __future__ import annotations

@@ -254,16 +254,12 @@ def _trial_results(obj: ev.Trial) -> str:
     for outcome in document.get("outcomes") or []:
         values = {v.get("arm"): v for v in outcome.get("values") or []}
         cells = []
+        dispersion = (outcome.get("dispersion") or {}).get("kind")
         for arm in arms:
             value = values.get(arm["key"])
-            if value is None:
-                cells.append("—")
-            elif value.get("not_reached"):
-                cells.append("not reached")
-            else:
-                cells.append(f"{value.get('value')}")
-        unit = outcome.get("unit")
-        rows.append((outcome.get("label"), vocabulary.OUTCOME_UNIT_LABELS.get(unit, unit), cells))
+            cells.append("—" if value is None else _result_text(value, dispersion))
+        unit = outcome.get("unit_text") or outcome.get("unit")
+        rows.append((outcome.get("title"), vocabulary.OUTCOME_UNIT_LABELS.get(unit, unit), cells))
     header = format_html_join("", "<th>{}</th>", ((arm.get("label"),) for arm in arms))
     body = format_html_join(
         "",
@@ -279,6 +275,22 @@ def _trial_results(obj: ev.Trial) -> str:
         header,
         body,
     )
+
+
+def _result_text(value: dict, dispersion: str | None) -> str:
+    """One arm's value as the read-only table shows it: "12.4 (SD 3.1)", "14 (IQR 10 to 21)",
+    or the reason it is missing, in words."""
+    if value.get("value") is None:
+        reason = vocabulary.MISSING_REASON_LABELS.get(value.get("missing"), "—")
+        return f"{reason} ({value['raw']})" if value.get("raw") else reason
+    text = str(value["value"])
+    kind = vocabulary.DISPERSION_LABELS.get(dispersion, "")
+    if value.get("spread") is not None:
+        text += f" ({kind} {value['spread']})"
+    elif value.get("low") is not None or value.get("high") is not None:
+        low, high = value.get("low"), value.get("high")
+        text += f" ({kind} {'—' if low is None else low} to {'—' if high is None else high})"
+    return text
 
 
 class TrialSettingFilter(admin.SimpleListFilter):
@@ -302,7 +314,10 @@ class TrialAdmin(RecordAdmin):
 
     @admin.display(description="Setting", ordering="setting")
     def setting_label(self, obj) -> str:
-        return vocabulary.SETTING_LABELS.get(obj.setting, obj.setting)
+        if obj.setting:
+            return vocabulary.SETTING_LABELS.get(obj.setting, obj.setting)
+        # Schema 2: a trial may give its setting only in words.
+        return (obj.document or {}).get("setting_text") or ""
 
     @admin.display(description="Results")
     def results(self, obj) -> str:

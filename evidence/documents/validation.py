@@ -282,6 +282,8 @@ class SemanticChecker:
                     f"{path}.estimate",
                     "a comparison whose measure is not stated has no estimate or interval",
                 )
+            if unit is not None:
+                self.error(f"{path}.unit", "a comparison whose measure is not stated has no unit")
         elif estimate is not None and unit is None:
             self.error(f"{path}.unit", "an estimate needs its unit")
         if unit == "other" and not (comparison.unit_text or "").strip():

@@ -30,7 +30,7 @@ def form_post_data(forms_: ProposalForms | RationaleForms) -> dict[str, Any]:
             elif isinstance(widget, forms.CheckboxInput):
                 if value:
                     data[bound.html_name] = "on"
-            elif isinstance(widget, forms.SelectMultiple):
+            elif isinstance(widget, forms.SelectMultiple | forms.CheckboxSelectMultiple):
                 data[bound.html_name] = list(value or [])
             else:
                 formatted = bound.field.prepare_value(value)

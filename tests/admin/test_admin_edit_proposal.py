@@ -106,10 +106,17 @@ def test_invalid_document_shows_errors_on_the_field_and_saves_nothing(client, ed
     before = snapshot(sent_back)
     client.force_login(editor)
     # PFS of the Revlimid arm (38.9 as proposed) with an interval that does not contain it.
-    data = edit_data(sent_back, **{"cell-0-0-ci_low": "40", "cell-0-0-ci_high": "45"})
+    data = edit_data(
+        sent_back,
+        **{
+            "outcomes-0-dispersion__kind": "confidence_interval",
+            "cell-0-0-low": "40",
+            "cell-0-0-high": "45",
+        },
+    )
     response = client.post(edit_url(sent_back), data)
     assert response.status_code == 400
-    errors = response.context["forms"].cells[(0, 0)].errors["ci_low"]
+    errors = response.context["forms"].cells[(0, 0)].errors["low"]
     assert "does not contain the estimate 38.9" in errors[0]
     assert "does not contain the estimate 38.9" in response.content.decode()
     assert snapshot(sent_back) == before

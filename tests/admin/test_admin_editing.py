@@ -67,11 +67,19 @@ def test_schema_errors_appear_on_the_grid_cell(client, editor, admin_trials):
     trial = admin_trials["calgb"]
     client.force_login(editor)
     # OS of the placebo arm: 76 months, with an interval that does not contain it.
-    data = proposal_data("trial", trial, **{"cell-1-1-ci_low": "80", "cell-1-1-ci_high": "90"})
+    data = proposal_data(
+        "trial",
+        trial,
+        **{
+            "outcomes-1-dispersion__kind": "confidence_interval",
+            "cell-1-1-low": "80",
+            "cell-1-1-high": "90",
+        },
+    )
     response = client.post(change_url("trial", trial), data)
     assert response.status_code == 400
     forms = response.context["forms"]
-    assert "does not contain the estimate 76" in forms.cells[(1, 1)].errors["ci_low"][0]
+    assert "does not contain the estimate 76" in forms.cells[(1, 1)].errors["low"][0]
     assert "does not contain the estimate 76" in response.content.decode()
     assert not ChangeRequest.objects.filter(author=editor).exists()
 
@@ -144,7 +152,7 @@ def test_editor_creates_a_new_trial_in_one_form(client, editor, admin_trials):
             "arms-1-role": "observation",
             "outcomes-0-key": "pfs",
             "outcomes-0-endpoint": "pfs",
-            "outcomes-0-label": "average duration of survival without myeloma progression",
+            "outcomes-0-title": "average duration of survival without myeloma progression",
             "outcomes-0-measure": "duration_unspecified",
             "outcomes-0-unit": "months",
             "cell-0-0-value": "39",

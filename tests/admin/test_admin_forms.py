@@ -169,10 +169,10 @@ def test_a_new_trial_from_forms_with_grid_and_comparison(db):
             "arms-1-role": "placebo",
             "outcomes-0-key": "os",
             "outcomes-0-endpoint": "os",
-            "outcomes-0-label": "median overall survival",
+            "outcomes-0-title": "median overall survival",
             "outcomes-0-measure": "median",
             "outcomes-0-unit": "months",
-            "cell-0-0-not_reached": "on",
+            "cell-0-0-missing": "not_reached",
             "cell-0-1-value": "76",
             "cmp-0-0-kind": "absolute_difference",
             "cmp-0-0-arm": "0",
@@ -186,9 +186,9 @@ def test_a_new_trial_from_forms_with_grid_and_comparison(db):
     document = validate_document("trial", forms.to_document())
     assert [arm["key"] for arm in document["arms"]] == ["lenalidomide", "placebo"]
     (outcome,) = document["outcomes"]
-    assert [(v["arm"], v["value"], v["not_reached"]) for v in outcome["values"]] == [
-        ("lenalidomide", None, True),
-        ("placebo", 76, False),
+    assert [(v["arm"], v["value"], v["missing"]) for v in outcome["values"]] == [
+        ("lenalidomide", None, "not_reached"),
+        ("placebo", 76, None),
     ]
     (comparison,) = outcome["comparisons"]
     assert comparison["key"] == "lenalidomide_vs_placebo"
@@ -202,31 +202,70 @@ def test_service_error_paths_land_on_the_right_fields(db):
     forms.to_document()
     forms.add_errors(
         [
-            {"path": "document.outcomes[1].values[1].ci_low", "message": "low above high"},
+            {"path": "document.outcomes[1].values[1].low", "message": "low above high"},
             {"path": "document.outcomes[0].comparisons[0].p_value", "message": "bad p"},
             {"path": "document.arms[0].label", "message": "bad label"},
-            {"path": "document.outcomes[1].label", "message": "bad outcome label"},
-            {"path": "document.design.blinding", "message": "bad blinding"},
+            {"path": "document.outcomes[1].title", "message": "bad outcome title"},
+            {"path": "document.design.masking", "message": "bad masking"},
             {"path": "document.citations[0]", "message": "no citation"},
             {"path": "document.findings[0].key", "message": "duplicate key"},
             {"path": "document.arms", "message": "arm sizes add up to too many"},
             {"path": "rationale", "message": "say why"},
         ]
     )
-    assert forms.cells[(1, 1)].errors["ci_low"] == ["low above high"]
+    assert forms.cells[(1, 1)].errors["low"] == ["low above high"]
     assert forms.comparisons[(0, 0)].errors["p_value"] == ["bad p"]
     assert forms.arms.forms[0].errors["label"] == ["bad label"]
-    assert forms.outcomes.forms[1].errors["label"] == ["bad outcome label"]
-    assert forms.record.errors["design__blinding"] == ["bad blinding"]
+    assert forms.outcomes.forms[1].errors["title"] == ["bad outcome title"]
+    assert forms.record.errors["design__masking"] == ["bad masking"]
     assert forms.record.errors["citations"] == ["item 1: no citation"]
     assert forms.meta.errors["rationale"] == ["say why"]
     assert forms.findings.forms[0].errors["key"] == ["duplicate key"]
     assert forms.non_field_errors() == ["document.arms: arm sizes add up to too many"]
 
 
+def test_paths_into_nested_objects_land_on_their_fields(db):
+    """Schema 2's nested objects (timepoint, dispersion, source, dates) are edited as
+    ``group__field`` form fields; an error about the whole object lands on its first field."""
+    document = validate_document("trial", documents.calgb_100104())
+    forms = round_trip("trial", document)
+    forms.to_document()
+    forms.add_errors(
+        [
+            {"path": "document.outcomes[0].timepoint.unit", "message": "not a time"},
+            {"path": "document.outcomes[1].dispersion", "message": "whole dispersion"},
+            {"path": "document.outcomes[0].values[1].source", "message": "name a source"},
+            {"path": "document.outcomes[0].values[0].source.pointer", "message": "bad pointer"},
+            {"path": "document.outcomes[0].comparisons[0].source.page", "message": "bad page"},
+            {"path": "document.dates.start", "message": "whole date"},
+            {"path": "document.dates.completion.type", "message": "bad type"},
+            {"path": "document.design.masked_roles[1]", "message": "bad role"},
+            {"path": "document.phases[0]", "message": "bad phase"},
+            {"path": "document.registry_ids[1].id", "message": "bad id"},
+            {"path": "document.conditions[0].system", "message": "needs a system"},
+            {"path": "document.outcomes[1].citations[0]", "message": "no citation 'x'"},
+        ]
+    )
+    outcomes = forms.outcomes.forms
+    assert outcomes[0].errors["timepoint__unit"] == ["not a time"]
+    assert outcomes[1].errors["dispersion__kind"] == ["whole dispersion"]
+    assert outcomes[1].errors["citations"] == ["item 1: no citation 'x'"]
+    assert forms.cells[(0, 1)].errors["source__citation"] == ["name a source"]
+    assert forms.cells[(0, 0)].errors["source__pointer"] == ["bad pointer"]
+    assert forms.comparisons[(0, 0)].errors["source__page"] == ["bad page"]
+    record = forms.record.errors
+    assert record["dates__start__date"] == ["whole date"]
+    assert record["dates__completion__type"] == ["bad type"]
+    assert record["design__masked_roles"] == ["item 2: bad role"]
+    assert record["phases"] == ["item 1: bad phase"]
+    assert record["registry_ids"] == ["item 2: bad id"]
+    assert record["conditions"] == ["item 1: needs a system"]
+    assert forms.non_field_errors() == []
+
+
 def test_initial_grid_positions_follow_arms_and_outcomes():
     initial = document_to_initial("trial", validate_document("trial", documents.calgb_100104()))
-    assert initial["cells"][(1, 0)]["not_reached"] is True
+    assert initial["cells"][(1, 0)]["missing"] == "not_reached"
     assert initial["cells"][(1, 1)]["value"] == 76
     assert initial["comparisons"][(0, 0)]["arm"] == "0"
     assert initial["comparisons"][(0, 0)]["reference_arm"] == "1"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import tracemalloc
+from urllib.parse import urlencode
 
 import pytest
 from django.http import QueryDict
@@ -218,14 +219,25 @@ def test_a_review_comment_with_a_control_character_is_refused(
     assert services.allowed_actions(request_, reviewer)  # still open for a decision
 
 
-def test_a_large_real_trial_is_proposed_through_its_form(client, editor, reviewer, admin_trials):
-    """A trial of 8 arms and 40 outcomes, every cell filled, posts some 2,500 fields: past
-    Django's default of 1,000 (DATA_UPLOAD_MAX_NUMBER_FIELDS), well within the lists' limits."""
+@pytest.mark.parametrize(
+    "arm_count,outcome_count",
+    [(8, 40), (docs.MAX_ARMS, docs.MAX_OUTCOMES)],
+    ids=["a large real trial", "a trial at the document limits"],
+)
+def test_a_large_trial_is_proposed_through_its_form(
+    client, editor, reviewer, admin_trials, arm_count, outcome_count
+):
+    """A trial of 8 arms and 40 outcomes, every cell filled, posts some 8,600 fields (schema 2:
+    every field of each value, with its source), past Django's default of 1,000; one at the
+    document's limits (20 arms, 200 outcomes) about 79,000 fields and 1.8 MB: both within the
+    default request limits (DATA_UPLOAD_MAX_NUMBER_FIELDS, DATA_UPLOAD_MAX_MEMORY_SIZE)."""
     from django.conf import settings
 
     from tests import factories
 
-    arms = [{"key": f"arm{i}", "label": f"Arm {i}", "role": "experimental"} for i in range(8)]
+    arms = [
+        {"key": f"arm{i}", "label": f"Arm {i}", "role": "experimental"} for i in range(arm_count)
+    ]
     outcomes = [
         {
             "key": f"o{j}",
@@ -233,9 +245,9 @@ def test_a_large_real_trial_is_proposed_through_its_form(client, editor, reviewe
             "label": f"Outcome {j}",
             "measure": "median",
             "unit": "months",
-            "values": [{"arm": f"arm{i}", "value": 10 + i + j} for i in range(8)],
+            "values": [{"arm": f"arm{i}", "value": 10 + i + j} for i in range(arm_count)],
         }
-        for j in range(40)
+        for j in range(outcome_count)
     ]
     document = documents.ifm_trial(
         slug="large-trial",
@@ -251,8 +263,12 @@ def test_a_large_real_trial_is_proposed_through_its_form(client, editor, reviewe
     data = proposal_data("trial", live)
     data["record-summary"] = "Checked against the source, value by value."
     assert settings.DATA_UPLOAD_MAX_NUMBER_FIELDS > len(data) > 1000
+    body = urlencode(data, doseq=True)
+    assert len(body) < settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     client.force_login(editor)
-    response = client.post(change_url("trial", live), data)
+    response = client.post(
+        change_url("trial", live), body, content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     cr = ChangeRequest.objects.get(record_slug="large-trial", status="submitted")
     assert cr.document["summary"] == "Checked against the source, value by value."

@@ -19,7 +19,13 @@ import pytest
 from curation import selectors
 from curation.admin.forms import ProposalForms
 from curation.models import ChangeRequest
-from curation.seed import load_seed, seed_accounts, seed_records
+from curation.seed import (
+    corrected_document,
+    load_seed,
+    seed_accounts,
+    seed_corrections,
+    seed_records,
+)
 from evidence.diff import diff_documents
 from tests.factories import revise_approved
 
@@ -141,12 +147,15 @@ def _add_finding(data, doc):
     data.setlist(
         f"findings-{new}-outcomes", [str(index(doc["outcomes"], "second_primary_malignancies"))]
     )
+    data.setlist(f"findings-{new}-citations", CALGB_REPORTS)
+
+
+# The seed corrections cite both reports of CALGB 100104 for every finding of the trial.
+CALGB_REPORTS = ["mccarthy-2012-nejm", "calgb-100104-updated-analysis-abstract-8523"]
 
 
 def _cite_finding(data, doc):
-    data.setlist(
-        f"findings-{index(doc['findings'], 'longer_ttp')}-citations", ["mccarthy-2012-nejm"]
-    )
+    data.setlist(f"findings-{index(doc['findings'], 'longer_ttp')}-citations", CALGB_REPORTS)
 
 
 def _add_conduct_note(data, doc):
@@ -175,7 +184,12 @@ def _add_regimen_part(data, doc):
 
 
 def _seed_document(slug: str) -> dict:
-    return next(document for _, document in seed_records() if document["slug"] == slug)
+    """A seed record as ``load_seed`` leaves it: its seed file with its corrections made."""
+    record_type, document = next((t, d) for t, d in seed_records() if d["slug"] == slug)
+    for correction in seed_corrections():
+        if (correction["record_type"], correction["slug"]) == (record_type, slug):
+            document = corrected_document(document, correction["changes"])[0] or document
+    return document
 
 
 def _seed_section(slug: str, key: str) -> dict:
@@ -554,6 +568,8 @@ def _section_trial_added(client, seeded_record):
 
 def test_a_reviewer_cannot_post_a_section_change_nor_add_rows(client, editor, reviewer, seeded):
     topic = live("topic", TOPIC)
+    # Loading the seed may itself revise the topic (its corrections): count, not "none".
+    proposed = ChangeRequest.objects.filter(record_slug=TOPIC, action="revise").count()
     client.force_login(editor)
     data = _section_trial_added(client, topic)
     client.force_login(reviewer)
@@ -562,17 +578,18 @@ def test_a_reviewer_cannot_post_a_section_change_nor_add_rows(client, editor, re
     assert b"only members of the Editors group may propose changes" in response.content
     response = client.post(change_url("topic", topic), {**data, "_add_rows": ["sections"]})
     assert response.status_code == 403
-    assert not ChangeRequest.objects.filter(record_slug=TOPIC, action="revise").exists()
+    assert ChangeRequest.objects.filter(record_slug=TOPIC, action="revise").count() == proposed
 
 
 def test_anonymous_cannot_post_a_section_change(client, editor, seeded):
     topic = live("topic", TOPIC)
+    proposed = ChangeRequest.objects.filter(record_slug=TOPIC, action="revise").count()
     client.force_login(editor)
     data = _section_trial_added(client, topic)
     client.logout()
     response = client.post(change_url("topic", topic), data)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
-    assert not ChangeRequest.objects.filter(record_slug=TOPIC, action="revise").exists()
+    assert ChangeRequest.objects.filter(record_slug=TOPIC, action="revise").count() == proposed
 
 
 # --- More blank rows, keeping what was typed ----------------------------------------------------
@@ -608,13 +625,13 @@ def test_add_rows_keeps_what_was_typed_and_proposes_nothing(client, editor, seed
     )
     data.update({"findings-2-kind": "efficacy", "findings-2-ORDER": "1"})
     data.setlist("findings-2-outcomes", ["0"])
-    data.setlist("findings-2-citations", ["mccarthy-2012-nejm"])
+    data.setlist("findings-2-citations", CALGB_REPORTS)
     data.update({"findings-0-ORDER": "3", "findings-1-ORDER": "4"})  # numbering them all
     data, html = _add_rows(client, url, data, "findings")
     assert not ChangeRequest.objects.filter(author=editor).exists()
     assert data["findings-TOTAL_FORMS"] == "4"
     assert data["findings-2-statement"] == seed_findings["longer_ttp"]["statement"]
-    assert data.getlist("findings-2-citations") == ["mccarthy-2012-nejm"]
+    assert data.getlist("findings-2-citations") == CALGB_REPORTS
     assert data["proposal-rationale"] == RATIONALE
     data.update(
         {
@@ -622,8 +639,15 @@ def test_add_rows_keeps_what_was_typed_and_proposes_nothing(client, editor, seed
             "findings-3-statement": seed_findings["os_not_reached"]["statement"],
         }
     )
-    data.update({"findings-3-kind": "survival", "findings-3-ORDER": "2"})
+    data.update(
+        {
+            "findings-3-kind": "survival",
+            "findings-3-ORDER": "2",
+            "findings-3-note": seed_findings["os_not_reached"]["note"],
+        }
+    )
     data.setlist("findings-3-outcomes", ["1"])
+    data.setlist("findings-3-citations", CALGB_REPORTS)
     response = client.post(url, as_post(data))
     assert response.status_code == 302
     cr = ChangeRequest.objects.get(author=editor)

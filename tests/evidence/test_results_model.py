@@ -199,6 +199,22 @@ BAD_INPUT = [
         "not stated",
     ),
     (
+        "a unit for a comparison whose measure is not stated",
+        edit(
+            one_sided_hazard_ratio_outcome,
+            lambda o: o["comparisons"][0].update(
+                kind="not_stated",
+                estimate=None,
+                ci_high=None,
+                ci_level=None,
+                ci_sides=None,
+                ci_bound_missing=None,
+            ),
+        ),
+        "outcomes[0].comparisons[0].unit",
+        "has no unit",
+    ),
+    (
         "a source that names nothing",
         edit(
             one_sided_hazard_ratio_outcome,

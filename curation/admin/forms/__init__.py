@@ -2,11 +2,16 @@
 
 Editors never type JSON. A record document is split into forms the admin renders:
 
-- ``record``: the record's own fields (``design.blinding`` becomes ``design__blinding``);
+- ``record``: the record's own fields (``design.masking`` becomes ``design__masking``;
+  registry ids and conditions are typed one per line, phases and masked roles are check
+  boxes, each date is its text and whether it is actual or anticipated);
 - for trials: ``arms`` (each with a small ``regimen`` formset of its regimen parts) and
   ``outcomes`` formsets, a results grid of one small form per (outcome row, arm row) cell
-  (value, interval and the note on that single value), comparison forms beside each outcome
-  row, ``conduct_notes`` and ``findings`` formsets;
+  (every field of that arm's value: the number and the text the source printed, or why it
+  is missing; spread or interval; participants; note; source), comparison forms beside each
+  outcome row, ``conduct_notes`` and ``findings`` formsets. A nested document object is
+  edited as ``group__field`` form fields (``timepoint__unit``, ``dispersion__kind``,
+  ``source__citation``: ``sources``); all of them blank is null in the document;
 - for topics: ``sections`` (heading, body paragraphs, setting, interventions and the trials
   the section lists, in order) and ``findings`` formsets;
 - ``proposal``: rationale, supporting citations and the hidden base version.

@@ -13,10 +13,10 @@ from typing import Any
 
 from django import forms
 
-from .fields import blank_to_none
-from .grid import CELL_FIELDS, COMPARISON_FIELDS
+from evidence.documents import CURRENT_SCHEMA_VERSION
+
 from .items import kept_forms
-from .specs import document_value, set_path
+from .specs import document_value, drop_empty_dates, get_path, set_path
 
 
 class DocumentAssembly:
@@ -25,11 +25,16 @@ class DocumentAssembly:
     def to_document(self) -> dict[str, Any]:
         """The proposed document: the base document with the forms' values written into it."""
         document = copy.deepcopy(self.base_document or {})
+        # A new record is written in the current schema version (a document without one
+        # would be read as version 1 and converted).
+        document.setdefault("schema_version", CURRENT_SCHEMA_VERSION)
         for spec in self.record.specs:
             if self.record.fields[spec.form_name].disabled:
                 continue
             value = self.record.cleaned_data.get(spec.form_name)
-            set_path(document, spec.path, document_value(spec, value))
+            base = get_path(document, spec.path)
+            set_path(document, spec.path, document_value(spec, value, base))
+        drop_empty_dates(document)
         # Where each document item came from, so validation errors find their form field.
         self.item_at: dict[str, dict[int, forms.Form]] = {}
         if self.is_trial:
@@ -123,9 +128,7 @@ class DocumentAssembly:
                 continue
             value = copy.deepcopy(base_values.get(arm_key) or {})
             value["arm"] = arm_key
-            for name in CELL_FIELDS:
-                value[name] = blank_to_none(form.cleaned_data.get(name))
-            value["not_reached"] = bool(value["not_reached"])
+            value.update(form.document_values())
             cells[arm_key] = (value, form)
         # Keep the base document's order of values; new ones follow in arm order.
         order = [key for key in base_values if key in cells]
@@ -145,8 +148,7 @@ class DocumentAssembly:
                 continue
             data = form.cleaned_data
             comparison = copy.deepcopy(base_comparisons.get(data.get("original_key") or "", {}))
-            for name in COMPARISON_FIELDS:
-                comparison[name] = blank_to_none(data.get(name))
+            comparison.update(form.document_values())
             for side in ("arm", "reference_arm"):
                 position = data.get(side)
                 comparison[side] = arm_keys.get(int(position)) if position else None

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import pretty_name
 
 from evidence.documents import capitalised, labels_of
 from evidence.models import Citation, Intervention
@@ -202,6 +203,84 @@ def char_field(required: bool = False, rows: int | None = None, **kwargs) -> for
 
 def nullable_bool(**kwargs) -> forms.NullBooleanField:
     return forms.NullBooleanField(required=False, widget=NotStatedYesNo, **kwargs)
+
+
+def sides_field(model, field: str, **kwargs) -> forms.TypedChoiceField:
+    """One- or two-sided: a drop-down whose value is the whole number the document holds."""
+    choices = [("", "—"), *vocabulary_choices(model, field)]
+    return forms.TypedChoiceField(
+        choices=choices, coerce=int, empty_value=None, required=False, **kwargs
+    )
+
+
+def choices_field(model, field: str, **kwargs) -> forms.MultipleChoiceField:
+    """Several controlled values of one list (a trial's phases, who is masked): check boxes."""
+    return forms.MultipleChoiceField(
+        choices=vocabulary_choices(model, field),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-choices"}),
+        **kwargs,
+    )
+
+
+def flag(label: str, **kwargs) -> forms.BooleanField:
+    """A yes/no of the document that defaults to no (``name_editorial``, ``editorial``)."""
+    return forms.BooleanField(required=False, label=label, **kwargs)
+
+
+def small_text(
+    size: int, label: str, *, widget_attrs: dict[str, str] | None = None, **kwargs
+) -> forms.CharField:
+    """A short text kept exactly as typed, in a narrow box (cells of the results grid)."""
+    kwargs.setdefault("max_length", 500)
+    attrs = {"size": size, "class": "wide" if size >= 10 else "narrow", **(widget_attrs or {})}
+    return forms.CharField(
+        required=False, strip=False, label=label, widget=forms.TextInput(attrs=attrs), **kwargs
+    )
+
+
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """Form values named ``group__field`` -> ``{"group": {"field": ...}}``; a group whose
+    values are all blank becomes None (``timepoint``, ``dispersion``, ``source``: the
+    document says "not given" with null, never with an object of nulls)."""
+    nested: dict[str, Any] = {}
+    groups: dict[str, dict[str, Any]] = {}
+    for name, value in flat.items():
+        group, _, field = name.partition("__")
+        if field:
+            groups.setdefault(group, {})[field] = value
+        else:
+            nested[name] = value
+    for group, values in groups.items():
+        given = any(value not in (None, False) for value in values.values())
+        nested[group] = values if given else None
+    return nested
+
+
+def flatten(item: dict[str, Any], names) -> dict[str, Any]:
+    """The inverse of ``nest``, for initial data: ``source__page`` is the source's page."""
+    flat = {}
+    for name in names:
+        group, _, field = name.partition("__")
+        if field:
+            flat[name] = (item.get(group) or {}).get(field)
+        else:
+            flat[name] = item.get(name)
+    return flat
+
+
+def name_controls(form: forms.Form) -> None:
+    """Give every visible control of ``form`` an accessible name: tables and grid cells show
+    their controls without a <label> of their own, so each says what it is (its field's
+    label) to screen readers, and its help text as a tooltip. Check-box lists keep the labels
+    of their boxes."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if widget.is_hidden or isinstance(widget, forms.CheckboxSelectMultiple):
+            continue
+        widget.attrs.setdefault("aria-label", str(field.label or pretty_name(name)))
+        if field.help_text:
+            widget.attrs.setdefault("title", str(field.help_text))
 
 
 def blank_to_none(value: Any) -> Any:

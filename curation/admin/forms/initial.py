@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .fields import flatten
 from .grid import CELL_FIELDS, COMPARISON_FIELDS
 from .items import (
     REGIMEN_FIELDS,
@@ -18,7 +19,7 @@ from .specs import RECORD_FIELDS, field_initial, get_path
 
 
 def _item_initial(item: dict[str, Any], fields) -> dict[str, Any]:
-    initial = {name: item.get(name) for name in fields}
+    initial = flatten(item, fields)
     initial["original_key"] = item.get("key")
     return initial
 
@@ -67,10 +68,10 @@ def document_to_initial(record_type: str, document: dict[str, Any] | None) -> di
         initial["outcomes"].append(row)
         for value in outcome.get("values") or []:
             if value.get("arm") in arm_index:
-                cell = {name: value.get(name) for name in CELL_FIELDS}
+                cell = flatten(value, CELL_FIELDS)
                 initial["cells"][(o, arm_index[value["arm"]])] = cell
         for k, comparison in enumerate(outcome.get("comparisons") or []):
-            data = {name: comparison.get(name) for name in COMPARISON_FIELDS}
+            data = flatten(comparison, COMPARISON_FIELDS)
             data["original_key"] = comparison.get("key")
             for side in ("arm", "reference_arm"):
                 position = arm_index.get(comparison.get(side))

@@ -24,7 +24,12 @@ from .fields import (
     citations_field,
     interventions_field,
     load_record_choices,
+    name_controls,
+    nest,
+    sides_field,
+    small_text,
 )
+from .sources import SOURCE_FIELDS, SourceFields
 
 
 class RecordChoicesForm(forms.Form):
@@ -33,6 +38,7 @@ class RecordChoicesForm(forms.Form):
     def __init__(self, *args, labels: LabelCache | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         load_record_choices(self, labels)
+        name_controls(self)
 
 
 class ItemForm(RecordChoicesForm):
@@ -66,20 +72,59 @@ class ArmForm(ItemForm):
     document_fields = ("label", "role", "n", "description")
 
 
-class OutcomeForm(ItemForm):
-    endpoint = choice_field(docs.Outcome, "endpoint", required=True)
-    label = forms.CharField(
-        max_length=500,
-        widget=forms.TextInput(attrs={"size": 28}),
-        help_text="As the source words it.",
+class OutcomeForm(ItemForm, SourceFields):
+    """An outcome row: what was measured (as the source words it), how, in what unit, how its
+    values spread, and where it comes from. Nested document fields are named
+    ``group__field`` (``timepoint__value``, ``dispersion__kind``, ``source__citation``)."""
+
+    title = TextField(
+        required=True, max_length=500, size=28, label="Title", help_text="As the source words it."
     )
-    measure = choice_field(docs.Outcome, "measure", required=True)
-    unit = choice_field(docs.Outcome, "unit", required=True)
-    timepoint_months = NumberField(label="At (months)")
-    subgroup = forms.CharField(required=False, widget=forms.TextInput(attrs={"size": 14}))
-    treatment_phase = choice_field(docs.Outcome, "treatment_phase")
+    description = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 1, "cols": 30}),
+        label="Description",
+    )
+    endpoint = choice_field(docs.Outcome, "endpoint", label="Endpoint")
+    endpoint_label = small_text(
+        14,
+        "Endpoint label",
+        help_text="What it is, for 'other'.",
+        widget_attrs={"placeholder": "label, for 'other'"},
+    )
+    type = choice_field(docs.Outcome, "type", label="Type")
+    time_frame = small_text(
+        20, "Time frame", max_length=20_000, help_text="As the source words it."
+    )
+    timepoint__value = NumberField(
+        label="Timepoint", widget=forms.TextInput(attrs={"size": 4, "inputmode": "decimal"})
+    )
+    timepoint__unit = choice_field(docs.Timepoint, "unit", label="Timepoint unit")
+    subgroup = small_text(14, "Subgroup")
+    treatment_phase = choice_field(docs.Outcome, "treatment_phase", label="Treatment phase")
+    measure = choice_field(docs.Outcome, "measure", required=True, label="Measure")
+    unit = choice_field(docs.Outcome, "unit", required=True, label="Unit")
+    unit_text = small_text(
+        10,
+        "Unit as given",
+        help_text="e.g. mg/dL; needed for 'other'.",
+        widget_attrs={"placeholder": "as given, e.g. mg/dL"},
+    )
+    dispersion__kind = choice_field(docs.Dispersion, "kind", label="Dispersion")
+    dispersion__level = NumberField(
+        label="Confidence level %",
+        widget=forms.TextInput(attrs={"size": 3, "inputmode": "decimal"}),
+    )
+    dispersion__sides = sides_field(docs.Dispersion, "sides", label="Interval sides")
+    citations = citations_field(
+        label="Citations", widget=forms.SelectMultiple(attrs={"size": 2}), help_text=""
+    )
     note = forms.CharField(
-        required=False, strip=False, widget=forms.Textarea(attrs={"rows": 1, "cols": 24})
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 1, "cols": 24}),
+        label="Note",
     )
     # How many comparison forms this outcome row has (its comparisons plus one blank).
     comparison_slots = forms.IntegerField(
@@ -90,15 +135,29 @@ class OutcomeForm(ItemForm):
         widget=forms.HiddenInput,
     )
     document_fields = (
+        "title",
+        "description",
         "endpoint",
-        "label",
-        "measure",
-        "unit",
-        "timepoint_months",
+        "endpoint_label",
+        "type",
+        "time_frame",
+        "timepoint__value",
+        "timepoint__unit",
         "subgroup",
         "treatment_phase",
+        "measure",
+        "unit",
+        "unit_text",
+        "dispersion__kind",
+        "dispersion__level",
+        "dispersion__sides",
+        "citations",
+        *SOURCE_FIELDS,
         "note",
     )
+
+    def document_values(self) -> dict[str, Any]:
+        return nest(super().document_values())
 
 
 REGIMEN_FIELDS = ("intervention", "description", "phase")
@@ -220,9 +279,10 @@ class ItemFormSet(forms.BaseFormSet):
                 "To move a row, type the position it should have: the others make room. "
                 "To reorder several rows, number them all. A new row goes last unless numbered."
             )
-            field.widget.attrs.update({"size": 3, "style": "width: 4em"})
+            field.widget.attrs.update({"size": 3, "style": "width: 4em", "aria-label": "Position"})
         if forms.formsets.DELETION_FIELD_NAME in form.fields:
             form.fields[forms.formsets.DELETION_FIELD_NAME].label = "Remove"
+            form.fields[forms.formsets.DELETION_FIELD_NAME].widget.attrs["aria-label"] = "Remove"
 
 
 def kept_forms(formset: forms.BaseFormSet) -> list[forms.Form]:

@@ -45,8 +45,8 @@ class ErrorPlacement:
         if parts[:1] != ["document"] or len(parts) < 2:
             return False
         parts = parts[1:]
-        name = "__".join(str(p) for p in parts if isinstance(p, str))
-        if name in self.record.fields and not self.record.fields[name].disabled:
+        name = _field_name(self.record, [p for p in parts if isinstance(p, str)])
+        if name is not None and not self.record.fields[name].disabled:
             self.record.add_error(name, _with_item(parts, message))
             return True
         top = parts[0]
@@ -79,14 +79,29 @@ class ErrorPlacement:
         return list(self.errors_without_field)
 
 
+def _field_name(form: forms.Form, names: list[str]) -> str | None:
+    """The form field that holds the document field ``names`` (``["source", "page"]``:
+    ``source__page``); for a whole nested object (``["source"]``, ``["dates", "start"]``),
+    its first field."""
+    name = "__".join(names)
+    if not name:
+        return None
+    if name in form.fields:
+        return name
+    return next((field for field in form.fields if field.startswith(f"{name}__")), None)
+
+
 def _on_form(form: forms.Form, rest: list[str | int], path: str, message: str) -> bool:
     """Put an error on ``form``: on the field ``rest`` names (``["trials", 2]``: that field,
-    naming item 3), or above the form's fields, naming the path."""
-    field = rest[0] if rest and isinstance(rest[0], str) else None
-    if field in form.fields and len(rest) == 1:
+    naming item 3; ``["source", "page"]``: ``source__page``), or above the form's fields,
+    naming the path."""
+    names = [part for part in rest if isinstance(part, str)]
+    field = _field_name(form, names) if all(isinstance(p, str) for p in rest) else None
+    listed = len(rest) == 2 and isinstance(rest[0], str) and isinstance(rest[1], int)
+    if field is not None:
         form.add_error(field, message)
-    elif field in form.fields and len(rest) == 2 and isinstance(rest[1], int):
-        form.add_error(field, f"item {rest[1] + 1}: {message}")
+    elif listed and rest[0] in form.fields:
+        form.add_error(rest[0], f"item {rest[1] + 1}: {message}")
     else:
         form.add_error(None, f"{path}: {message}")
     return True

@@ -184,6 +184,7 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
                     prefix=f"cell-{o}-{a}",
                     initial=initial["cells"].get((o, a)),
                     use_required_attribute=False,
+                    labels=self.labels,
                 )
             for k in range(self._comparison_slots(o, outcome_form)):
                 self.comparisons[(o, k)] = ComparisonForm(
@@ -192,6 +193,7 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
                     initial=initial["comparisons"].get((o, k)),
                     arm_choices=arm_choices,
                     use_required_attribute=False,
+                    labels=self.labels,
                 )
                 if self.adding_rows and initial["comparisons"].get((o, k)) is None:
                     self._prefill(self.comparisons[(o, k)])
@@ -199,7 +201,7 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
             ConductNoteForm, "conduct_notes", initial["conduct_notes"]
         )
         outcome_choices = [
-            (str(o), self._row_label(form, "label", f"New outcome {o + 1}"))
+            (str(o), self._row_label(form, "title", f"New outcome {o + 1}"))
             for o, form in enumerate(self.outcomes.forms)
         ]
         self.findings = self._formset(
@@ -215,6 +217,14 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
     def _row_label(self, form: forms.Form, field: str, default: str) -> str:
         label = form.data.get(form.add_prefix(field)) if self.is_bound else None
         return label or form.initial.get(field) or default
+
+    def _unit_label(self, form: OutcomeForm) -> str:
+        """The outcome's unit as the grid's row header says it ("months", "mg/dL")."""
+        unit_text = form.initial.get("unit_text")
+        if unit_text:
+            return unit_text
+        unit = form.initial.get("unit")
+        return docs.labels_of(docs.Outcome, "unit").get(unit, unit) if unit else ""
 
     def _arm_label(self, a: int, form: ArmForm) -> str:
         return self._row_label(form, "label", f"New arm {a + 1}")
@@ -247,8 +257,8 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
         for o, form in enumerate(self.outcomes.forms):
             rows.append(
                 {
-                    "label": self._row_label(form, "label", f"New outcome {o + 1}"),
-                    "unit": form.initial.get("unit") or "",
+                    "label": self._row_label(form, "title", f"New outcome {o + 1}"),
+                    "unit": self._unit_label(form),
                     "add_comparison": form.add_prefix("comparisons"),
                     "cells": [self.cells[(o, a)] for a in range(len(self.arms.forms))],
                     "comparisons": [
