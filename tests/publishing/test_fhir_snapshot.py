@@ -192,3 +192,32 @@ def test_an_invalid_resource_fails_the_build_naming_it_and_latest_stays(
     assert "fhir/Citation/smith-2020.json" in failed.error and "status" in failed.error
     assert storage.latest_seq() == first.seq
     assert services.publish_latest().status == Snapshot.Status.COMPLETE  # mapping fixed
+
+
+def test_urls_follow_the_canonical_base_and_a_new_base_renders_every_fhir_file_again(
+    small_corpus, settings
+):
+    settings.FHIR_CANONICAL_BASE = "https://evidence.example.org/fhir/"
+    first = services.publish_latest()
+    study = read_json(first.seq, "fhir/ResearchStudy/trial-one.json")
+    assert study["url"] == "https://evidence.example.org/fhir/ResearchStudy/trial-one"
+    bundle = read_json(first.seq, "fhir/bundle.json")
+    assert all(
+        e["fullUrl"].startswith("https://evidence.example.org/fhir/") for e in bundle["entry"]
+    )
+    settings.FHIR_CANONICAL_BASE = "https://other.example.org/fhir"
+    second = services.publish_latest(force=True)
+    before, after = read_json(first.seq, "manifest.json"), read_json(second.seq, "manifest.json")
+
+    def page_inputs(manifest):
+        return {
+            e["path"]: e["inputs"]
+            for e in manifest["files"]
+            if e.get("inputs") and not e["path"].startswith("fhir/")
+        }
+
+    assert page_inputs(before) == page_inputs(after)  # pages do not show the base: reused
+    # 5 snapshot-wide files, the bundle and every FHIR file, with the new base in its url.
+    assert second.files_rendered == 6 + len(fhir_files(after))
+    for path in fhir_files(after):
+        assert read_json(second.seq, path) != read_json(first.seq, path)
