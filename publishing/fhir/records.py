@@ -117,17 +117,14 @@ def _name(text: str, kind: tuple[str, str]) -> dict[str, Any]:
 def composition(document: dict[str, Any], ctx: RecordContext) -> dict[str, Any]:
     slug = document["slug"]
     sections = [_topic_section(section) for section in document.get("sections", [])]
-    findings = [finding["statement"] for finding in document.get("findings", [])]
+    findings = document.get("findings", [])
     if findings:
+        trials = dict.fromkeys(trial for f in findings for trial in f.get("trials", []))
         sections.append(
             {
                 "title": "Findings",
-                "text": narrative(findings),
-                "entry": [
-                    reference("ResearchStudy", trial)
-                    for finding in document["findings"]
-                    for trial in finding.get("trials", [])
-                ],
+                "text": narrative([finding["statement"] for finding in findings]),
+                "entry": [reference("ResearchStudy", trial) for trial in trials],
             }
         )
     if document.get("citations"):

@@ -3,8 +3,10 @@ ids, codes, provenance, and that every resource validates with fhir.resources.""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
+from curation.seed import SEED_DIR
 from evidence.documents import validate_document
 from publishing.fhir import InvalidResource, resource_path, resources_for, validate
 from publishing.fhir.common import fhir_id
@@ -212,3 +214,24 @@ def test_an_invalid_resource_is_refused_naming_its_path_and_element():
         validate({"resourceType": "Evidence", "id": "x"}, "fhir/Evidence/x.json")
     message = str(refused.value)
     assert "fhir/Evidence/x.json" in message and "variableDefinition" in message
+
+
+def test_a_topic_is_a_composition_with_its_sections_findings_and_references():
+    # The seed's topic: its findings name some trials more than once.
+    (seed_topic,) = orjson.loads((SEED_DIR / "topics.json").read_bytes())
+    document = validate_document("topic", seed_topic)
+    (composition, *_) = mapped("topic", document, HISTORY[:1])
+    titles = [section["title"] for section in composition["section"]]
+    assert titles[: len(document["sections"])] == [s["heading"] for s in document["sections"]]
+    for section, source in zip(composition["section"], document["sections"], strict=False):
+        studies = [
+            e["reference"] for e in section.get("entry", []) if "ResearchStudy" in e["reference"]
+        ]
+        assert studies == [f"ResearchStudy/{slug}" for slug in source["trials"]]
+    by_title = {section["title"]: section for section in composition["section"]}
+    entries = [e["reference"] for e in by_title["Findings"]["entry"]]
+    named = [slug for finding in document["findings"] for slug in finding["trials"]]
+    assert entries == [f"ResearchStudy/{slug}" for slug in dict.fromkeys(named)]  # each once
+    assert len(named) > len(entries)
+    references = [e["reference"] for e in by_title["References"]["entry"]]
+    assert references == [f"Citation/{slug}" for slug in document["citations"]]
