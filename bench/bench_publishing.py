@@ -63,7 +63,7 @@ def phase_load(n_trials: int) -> dict:
 
 def phase_full(repeat: int = 0) -> dict:
     _setup()
-    from publishing import services
+    from publishing import services, storage
     from publishing.models import Snapshot
 
     if repeat:  # measure a first publication again: forget the earlier one (its files stay)
@@ -72,7 +72,9 @@ def phase_full(repeat: int = 0) -> dict:
     started = time.perf_counter()
     snapshot = services.publish_latest()
     elapsed = time.perf_counter() - started
+    files = storage.snapshot_store().manifest(snapshot.seq).files
     return {
+        "fhir_files": sum(1 for path in files if path.startswith("fhir/")),
         "full_seconds": elapsed,
         "full_peak_mb": _peak_mb(),
         # Pages render in forked children (one per CPU); their own peak, the largest of them:

@@ -211,6 +211,10 @@ SNAPSHOT_ROOT = Path(os.environ.get("SNAPSHOT_ROOT", VAR_DIR / "snapshots"))
 # settings module of the deployment) that snapshots are published to, content-addressed; empty
 # keeps SNAPSHOT_ROOT. See publishing/storage.py.
 SNAPSHOT_STORAGE = os.environ.get("SNAPSHOT_STORAGE", "")
+# The canonical base of the FHIR resources in snapshots: their ``url`` is
+# <base>/<ResourceType>/<id>, and our identifiers' systems are under it. Changing it changes
+# every FHIR file of the next snapshot.
+FHIR_CANONICAL_BASE = os.environ.get("FHIR_CANONICAL_BASE", "http://127.0.0.1:8000/fhir/R5")
 
 # --- Celery ---------------------------------------------------------------------------------
 # Default broker: the filesystem transport in var/, so one machine needs no Redis.

@@ -4,6 +4,7 @@
 - ``entries``: records as ``evidence.json`` publishes them (cached per event);
 - ``fingerprints``: what each page is made from, so unchanged pages are reused;
 - ``rendering``: page groups, rendered in forked processes when there are many;
+- ``fhir_files``: the FHIR R5 resources of every record and their bundle (validated);
 - ``schema``: the JSON Schema of ``evidence.json``;
 - ``files``: encodings, writing files, comparing snapshot directories.
 """

@@ -5,6 +5,9 @@
 on the event log: the same events give byte-identical files (sorted keys, times taken from
 events, no wall clock), so any snapshot can be rebuilt and compared.
 
+Every snapshot also carries the evidence as FHIR R5 (``fhir_files``), validated as it is
+written.
+
 Incremental: each per-record file carries an ``inputs`` fingerprint in the manifest (the
 versions of every record it shows, plus the renderer's own fingerprint; see
 ``fingerprints``). When the previous snapshot has the same file with the same fingerprint,
@@ -32,6 +35,7 @@ from evidence.documents import record_types
 from .. import pages
 from ..selectors import EvidenceAsOf, changes_between, evidence_as_of
 from .entries import cached_entries, findings_of, forget_stale_entries
+from .fhir_files import write_fhir_files
 from .files import dumps, dumps_compact, write_file
 from .fingerprints import inputs_fingerprint, topic_page_inputs, trial_page_inputs
 from .rendering import GroupResult, page_groups, render_forked, should_fork
@@ -176,6 +180,10 @@ class SnapshotBuilder:
         findings = findings_of(evidence)
         change_count = self.write_snapshot_files(directory, evidence, entries, findings)
         timings["snapshot_files"] = time.perf_counter() - mark
+
+        fhir_mark = time.perf_counter()
+        write_fhir_files(self, directory, evidence)
+        timings["fhir"] = time.perf_counter() - fhir_mark
 
         for rendered in renderer:
             done += rendered

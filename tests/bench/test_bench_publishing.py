@@ -23,8 +23,10 @@ def test_publishing_benchmark_reports_every_figure_at_small_scale():
 
     topics = results["records"]["topic"]
     assert results["records"]["trial"] == 30
-    # evidence.json, schema.json, changes.json/.html, index.html + 2 files per trial + topics
-    assert results["full_files"] == 5 + 2 * 30 + topics
+    # evidence.json, schema.json, changes.json/.html, index.html + 2 files per trial + topics,
+    # and the FHIR files (resources and bundle)
+    assert results["fhir_files"] > 30
+    assert results["full_files"] == 5 + 2 * 30 + topics + results["fhir_files"]
     assert results["floor_files"] == results["full_files"] + 1  # and the manifest
     assert len(results["full_runs_seconds"]) == len(results["floor_runs_seconds"]) == 2
     assert len(results["pair_ratios"]) == 2

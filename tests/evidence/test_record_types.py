@@ -206,6 +206,8 @@ def test_a_fifth_record_type_needs_only_its_registry_entry_and_models(
     changes = orjson.loads(published_bytes(snapshot.seq, "changes.json"))
     assert [r["record_type"] for r in changes["records"]][-1] == "guideline"
     assert not any(f["path"].startswith("guidelines/") for f in manifest["files"])
+    # No FHIR mapping for the new type: its records are left out of the FHIR files.
+    assert not any("imwg-2023" in f["path"] for f in manifest["files"] if "fhir/" in f["path"])
 
     # Retracting it removes the row.
     cr = services.propose(

@@ -63,7 +63,10 @@ def test_approvals_survive_a_redis_outage_and_the_sweep_publishes_them(
         )
     first = wait_for(published_at(last_position()), 60, "the first snapshot")
     assert "forked" in workers.log("w1")
-    assert first.files_rendered == 5 + 2 * 4 + 1
+    response = client.get(f"/published/{first.seq}/manifest.json")
+    manifest = orjson.loads(b"".join(response.streaming_content))
+    fhir_files = [f for f in manifest["files"] if f["path"].startswith("fhir/")]
+    assert first.files_rendered == 5 + 2 * 4 + 1 + len(fhir_files)
 
     redis.stop()
     durations = []

@@ -11,3 +11,24 @@ def published_bytes(seq: int, path: str) -> bytes:
     entry = store.manifest(seq).files.get(path, {})
     with store.open(seq, path, entry) as handle:
         return handle.read()
+
+
+def fhir_files(manifest: dict, slug: str | None = None) -> list[str]:
+    """The FHIR resource files a manifest lists (not the bundle); with ``slug``, only those
+    of that record (the ids our mapping gives: ``<slug>``, ``<slug>.<key>...`` and the
+    Provenance ``<type>.<slug>.v<n>``)."""
+    found = []
+    for entry in manifest["files"]:
+        parts = entry["path"].split("/")
+        if parts[0] != "fhir" or len(parts) != 3:
+            continue
+        resource_id = parts[2].removesuffix(".json")
+        if (
+            slug is None
+            or resource_id == slug
+            or resource_id.startswith(f"{slug}.")
+            or parts[1] == "Provenance"
+            and resource_id.split(".")[1:2] == [slug]
+        ):
+            found.append(entry["path"])
+    return found

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from publishing import services, storage
 from publishing.build import PreviousSnapshot, SnapshotBuilder, compare_directories
 from tests.factories import revise_approved
-from tests.publishing.published import published_bytes
+from tests.publishing.published import fhir_files, published_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,9 @@ def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(small_co
         "changed_records": 5,
     }
     paths = {entry["path"] for entry in manifest["files"]}
-    assert paths == {
+    fhir_paths = {path for path in paths if path.startswith("fhir/")}
+    assert {"fhir/bundle.json", "fhir/ResearchStudy/trial-one.json"} <= fhir_paths
+    assert paths - fhir_paths == {
         "evidence.json",
         "schema.json",
         "changes.json",
@@ -227,7 +229,10 @@ def test_unchanged_records_reuse_the_previous_bytes(small_corpus, editor, review
     for path in ("trials/trial-one.json", "trials/trial-one.html", "topics/maintenance.html"):
         assert published_bytes(1, path) != published_bytes(second.seq, path)
     assert "410 patients" in read_text(second.seq, "topics/maintenance.html")
-    assert second.files_rendered == 8  # 5 snapshot-wide files + 3 of the changed trial/topic
+    # 5 snapshot-wide files and the FHIR bundle, 3 pages and the FHIR files of the changed
+    # trial; the unchanged trial's FHIR files are reused.
+    changed_fhir = fhir_files(read_json(second.seq, "manifest.json"), "trial-one")
+    assert changed_fhir and second.files_rendered == 6 + 3 + len(changed_fhir)
 
 
 def test_a_citation_change_rerenders_the_pages_that_show_it(small_corpus, editor, reviewer):
@@ -255,7 +260,8 @@ def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, set
     with mock.patch.object(rendering.os, "fork", wraps=rendering.os.fork) as fork:
         forked = SnapshotBuilder(1, position).build(tmp_path / "forked")
     assert fork.call_count == 2  # it really forked
-    assert forked.files_rendered == single.files_rendered == 5 + 2 * 120 + 3
+    every_fhir_file = len(fhir_files(single.manifest)) + 1  # and the bundle
+    assert forked.files_rendered == single.files_rendered == 5 + 2 * 120 + 3 + every_fhir_file
     assert compare_directories(tmp_path / "single", tmp_path / "forked") == []
 
 
@@ -305,7 +311,8 @@ def test_a_build_leaves_no_cyclic_garbage(snapshot_root, tmp_path):
     gc.disable()
     try:
         result = SnapshotBuilder(2, position).build(tmp_path / "second")
-        assert result.files_rendered == 5 + 2 * 60 + 2
+        every_fhir_file = len(fhir_files(result.manifest)) + 1  # and the bundle
+        assert result.files_rendered == 5 + 2 * 60 + 2 + every_fhir_file
         assert gc.collect() == 0
     finally:
         gc.enable()

@@ -67,7 +67,9 @@ def test_frozen_log_verifies_and_rebuilds(frozen_log):
     assert not Citation.objects.filter(slug="fixture-retracted").exists()
 
 
-def test_frozen_log_publishes_the_recorded_bytes(frozen_log, tmp_path):
+def test_frozen_log_publishes_the_recorded_bytes(frozen_log, tmp_path, settings):
+    # The FHIR files' urls are under the canonical base: the one they were recorded with.
+    settings.FHIR_CANONICAL_BASE = "http://127.0.0.1:8000/fhir/R5"
     projection.rebuild()
     SnapshotBuilder(seq=1, position=frozen_log).build(tmp_path)
     actual = published_files(tmp_path)

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from publishing import services, storage
 from publishing.models import Snapshot
 from tests.factories import revise_approved
-from tests.publishing.published import published_bytes
+from tests.publishing.published import fhir_files, published_bytes
 
 pytestmark = [
     pytest.mark.django_db,
@@ -76,7 +76,9 @@ def test_the_working_copy_makes_the_next_build_incremental(small_corpus, editor,
     assert sorted(p.name for p in work.iterdir() if not p.name.startswith(".")) == [str(first.seq)]
     revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     second = services.publish_latest()
-    assert second.files_rendered == 8  # 2 untouched trial files reused from the working copy
+    # The untouched trial's 2 pages and FHIR files are reused from the working copy.
+    changed_fhir = fhir_files(stored_manifest(second.seq), "trial-one")
+    assert second.files_rendered == 6 + 3 + len(changed_fhir)
     assert sorted(p.name for p in work.iterdir() if not p.name.startswith(".")) == [str(second.seq)]
     assert list((work / storage.BUILDING_DIR).iterdir()) == []
 
@@ -90,7 +92,8 @@ def test_a_worker_without_a_working_copy_renders_everything_and_uploads_only_cha
     store = storage.snapshot_store()
     with count_saves(store) as save:
         second = services.publish_latest()
-    assert second.files_rendered == 10
+    every_fhir_file = len(fhir_files(stored_manifest(second.seq))) + 1  # and the bundle
+    assert second.files_rendered == 10 + every_fhir_file
     first_bodies = {e["sha256"] for e in stored_manifest(first.seq)["files"]}
     new_bodies = {e["sha256"] for e in stored_manifest(second.seq)["files"]} - first_bodies
     assert save.call_count == len(new_bodies) + 1  # + the manifest

@@ -1,0 +1,138 @@
+"""A snapshot's FHIR files: ``fhir/<ResourceType>/<id>.json`` per resource of every record
+(``publishing.fhir.resources_for``) and ``fhir/bundle.json``, a ``collection`` Bundle of them
+all, in path order.
+
+Incremental like the pages: all the files of one record carry one ``inputs`` fingerprint in
+the manifest (the record's version, the canonical base and the mapping code). When the
+previous snapshot has every one of the record's files with that fingerprint, they are
+hard-linked; otherwise the record's resources are validated with fhir.resources and written.
+A resource that does not validate fails the build with ``InvalidResource``, which names its
+path and elements; the build stops, so the previous snapshot stays the one served.
+
+The resources themselves are cached per process (by that fingerprint and the event hash), so
+a worker maps an unchanged record once, not once per snapshot (the bundle needs every record's
+resources).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from evidence.documents import record_types
+
+from .. import fhir
+from ..selectors import EvidenceAsOf, RecordState
+from .files import dumps, dumps_compact
+
+PUBLISHING = Path(__file__).resolve().parent.parent
+BUNDLE_PATH = "fhir/bundle.json"
+
+# (paths, resources) of each record's last mapping, by inputs fingerprint and event hash.
+_resource_cache: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+
+
+@cache
+def mapping_fingerprint() -> str:
+    """Changes whenever the mapping code or the words it takes from elsewhere change."""
+    digest = hashlib.sha256()
+    sources = sorted(
+        [
+            *(PUBLISHING / "fhir").glob("*.py"),
+            Path(__file__),
+            PUBLISHING / "formatting.py",
+            PUBLISHING.parent / "evidence" / "documents" / "vocabulary.py",
+        ]
+    )
+    for path in sources:
+        digest.update(str(path.relative_to(PUBLISHING.parent)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def fhir_inputs(record: RecordState, base: str) -> str:
+    parts = [mapping_fingerprint(), base, f"{record.record_type}:{record.slug}@{record.version}"]
+    return "fhir-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:27]
+
+
+def record_resources(record: RecordState, inputs: str, base: str) -> list[tuple[str, dict]]:
+    """The record's (path, resource) pairs: from the cache, or mapped now (``write_fhir_files``
+    caches them once they are validated or reused)."""
+    found = _resource_cache.get(_cache_key(record, inputs))
+    if found is None:
+        resources = fhir.resources_for(
+            record.record_type, record.document, record.history, base=base
+        )
+        found = [(fhir.resource_path(r), r) for r in resources]
+    return found
+
+
+def _cache_key(record: RecordState, inputs: str) -> str:
+    # The event hash too: "slug@version" names different documents in another database
+    # (the hash chains the whole log, so it also covers the record's history).
+    return f"{inputs}:{record.current_hash}"
+
+
+def write_fhir_files(builder, directory: Path, evidence: EvidenceAsOf) -> None:
+    """Write (or reuse) every record's FHIR files and the bundle through ``builder``
+    (``SnapshotBuilder``: its ``write`` and ``reuse`` keep the manifest)."""
+    base = fhir.canonical_base()
+    live: set[str] = set()
+    bundle: list[tuple[str, dict[str, Any]]] = []
+    for record_type in record_types.names():
+        if record_type not in fhir.MAIN_RESOURCE:
+            continue  # a record type without a FHIR mapping (yet): not published as FHIR
+        for record in evidence.records[record_type].values():
+            inputs = fhir_inputs(record, base)
+            key = _cache_key(record, inputs)
+            live.add(key)
+            resources = record_resources(record, inputs, base)
+            bundle.extend(resources)
+            if not _reuse_all(builder, directory, resources, inputs):
+                for path, resource in resources:
+                    fhir.validate(resource, path)
+                for path, resource in resources:
+                    builder.write(directory, path, dumps(resource), inputs)
+            _resource_cache[key] = resources  # valid: written now, or reused from before
+    for stale in [key for key in _resource_cache if key not in live]:
+        del _resource_cache[stale]
+    builder.write(directory, BUNDLE_PATH, dumps_compact(_bundle(bundle, base, evidence)))
+
+
+def _reuse_all(builder, directory: Path, resources: list[tuple[str, dict]], inputs: str) -> bool:
+    """Hard-link the record's files when the previous snapshot has all of them from the same
+    inputs. All or none: a file is never written over a hard link (that would change the
+    previous snapshot's file too)."""
+    previous = builder.previous_files
+    if not resources or not all(previous.get(p, {}).get("inputs") == inputs for p, _ in resources):
+        return False
+    if builder.previous is None or builder.previous.directory is None:
+        return False
+    linked = [path for path, _ in resources if builder.reuse(directory, path, inputs)]
+    if len(linked) == len(resources):
+        return True
+    for path in linked:  # a file could not be linked: render the record's files instead
+        (directory / path).unlink()
+        builder.files.pop(path)
+        builder.reused -= 1
+    return False
+
+
+def _bundle(entries: list[tuple[str, dict]], base: str, evidence: EvidenceAsOf) -> dict:
+    """Every resource, in path order; ``fullUrl`` is its url under the canonical base."""
+    return {
+        "resourceType": "Bundle",
+        "id": f"evidence-{evidence.position}",
+        "identifier": {"system": f"{base}/snapshot-position", "value": str(evidence.position)},
+        "type": "collection",
+        **({"timestamp": evidence.as_of} if evidence.as_of else {}),
+        "entry": [
+            {
+                "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
+                "resource": resource,
+            }
+            for _, resource in sorted(entries, key=lambda entry: entry[0])
+        ],
+    }

@@ -1,0 +1,95 @@
+"""What every mapped resource shares: ids from our slugs and keys, the canonical base,
+``meta`` from the record's version, references, notes and narrative.
+
+Ids: a FHIR id is 1-64 of ``[A-Za-z0-9.-]``. Ours are made of slugs and item keys joined by
+"."; a key's "_" (not allowed in an id) becomes "--", which no slug or key contains, so two
+different keys never give the same id. An id longer than 64 characters keeps its first 47
+and ends with "." and 16 hex digits of the sha256 of the whole (stable, and still unique).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+MAX_ID_LENGTH = 64
+
+
+def fhir_id(*parts: str) -> str:
+    joined = ".".join(part.replace("_", "--") for part in parts)
+    if len(joined) <= MAX_ID_LENGTH:
+        return joined
+    digest = hashlib.sha256(joined.encode()).hexdigest()[:16]
+    return f"{joined[: MAX_ID_LENGTH - 17]}.{digest}"
+
+
+def canonical_base() -> str:
+    return settings.FHIR_CANONICAL_BASE.rstrip("/")
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    """What every resource of one record version carries: the record's type and slug, its
+    version (``meta.versionId``), when that version was approved (``meta.lastUpdated``) and
+    the canonical base of ``url`` and of our identifiers."""
+
+    record_type: str
+    slug: str
+    version: int
+    updated: str
+    base: str
+
+    def meta(self) -> dict[str, Any]:
+        return {"versionId": str(self.version), "lastUpdated": self.updated}
+
+    def url(self, resource_type: str, resource_id: str) -> str:
+        return f"{self.base}/{resource_type}/{resource_id}"
+
+    def identifier(self, *parts: str) -> dict[str, Any]:
+        """Our business identifier: the record's slug (and item keys) under the base."""
+        return {"system": f"{self.base}/{self.record_type}", "value": "/".join(parts)}
+
+    def head(self, resource_type: str, resource_id: str, *, canonical: bool = True) -> dict:
+        """resourceType, id, meta and (for canonical resources) url."""
+        head = {"resourceType": resource_type, "id": resource_id, "meta": self.meta()}
+        if canonical:
+            head["url"] = self.url(resource_type, resource_id)
+        return head
+
+
+def reference(resource_type: str, resource_id: str, display: str | None = None) -> dict:
+    found = {"reference": f"{resource_type}/{resource_id}", "type": resource_type}
+    if display:
+        found["display"] = display
+    return found
+
+
+def notes(*texts: str | None) -> list[dict[str, str]]:
+    """Annotations of the texts that are present (none: an empty list, left out)."""
+    return [{"text": text} for text in texts if text]
+
+
+def narrative(paragraphs: Sequence[str]) -> dict[str, str]:
+    """Paragraphs of plain text as a FHIR narrative (escaped XHTML)."""
+    body = "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{body}</div>'}
+
+
+def compact(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource without empty values: FHIR forbids empty strings, lists and objects."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            cleaned = {k: clean(v) for k, v in value.items()}
+            return {k: v for k, v in cleaned.items() if v not in (None, "", [], {})}
+        if isinstance(value, list):
+            cleaned = [clean(v) for v in value]
+            return [v for v in cleaned if v not in (None, "", [], {})]
+        return value
+
+    return clean(resource)
