@@ -34,6 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
     path("published/", include("publishing.urls")),
+    path("fhir/R5/", include("publishing.fhir_api.urls")),
     path("api/v1/", include(api_v1)),
     # Keep last. Only paths ending in "/", so that CommonMiddleware still redirects
     # /api/v1/trials to /api/v1/trials/.

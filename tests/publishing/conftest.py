@@ -33,3 +33,26 @@ def small_corpus(editor, reviewer, snapshot_mode):
     """A Drugex citation and intervention, two trials and a topic, all approved (not yet
     published), in each snapshot mode; returns the topic's event (the newest position)."""
     return seed_corpus(editor, reviewer, trials=("trial-one", "trial-two"))
+
+
+@pytest.fixture(params=["anonymous", "logged-in"])
+def fhir_client(request, db, editor):
+    """The FHIR API is public like /published/: every test runs as an anonymous visitor and as
+    a logged-in user. CSRF checks on, so a refused write proves the view answers it (405),
+    not Django's CSRF page."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    if request.param == "logged-in":
+        client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def published_corpus(editor, reviewer, snapshot_root):
+    """``small_corpus`` (two Drugex trials, their citation, intervention and topic) published
+    on the filesystem; returns the snapshot."""
+    from publishing import services
+
+    seed_corpus(editor, reviewer, trials=("trial-one", "trial-two"))
+    return services.publish_latest()

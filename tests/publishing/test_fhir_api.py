@@ -1,0 +1,163 @@
+"""The FHIR API's reads, CapabilityStatement and errors (/fhir/R5/), as anonymous and
+logged-in users: published bytes and ETags, content negotiation, read-only, OperationOutcomes.
+"""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from fhir.resources import get_fhir_model_class
+
+from publishing.fhir_api.capability import INTERACTIONS
+from tests.publishing.published import published_bytes
+
+pytestmark = pytest.mark.django_db
+BASE = "/fhir/R5"
+FHIR_JSON = "application/fhir+json"
+
+
+def outcome(response, status: int, code: str) -> str:
+    """Check an OperationOutcome error answer; returns its diagnostics."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith(FHIR_JSON)
+    body = orjson.loads(response.content)
+    get_fhir_model_class("OperationOutcome").model_validate(body)
+    (issue,) = body["issue"]
+    assert (issue["severity"], issue["code"]) == ("error", code)
+    return issue["diagnostics"]
+
+
+def resource_types(seq: int) -> set[str]:
+    manifest = orjson.loads(published_bytes(seq, "manifest.json"))
+    return {
+        entry["path"].split("/")[1]
+        for entry in manifest["files"]
+        if entry["path"].startswith("fhir/") and entry["path"].count("/") == 2
+    }
+
+
+def test_metadata_says_exactly_what_is_served(fhir_client, published_corpus):
+    response = fhir_client.get(f"{BASE}/metadata")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(FHIR_JSON)
+    statement = orjson.loads(response.content)
+    get_fhir_model_class("CapabilityStatement").model_validate(statement)
+    assert statement["fhirVersion"] == "5.0.0"
+    (rest,) = statement["rest"]
+    by_type = {resource["type"]: resource for resource in rest["resource"]}
+    assert set(by_type) == resource_types(published_corpus.seq)
+    for resource in by_type.values():
+        assert [i["code"] for i in resource["interaction"]] == list(INTERACTIONS)
+    params = {t: [p["name"] for p in r["searchParam"]] for t, r in by_type.items()}
+    assert params["ResearchStudy"] == ["_id", "identifier", "url", "_lastUpdated"]
+    # Only what each type has: Provenance has neither identifier nor url, a
+    # MedicinalProductDefinition no url.
+    assert params["Provenance"] == ["_id", "_lastUpdated"]
+    assert params["MedicinalProductDefinition"] == ["_id", "identifier", "_lastUpdated"]
+    again = fhir_client.get(f"{BASE}/metadata", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+def test_read_serves_the_published_file_with_its_etag(fhir_client, published_corpus):
+    seq = published_corpus.seq
+    for path in ("fhir/ResearchStudy/trial-one.json", "fhir/Citation/smith-2020.json"):
+        url = f"{BASE}/{path.removeprefix('fhir/').removesuffix('.json')}"
+        response = fhir_client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith(FHIR_JSON)
+        assert response.content == published_bytes(seq, path)
+        published = fhir_client.get(f"/published/latest/{path}")
+        assert response["ETag"] == published["ETag"]
+        assert response["X-Snapshot"] == str(seq)
+        assert "default-src 'none'" in response["Content-Security-Policy"]
+        for tag in (response["ETag"], f"W/{response['ETag']}", f'"other", {response["ETag"]}'):
+            cached = fhir_client.get(url, HTTP_IF_NONE_MATCH=tag)
+            assert cached.status_code == 304
+            assert cached.content == b""
+        assert fhir_client.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+        head = fhir_client.head(url)
+        assert head.status_code == 200
+        assert head.content == b""
+        assert head["Content-Length"] == str(len(response.content))
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code", "named"),
+    [
+        ("/Patient/trial-one", 404, "not-supported", "Patient"),
+        ("/Patient", 404, "not-supported", "Patient"),
+        ("/researchstudy/trial-one", 400, "invalid", "researchstudy"),
+        ("/Research%20Study/trial-one", 400, "invalid", "Research Study"),
+        ("/ResearchStudy/trial_one", 400, "invalid", "trial_one"),
+        ("/ResearchStudy/" + "a" * 65, 400, "invalid", "a" * 65),
+        ("/ResearchStudy/%00", 400, "invalid", "not a FHIR id"),
+        ("/ResearchStudy/no-such-trial", 404, "not-found", "no-such-trial"),
+        ("/ResearchStudy/no-such-trial/_history", 404, "not-found", "no-such-trial"),
+        ("/ResearchStudy/trial-one/_history/1/more", 404, "not-found", "/more"),
+        ("/", 404, "not-found", "/fhir/R5/"),
+        ("/_history", 404, "not-found", "_history"),
+        ("/ResearchStudy/trial-one?_summary=true", 400, "not-supported", "_summary"),
+        ("/metadata?mode=terminology", 400, "not-supported", "mode"),
+    ],
+)
+def test_bad_requests_answer_an_operation_outcome_naming_the_problem(
+    fhir_client, published_corpus, path, status, code, named
+):
+    assert named in outcome(fhir_client.get(BASE + path), status, code)
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ("", ""),
+        ("?_format=json", ""),
+        ("?_format=application/fhir%2Bjson", ""),
+        ("?_format=application/fhir+json", ""),  # "+" decodes to a space: still understood
+        ("?_format=application/json", "text/html"),  # _format overrides Accept
+        ("", FHIR_JSON),
+        ("", "application/json"),
+        ("", "text/html, */*;q=0.1"),
+        ("", "application/fhir+json; fhirVersion=5.0"),
+    ],
+)
+def test_json_formats_are_accepted(fhir_client, published_corpus, query, accept):
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = fhir_client.get(f"{BASE}/ResearchStudy/trial-one{query}", **headers)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(FHIR_JSON)
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "named"),
+    [
+        ("?_format=xml", "", "xml"),
+        ("?_format=application/fhir%2Bxml", "", "application/fhir+xml"),
+        ("?_format=ttl", FHIR_JSON, "ttl"),
+        ("", "application/fhir+xml", "application/fhir+xml"),
+        ("", "text/html", "text/html"),
+        ("", "application/json;q=0", "application/json;q=0"),
+    ],
+)
+def test_other_formats_are_refused_with_406(fhir_client, published_corpus, query, accept, named):
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    for path in ("/metadata", "/ResearchStudy/trial-one", "/ResearchStudy"):
+        response = fhir_client.get(f"{BASE}{path}{query}", **headers)
+        assert named in outcome(response, 406, "not-supported")
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize(
+    "path", ["/metadata", "/ResearchStudy", "/ResearchStudy/trial-one", "/", "/Patient/1"]
+)
+def test_the_api_is_read_only(fhir_client, published_corpus, method, path):
+    response = getattr(fhir_client, method)(
+        BASE + path, data=b'{"resourceType": "ResearchStudy"}', content_type=FHIR_JSON
+    )
+    assert "read-only" in outcome(response, 405, "not-supported")
+    assert response["Allow"] == "GET, HEAD"
+    assert fhir_client.get(f"{BASE}/ResearchStudy/trial-one").status_code == 200
+
+
+def test_nothing_published_yet_is_503(fhir_client, snapshot_root):
+    for path in ("/metadata", "/ResearchStudy", "/ResearchStudy/trial-one"):
+        assert "published" in outcome(fhir_client.get(BASE + path), 503, "transient")
