@@ -177,8 +177,9 @@ def _identifier_matches(identifier: dict[str, Any], token: tuple[str | None, str
 
 
 def _date_matcher(value: str) -> Callable[[dict[str, Any]], bool]:
-    prefix = value[:2] if value[:2].isalpha() else "eq"
-    text = value[2:] if value[:2].isalpha() else value
+    # A prefix is two letters before the date's year ("ap2024"); "yesterday" is no date.
+    has_prefix = value[:2].isalpha() and value[2:3].isdigit()
+    prefix, text = (value[:2], value[2:]) if has_prefix else ("eq", value)
     if prefix not in DATE_PREFIXES:
         raise FhirError(
             400,
