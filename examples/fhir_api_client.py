@@ -20,7 +20,7 @@ from fhirpy import SyncFHIRClient
 
 HAZARD_RATIO = "C93150"
 CONFIDENCE_INTERVAL = "C53324"
-PAGE_SIZE = 50
+PAGE_SIZE = 20  # small pages, so that a run follows `next` links
 
 
 def has_code(concept: dict | None, code: str) -> bool:

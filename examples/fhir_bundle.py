@@ -49,7 +49,7 @@ def interval(statistic) -> str:
         if has_code(estimate.type, CONFIDENCE_INTERVAL):
             low = estimate.range.low.value if estimate.range and estimate.range.low else None
             high = estimate.range.high.value if estimate.range and estimate.range.high else None
-            level = f"{estimate.level * 100:g}% CI" if estimate.level is not None else "CI"
+            level = f"{float(estimate.level) * 100:g}% CI" if estimate.level is not None else "CI"
             return f"{level} [{number(low)}, {number(high)}]"
     return "no interval"
 

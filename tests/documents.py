@@ -847,3 +847,34 @@ def results_trial(slug: str = "results-shapes", **overrides: Any) -> dict:
         citations=["smith-2020"],
     )
     return general_trial([mean, median, hazard], **{**extras, **overrides})
+
+
+def hazard_ratio_trial(slug: str = "hazard-ratio-trial", **overrides: Any) -> dict:
+    """A schema 2 trial (``general_trial``) whose overall survival has a hazard ratio with a
+    two-sided 95% interval and a p-value, as most journals print it."""
+    outcome = {
+        "key": "os",
+        "title": "Overall survival",
+        "endpoint": "os",
+        "measure": "median",
+        "unit": "months",
+        "values": [{"arm": "drug", "value": 41.5}, {"arm": "pbo", "value": 33.2}],
+        "comparisons": [
+            {
+                "key": "hr",
+                "kind": "hazard_ratio",
+                "arm": "drug",
+                "reference_arm": "pbo",
+                "estimate": 0.71,
+                "unit": "ratio",
+                "ci_low": 0.56,
+                "ci_high": 0.9,
+                "ci_level": 95,
+                "ci_sides": 2,
+                "p_value": 0.004,
+                "method": "Cox proportional hazards",
+                "significant": True,
+            }
+        ],
+    }
+    return general_trial([outcome], slug=slug, name="A hazard ratio trial", **overrides)
