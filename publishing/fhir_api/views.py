@@ -8,18 +8,17 @@ from __future__ import annotations
 import functools
 import re
 from datetime import datetime
-from urllib.parse import urlencode
 
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from . import reads, search
+from .bundles import history_bundle, searchset_bundle
 from .capability import capability_statement
 from .responses import FhirError, error_response, fhir_response, format_problem, json_response
 
 RESOURCE_TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
 RESOURCE_ID = re.compile(r"^[A-Za-z0-9.\-]{1,64}$")
-VERSION_ID = re.compile(r"^[1-9][0-9]{0,8}$")
 READ_METHODS = ("GET", "HEAD")
 
 
@@ -126,37 +125,8 @@ def history(request, snapshot, resource_type, resource_id):
     versions = reads.resource_history(snapshot, resource_type, _resource_id(resource_id))
     if not versions:
         raise _not_found(resource_type, resource_id)
-    base = _base_url(request)
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "history",
-        "total": len(versions),
-        "link": [{"relation": "self", "url": request.build_absolute_uri()}],
-        "entry": [
-            _history_entry(base, resource, index == len(versions) - 1)
-            for index, resource in enumerate(versions)
-        ],
-    }
+    bundle = history_bundle(_base_url(request), request.build_absolute_uri(), versions)
     return json_response(request, bundle, snapshot.seq)
-
-
-def _history_entry(base: str, resource: dict, first: bool) -> dict:
-    location = f"{resource['resourceType']}/{resource['id']}"
-    version = resource["meta"]["versionId"]
-    return {
-        "fullUrl": f"{base}/{location}",
-        "resource": resource,
-        "request": {
-            "method": "POST" if first else "PUT",
-            "url": resource["resourceType"] if first else location,
-        },
-        "response": {
-            "status": "201 Created" if first else "200 OK",
-            "location": f"{location}/_history/{version}",
-            "etag": f'W/"{version}"',
-            "lastModified": resource["meta"]["lastUpdated"],
-        },
-    }
 
 
 @fhir_endpoint
@@ -188,34 +158,7 @@ def search_type(request, snapshot, resource_type):
     resource_type = _resource_type(snapshot, resource_type)
     wanted = search.parse(resource_type, request.GET)
     matches = [r for r in reads.resources_of_type(snapshot, resource_type) if wanted.matches(r)]
-    page = matches[wanted.offset : wanted.offset + wanted.count]
-    base = _base_url(request)
-
-    def link(relation: str, offset: int) -> dict:
-        query = urlencode([*wanted.criteria, ("_count", wanted.count), ("_offset", offset)])
-        return {"relation": relation, "url": f"{base}/{resource_type}?{query}"}
-
-    links = [link("self", wanted.offset)]
-    if wanted.count and wanted.offset + wanted.count < len(matches):
-        links.append(link("next", wanted.offset + wanted.count))
-    if wanted.count and wanted.offset > 0:
-        links.append(link("previous", max(0, wanted.offset - wanted.count)))
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(matches),
-        "link": links,
-        "entry": [
-            {
-                "fullUrl": f"{base}/{resource_type}/{resource['id']}",
-                "resource": resource,
-                "search": {"mode": "match"},
-            }
-            for resource in page
-        ],
-    }
-    if not bundle["entry"]:
-        del bundle["entry"]
+    bundle = searchset_bundle(_base_url(request), resource_type, wanted, matches)
     return json_response(request, bundle, snapshot.seq)
 
 
