@@ -26,7 +26,6 @@ from ..models import Snapshot
 from ..selectors import timestamp
 
 RESOURCE_FILE = re.compile(r"^fhir/(?P<type>[A-Za-z]+)/(?P<id>[A-Za-z0-9.\-]{1,64})\.json$")
-RECORD_TYPE_OF = {resource: record for record, resource in fhir.MAIN_RESOURCE.items()}
 
 
 @dataclass(frozen=True)
@@ -94,12 +93,15 @@ def current_resource(snapshot: ServedSnapshot, resource_type: str, resource_id: 
     return orjson.loads(snapshot.read_bytes(f"fhir/{resource_type}/{resource_id}.json"))
 
 
-def _owning_record(resource_type: str, resource_id: str) -> tuple[str, str]:
-    """The record a resource was made from: a main resource's id is its record's slug; a
-    trial's other resources (arms, outcomes, results) have ids ``<trial slug>.<keys>``."""
-    if resource_type in RECORD_TYPE_OF:
-        return RECORD_TYPE_OF[resource_type], resource_id
-    return "trial", resource_id.split(".")[0]
+def _owning_record(resource: dict[str, Any]) -> tuple[str, str] | None:
+    """The record a resource was made from, by our business identifier (system
+    ``<base>/<record type>``, value ``<slug>[/<key>...]``), which every resource but a
+    Provenance carries; not by its id, which is shortened with a hash when it is long."""
+    for identifier in resource.get("identifier") or []:
+        base, _, record_type = identifier.get("system", "").rpartition("/")
+        if base == fhir.canonical_base() and record_type in fhir.MAIN_RESOURCE:
+            return record_type, identifier["value"].split("/")[0]
+    return None
 
 
 def _versions(events: list[Event]) -> list[dict[str, Any]]:
@@ -130,7 +132,10 @@ def resource_history(
         return []
     if resource_type == "Provenance":
         return [current_resource(snapshot, resource_type, resource_id)]
-    record_type, slug = _owning_record(resource_type, resource_id)
+    owner = _owning_record(current_resource(snapshot, resource_type, resource_id))
+    if owner is None:
+        return []
+    record_type, slug = owner
     try:
         events = list(
             curation_selectors.record_history(record_type, slug).filter(

@@ -147,7 +147,16 @@ def test_other_formats_are_refused_with_406(fhir_client, published_corpus, query
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 @pytest.mark.parametrize(
-    "path", ["/metadata", "/ResearchStudy", "/ResearchStudy/trial-one", "/", "/Patient/1"]
+    "path",
+    [
+        "/metadata",
+        "/ResearchStudy",
+        "/ResearchStudy/trial-one",
+        "/ResearchStudy/trial-one/_history",
+        "/ResearchStudy/trial-one/_history/1",
+        "/",
+        "/Patient/1",
+    ],
 )
 def test_the_api_is_read_only(fhir_client, published_corpus, method, path):
     response = getattr(fhir_client, method)(

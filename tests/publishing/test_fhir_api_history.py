@@ -8,7 +8,8 @@ import pytest
 from fhir.resources import get_fhir_model_class
 
 from publishing import services
-from tests.factories import revise_approved
+from tests import documents
+from tests.factories import create_approved, revise_approved
 from tests.publishing.published import published_bytes
 from tests.publishing.test_fhir_api import BASE, outcome
 
@@ -106,3 +107,23 @@ def test_vread_answers_each_version(fhir_client, revised_snapshot):
     assert "Patient" in outcome(
         fhir_client.get(f"{BASE}/Patient/trial-one/_history/1"), 404, "not-supported"
     )
+
+
+def test_history_finds_the_record_of_a_long_id_shortened_with_a_hash(
+    fhir_client, published_corpus, editor, reviewer
+):
+    slug = "a-trial-whose-slug-is-long-enough-to-make-its-result-ids-too-long"
+    create_approved(editor, reviewer, "trial", documents.drugex_trial(slug=slug, name="LONG"))
+    services.publish_latest()
+    found = orjson.loads(fhir_client.get(f"{BASE}/Evidence?_count=100").content)["entry"]
+    evidence_ids = [
+        e["resource"]["id"]
+        for e in found
+        if e["resource"]["identifier"][0]["value"].startswith(f"{slug}/")
+    ]
+    assert evidence_ids
+    for evidence_id in evidence_ids:
+        # Shortened with a hash: the trial's slug cannot be read back from the id.
+        assert not evidence_id.startswith(f"{slug}.")
+        bundle = history(fhir_client, f"Evidence/{evidence_id}")
+        assert [e["resource"]["id"] for e in bundle["entry"]] == [evidence_id]
