@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpResponse
 
 FHIR_JSON = "application/fhir+json"
+FHIR_VERSION = "5.0"
 CONTENT_TYPE = f"{FHIR_JSON}; charset=utf-8"
 # What ``_format`` may say (FHIR's short form "json" too) and which Accept ranges we satisfy.
 ACCEPTED_FORMATS = {"json", "application/json", FHIR_JSON}
@@ -64,10 +65,11 @@ def format_problem(request) -> str | None:
         return None
     for media_range in accept.split(","):
         media, *parameters = [part.strip() for part in media_range.split(";")]
-        refused = any(
-            p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in parameters
-        )
-        if media.lower() in ACCEPTED_RANGES and not refused:
+        values = dict(p.replace(" ", "").partition("=")[::2] for p in parameters)
+        refused = values.get("q", "1").rstrip("0").rstrip(".") in ("0", "")
+        # Another FHIR version (fhirVersion=4.0) is not what we serve: R5 only.
+        other_version = not values.get("fhirVersion", FHIR_VERSION).startswith(FHIR_VERSION)
+        if media.lower() in ACCEPTED_RANGES and not refused and not other_version:
             return None
     return f"Accept: {accept} is not supported: this server answers {FHIR_JSON} only"
 

@@ -1,5 +1,7 @@
 import pytest
+from django.test import Client
 
+from publishing import services
 from tests.factories import seed_corpus
 
 # The alias tests give Django's in-memory storage: a backend with no filesystem behind it, so
@@ -40,8 +42,6 @@ def fhir_client(request, db, editor):
     """The FHIR API is public like /published/: every test runs as an anonymous visitor and as
     a logged-in user. CSRF checks on, so a refused write proves the view answers it (405),
     not Django's CSRF page."""
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     if request.param == "logged-in":
         client.force_login(editor)
@@ -52,7 +52,5 @@ def fhir_client(request, db, editor):
 def published_corpus(editor, reviewer, snapshot_root):
     """``small_corpus`` (two Drugex trials, their citation, intervention and topic) published
     on the filesystem; returns the snapshot."""
-    from publishing import services
-
     seed_corpus(editor, reviewer, trials=("trial-one", "trial-two"))
     return services.publish_latest()

@@ -118,6 +118,7 @@ def test_bad_requests_answer_an_operation_outcome_naming_the_problem(
         ("", "application/json"),
         ("", "text/html, */*;q=0.1"),
         ("", "application/fhir+json; fhirVersion=5.0"),
+        ("", "text/html, application/fhir+json;q=0.5"),
     ],
 )
 def test_json_formats_are_accepted(fhir_client, published_corpus, query, accept):
@@ -136,6 +137,8 @@ def test_json_formats_are_accepted(fhir_client, published_corpus, query, accept)
         ("", "application/fhir+xml", "application/fhir+xml"),
         ("", "text/html", "text/html"),
         ("", "application/json;q=0", "application/json;q=0"),
+        ("", "application/json;q=0.0, text/html", "application/json;q=0.0"),
+        ("", "application/fhir+json; fhirVersion=4.0", "fhirVersion=4.0"),
     ],
 )
 def test_other_formats_are_refused_with_406(fhir_client, published_corpus, query, accept, named):
