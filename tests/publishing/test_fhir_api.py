@@ -4,9 +4,14 @@ logged-in users: published bytes and ETags, content negotiation, read-only, Oper
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 import orjson
 import pytest
 from fhir.resources import get_fhir_model_class
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from publishing.fhir_api.capability import INTERACTIONS
 from tests.publishing.published import published_bytes
@@ -173,3 +178,40 @@ def test_the_api_is_read_only(fhir_client, published_corpus, method, path):
 def test_nothing_published_yet_is_503(fhir_client, snapshot_root):
     for path in ("/metadata", "/ResearchStudy", "/ResearchStudy/trial-one"):
         assert "published" in outcome(fhir_client.get(BASE + path), 503, "transient")
+
+
+AWKWARD_TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=80
+)
+
+
+@hypothesis_settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    segment=st.one_of(AWKWARD_TEXT, st.sampled_from(["ResearchStudy", "Evidence", "_history"])),
+    name=st.one_of(AWKWARD_TEXT, st.sampled_from(["_id", "_count", "_lastUpdated", "url"])),
+    value=AWKWARD_TEXT,
+)
+def test_any_input_is_answered_with_a_resource_or_an_operation_outcome_never_a_500(
+    client, published_corpus, segment, name, value
+):
+    quoted = quote(segment, safe="")
+    query = urlencode({name: value})
+    for url in (
+        f"{BASE}/{quoted}?{query}",
+        f"{BASE}/ResearchStudy?{query}",
+        f"{BASE}/ResearchStudy/{quoted}",
+        f"{BASE}/Evidence/{quoted}/_history",
+        f"{BASE}/ResearchStudy/trial-one/_history/{quoted}",
+        f"{BASE}/metadata?{query}",
+    ):
+        response = client.get(url)
+        assert response.status_code in (200, 400, 404, 406), (url, response.content)
+        assert response["Content-Type"].startswith(FHIR_JSON)
+        body = orjson.loads(response.content)
+        if response.status_code != 200:
+            assert body["resourceType"] == "OperationOutcome"
+            assert body["issue"][0]["diagnostics"]
