@@ -128,10 +128,19 @@ def test_record_type_is_the_enum(schema, component):
 
 
 @pytest.fixture
-def published(synthetic_records, editor, settings, tmp_path):
-    """Approved evidence, an open change request and a published snapshot."""
-    settings.SNAPSHOT_ROOT = tmp_path / "snapshots"
+def published(synthetic_records, editor_client):
+    """Approved evidence, a published snapshot, and an open change request (so that bodies
+    with null fields, such as decided_at, are validated too)."""
     publish_latest(force=True)
+    proposal = {
+        "record_type": "citation",
+        "action": "create",
+        "document": {"slug": "open-proposal", "kind": "article", "title": "Still in review"},
+        "rationale": "Open while the schema is checked.",
+    }
+    assert (
+        editor_client.post("/api/v1/change-requests/", proposal, format="json").status_code == 201
+    )
     return synthetic_records
 
 
