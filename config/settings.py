@@ -250,6 +250,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat writes its schedule file after every task it sends (the sweep, every few seconds):
+# the file's age is how the beat healthcheck knows beat is alive (config.healthcheck).
+CELERY_BEAT_SYNC_EVERY = 1
 PUBLISH_SWEEP_SECONDS = float(os.environ.get("PUBLISH_SWEEP_SECONDS", "10"))
 CELERY_BEAT_SCHEDULE = {
     "publishing-sweep": {"task": "publishing.sweep", "schedule": PUBLISH_SWEEP_SECONDS},

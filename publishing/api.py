@@ -6,7 +6,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 
-from evidence.api.serializers import error_responses
+from evidence.api.serializers import ResponseModelSerializer, error_responses
 from evidence.api.views import Pagination
 
 from .models import Snapshot
@@ -15,8 +15,12 @@ from .selectors import complete_snapshots, latest_complete_snapshot
 LINKED_FILES = ("manifest.json", "evidence.json", "schema.json", "changes.json", "index.html")
 
 
-class SnapshotSerializer(serializers.ModelSerializer):
+class SnapshotSerializer(ResponseModelSerializer):
     previous = serializers.SerializerMethodField()
+    counts = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="How many of each: records by type (plural), findings, changed_records.",
+    )
     links = serializers.SerializerMethodField()
 
     class Meta:

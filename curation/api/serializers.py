@@ -15,6 +15,7 @@ from rest_framework import serializers
 from curation import services
 from curation.models import ChangeRequest, Event, Review
 from evidence.api.params import WholeNumberField, column_max
+from evidence.api.serializers import ResponseModelSerializer
 from evidence.diff import labelled_changes
 from evidence.documents import DOCUMENT_MODELS, RECORD_TYPES
 
@@ -178,10 +179,10 @@ class ChangeSerializer(serializers.Serializer):
     new = serializers.JSONField(help_text="Value after (null when removed).")
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ResponseModelSerializer):
     """One approved change, as the changes feed and a record's history give it."""
 
-    record_type = serializers.CharField(source="stream_type")
+    record_type = serializers.ChoiceField(choices=RECORD_TYPES, source="stream_type")
     record = serializers.CharField(source="slug", help_text="The record's slug.")
     record_id = serializers.UUIDField(source="stream_id")
     changed_fields = serializers.SerializerMethodField()
@@ -244,12 +245,12 @@ class EventFeedQuerySerializer(serializers.Serializer):
 
 
 class HistorySerializer(serializers.Serializer):
-    record_type = serializers.CharField()
+    record_type = serializers.ChoiceField(choices=RECORD_TYPES)
     slug = serializers.CharField()
     versions = EventSerializer(many=True)
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(ResponseModelSerializer):
     author = UsernameField()
 
     class Meta:
@@ -257,8 +258,11 @@ class ReviewSerializer(serializers.ModelSerializer):
         fields = ["kind", "author", "comment", "created_at"]
 
 
-class ChangeRequestSerializer(serializers.ModelSerializer):
+class ChangeRequestSerializer(ResponseModelSerializer):
     record = serializers.CharField(source="record_slug", help_text="The record's slug.")
+    citations = serializers.ListField(
+        child=serializers.CharField(), help_text="Slugs of supporting citations."
+    )
     author = UsernameField()
     decided_by = UsernameField(allow_null=True)
 

@@ -17,11 +17,21 @@ from evidence.models import Citation, Intervention, Topic, Trial
 _RECORD_FIELDS = ["record_type", "slug", "id", "version", "position", "approved_at"]
 
 
-class RecordSummarySerializer(serializers.ModelSerializer):
-    record_type = serializers.SerializerMethodField()
+class ResponseModelSerializer(serializers.ModelSerializer):
+    """A model's representation in a response: every field is in every body (null where the
+    column is null), so every field is read-only, which the schema says as *required*. Model
+    defaults (``status``, ``needs_rebase``...) would otherwise make them look optional."""
 
-    def get_record_type(self, record) -> str:
-        return record.record_type
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+            field.required = False  # DRF's rule for read-only fields; the schema still lists it
+        return fields
+
+
+class RecordSummarySerializer(ResponseModelSerializer):
+    record_type = serializers.ChoiceField(choices=RECORD_TYPES, read_only=True)
 
 
 class TopicSummarySerializer(RecordSummarySerializer):
@@ -34,6 +44,8 @@ class InterventionSummarySerializer(RecordSummarySerializer):
     class Meta:
         model = Intervention
         fields = [*_RECORD_FIELDS, "name", "generic_name", "brand_names", "drug_class"]
+
+    brand_names = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
 class CitationSummarySerializer(RecordSummarySerializer):

@@ -38,6 +38,12 @@ class Pagination(LimitOffsetPagination):
     def get_offset(self, request):
         return query_number(request.query_params, self.offset_query_param, default=0)
 
+    def get_paginated_response_schema(self, schema):
+        # Every page has all four keys (next and previous are null at the ends).
+        page = super().get_paginated_response_schema(schema)
+        page["required"] = ["count", "next", "previous", "results"]
+        return page
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         minimum = {self.limit_query_param: 1, self.offset_query_param: 0}

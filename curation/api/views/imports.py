@@ -8,7 +8,13 @@ import wants the reviewer to check.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -29,13 +35,17 @@ IMPORT_ERRORS = {
 }
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
+class StudyField(serializers.JSONField):
+    """A JSON object, whose schema is ClinicalTrials.gov's; anything else is the importer's
+    400 (not_a_study), which says what a study must look like."""
+
+
 class CtgovImportSerializer(api_serializers.StrictSerializer):
     nct_id = api_serializers.StrictCharField(
         required=False, max_length=20, help_text="Fetch this study from ClinicalTrials.gov."
     )
-    study = serializers.JSONField(
-        required=False, help_text="A ClinicalTrials.gov API v2 study document."
-    )
+    study = StudyField(required=False, help_text="A ClinicalTrials.gov API v2 study document.")
     submit = api_serializers.StrictBooleanField(
         required=False, default=False, help_text="Submit it for review at once."
     )
