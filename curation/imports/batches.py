@@ -64,6 +64,12 @@ class Entry:
 # --- Starting a batch ---------------------------------------------------------------------
 
 
+def is_study_batch(start: bytes) -> bool:
+    """Whether a file of studies that starts with ``start`` is a batch: a zip, or a JSON
+    array (its first character that is not white space is ``[``), not one study."""
+    return start.startswith(ZIP_MAGIC) or start.lstrip().startswith(b"[")
+
+
 def start_batch(
     *,
     user,

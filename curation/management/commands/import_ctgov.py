@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from curation.errors import CurationError, ValidationFailed
+from curation.imports.batches import is_study_batch
 from curation.imports.ctgov import NCT_ID
 from curation.imports.services import import_ctgov_study
 from curation.management.batches import add_batch_arguments, run_batch_file
@@ -86,10 +87,8 @@ class Command(BaseCommand):
 
 
 def _is_batch(path: Path) -> bool:
-    """A zip, or a JSON array (its first character that is not white space is ``[``)."""
     with path.open("rb") as file:
-        start = file.read(4096)
-    return start.startswith(b"PK\x03\x04") or start.lstrip().startswith(b"[")
+        return is_study_batch(file.read(4096))
 
 
 def _described(exc: CurationError) -> str:
