@@ -313,9 +313,10 @@ def _run_item(batch: ImportBatch, item_id: int) -> None:
         item.save()
         ImportBatch.objects.filter(pk=batch.pk).update(
             processed=F("processed") + 1,
-            made=F("made") + (item.status == Item.MADE),
-            skipped=F("skipped") + (item.status == Item.SKIPPED),
-            failed=F("failed") + (item.status == Item.FAILED),
+            # int(): PostgreSQL adds no boolean to an integer.
+            made=F("made") + int(item.status == Item.MADE),
+            skipped=F("skipped") + int(item.status == Item.SKIPPED),
+            failed=F("failed") + int(item.status == Item.FAILED),
             heartbeat_at=timezone.now(),
         )
 
