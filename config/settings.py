@@ -313,6 +313,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChangeRequestStatusEnum": "curation.models.ChangeRequest.Status",
         "SnapshotStatusEnum": "publishing.models.Snapshot.Status",
+        "ImportBatchKindEnum": "curation.models.ImportBatch.Kind",
+        "ImportBatchStatusEnum": "curation.models.ImportBatch.Status",
     },
 }
 # Largest request body accepted (bytes). A trial document is a few kB, but its admin form

@@ -19,7 +19,7 @@ urlpatterns = [
     path("imports/citations/", views.CitationImportView.as_view(), name="import-citations"),
     path("imports/batches/", views.BatchImportView.as_view(), name="import-batches"),
     path(
-        "imports/batches/<int:pk>/", views.BatchProgressView.as_view(), name="import-batch-detail"
+        "imports/batches/<str:pk>/", views.BatchProgressView.as_view(), name="import-batch-detail"
     ),
     *[
         route

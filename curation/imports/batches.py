@@ -33,7 +33,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..errors import CurationError, ValidationFailed
+from ..errors import CurationError, NotFound, ValidationFailed
 from ..models import ChangeRequest, ImportBatch, ImportBatchItem
 from ..services.policy import propose_refusal
 from . import citation_formats as formats
@@ -378,6 +378,17 @@ def resume_stalled() -> list[int]:
 
 
 # --- Progress -----------------------------------------------------------------------------
+
+
+def batch(batch_id: Any) -> ImportBatch:
+    """The batch with this id (as a URL gives it), or NotFound."""
+    text = str(batch_id)
+    found = None
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        found = ImportBatch.objects.filter(pk=int(text)).first()
+    if found is None:
+        raise NotFound(f"no import batch {text[:40]!r}")
+    return found
 
 
 def failures(batch: ImportBatch):

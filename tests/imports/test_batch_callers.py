@@ -169,7 +169,9 @@ def test_the_batch_runs_and_its_progress_is_read_back(users, tasks_run_here):
         ChangeRequest.objects.values_list("pk", flat=True)
     )
     assert {cr.status for cr in ChangeRequest.objects.all()} == {"submitted"}
-    assert client_for(users["editor"]).get(f"{URL}999999/").status_code == 404
+    for missing in ("999999", "x1", "1" * 30):
+        answer = client_for(users["editor"]).get(f"{URL}{missing}/")
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
 
 
 def test_references_as_a_batch(editor, monkeypatch):

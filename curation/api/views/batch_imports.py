@@ -4,7 +4,6 @@ in a worker (``curation.imports.batches``); its progress is read back by id."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -14,7 +13,7 @@ from curation.imports import batches
 from curation.imports.citation_formats import FORMATS
 from curation.imports.errors import SourceTooLarge
 from curation.models import ImportBatch
-from evidence.api.serializers import WRITE_ERRORS, ErrorSerializer
+from evidence.api.serializers import WRITE_ERRORS, ErrorSerializer, error_responses
 
 from .. import serializers as api_serializers
 from ..permissions import TakesPartInCuration
@@ -26,7 +25,7 @@ class BatchImportSerializer(api_serializers.StrictSerializer):
         help_text="A JSON array or zip of ClinicalTrials.gov v2 studies (kind ctgov; an entry "
         'may be {"study": ..., "group_map": ...}), or a reference file (kind citations).'
     )
-    kind = api_serializers.StrictChoiceField(choices=ImportBatch.Kind.values)
+    kind = api_serializers.StrictChoiceField(choices=ImportBatch.Kind.choices)
     format = api_serializers.StrictChoiceField(
         choices=FORMATS, required=False, help_text="For references: the format (else guessed)."
     )
@@ -39,9 +38,9 @@ PROGRESS = inline_serializer(
     "ImportBatchProgress",
     {
         "id": serializers.IntegerField(),
-        "kind": serializers.ChoiceField(choices=ImportBatch.Kind.values),
+        "kind": serializers.ChoiceField(choices=ImportBatch.Kind.choices),
         "filename": serializers.CharField(),
-        "status": serializers.ChoiceField(choices=ImportBatch.Status.values),
+        "status": serializers.ChoiceField(choices=ImportBatch.Status.choices),
         "total": serializers.IntegerField(),
         "processed": serializers.IntegerField(),
         "made": serializers.IntegerField(),
@@ -92,11 +91,11 @@ class BatchImportView(ApiView):
 class BatchProgressView(ApiView):
     permission_classes = [TakesPartInCuration]
 
-    @extend_schema(responses={200: PROGRESS, 404: ErrorSerializer})
-    def get(self, request, pk: int):
+    @extend_schema(responses={200: PROGRESS, **error_responses(400, 401, 403, 404, 429)})
+    def get(self, request, pk: str):
         """A batch's progress: records done of total, the change requests made, the
         failures with their reasons."""
-        return Response(batches.progress(get_object_or_404(ImportBatch, pk=pk)))
+        return Response(batches.progress(batches.batch(pk)))
 
 
 def _form(request) -> dict:
