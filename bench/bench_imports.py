@@ -80,13 +80,14 @@ def references_ris(n: int, first: int) -> bytes:
 
 
 def run_in_subprocess(batch_id: int) -> dict:
-    """``run_batch`` in a fresh process, as a worker runs it: wall time and peak RSS."""
+    """``run_batch`` in a fresh process, as a worker runs it: wall time and peak RSS (VmHWM:
+    getrusage's ru_maxrss would carry over this process's peak across the fork and exec)."""
     code = (
-        "import resource, sys, time, django; django.setup();"
+        "import sys, time, django; django.setup();"
         "from curation.imports.batches import run_batch;"
         "t = time.perf_counter(); b = run_batch(int(sys.argv[1])); e = time.perf_counter() - t;"
-        "print(b.processed, b.made, b.failed, e, "
-        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
+        "print(b.processed, b.made, b.failed, e, hwm)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(batch_id)],
