@@ -2,6 +2,7 @@
 
     make bench                              # all, at full size
     make bench BENCH_ARGS="--only eventstore --events 20000"
+    make bench BENCH_ARGS="--only imports --studies 1000 --references 5000"
 
 PostgreSQL is used when DATABASE_URL points at it (the targets are stated for PostgreSQL);
 each benchmark creates and drops its own database, never touching the configured one's data.
@@ -18,21 +19,27 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["eventstore", "publishing"], action="append")
+    parser.add_argument("--only", choices=["eventstore", "publishing", "imports"], action="append")
     parser.add_argument("--events", type=int, default=100_000, help="event-store log size")
     parser.add_argument("--approvals", type=int, default=1000, help="full approvals to time")
     parser.add_argument("--trials", type=int, default=10_000, help="publishing dataset size")
     parser.add_argument(
         "--repeats", type=int, default=3, help="full publications (and floors) to time"
     )
+    parser.add_argument("--studies", type=int, default=1000, help="studies in the import batch")
+    parser.add_argument(
+        "--references", type=int, default=5000, help="references in the import batch"
+    )
     args = parser.parse_args(argv)
-    selected = args.only or ["eventstore", "publishing"]
+    selected = args.only or ["eventstore", "publishing", "imports"]
     RESULTS.mkdir(exist_ok=True)
     for name in selected:
         print(f"== {name}", flush=True)
         started = time.perf_counter()
         if name == "eventstore":
             from bench.bench_eventstore import run
+        elif name == "imports":
+            from bench.bench_imports import run
         else:
             try:
                 from bench.bench_publishing import run

@@ -254,8 +254,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # the file's age is how the beat healthcheck knows beat is alive (config.healthcheck).
 CELERY_BEAT_SYNC_EVERY = 1
 PUBLISH_SWEEP_SECONDS = float(os.environ.get("PUBLISH_SWEEP_SECONDS", "10"))
+# Import batches (curation/imports/batches.py): a batch whose worker has not finished an item
+# for IMPORT_BATCH_STALE_SECONDS is started again by the beat (its worker died, or the broker
+# lost the task); items already done are skipped.
+IMPORT_BATCH_RESUME_SECONDS = float(os.environ.get("IMPORT_BATCH_RESUME_SECONDS", "30"))
+IMPORT_BATCH_STALE_SECONDS = float(os.environ.get("IMPORT_BATCH_STALE_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE = {
     "publishing-sweep": {"task": "publishing.sweep", "schedule": PUBLISH_SWEEP_SECONDS},
+    "import-batches-resume": {
+        "task": "curation.resume_import_batches",
+        "schedule": IMPORT_BATCH_RESUME_SECONDS,
+    },
 }
 # Publishing (see publishing/services.py): build time limits and the SQLite lock lease.
 PUBLISH_SOFT_TIME_LIMIT = int(os.environ.get("PUBLISH_SOFT_TIME_LIMIT", "600"))
@@ -311,6 +320,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChangeRequestStatusEnum": "curation.models.ChangeRequest.Status",
         "SnapshotStatusEnum": "publishing.models.Snapshot.Status",
+        "ImportBatchKindEnum": "curation.models.ImportBatch.Kind",
+        "ImportBatchStatusEnum": "curation.models.ImportBatch.Status",
     },
 }
 # Largest request body accepted (bytes). A trial document is a few kB, but its admin form
@@ -338,6 +349,9 @@ IMPORT_FETCH_BACKOFF = float(os.environ.get("IMPORT_FETCH_BACKOFF", "0.5"))
 # Largest source document read (a fetched study or an uploaded file); the API's body limit
 # (MAX_REQUEST_BYTES) also bounds a study posted as JSON.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+# A batch file (a JSON array or zip of studies, a file of references); each record in it is
+# still held to IMPORT_MAX_BYTES.
+IMPORT_BATCH_MAX_BYTES = int(os.environ.get("IMPORT_BATCH_MAX_BYTES", str(512 * 1024 * 1024)))
 
 # --- Caches: Redis when configured, so throttling and locks hold across processes ----------
 if REDIS_URL:

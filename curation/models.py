@@ -237,3 +237,83 @@ class ImportedSource(models.Model):
 
     def __str__(self) -> str:
         return f"CR-{self.change_request_id} from {self.source}"
+
+
+class ImportBatch(models.Model):
+    """A file of many studies or references imported as one change request per record, by a
+    Celery task (``curation.imports.batches``). Its counters are updated in the same
+    transaction as each item, so they are the items' counts even after a worker dies."""
+
+    class Kind(models.TextChoices):
+        CTGOV = "ctgov", "ClinicalTrials.gov studies"
+        CITATIONS = "citations", "References"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    filename = models.CharField(max_length=300)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    file_size = models.PositiveBigIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_batches"
+    )
+    submit = models.BooleanField(default=False, help_text="Submit each change request at once.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0, help_text="Records in the file.")
+    processed = models.PositiveIntegerField(default=0, help_text="Records done (any outcome).")
+    made = models.PositiveIntegerField(default=0, help_text="Records that became a change request.")
+    skipped = models.PositiveIntegerField(
+        default=0, help_text="Records already imported, or that change nothing."
+    )
+    failed = models.PositiveIntegerField(default=0, help_text="Records refused, with a reason.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last finished an item (or was asked to)."
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.filename}: {self.processed} of {self.total})"
+
+
+class ImportBatchItem(models.Model):
+    """One record of a batch. ``key`` is the record's identity (the sha256 of a study entry's
+    canonical JSON, a reference's DOI, PMID or title + year + first author): an item whose key
+    already made a change request (in this batch or an earlier one) is skipped, never
+    imported twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        MADE = "made", "change request made"
+        SKIPPED = "skipped"
+        FAILED = "failed"
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    where = models.CharField(max_length=500, help_text="The file and the record in it.")
+    key = models.CharField(max_length=600, db_index=True)
+    content = models.TextField(
+        blank=True, help_text="The record as JSON; emptied once the record is done."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    change_request = models.ForeignKey(
+        ChangeRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(blank=True, help_text="Why it failed or was skipped.")
+    path = models.CharField(max_length=500, blank=True, help_text="Where in the record.")
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "position"], name="batch_item_position")
+        ]
+        indexes = [models.Index(fields=["batch", "status"], name="batch_item_status")]
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.status}"

@@ -12,6 +12,7 @@ _VIEW_EVIDENCE = [
     ("evidence", "view_trial"),
     ("curation", "view_changerequest"),
     ("curation", "view_event"),
+    ("curation", "view_importbatch"),
 ]
 GROUP_PERMISSIONS = {
     EDITORS: [("curation", "propose_change"), *_VIEW_EVIDENCE],

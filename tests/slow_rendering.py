@@ -1,4 +1,5 @@
-"""Test-only: slow down rendering record pages, so that a test can kill a build in the middle.
+"""Test-only: slow down rendering record pages (or importing batch records), so that a test can
+kill a build (or a batch) in the middle.
 
 Used by processes the tests start (a Celery worker, a build script); production code has no
 hook for it.
@@ -20,3 +21,17 @@ def slow_down_rendering(seconds_per_page: float) -> None:
             return _render(self, record)
 
         setattr(RecordPages, name, slowed)
+
+
+def slow_down_imports(seconds_per_record: float) -> None:
+    """Each record of an import batch takes ``seconds_per_record`` longer (inside its
+    transaction, so a kill in the middle leaves it undone)."""
+    from curation.imports import batches
+
+    change_request = batches._change_request
+
+    def slowed(batch, item, _import=change_request):
+        time.sleep(seconds_per_record)
+        return _import(batch, item)
+
+    batches._change_request = slowed

@@ -10,6 +10,8 @@ messages and form errors. Reads go through ``curation.selectors``.
 - ``change_requests``: the review queue and the review page, with the diff, the conflict
   check and only the buttons the workflow (``services.ACTIONS``) allows; the edit page.
 - ``events``: the event log, read-only for everyone, superusers included.
+- ``batches``: import batches' progress and failures, read-only for everyone; a batch file
+  is uploaded on the import page (``imports``).
 - ``guards``: history pages (simple-history's per-version pages included) are read-only for
   everyone; every registered admin, ours or another app's (users, groups, API tokens), goes
   through ``harden_admin_site`` (called from ``CurationConfig.ready``): bad ids are 404s,
@@ -25,7 +27,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 # Importing the admin modules registers their ModelAdmins with the site.
-from . import change_requests, events, records  # noqa: F401
+from . import batches, change_requests, events, records  # noqa: F401
 from .guards import ReadOnlyHistoryAdmin, ReadOnlyModelAdmin, harden_admin_site
 
 admin.site.site_header = "Evidence curation"

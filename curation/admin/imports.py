@@ -2,6 +2,9 @@
 group's title matches no arm (or several), say which arm each is; then the change request's
 review page. A thin caller of ``curation.imports.services``, like the command and the API.
 
+A batch file (a JSON array or a zip of studies) starts a batch instead
+(``curation.imports.batches``) and leads to its progress page (``curation.admin.batches``).
+
 The uploaded study is stored (content-addressed, ``stage_ctgov_study``) before the mapping
 step, so the second step names it by its sha256 instead of sending the file again.
 """
@@ -17,6 +20,7 @@ from django.urls import reverse
 from curation import services
 from curation.errors import CurationError
 from curation.imports import ctgov
+from curation.imports.batches import is_study_batch, start_batch
 from curation.imports.errors import UnmappedGroups
 from curation.imports.services import groups_to_map, import_ctgov_study, stage_ctgov_study
 
@@ -34,6 +38,7 @@ def import_ctgov_view(request, admin_site):
         **admin_site.each_context(request),
         "title": "Import a study from ClinicalTrials.gov",
         "max_bytes": settings.IMPORT_MAX_BYTES,
+        "batch_max_bytes": settings.IMPORT_BATCH_MAX_BYTES,
         "NEW_ARM": NEW_ARM,
         "LEAVE_OUT": LEAVE_OUT,
     }
@@ -54,13 +59,26 @@ def import_ctgov_view(request, admin_site):
             if upload is None:
                 context["error"] = "Choose a study file (ClinicalTrials.gov API v2 JSON)."
                 return TemplateResponse(request, TEMPLATE, context, status=400)
-            if upload.size > settings.IMPORT_MAX_BYTES:
+            # A batch file may be larger than one study; one study is held to its own limit.
+            if upload.size > settings.IMPORT_BATCH_MAX_BYTES:
                 context["error"] = (
                     f"{upload.name} is {upload.size} bytes, over the limit of "
-                    f"{settings.IMPORT_MAX_BYTES} bytes. Nothing was imported."
+                    f"{settings.IMPORT_BATCH_MAX_BYTES} bytes. Nothing was imported."
                 )
                 return TemplateResponse(request, TEMPLATE, context, status=413)
             raw = upload.read()
+            if is_study_batch(raw[:4096]):
+                batch = start_batch(
+                    user=request.user, kind="ctgov", raw=raw, filename=upload.name, submit=submit
+                )
+                messages.success(
+                    request,
+                    f"Batch {batch.pk}: {batch.total} studies, imported by a worker, one change "
+                    "request each. This page shows its progress.",
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:curation_importbatch_change", args=[batch.pk])
+                )
             try:
                 result = import_ctgov_study(
                     user=request.user, raw=raw, label=upload.name, submit=submit

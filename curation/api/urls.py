@@ -17,6 +17,10 @@ urlpatterns = [
     path("events/", views.EventFeedView.as_view(), name="event-list"),
     path("imports/ctgov/", views.CtgovImportView.as_view(), name="import-ctgov"),
     path("imports/citations/", views.CitationImportView.as_view(), name="import-citations"),
+    path("imports/batches/", views.BatchImportView.as_view(), name="import-batches"),
+    path(
+        "imports/batches/<str:pk>/", views.BatchProgressView.as_view(), name="import-batch-detail"
+    ),
     *[
         route
         for record_type, (detail, history) in views.RECORD_VIEWS.items()

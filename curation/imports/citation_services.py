@@ -202,6 +202,18 @@ def _new_slug(reference: Reference) -> str:
     return slug
 
 
+def import_reference(*, user, reference: Reference, where: str, submit: bool) -> CitationOutcome:
+    """One reference already read from a file (a batch's item) -> its change request."""
+    if (refused := propose_refusal(user)) is not None:
+        raise refused
+    return _propose(user, reference, where, submit)
+
+
+def identity(reference: Reference) -> set[str]:
+    """The keys by which two references are the same one."""
+    return _identity(reference)
+
+
 def _propose(user, reference: Reference, where: str, submit: bool) -> CitationOutcome:
     fields = citation_fields(reference)
     match = existing_citation(reference)

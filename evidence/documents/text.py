@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
+
 from .paths import format_path
 
 # Characters no document or free text may hold: C0 controls but tab and newline (carriage
@@ -31,10 +33,23 @@ def forbidden_character(text: str) -> str | None:
     return f"contains {named} at offset {match.start()}; remove it"
 
 
+# What a forbidden character becomes in orjson's output: controls but tab and newline as
+# escapes (\r, \b, \f, \u00XX), DEL and C1 controls as themselves (orjson refuses lone
+# surrogates). A match may be innocent (a backslash before an r); no match means no problem.
+_SERIALISED_FORBIDDEN = re.compile(rb"\\(?:u00[01][0-9a-fA-F]|[rbf])|\x7f|\xc2[\x80-\x9f]")
+
+
 def forbidden_character_errors(data: Any) -> list[dict[str, str]]:
     """Every string anywhere in ``data`` (a JSON value) holding a forbidden character, by path.
 
-    Iterative, so a deeply nested value cannot exhaust the stack here."""
+    Iterative, so a deeply nested value cannot exhaust the stack here. A large document is
+    serialised once first (in C): most hold no forbidden character, and then no string needs
+    to be looked at one by one."""
+    try:
+        if not _SERIALISED_FORBIDDEN.search(orjson.dumps(data)):
+            return []
+    except (TypeError, orjson.JSONEncodeError):
+        pass  # lone surrogates, keys that are not text, ...: look at each string
     errors = []
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     while stack:

@@ -183,7 +183,8 @@ def account_tables() -> list[str]:
 
 @pytest.fixture
 def walked_rows(admin_trials, editor, editor2, reviewer, superuser):
-    """A change request in each state, a snapshot, an API token and a bystander account."""
+    """A change request in each state, a snapshot, an import batch, an API token and a
+    bystander account."""
     xi = admin_trials["myeloma_xi"]
     create_approved(*seed_accounts(), "topic", documents.article_topic())
 
@@ -207,6 +208,14 @@ def walked_rows(admin_trials, editor, editor2, reviewer, superuser):
     services.approve(propose(editor, "Approved."), user=reviewer)
     # A snapshot row as the publishing tests create them (no files needed for the admin).
     Snapshot.objects.create(seq=1, position=Event.objects.count())
+    # An import batch with a failure (its page lists failures), run in this process.
+    from curation.imports import batches
+
+    raw = b'[{"protocolSection": {}}, {"not": "a study"}]'
+    batch = batches.start_batch(
+        user=editor, kind="ctgov", raw=raw, filename="b.json", enqueue=False
+    )
+    batches.run_batch(batch.pk)
     bystander = get_user_model().objects.create_user("bystander", password="pw-bystander")
     api_token(bystander)  # a knox token: its admin pages are walked too
     # django-axes's login records (lockouts), whose admin pages are walked too.

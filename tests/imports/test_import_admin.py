@@ -118,7 +118,7 @@ def test_a_bad_mapping_shows_the_step_again(users):
     "name, content, status, words",
     [
         ("notes.txt", b"not json at all", 400, "notes.txt is not JSON"),
-        ("list.json", b"[1, 2]", 400, "list.json is not a ClinicalTrials.gov API v2 study"),
+        ("number.json", b"12", 400, "number.json is not a ClinicalTrials.gov API v2 study"),
     ],
 )
 def test_bad_files(users, name, content, status, words):

@@ -5,6 +5,7 @@
   workflow's actions (``services.ACTIONS``);
 - ``events``: the changes feed;
 - ``imports``: registry documents to change requests (``curation.imports``);
+- ``batch_imports``: a file of many records imported by a worker, and its progress;
 - ``base``: what every view shares (JSON in and out, strict bodies).
 
 Views translate HTTP to service and selector calls and back; they hold no rule of their own.
@@ -12,6 +13,7 @@ Errors raised by the services (``curation.errors``) become responses in
 ``curation.api.exceptions.api_exception_handler``.
 """
 
+from .batch_imports import BatchImportView, BatchProgressView
 from .change_requests import ChangeRequestViewSet
 from .citation_imports import CitationImportView
 from .events import EventFeedView
@@ -20,6 +22,8 @@ from .records import RECORD_VIEWS
 
 __all__ = [
     "RECORD_VIEWS",
+    "BatchImportView",
+    "BatchProgressView",
     "ChangeRequestViewSet",
     "CitationImportView",
     "CtgovImportView",

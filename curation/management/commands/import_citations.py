@@ -1,4 +1,5 @@
-"""manage.py import_citations <file or PMID/DOI ...> --as <username> [--submit] [--format F]"""
+"""manage.py import_citations <file or PMID/DOI ...> --as <username> [--submit] [--format F]
+[--batch [--wait | --in-process]]: a file of many references as a batch a worker imports."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from curation.errors import CurationError
 from curation.imports.citation_formats import FORMATS
 from curation.imports.citation_services import import_citations
+from curation.management.batches import add_batch_arguments, run_batch_file
 
 
 class Command(BaseCommand):
@@ -25,12 +27,31 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="username", required=True, help="The importing editor.")
         parser.add_argument("--submit", action="store_true", help="Submit them for review.")
         parser.add_argument("--format", choices=FORMATS, help="The file's format (else guessed).")
+        parser.add_argument(
+            "--batch",
+            action="store_true",
+            help="Import the file as a batch, by a worker, with progress (for large files).",
+        )
+        add_batch_arguments(parser)
 
-    def handle(self, *args, sources, username, submit, format, **options):
+    def handle(self, *args, sources, username, submit, format, batch, wait, in_process, **options):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user {username!r}")
         path = Path(sources[0])
+        if batch or wait or in_process:
+            if len(sources) != 1 or not path.is_file():
+                raise CommandError("--batch takes one reference file")
+            return run_batch_file(
+                self,
+                user=user,
+                kind="citations",
+                path=path,
+                submit=submit,
+                fmt=format,
+                wait=wait,
+                in_process=in_process,
+            )
         try:
             if len(sources) == 1 and path.is_file():
                 outcomes = import_citations(

@@ -1,4 +1,8 @@
-"""manage.py import_ctgov <file or NCT id> --as <username> [--submit] [--map GROUP=ARM ...]"""
+"""manage.py import_ctgov <file or NCT id> --as <username> [--submit] [--map GROUP=ARM ...]
+
+A file holding many studies (a JSON array, a zip of study files) is a batch: a worker imports
+it, one change request per study (``--wait`` to wait for it, ``--in-process`` to import it
+here); the command prints ``batch <id>`` and, once done, the counts."""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from curation.errors import CurationError, ValidationFailed
+from curation.imports.batches import is_study_batch
 from curation.imports.ctgov import NCT_ID
 from curation.imports.services import import_ctgov_study
+from curation.management.batches import add_batch_arguments, run_batch_file
 
 
 class Command(BaseCommand):
@@ -31,8 +37,9 @@ class Command(BaseCommand):
             help="Which arm a results group is: its title or id = an arm key, new:KEY (a new "
             "arm) or - (leave its results out). Repeat for each group.",
         )
+        add_batch_arguments(parser)
 
-    def handle(self, *args, study, username, submit, mapping, **options):
+    def handle(self, *args, study, username, submit, mapping, wait, in_process, **options):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user {username!r}")
@@ -43,6 +50,18 @@ class Command(BaseCommand):
                 raise CommandError(f"--map {entry!r}: write GROUP=ARM (a title or id, an arm key)")
             group_map[group.strip()] = arm.strip()
         path = Path(study)
+        if path.is_file() and _is_batch(path):
+            if group_map:
+                raise CommandError("--map is for one study; a batch entry carries its group_map")
+            return run_batch_file(
+                self,
+                user=user,
+                kind="ctgov",
+                path=path,
+                submit=submit,
+                wait=wait,
+                in_process=in_process,
+            )
         try:
             if path.is_file():
                 result = import_ctgov_study(
@@ -65,6 +84,11 @@ class Command(BaseCommand):
         cr = result.change_request
         self.stdout.write(f"{cr.get_status_display().lower()}: {cr}")
         self.stdout.write(f"change request {cr.pk}")
+
+
+def _is_batch(path: Path) -> bool:
+    with path.open("rb") as file:
+        return is_study_batch(file.read(4096))
 
 
 def _described(exc: CurationError) -> str:

@@ -1,0 +1,421 @@
+"""Batches: a file of many studies or references imported as one change request per record, by
+a Celery task, with progress; the one service the commands, the API and the admin call.
+
+- ``start_batch`` reads the file into items (one per record, each with its identity ``key``)
+  and asks a worker to run it. A study batch is a JSON array of v2 studies or a zip of study
+  files; an entry may be ``{"study": {...}, "group_map": {...}}`` to say which arm each results
+  group is. A reference batch is any reference file (PubMed XML, RIS, BibTeX, CSL-JSON).
+  Starting the same file again while its batch is unfinished resumes that batch.
+- ``run_batch`` (the task) imports the pending items one by one, each in its own transaction
+  with its item row locked: the change request, the item's outcome and the batch's counters
+  commit together or not at all. A worker killed mid-batch leaves the change requests it made;
+  running the batch again (``resume_stalled``, from the beat) imports only the pending items.
+  An item whose key already made a change request, in this batch or an earlier one of the
+  same kind (not rejected or withdrawn), is skipped.
+- A record that is refused (not a study, groups to map, a malformed entry, ...) is a failure
+  of that item with its reason and path; the others go through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import zipfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..errors import CurationError, NotFound, ValidationFailed
+from ..models import ChangeRequest, ImportBatch, ImportBatchItem
+from ..services.policy import propose_refusal
+from . import citation_formats as formats
+from . import citation_services, ctgov, services, sources
+from .errors import NotAStudy, SourceTooLarge
+
+logger = logging.getLogger(__name__)
+
+Kind = ImportBatch.Kind
+Item = ImportBatchItem.Status
+ZIP_MAGIC = b"PK\x03\x04"
+CREATE_CHUNK = 200
+# A change request in these states no longer stands for its record: importing it again is fine.
+CLOSED_UNMADE = (ChangeRequest.Status.REJECTED, ChangeRequest.Status.WITHDRAWN)
+
+
+@dataclass
+class Entry:
+    """A record read from the batch file: its content (JSON) and identity, or why not."""
+
+    where: str
+    key: str = ""
+    content: str = ""
+    error: str = ""
+    path: str = ""
+
+
+# --- Starting a batch ---------------------------------------------------------------------
+
+
+def is_study_batch(start: bytes) -> bool:
+    """Whether a file of studies that starts with ``start`` is a batch: a zip, or a JSON
+    array (its first character that is not white space is ``[``), not one study."""
+    return start.startswith(ZIP_MAGIC) or start.lstrip().startswith(b"[")
+
+
+def start_batch(
+    *,
+    user,
+    kind: str,
+    raw: bytes,
+    filename: str,
+    submit: bool = False,
+    fmt: str | None = None,
+    enqueue: bool = True,
+) -> ImportBatch:
+    """The batch of ``raw`` (a new one, or the unfinished batch of the same file, resumed),
+    asked of a worker once committed. Only editors; a file that holds no records, or one
+    study (not a batch), is refused and nothing is written."""
+    if (refused := propose_refusal(user)) is not None:
+        raise refused
+    if kind not in Kind.values:
+        raise ValidationFailed(
+            [{"path": "kind", "message": f"one of {', '.join(Kind.values)}, not {kind!r}"}]
+        )
+    filename = (filename or "the uploaded file")[:300]
+    limit = settings.IMPORT_BATCH_MAX_BYTES
+    if len(raw) > limit:
+        raise SourceTooLarge(f"{filename} is {len(raw)} bytes, over the limit of {limit} bytes")
+    if not raw.strip():
+        raise ValidationFailed([{"path": "", "message": "is empty"}], f"{filename} is empty")
+    digest = hashlib.sha256(raw).hexdigest()
+    unfinished = (
+        ImportBatch.objects.filter(kind=kind, author=user, file_sha256=digest, submit=submit)
+        .exclude(status=ImportBatch.Status.DONE)
+        .first()
+    )
+    if unfinished is not None:
+        if enqueue:
+            _enqueue(unfinished)
+        return unfinished
+    if kind == Kind.CTGOV:
+        entries = _study_entries(raw, filename)
+    else:
+        entries = _references(raw, filename, fmt)
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            kind=kind,
+            filename=filename,
+            file_sha256=digest,
+            file_size=len(raw),
+            author=user,
+            submit=submit,
+            heartbeat_at=timezone.now(),
+        )
+        total = failed = 0
+        chunk: list[ImportBatchItem] = []
+        for position, entry in enumerate(entries):
+            total += 1
+            failed += bool(entry.error)
+            chunk.append(
+                ImportBatchItem(
+                    batch=batch,
+                    position=position,
+                    where=entry.where[:500],
+                    key=entry.key[:600],
+                    content=entry.content,
+                    status=Item.FAILED if entry.error else Item.PENDING,
+                    message=entry.error,
+                    path=entry.path[:500],
+                )
+            )
+            if len(chunk) >= CREATE_CHUNK:
+                ImportBatchItem.objects.bulk_create(chunk)
+                chunk = []
+        ImportBatchItem.objects.bulk_create(chunk)
+        if total == 0:
+            raise ValidationFailed(
+                [{"path": "", "message": "holds no records"}], f"{filename} holds no records"
+            )
+        batch.total, batch.processed, batch.failed = total, failed, failed
+        batch.save(update_fields=["total", "processed", "failed"])
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(batch))
+    return batch
+
+
+def _enqueue(batch: ImportBatch) -> None:
+    """Ask a worker to run the batch. A broker that is down is logged, not raised: the beat's
+    ``resume_stalled`` starts the batch once the broker is back."""
+    from ..tasks import run_import_batch
+
+    try:
+        run_import_batch.apply_async(args=[batch.pk], retry=False)
+    except Exception:  # kombu's errors vary by transport
+        logger.warning("could not send import batch %s to a worker; the beat will", batch.pk)
+
+
+def _study_entries(raw: bytes, filename: str) -> Iterator[Entry]:
+    """One entry per study of a zip of study files or of a JSON array."""
+    if raw.startswith(ZIP_MAGIC):
+        yield from _zipped_studies(raw, filename)
+        return
+    value = sources.parse_json(raw, filename) if _small(raw) else _loads(raw, filename)
+    if isinstance(value, dict):
+        raise NotAStudy(
+            [{"path": "", "message": "is one JSON object, not an array of studies"}],
+            f"{filename} is not a batch: import one study with the study import",
+        )
+    if not isinstance(value, list):
+        raise NotAStudy(
+            [{"path": "", "message": "is not an array of studies"}],
+            f"{filename} is not a batch of studies (a JSON array or a zip of study files)",
+        )
+    for index, study in enumerate(value):
+        yield _study_entry(study, f"{filename}: entry {index}", f"/{index}")
+
+
+def _small(raw: bytes) -> bool:
+    return len(raw) <= settings.IMPORT_MAX_BYTES
+
+
+def _loads(raw: bytes, filename: str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise NotAStudy(
+            [{"path": "", "message": f"line {exc.lineno} column {exc.colno}: {exc.msg}"}],
+            f"{filename} is not JSON",
+        ) from None
+
+
+def _zipped_studies(raw: bytes, filename: str) -> Iterator[Entry]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile as exc:
+        raise NotAStudy([{"path": "", "message": str(exc)}], f"{filename} is not a zip") from None
+    with archive:
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            name = info.filename
+            if info.is_dir() or name.startswith("__MACOSX/") or not name.endswith(".json"):
+                continue
+            where = f"{filename}: {name}"
+            if info.file_size > settings.IMPORT_MAX_BYTES:
+                yield Entry(
+                    where,
+                    error=f"{info.file_size} bytes, over the limit of "
+                    f"{settings.IMPORT_MAX_BYTES} bytes",
+                )
+                continue
+            try:
+                study = orjson.loads(archive.read(info))
+            except orjson.JSONDecodeError as exc:
+                yield Entry(where, error=f"not JSON: line {exc.lineno} column {exc.colno}")
+                continue
+            yield _study_entry(study, where, "")
+
+
+def _study_entry(value: Any, where: str, pointer: str) -> Entry:
+    """A study, or ``{"study": ..., "group_map": ...}``; the key is the entry's content."""
+    if isinstance(value, dict) and "study" in value and "protocolSection" not in value:
+        study, group_map = value.get("study"), value.get("group_map") or {}
+        pointer += "/study"
+    else:
+        study, group_map = value, {}
+    if not isinstance(study, dict) or not isinstance(study.get("protocolSection"), dict):
+        return Entry(where, error="not a ClinicalTrials.gov v2 study", path=pointer or "/")
+    nct = ctgov.get(study, "protocolSection", "identificationModule", "nctId")
+    if isinstance(nct, str) and nct not in where:
+        where = f"{where} ({nct})"
+    content = sources.canonical({"study": study, "group_map": group_map})
+    return Entry(where, key=hashlib.sha256(content).hexdigest(), content=content.decode())
+
+
+def _references(raw: bytes, filename: str, fmt: str | None) -> Iterator[Entry]:
+    """One entry per reference; a reference that repeats an earlier one is a failure."""
+    text = citation_services._decoded(raw, filename)
+    seen: dict[str, str] = {}
+    for found in formats.parse(text, fmt, filename):
+        where = f"{filename}: {found.where}"
+        if isinstance(found, formats.EntryError):
+            yield Entry(where, error=found.message)
+            continue
+        same = sorted(citation_services.identity(found))
+        if repeated := [seen[k] for k in same if k in seen]:
+            yield Entry(where, error=f"the same reference as {repeated[0]}")
+            continue
+        seen.update(dict.fromkeys(same, found.where))
+        # The strongest identity: DOI, else PMID, else title + year + first author.
+        key = min(same, key=lambda k: ("doi:", "pmid:", "title:").index(k.split(":")[0] + ":"))
+        yield Entry(where, key=key, content=orjson.dumps(asdict(found)).decode())
+
+
+# --- Running a batch ----------------------------------------------------------------------
+
+
+def run_batch(batch_id: int) -> ImportBatch | None:
+    """Import the batch's pending items; the batch is done when none is left. Safe to run
+    again, or twice at once: each item is taken under a row lock and only while pending."""
+    batch = ImportBatch.objects.filter(pk=batch_id).select_related("author").first()
+    if batch is None or batch.status == ImportBatch.Status.DONE:
+        return batch
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.RUNNING, heartbeat_at=timezone.now()
+    )
+    pending = (
+        ImportBatchItem.objects.filter(batch=batch, status=Item.PENDING)
+        .order_by("position")
+        .values_list("pk", flat=True)
+    )
+    # Ids only, read in chunks: memory stays flat however large the batch.
+    for item_id in pending.iterator(chunk_size=500):
+        _run_item(batch, item_id)
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if not ImportBatchItem.objects.filter(batch=batch, status=Item.PENDING).exists():
+            locked.status, locked.finished_at = ImportBatch.Status.DONE, timezone.now()
+            locked.save(update_fields=["status", "finished_at"])
+    return locked
+
+
+def _run_item(batch: ImportBatch, item_id: int) -> None:
+    with transaction.atomic():
+        item = (
+            ImportBatchItem.objects.select_for_update(skip_locked=True)
+            .filter(pk=item_id, status=Item.PENDING)
+            .first()
+        )
+        if item is None:
+            return  # done meanwhile, or being done by another run of the batch
+        earlier = (
+            ImportBatchItem.objects.filter(batch__kind=batch.kind, key=item.key, status=Item.MADE)
+            .exclude(pk=item.pk)
+            .exclude(change_request__status__in=CLOSED_UNMADE)
+            .first()
+        )
+        if earlier is not None:
+            item.status, item.change_request_id = Item.SKIPPED, earlier.change_request_id
+            item.message = (
+                f"already imported as change request {earlier.change_request_id} "
+                f"(batch {earlier.batch_id}, {earlier.where})"
+            )
+        else:
+            _import(batch, item)
+        if item.status != Item.FAILED:
+            item.content = ""  # the change request and its source document hold it now
+        item.save()
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            processed=F("processed") + 1,
+            # int(): PostgreSQL adds no boolean to an integer.
+            made=F("made") + int(item.status == Item.MADE),
+            skipped=F("skipped") + int(item.status == Item.SKIPPED),
+            failed=F("failed") + int(item.status == Item.FAILED),
+            heartbeat_at=timezone.now(),
+        )
+
+
+def _import(batch: ImportBatch, item: ImportBatchItem) -> None:
+    """The item's change request, or its failure; a refused record writes nothing."""
+    try:
+        with transaction.atomic():
+            item.change_request, up_to_date = _change_request(batch, item)
+    except CurationError as exc:
+        errors = getattr(exc, "errors", None) or [{}]
+        item.status, item.message, item.path = Item.FAILED, exc.message, errors[0].get("path", "")
+        return
+    except DatabaseError:
+        raise  # the database, not the record: the task retries, this item still pending
+    except Exception as exc:  # a bug on one record must not stop the others
+        logger.exception("import batch %s: %s", batch.pk, item.where)
+        item.status, item.message = Item.FAILED, f"unexpected error: {type(exc).__name__}: {exc}"
+        return
+    if item.change_request is not None:
+        item.status = Item.MADE
+    else:
+        item.status, item.message = Item.SKIPPED, f"citation {up_to_date} already says this"
+
+
+def _change_request(batch: ImportBatch, item: ImportBatchItem):
+    content = orjson.loads(item.content)
+    if batch.kind == Kind.CTGOV:
+        result = services.import_ctgov_study(
+            user=batch.author,
+            study=content["study"],
+            group_map=content["group_map"],
+            label=item.where,
+            submit=batch.submit,
+        )
+        return result.change_request, None
+    reference = formats.Reference(**content)
+    outcome = citation_services.import_reference(
+        user=batch.author, reference=reference, where=item.where, submit=batch.submit
+    )
+    if outcome.error:
+        raise ValidationFailed([{"path": "", "message": outcome.error}], outcome.error)
+    return outcome.change_request, outcome.up_to_date
+
+
+def resume_stalled() -> list[int]:
+    """Ask a worker again for every unfinished batch that no worker has moved for
+    IMPORT_BATCH_STALE_SECONDS (its worker died, or the task never reached one)."""
+    stale = timezone.now() - timedelta(seconds=settings.IMPORT_BATCH_STALE_SECONDS)
+    resumed = []
+    for batch in ImportBatch.objects.exclude(status=ImportBatch.Status.DONE).filter(
+        heartbeat_at__lt=stale
+    ):
+        # Touched first, so the next sweep does not ask again while this run starts.
+        ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
+        _enqueue(batch)
+        resumed.append(batch.pk)
+    return resumed
+
+
+# --- Progress -----------------------------------------------------------------------------
+
+
+def batch(batch_id: Any) -> ImportBatch:
+    """The batch with this id (as a URL gives it), or NotFound."""
+    text = str(batch_id)
+    found = None
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        found = ImportBatch.objects.filter(pk=int(text)).first()
+    if found is None:
+        raise NotFound(f"no import batch {text[:40]!r}")
+    return found
+
+
+def failures(batch: ImportBatch):
+    """The batch's failed items, in file order: where, why, the path inside the record."""
+    return batch.items.filter(status=Item.FAILED).order_by("position")
+
+
+def progress(batch: ImportBatch) -> dict[str, Any]:
+    batch.refresh_from_db()
+    return {
+        "id": batch.pk,
+        "kind": batch.kind,
+        "filename": batch.filename,
+        "status": batch.status,
+        "total": batch.total,
+        "processed": batch.processed,
+        "made": batch.made,
+        "skipped": batch.skipped,
+        "failed": batch.failed,
+        "created_at": batch.created_at,
+        "finished_at": batch.finished_at,
+        "failures": [
+            {"where": i.where, "path": i.path, "message": i.message} for i in failures(batch)
+        ],
+        "change_requests": list(
+            batch.items.filter(status=Item.MADE)
+            .order_by("position")
+            .values_list("change_request_id", flat=True)
+        ),
+    }

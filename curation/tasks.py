@@ -1,0 +1,32 @@
+"""Celery tasks: thin callers of ``curation.imports.batches``."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from .imports import batches
+
+TASK_OPTIONS = {
+    # Acknowledged once run: a worker killed mid-batch leaves the message to another worker
+    # (and the beat's resume_import_batches asks again sooner); done items are skipped.
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    # A database that is briefly unreachable: try again later, backing off.
+    "autoretry_for": (DatabaseError, OSError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(name="curation.run_import_batch", **TASK_OPTIONS)
+def run_import_batch(batch_id: int) -> None:
+    batches.run_batch(batch_id)
+
+
+@shared_task(name="curation.resume_import_batches", **TASK_OPTIONS)
+def resume_import_batches() -> list[int]:
+    return batches.resume_stalled()
