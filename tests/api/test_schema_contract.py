@@ -11,7 +11,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
 
-from curation.models import ChangeRequest
+from curation.imports import batches
+from curation.models import ChangeRequest, ImportBatch
 from evidence.documents import record_types
 from evidence.models import RECORD_MODELS
 from publishing.services import publish_latest
@@ -128,10 +129,18 @@ def test_record_type_is_the_enum(schema, component):
 
 
 @pytest.fixture
-def published(synthetic_records, editor_client):
-    """Approved evidence, a published snapshot, and an open change request (so that bodies
-    with null fields, such as decided_at, are validated too)."""
+def published(synthetic_records, editor_client, editor):
+    """Approved evidence, a published snapshot, an open change request (so that bodies
+    with null fields, such as decided_at, are validated too) and an import batch."""
     publish_latest(force=True)
+    batches.start_batch(
+        user=editor,
+        kind="citations",
+        raw=b"TY  - JOUR\nTI  - A batch for the schema check\nPY  - 2020\nER  - \n",
+        filename="one.ris",
+        fmt="ris",
+        enqueue=False,
+    )
     proposal = {
         "record_type": "citation",
         "action": "create",
@@ -153,7 +162,8 @@ def concrete_path(path: str) -> str:
         slug = model.objects.order_by("slug").values_list("slug", flat=True).first()
         path = path.replace("{slug}", slug)
     if "{id}" in path:
-        path = path.replace("{id}", str(ChangeRequest.objects.order_by("pk").first().pk))
+        model = ImportBatch if path.startswith("/api/v1/imports/batches/") else ChangeRequest
+        path = path.replace("{id}", str(model.objects.order_by("pk").first().pk))
     assert "{" not in path, path
     return path
 
@@ -175,7 +185,7 @@ def test_a_bad_token_is_401_with_www_authenticate_everywhere(schema, published, 
         url = concrete_path(path)
         response = call(client, method, url)
         # "Bearer" is not a scheme we read: the request is anonymous, and anonymous reads fine.
-        anonymous_read = method == "get" and not url.startswith("/api/v1/change-requests/")
+        anonymous_read = method == "get" and not needs_login(_operation)
         if credentials.startswith("Bearer") and anonymous_read:
             assert response.status_code == 200, url
             continue
