@@ -17,7 +17,8 @@ The package, by job:
 - ``record_types``: the record-type registry (one entry per type: document and read model,
   plural, labels, seed data, orders, pages); ``RECORD_TYPES`` and ``DOCUMENT_MODELS`` derive
   from it;
-- ``validation``: ``validate_document``, ``DocumentInvalid`` and the semantic checks;
+- ``validation``: ``validate_document``, ``DocumentInvalid`` and the semantic checks (those of
+  a trial's results in ``result_checks``);
 - ``references``: ``referenced_slugs``; ``schema``: ``document_json_schema``;
 - ``upcasting``: schema versions, and the upcasters that turn a document of an older version
   (as the log may hold) into the current shape.
