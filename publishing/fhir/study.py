@@ -17,6 +17,7 @@ from typing import Any
 from evidence.documents import vocabulary
 
 from .. import formatting
+from .. import trial_facts as facts
 from . import codes
 from .common import RecordContext, compact, fhir_id, notes, reference
 
@@ -168,7 +169,7 @@ def _registry_identifier(registry_id: dict[str, Any]) -> dict[str, Any]:
 def _phase(phases: list[str]) -> dict[str, Any] | None:
     if not phases:
         return None
-    words = formatting.phases_text(phases)
+    words = facts.phases_text(phases)
     code = codes.PHASES.get(tuple(phases))
     return codes.concept(codes.STUDY_PHASE, *code, words) if code else {"text": words}
 
@@ -267,10 +268,10 @@ def _study_notes(trial: dict[str, Any], exact_enrollment: bool) -> list[str | No
     if trial.get("name_editorial"):
         found.append("The source does not name the trial: the editors identified it.")
     if trial.get("enrollment") is not None and not exact_enrollment:
-        found.append(f"Enrollment: {formatting.enrollment(trial)}.")
+        found.append(f"Enrollment: {facts.enrollment(trial)}.")
     primary = (trial.get("dates") or {}).get("primary_completion")
     if primary:
-        found.append(f"Primary completion: {formatting.partial_date(primary)}.")
+        found.append(f"Primary completion: {facts.partial_date(primary)}.")
     if trial.get("median_follow_up_months") is not None:
         months = formatting.number(trial["median_follow_up_months"])
         found.append(f"Median follow-up: {months} months.")

@@ -7,6 +7,7 @@ from typing import Any
 from evidence.diff import describe_path
 
 from .. import formatting as fmt
+from .. import trial_facts as facts
 from ..selectors import EvidenceAsOf, RecordState
 
 
@@ -38,13 +39,13 @@ def trial_context(evidence: EvidenceAsOf, trial: RecordState) -> dict[str, Any]:
             }
             for r in doc.get("registry_ids", [])
         ],
-        "conditions": [fmt.condition_text(c) for c in doc.get("conditions", [])],
-        "design": fmt.design_summary(doc),
-        "setting": fmt.setting_text(doc),
-        "setting_detail": fmt.setting_detail(doc),
+        "conditions": [facts.condition_text(c) for c in doc.get("conditions", [])],
+        "design": facts.design_summary(doc),
+        "setting": facts.setting_text(doc),
+        "setting_detail": facts.setting_detail(doc),
         "population": doc["population"],
-        "enrollment": fmt.enrollment(doc),
-        "dates": fmt.dates_text(doc),
+        "enrollment": facts.enrollment(doc),
+        "dates": facts.dates_text(doc),
         "follow_up": (
             f"{fmt.number(doc['median_follow_up_months'])} months (median)"
             if doc.get("median_follow_up_months") is not None

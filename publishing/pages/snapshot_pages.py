@@ -8,6 +8,7 @@ from evidence.diff import labelled_changes
 from evidence.documents import record_types
 
 from .. import formatting as fmt
+from .. import trial_facts as facts
 from ..selectors import EvidenceAsOf, RecordChange
 from ..templating import render
 from .contexts import page_footer
@@ -24,7 +25,7 @@ def index_page(evidence: EvidenceAsOf, seq: int, changes_count: int) -> bytes:
             {
                 "slug": t.slug,
                 "name": t.document["name"],
-                "setting": fmt.setting_text(t.document),
+                "setting": facts.setting_text(t.document),
             }
             for t in evidence.records["trial"].values()
         ],

@@ -52,7 +52,7 @@ def test_published_pages_use_the_vocabulary_tables():
     assert fmt.QUALIFIERS is vocabulary.QUALIFIER_LABELS
     assert fmt.SETTINGS is vocabulary.SETTING_LABELS
     assert fmt.ROLES is vocabulary.ARM_ROLE_LABELS
-    assert fmt.BLINDING is vocabulary.BLINDING_LABELS
+    assert fmt.MASKING is vocabulary.MASKING_LABELS  # what schema 1 called blinding
     assert fmt.MEASURES is vocabulary.MEASURE_LABELS
     assert fmt.COMPARISONS is vocabulary.COMPARISON_LABELS
     assert fmt.PHASES is vocabulary.TREATMENT_PHASE_LABELS

@@ -12,6 +12,7 @@ import pytest
 
 from evidence import documents
 from publishing import formatting as fmt
+from publishing import trial_facts as facts
 
 # --- number -------------------------------------------------------------------------------------
 
@@ -703,7 +704,7 @@ def test_outcome_type(outcome, expected):
     ],
 )
 def test_design_summary(trial, expected):
-    assert fmt.design_summary(trial) == (expected or "Design not stated in the source")
+    assert facts.design_summary(trial) == (expected or "Design not stated in the source")
 
 
 @pytest.mark.parametrize(
@@ -721,7 +722,7 @@ def test_design_summary(trial, expected):
     ],
 )
 def test_enrollment(trial, expected):
-    assert fmt.enrollment(trial) == expected
+    assert facts.enrollment(trial) == expected
 
 
 # --- setting, conditions, dates, sources -----------------------------------------------------
@@ -748,8 +749,8 @@ def test_enrollment(trial, expected):
     ],
 )
 def test_setting_in_words(trial, setting, detail):
-    assert fmt.setting_text(trial) == setting
-    assert fmt.setting_detail(trial) == detail
+    assert facts.setting_text(trial) == setting
+    assert facts.setting_detail(trial) == detail
 
 
 @pytest.mark.parametrize(
@@ -767,7 +768,7 @@ def test_setting_in_words(trial, setting, detail):
     ],
 )
 def test_condition_text(condition, expected):
-    assert fmt.condition_text(condition) == expected
+    assert facts.condition_text(condition) == expected
 
 
 @pytest.mark.parametrize(
@@ -781,7 +782,7 @@ def test_condition_text(condition, expected):
     ],
 )
 def test_partial_date(date, expected):
-    assert fmt.partial_date(date) == expected
+    assert facts.partial_date(date) == expected
 
 
 def test_dates_text():
@@ -792,9 +793,9 @@ def test_dates_text():
             "completion": {"date": "2012", "type": None},
         }
     }
-    assert fmt.dates_text(trial) == "Started June 2005; completed 2012"
-    assert fmt.dates_text({"dates": {}}) == ""
-    assert fmt.dates_text({}) == ""
+    assert facts.dates_text(trial) == "Started June 2005; completed 2012"
+    assert facts.dates_text({"dates": {}}) == ""
+    assert facts.dates_text({}) == ""
 
 
 @pytest.mark.parametrize(
