@@ -20,7 +20,8 @@ from django.urls import reverse
 from curation import services
 from curation.errors import CurationError
 from curation.imports import ctgov
-from curation.imports.batches import is_study_batch, start_batch
+from curation.imports.batch_files import is_study_batch
+from curation.imports.batches import start_batch
 from curation.imports.errors import UnmappedGroups
 from curation.imports.services import groups_to_map, import_ctgov_study, stage_ctgov_study
 

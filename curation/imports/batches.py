@@ -19,11 +19,7 @@ a Celery task, with progress; the one service the commands, the API and the admi
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
-import zipfile
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -37,37 +33,20 @@ from ..errors import CurationError, NotFound, ValidationFailed
 from ..models import ChangeRequest, ImportBatch, ImportBatchItem
 from ..services.policy import propose_refusal
 from . import citation_formats as formats
-from . import citation_services, ctgov, services, sources
-from .errors import NotAStudy, SourceTooLarge
+from . import citation_services, services
+from .batch_files import reference_entries, study_entries
+from .errors import SourceTooLarge
 
 logger = logging.getLogger(__name__)
 
 Kind = ImportBatch.Kind
 Item = ImportBatchItem.Status
-ZIP_MAGIC = b"PK\x03\x04"
 CREATE_CHUNK = 200
 # A change request in these states no longer stands for its record: importing it again is fine.
 CLOSED_UNMADE = (ChangeRequest.Status.REJECTED, ChangeRequest.Status.WITHDRAWN)
 
 
-@dataclass
-class Entry:
-    """A record read from the batch file: its content (JSON) and identity, or why not."""
-
-    where: str
-    key: str = ""
-    content: str = ""
-    error: str = ""
-    path: str = ""
-
-
 # --- Starting a batch ---------------------------------------------------------------------
-
-
-def is_study_batch(start: bytes) -> bool:
-    """Whether a file of studies that starts with ``start`` is a batch: a zip, or a JSON
-    array (its first character that is not white space is ``[``), not one study."""
-    return start.startswith(ZIP_MAGIC) or start.lstrip().startswith(b"[")
 
 
 def start_batch(
@@ -106,9 +85,9 @@ def start_batch(
             _enqueue(unfinished)
         return unfinished
     if kind == Kind.CTGOV:
-        entries = _study_entries(raw, filename)
+        entries = study_entries(raw, filename)
     else:
-        entries = _references(raw, filename, fmt)
+        entries = reference_entries(raw, filename, fmt)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             kind=kind,
@@ -160,104 +139,6 @@ def _enqueue(batch: ImportBatch) -> None:
         run_import_batch.apply_async(args=[batch.pk], retry=False)
     except Exception:  # kombu's errors vary by transport
         logger.warning("could not send import batch %s to a worker; the beat will", batch.pk)
-
-
-def _study_entries(raw: bytes, filename: str) -> Iterator[Entry]:
-    """One entry per study of a zip of study files or of a JSON array."""
-    if raw.startswith(ZIP_MAGIC):
-        yield from _zipped_studies(raw, filename)
-        return
-    value = sources.parse_json(raw, filename) if _small(raw) else _loads(raw, filename)
-    if isinstance(value, dict):
-        raise NotAStudy(
-            [{"path": "", "message": "is one JSON object, not an array of studies"}],
-            f"{filename} is not a batch: import one study with the study import",
-        )
-    if not isinstance(value, list):
-        raise NotAStudy(
-            [{"path": "", "message": "is not an array of studies"}],
-            f"{filename} is not a batch of studies (a JSON array or a zip of study files)",
-        )
-    for index, study in enumerate(value):
-        yield _study_entry(study, f"{filename}: entry {index}", f"/{index}")
-
-
-def _small(raw: bytes) -> bool:
-    return len(raw) <= settings.IMPORT_MAX_BYTES
-
-
-def _loads(raw: bytes, filename: str) -> Any:
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise NotAStudy(
-            [{"path": "", "message": f"line {exc.lineno} column {exc.colno}: {exc.msg}"}],
-            f"{filename} is not JSON",
-        ) from None
-
-
-def _zipped_studies(raw: bytes, filename: str) -> Iterator[Entry]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile as exc:
-        raise NotAStudy([{"path": "", "message": str(exc)}], f"{filename} is not a zip") from None
-    with archive:
-        for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            name = info.filename
-            if info.is_dir() or name.startswith("__MACOSX/") or not name.endswith(".json"):
-                continue
-            where = f"{filename}: {name}"
-            if info.file_size > settings.IMPORT_MAX_BYTES:
-                yield Entry(
-                    where,
-                    error=f"{info.file_size} bytes, over the limit of "
-                    f"{settings.IMPORT_MAX_BYTES} bytes",
-                )
-                continue
-            try:
-                study = orjson.loads(archive.read(info))
-            except orjson.JSONDecodeError as exc:
-                yield Entry(where, error=f"not JSON: line {exc.lineno} column {exc.colno}")
-                continue
-            yield _study_entry(study, where, "")
-
-
-def _study_entry(value: Any, where: str, pointer: str) -> Entry:
-    """A study, or ``{"study": ..., "group_map": ...}``; the key is the entry's content."""
-    if isinstance(value, dict) and "study" in value and "protocolSection" not in value:
-        study, group_map = value.get("study"), value.get("group_map") or {}
-        pointer += "/study"
-    else:
-        study, group_map = value, {}
-    if not isinstance(study, dict) or not isinstance(study.get("protocolSection"), dict):
-        return Entry(where, error="not a ClinicalTrials.gov v2 study", path=pointer or "/")
-    nct = ctgov.get(study, "protocolSection", "identificationModule", "nctId")
-    if isinstance(nct, str) and nct not in where:
-        where = f"{where} ({nct})"
-    content = sources.canonical({"study": study, "group_map": group_map})
-    return Entry(where, key=hashlib.sha256(content).hexdigest(), content=content.decode())
-
-
-def _references(raw: bytes, filename: str, fmt: str | None) -> Iterator[Entry]:
-    """One entry per reference; a reference that repeats an earlier one is a failure."""
-    text = citation_services._decoded(raw, filename)
-    seen: dict[str, str] = {}
-    for found in formats.parse(text, fmt, filename):
-        where = f"{filename}: {found.where}"
-        if isinstance(found, formats.EntryError):
-            yield Entry(where, error=found.message)
-            continue
-        same = sorted(citation_services.identity(found))
-        if repeated := [seen[k] for k in same if k in seen]:
-            yield Entry(where, error=f"the same reference as {repeated[0]}")
-            continue
-        seen.update(dict.fromkeys(same, found.where))
-        # The strongest identity: DOI, else PMID, else title + year + first author.
-        key = min(same, key=lambda k: ("doi:", "pmid:", "title:").index(k.split(":")[0] + ":"))
-        yield Entry(where, key=key, content=orjson.dumps(asdict(found)).decode())
-
-
-# --- Running a batch ----------------------------------------------------------------------
 
 
 def run_batch(batch_id: int) -> ImportBatch | None:

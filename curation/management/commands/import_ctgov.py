@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from curation.errors import CurationError, ValidationFailed
-from curation.imports.batches import is_study_batch
+from curation.imports.batch_files import is_study_batch
 from curation.imports.ctgov import NCT_ID
 from curation.imports.services import import_ctgov_study
 from curation.management.batches import add_batch_arguments, run_batch_file
