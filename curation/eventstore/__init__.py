@@ -26,9 +26,11 @@ from .reading import (
 )
 from .recorders import recorder
 from .store import (
+    Batch,
     ConcurrencyConflict,
     NewEvent,
     append,
+    append_many,
     current_version,
     head,
     last_position,
@@ -38,12 +40,14 @@ from .verify import ChainReport, verify_chain
 
 __all__ = [
     "GENESIS_HASH",
+    "Batch",
     "ChainReport",
     "ConcurrencyConflict",
     "LoggedEvent",
     "StoredEvent",
     "NewEvent",
     "append",
+    "append_many",
     "as_utc",
     "canonical_json",
     "changed_paths",
