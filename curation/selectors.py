@@ -40,6 +40,25 @@ def record_exists(record_type: str, slug: str) -> bool:
     return bool(model and is_possible_slug(slug) and model.objects.filter(slug=slug).exists())
 
 
+def existing_records(wanted: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """Which of the given (record type -> slugs) are live records, in one query (a UNION of
+    one SELECT per record type asked about)."""
+    from django.db.models import CharField, Value
+
+    parts = [
+        model.objects.filter(slug__in=[s for s in slugs if is_possible_slug(s)])
+        .annotate(record_type=Value(record_type, output_field=CharField()))
+        .values_list("record_type", "slug")
+        .order_by()
+        for record_type, slugs in wanted.items()
+        if slugs and (model := RECORD_MODELS.get(record_type)) is not None
+    ]
+    if not parts:
+        return set()
+    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return set(query)
+
+
 def stream_id_for_slug(record_type: str, slug: str) -> uuid.UUID | None:
     """The stream of a record by slug, live or retracted (slugs are never reused)."""
     if not is_possible_slug(slug):

@@ -9,7 +9,7 @@ models and replays the whole log; the result is identical to the live read model
 - ``rebuild``: the replay, one SQL pass over the log and bulk loads.
 """
 
-from .live import apply
+from .live import apply, apply_many
 from .rebuild import ALL_READ_MODELS, RebuildReport, ReplayError, rebuild
 
-__all__ = ["ALL_READ_MODELS", "RebuildReport", "ReplayError", "apply", "rebuild"]
+__all__ = ["ALL_READ_MODELS", "RebuildReport", "ReplayError", "apply", "apply_many", "rebuild"]

@@ -1,9 +1,18 @@
-"""The live projection: one just-appended event, inside the approval's transaction, with a
-simple-history entry (approver as history user, change request as change reason)."""
+"""The live projection: just-appended events, inside the appending transaction, with a
+simple-history entry each (approver as history user, change request as change reason).
+
+``apply_many`` projects a batch with set-based writes: one delete per item table, one
+bulk insert or update per record table, the item rows in bulk (``OrmWriter``) and the history
+rows in bulk. ``apply`` is the batch of one. The rows and history entries are those that
+projecting the events one by one gives.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
+
+from django.contrib.auth import get_user_model
 
 from evidence import models as ev
 from evidence.documents import record_types
@@ -13,51 +22,115 @@ from .rows import RowBuilder
 from .writers import OrmWriter
 
 
-def _delete_trial_items(trial_id: uuid.UUID) -> None:
-    ev.Arm.objects.filter(trial_id=trial_id).delete()  # cascades to values, comparisons
-    ev.Outcome.objects.filter(trial_id=trial_id).delete()
-    ev.Finding.objects.filter(trial_id=trial_id).delete()
-    ev.Trial.interventions.through.objects.filter(trial_id=trial_id).delete()
-    ev.Trial.citations.through.objects.filter(trial_id=trial_id).delete()
+def _delete_trial_items(trial_ids: list[uuid.UUID]) -> None:
+    ev.Arm.objects.filter(trial_id__in=trial_ids).delete()  # cascades to values, comparisons
+    ev.Outcome.objects.filter(trial_id__in=trial_ids).delete()
+    ev.Finding.objects.filter(trial_id__in=trial_ids).delete()
+    ev.Trial.interventions.through.objects.filter(trial_id__in=trial_ids).delete()
+    ev.Trial.citations.through.objects.filter(trial_id__in=trial_ids).delete()
 
 
-def _delete_topic_items(topic_id: uuid.UUID) -> None:
-    ev.Finding.objects.filter(topic_id=topic_id).delete()
-    ev.TopicTrial.objects.filter(topic_id=topic_id).delete()
+def _delete_topic_items(topic_ids: list[uuid.UUID]) -> None:
+    ev.Finding.objects.filter(topic_id__in=topic_ids).delete()
+    ev.TopicTrial.objects.filter(topic_id__in=topic_ids).delete()
 
 
-# Record type -> deletes a record's item rows before they are projected again: the types with
+# Record type -> deletes records' item rows before they are projected again: the types with
 # item rows (``rows.RowBuilder._<type>_items``). A type without items is not listed.
 ITEM_TABLES = {"trial": _delete_trial_items, "topic": _delete_topic_items}
 
 
-def _delete_items(record_type: str, record_id: uuid.UUID) -> None:
+def _delete_items(record_type: str, record_ids: list[uuid.UUID]) -> None:
     delete = ITEM_TABLES.get(record_type)
-    if delete is not None:
-        delete(record_id)
+    if delete is not None and record_ids:
+        delete(record_ids)
+
+
+def _reason(event: Event) -> str:
+    return f"CR-{event.change_request_id}" if event.change_request_id else f"event {event.position}"
+
+
+def _approvers(events: Sequence[Event]) -> dict[int, object]:
+    """Each event's approver, from the event when it holds them, else in one query."""
+    found = {e.approver_id: e.approver for e in events if Event.approver.is_cached(e)}
+    missing = {e.approver_id for e in events} - found.keys()
+    if missing:
+        found.update(get_user_model().objects.in_bulk(missing))
+    return found
+
+
+def _runs(events: Sequence[Event]) -> Iterable[list[Event]]:
+    """Consecutive runs in which no record appears twice (a record's later event must see
+    its earlier one projected)."""
+    run: list[Event] = []
+    seen: set[tuple[str, uuid.UUID]] = set()
+    for event in events:
+        key = (event.stream_type, event.stream_id)
+        if key in seen:
+            yield run
+            run, seen = [], set()
+        run.append(event)
+        seen.add(key)
+    if run:
+        yield run
 
 
 def apply(event: Event) -> None:
     """Project one just-appended event, inside the appending transaction."""
-    model = record_types.get(event.stream_type).model
-    approver = event.approver
-    reason = (
-        f"CR-{event.change_request_id}" if event.change_request_id else f"event {event.position}"
-    )
-    if event.type == Event.Type.RETRACTED:
-        instance = model.objects.filter(id=event.stream_id).first()
-        if instance is not None:
-            instance._history_user = approver
-            instance._change_reason = reason
-            instance._history_date = event.recorded_at
-            instance.delete()
-        return
-    _delete_items(event.stream_type, event.stream_id)
+    apply_many([event])
+
+
+def apply_many(events: Sequence[Event]) -> None:
+    """Project just-appended events, in position order, inside the appending transaction."""
+    approvers = _approvers(events)
+    for run in _runs(events):
+        _apply_run(run, approvers)
+
+
+def _apply_run(events: list[Event], approvers: dict[int, object]) -> None:
+    for event in events:
+        if event.type == Event.Type.RETRACTED:
+            _retract(event, approvers[event.approver_id])
+    live = [e for e in events if e.type != Event.Type.RETRACTED]
+    by_type: dict[str, list[Event]] = {}
+    for event in live:
+        by_type.setdefault(event.stream_type, []).append(event)
     builder = RowBuilder()
-    record = model(**builder.add(event))
-    # simple-history: the approver is the history user, the change request the reason.
-    record._history_user = approver
-    record._change_reason = reason
-    record._history_date = event.recorded_at
-    record.save()
+    for entry in record_types.in_creation_order():
+        typed = by_type.get(entry.name)
+        if not typed:
+            continue
+        model = entry.model
+        ids = [e.stream_id for e in typed]
+        _delete_items(entry.name, ids)
+        existing = set(model.objects.filter(id__in=ids).values_list("id", flat=True))
+        created, updated = [], []
+        for event in typed:
+            record = model(**builder.add(event))
+            # simple-history: the approver is the history user, the change request the reason.
+            record._history_user = approvers[event.approver_id]
+            record._change_reason = _reason(event)
+            record._history_date = event.recorded_at
+            (updated if record.id in existing else created).append(record)
+        # A record type without HistoricalRecords has no audit rows to write.
+        history = getattr(model, "history", None)
+        if created:
+            model.objects.bulk_create(created, batch_size=1000)
+            if history is not None:
+                history.bulk_history_create(created, batch_size=1000)
+        if updated:
+            fields = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+            model.objects.bulk_update(updated, fields, batch_size=500)
+            if history is not None:
+                history.bulk_history_create(updated, batch_size=1000, update=True)
     OrmWriter().write(builder.rows, records=False)
+
+
+def _retract(event: Event, approver) -> None:
+    model = record_types.get(event.stream_type).model
+    instance = model.objects.filter(id=event.stream_id).first()
+    if instance is not None:
+        instance._history_user = approver
+        instance._change_reason = _reason(event)
+        instance._history_date = event.recorded_at
+        instance.delete()

@@ -3,13 +3,23 @@ change request itself (locked for the rest of the transaction)."""
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-from evidence.documents import DocumentInvalid, forbidden_character, validate_document
+import orjson
+
+from evidence.documents import (
+    DocumentInvalid,
+    forbidden_character,
+    referenced_slugs,
+    validate_document,
+)
 
 from .. import selectors
 from ..errors import NotFound, ValidationFailed
+from ..eventstore.hashing import canonical_json
 from ..models import ChangeRequest
 
 
@@ -21,9 +31,68 @@ def _locked(cr: ChangeRequest | int) -> ChangeRequest:
         raise NotFound(f"no change request {pk}") from None
 
 
-def _validate(record_type: str, document: Any) -> dict[str, Any]:
+# Documents validated in this process, by record type and sha256 of their canonical JSON, as
+# the JSON of the result (in its own key order): a proposal is validated once per version of
+# its document, and approving it (or a batch with it) checks only its references again, in
+# one query. Validation is a pure function of the document apart from the references, so a
+# hit gives what validating again would give.
+_VALIDATED: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_VALIDATED_MAX = 4096
+
+
+def _content_key(record_type: str, document: Any) -> tuple[str, str] | None:
+    """The cache key of a document made of JSON values only; None for anything whose JSON
+    would not read back as itself (NaN becomes null, a date a string): never cached."""
     try:
-        return validate_document(record_type, document, exists=selectors.record_exists)
+        text = canonical_json(document)
+    except (TypeError, ValueError):
+        return None
+    if orjson.loads(text) != document:
+        return None
+    return record_type, hashlib.sha256(text).hexdigest()
+
+
+def _remember(key: tuple[str, str] | None, canonical: bytes) -> None:
+    if key is None:
+        return
+    _VALIDATED[key] = canonical
+    _VALIDATED.move_to_end(key)
+    while len(_VALIDATED) > _VALIDATED_MAX:
+        _VALIDATED.popitem(last=False)
+
+
+def _references(record_type: str, document: Any) -> dict[str, set[str]]:
+    """The slugs a (possibly invalid) document refers to; what cannot be read is left to the
+    validation, which names it."""
+    try:
+        refs = referenced_slugs(record_type, document)
+    except (AttributeError, TypeError, KeyError):
+        return {}
+    return {t: {s for s in slugs if isinstance(s, str)} for t, slugs in refs.items()}
+
+
+def _validate(record_type: str, document: Any) -> dict[str, Any]:
+    """``document`` validated and made canonical, references checked in one query."""
+    key = _content_key(record_type, document) if isinstance(document, dict) else None
+    cached = _VALIDATED.get(key) if key is not None else None
+    if cached is not None:
+        canonical = orjson.loads(cached)
+        refs = _references(record_type, canonical)
+        found = selectors.existing_records(refs)
+        if all((t, s) in found for t, slugs in refs.items() for s in slugs):
+            _VALIDATED.move_to_end(key)
+            return canonical
+        # A reference went away meanwhile: validate again, for the errors that name it.
+    refs = _references(record_type, document) if isinstance(document, dict) else {}
+    found = selectors.existing_records(refs)
+
+    def exists(ref_type: str, slug: str) -> bool:
+        if slug in refs.get(ref_type, ()):
+            return (ref_type, slug) in found
+        return selectors.record_exists(ref_type, slug)
+
+    try:
+        canonical = validate_document(record_type, document, exists=exists)
     except DocumentInvalid as exc:
         raise ValidationFailed(
             [
@@ -34,6 +103,11 @@ def _validate(record_type: str, document: Any) -> dict[str, Any]:
                 for e in exc.errors
             ]
         ) from None
+    # Kept in the validation's own key order (diffs follow it), keyed by the sorted form.
+    text = orjson.dumps(canonical)
+    _remember(key, text)
+    _remember((record_type, hashlib.sha256(canonical_json(canonical)).hexdigest()), text)
+    return canonical
 
 
 def _text_errors(path: str, text: Any) -> list[dict[str, str]]:
