@@ -109,6 +109,19 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
     search_fields = ("record_slug",)
     list_select_related = ("author",)
     ordering = ("submitted_at", "id")
+    actions = ["approve_selected"]
+
+    @admin.action(description="Approve the selected change requests")
+    def approve_selected(self, request, queryset) -> None:
+        """One action for a reviewed batch (an import): every request checked as its own
+        approval is, all approved or none, oldest first."""
+        ids = list(queryset.order_by("submitted_at", "id").values_list("id", flat=True))
+        try:
+            events = services.approve_change_requests(request.user, ids)
+        except CurationError as exc:
+            self.message_user(request, f"Nothing was approved: {exc.message}", messages.ERROR)
+            return
+        self.message_user(request, f"Approved {len(events)} change requests.", messages.SUCCESS)
 
     def has_add_permission(self, request) -> bool:
         return False  # proposals start from the record's page

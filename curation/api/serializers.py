@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from curation import services
 from curation.models import ChangeRequest, Event, Review
+from curation.services.batch_approval import MAX_BATCH
 from evidence.api.params import WholeNumberField, column_max
 from evidence.api.serializers import ResponseModelSerializer
 from evidence.diff import labelled_changes
@@ -157,6 +158,25 @@ class TransitionSerializer(StrictSerializer):
         allow_blank=True,
         max_length=MAX_TEXT,
         help_text="Required to reject or request changes.",
+    )
+
+
+class ApproveBatchSerializer(StrictSerializer):
+    ids = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=column_max(ChangeRequest, "id")),
+        allow_empty=False,
+        max_length=MAX_BATCH,
+        help_text="The change requests to approve, in the order their events are appended.",
+    )
+    comment = StrictCharField(required=False, allow_blank=True, max_length=MAX_TEXT)
+
+
+class ApprovedBatchSerializer(serializers.Serializer):
+    approved = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The change requests approved, in order."
+    )
+    positions = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Their events' positions in the log."
     )
 
 

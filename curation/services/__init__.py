@@ -11,6 +11,8 @@ writes in one transaction, and raises a ``curation.errors`` exception with a rea
 - ``transitions``: ``submit``, ``reject``, ``request_changes``, ``withdraw``, ``add_comment``;
 - ``approval``: ``approve`` (append the event and project it, one transaction), ``rebase``,
   and the read-only ``approval_check`` behind the reviewer's conflict banner;
+- ``batch_approval``: ``approve_change_requests``, many approvals in one action, each checked
+  as ``approve`` checks it, appending exactly what one-by-one approvals would;
 - ``inputs``: checks of documents, free text and citations.
 
 Approving appends the event and projects it in the same transaction; publishing hears about
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from ..models import ChangeRequest
 from .approval import ApprovalCheck, approval_check, approve, rebase, resolve_against_current
+from .batch_approval import approve_change_requests
 from .policy import can_propose, can_review, takes_part
 from .policy import propose_refusal as _propose_refusal
 from .proposals import propose, revise_and_resubmit, update_draft
@@ -49,6 +52,7 @@ __all__ = [
     "allowed_actions",
     "approval_check",
     "approve",
+    "approve_change_requests",
     "can_propose",
     "can_review",
     "propose",

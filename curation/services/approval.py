@@ -36,14 +36,29 @@ def resolve_against_current(
     """
     current = eventstore.current_version(cr.record_type, cr.record_id)
     if cr.action == Action.CREATE:
-        if current or selectors.stream_id_for_slug(cr.record_type, cr.record_slug):
+        taken = bool(current or selectors.stream_id_for_slug(cr.record_type, cr.record_slug))
+        return resolve_onto(cr, current, None, slug_taken=taken)
+    current_doc = selectors.document_at_version(cr.record_type, cr.record_id, current)
+    return resolve_onto(cr, current, current_doc)
+
+
+def resolve_onto(
+    cr: ChangeRequest,
+    current: int,
+    current_doc: dict[str, Any] | None,
+    *,
+    slug_taken: bool = False,
+) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None]:
+    """``resolve_against_current`` given the record's current version and document (and, for
+    a new record, whether its slug is taken): the merge rules, without reading anything."""
+    if cr.action == Action.CREATE:
+        if current or slug_taken:
             raise VersionConflict(
                 f"a {cr.record_type} with slug {cr.record_slug!r} was created meanwhile",
                 ["slug"],
                 current,
             )
         return 0, None, cr.document
-    current_doc = selectors.document_at_version(cr.record_type, cr.record_id, current)
     if current_doc is None:
         raise VersionConflict(
             f"{cr.record_type} {cr.record_slug!r} was retracted meanwhile", [], current
@@ -69,6 +84,26 @@ def resolve_against_current(
     return current, current_doc, merged
 
 
+EVENT_TYPES = {
+    Action.CREATE: Event.Type.CREATED,
+    Action.REVISE: Event.Type.REVISED,
+    Action.RETRACT: Event.Type.RETRACTED,
+}
+
+
+def retraction_blockers(cr: ChangeRequest) -> None:
+    """A record still referred to by live records cannot be retracted."""
+    if blockers := selectors.referrers(cr.record_type, cr.record_slug):
+        raise ValidationFailed(
+            [
+                {
+                    "path": "record",
+                    "message": f"still referred to by {', '.join(blockers)}; change those first",
+                }
+            ]
+        )
+
+
 @workflow.performs("approve")
 @transaction.atomic
 def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
@@ -86,20 +121,9 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
             raise VersionConflict(
                 "the change was already made by another approved request", [], current
             )
-    elif blockers := selectors.referrers(cr.record_type, cr.record_slug):
-        raise ValidationFailed(
-            [
-                {
-                    "path": "record",
-                    "message": f"still referred to by {', '.join(blockers)}; change those first",
-                }
-            ]
-        )
-    event_type = {
-        Action.CREATE: Event.Type.CREATED,
-        Action.REVISE: Event.Type.REVISED,
-        Action.RETRACT: Event.Type.RETRACTED,
-    }[cr.action]
+    else:
+        retraction_blockers(cr)
+    event_type = EVENT_TYPES[cr.action]
     try:
         event = eventstore.append(
             eventstore.NewEvent(
@@ -118,6 +142,7 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
         )
     except eventstore.ConcurrencyConflict as exc:
         raise VersionConflict(str(exc), [], exc.actual) from None
+    event.approver = user  # the projection's history user, without a query
     projection.apply(event)
     record_step(cr, user, "approve", comment)
     selectors.open_requests_for(cr.record_type, cr.record_id).exclude(pk=cr.pk).update(

@@ -64,6 +64,8 @@ def _remember(key: tuple[str, str] | None, canonical: bytes) -> None:
 def _references(record_type: str, document: Any) -> dict[str, set[str]]:
     """The slugs a (possibly invalid) document refers to; what cannot be read is left to the
     validation, which names it."""
+    if not isinstance(document, dict):
+        return {}
     try:
         refs = referenced_slugs(record_type, document)
     except (AttributeError, TypeError, KeyError):
@@ -71,28 +73,45 @@ def _references(record_type: str, document: Any) -> dict[str, set[str]]:
     return {t: {s for s in slugs if isinstance(s, str)} for t, slugs in refs.items()}
 
 
-def _validate(record_type: str, document: Any) -> dict[str, Any]:
-    """``document`` validated and made canonical, references checked in one query."""
+class KnownRecords:
+    """Which records exist, read in one query for the slugs asked about up front; a batch
+    notes the records it creates and retracts (``note``) so later documents see them as
+    the same approvals one by one would. Other slugs are looked up one by one."""
+
+    def __init__(self, wanted: dict[str, set[str]]):
+        self.asked = {(t, s) for t, slugs in wanted.items() for s in slugs}
+        self.found = selectors.existing_records(wanted)
+
+    def exists(self, record_type: str, slug: str) -> bool:
+        if (record_type, slug) in self.asked:
+            return (record_type, slug) in self.found
+        return selectors.record_exists(record_type, slug)
+
+    def note(self, record_type: str, slug: str, *, live: bool) -> None:
+        self.asked.add((record_type, slug))
+        if live:
+            self.found.add((record_type, slug))
+        else:
+            self.found.discard((record_type, slug))
+
+
+def _validate(record_type: str, document: Any, known: KnownRecords | None = None) -> dict[str, Any]:
+    """``document`` validated and made canonical, references checked in one query (or
+    against ``known``)."""
     key = _content_key(record_type, document) if isinstance(document, dict) else None
     cached = _VALIDATED.get(key) if key is not None else None
     if cached is not None:
         canonical = orjson.loads(cached)
         refs = _references(record_type, canonical)
-        found = selectors.existing_records(refs)
-        if all((t, s) in found for t, slugs in refs.items() for s in slugs):
+        known = known or KnownRecords(refs)
+        if all(known.exists(t, s) for t, slugs in refs.items() for s in slugs):
             _VALIDATED.move_to_end(key)
             return canonical
         # A reference went away meanwhile: validate again, for the errors that name it.
-    refs = _references(record_type, document) if isinstance(document, dict) else {}
-    found = selectors.existing_records(refs)
-
-    def exists(ref_type: str, slug: str) -> bool:
-        if slug in refs.get(ref_type, ()):
-            return (ref_type, slug) in found
-        return selectors.record_exists(ref_type, slug)
-
+    if known is None:
+        known = KnownRecords(_references(record_type, document))
     try:
-        canonical = validate_document(record_type, document, exists=exists)
+        canonical = validate_document(record_type, document, exists=known.exists)
     except DocumentInvalid as exc:
         raise ValidationFailed(
             [

@@ -187,6 +187,26 @@ class ChangeRequestViewSet(
         return self.detail_response(cr)
 
     @extend_schema(
+        request=serializers.ApproveBatchSerializer,
+        responses={200: serializers.ApprovedBatchSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=False, methods=["post"], url_path="approve-batch", url_name="approve-batch")
+    def approve_batch(self, request):
+        """Approve many submitted change requests in one action, in the order given, all or
+        none: each is checked as its own approval is (reviewers only, never your own), and a
+        refusal names the request. Their events are those one-by-one approvals would append."""
+        data = validated(serializers.ApproveBatchSerializer, request.data)
+        events = services.approve_change_requests(
+            request.user, data["ids"], comment=data.get("comment", "")
+        )
+        return Response(
+            {
+                "approved": [e.change_request_id for e in events],
+                "positions": [e.position for e in events],
+            }
+        )
+
+    @extend_schema(
         request=serializers.CommentSerializer,
         responses={201: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS},
     )

@@ -1,0 +1,232 @@
+"""Approving many change requests in one action: a reviewer approves an import of a thousand
+studies after reviewing it.
+
+Every rule of ``approve`` is checked for each request (never one's own, reviewers only, the
+request submitted, the merge onto the current version, the document valid and its references
+live, nothing retracted that is still referred to), in the order given, and a refusal names
+the request. The events are those that approving the requests one by one in that order
+would append (same positions, versions, documents, changes and hash chain), written in one
+transaction with set-based writes: one lock, one multi-row insert of events, the projection
+in bulk, the requests, their history and their reviews in bulk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from evidence.diff import diff_documents
+
+from .. import eventstore, projection
+from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
+from ..models import ChangeRequest, Event, Review
+from ..signals import events_appended
+from . import workflow
+from .approval import EVENT_TYPES, resolve_onto, retraction_blockers
+from .inputs import KnownRecords, _comment, _references, _validate
+from .policy import can_review
+
+Action = ChangeRequest.Action
+# The most requests one action approves (a large import is approved in several).
+MAX_BATCH = 5000
+
+
+def _checked_ids(ids: Any) -> list[int]:
+    if not isinstance(ids, list | tuple) or not ids:
+        raise ValidationFailed([{"path": "ids", "message": "give a list of change request ids"}])
+    if len(ids) > MAX_BATCH:
+        raise ValidationFailed(
+            [{"path": "ids", "message": f"at most {MAX_BATCH} change requests at once"}]
+        )
+    errors, seen = [], set()
+    for i, pk in enumerate(ids):
+        if isinstance(pk, bool) or not isinstance(pk, int) or pk < 1:
+            errors.append({"path": f"ids[{i}]", "message": "must be a change request id"})
+        elif pk in seen:
+            errors.append({"path": f"ids[{i}]", "message": f"change request {pk} is listed twice"})
+        else:
+            seen.add(pk)
+    if errors:
+        raise ValidationFailed(errors)
+    return list(ids)
+
+
+def _naming(index: int, pk: int, exc: CurationError) -> CurationError:
+    """The same refusal, saying which request of the batch it is about."""
+    if isinstance(exc, ValidationFailed):
+        return ValidationFailed(
+            [
+                {
+                    "path": f"ids[{index}]" + (f".{e['path']}" if e["path"] else ""),
+                    "message": f"change request {pk}: {e['message']}",
+                }
+                for e in exc.errors
+            ],
+            message=f"change request {pk} cannot be approved",
+        )
+    if isinstance(exc, VersionConflict):
+        return VersionConflict(
+            f"change request {pk}: {exc.message}", exc.fields, exc.current_version
+        )
+    return type(exc)(f"change request {pk}: {exc.message}")
+
+
+class _Records:
+    """The current version and document of the records a batch touches, read in bulk and
+    kept up to date as the batch appends."""
+
+    def __init__(self, batch: eventstore.Batch, requests: list[ChangeRequest]):
+        from evidence.documents import record_types
+
+        streams = {(cr.record_type, cr.record_id) for cr in requests}
+        batch.prefetch(streams)
+        self.batch = batch
+        self.documents: dict[tuple[str, Any], dict | None] = {}
+        for record_type in {t for t, _ in streams}:
+            ids = [i for t, i in streams if t == record_type]
+            rows = record_types.get(record_type).model.objects.filter(id__in=ids)
+            for id_, version, document in rows.values_list("id", "version", "document"):
+                if version == batch.version(record_type, id_):
+                    self.documents[(record_type, id_)] = document
+        creates = [cr for cr in requests if cr.action == Action.CREATE]
+        self.slugs = {
+            (t, s)
+            for t, s in Event.objects.filter(
+                slug__in={cr.record_slug for cr in creates},
+                stream_type__in={cr.record_type for cr in creates},
+            ).values_list("stream_type", "slug")
+        }
+
+    def current(self, cr: ChangeRequest) -> tuple[int, dict | None]:
+        from .. import selectors
+
+        key = (cr.record_type, cr.record_id)
+        version = self.batch.version(*key)
+        if version and key not in self.documents:  # retracted, or a read model behind
+            self.documents[key] = selectors.document_at_version(*key, version)
+        return version, self.documents.get(key)
+
+    def record(self, event: Event) -> None:
+        self.documents[(event.stream_type, event.stream_id)] = event.document
+        self.slugs.add((event.stream_type, event.slug))
+
+
+@transaction.atomic
+def approve_change_requests(reviewer, ids, *, comment: str = "") -> list[Event]:
+    """Approve the change requests ``ids`` in that order, all or none: each is checked as
+    ``approve`` checks it, and the events are those approving them one by one would append."""
+    # Who may approve at all is said before anything is read (each request is checked below).
+    if not (reviewer and reviewer.is_authenticated):
+        raise PermissionDenied("you must be logged in")
+    if not can_review(reviewer):
+        raise PermissionDenied("only members of the Reviewers group may decide on change requests")
+    ids = _checked_ids(ids)
+    # The append lock first, as in ``approve``: then the requests' row locks.
+    batch = eventstore.Batch()
+    comment = _comment(comment)
+    workflow.ACTIONS["approve"].check_comment(comment)
+    found = ChangeRequest.objects.select_for_update().select_related("author").in_bulk(ids)
+    if missing := [pk for pk in ids if pk not in found]:
+        raise NotFound(f"no change request {', '.join(map(str, missing))}")
+    requests = [found[pk] for pk in ids]
+    for index, cr in enumerate(requests):
+        try:
+            workflow.ACTIONS["approve"].check(cr, reviewer)
+        except CurationError as exc:
+            raise _naming(index, cr.pk, exc) from None
+    records = _Records(batch, requests)
+    wanted: dict[str, set[str]] = {}
+    for cr in requests:
+        for t, slugs in _references(cr.record_type, cr.document).items():
+            wanted.setdefault(t, set()).update(slugs)
+    known = KnownRecords(wanted)
+    touched: set[tuple[str, Any]] = set()
+    unprojected: list[Event] = []
+    for index, cr in enumerate(requests):
+        try:
+            event = _append(batch, records, known, cr, reviewer, unprojected)
+        except CurationError as exc:
+            raise _naming(index, cr.pk, exc) from None
+        except eventstore.ConcurrencyConflict as exc:
+            raise _naming(index, cr.pk, VersionConflict(str(exc), [], exc.actual)) from None
+        event.approver = reviewer
+        unprojected.append(event)
+        records.record(event)
+        known.note(event.stream_type, event.slug, live=event.document is not None)
+        # Approving one request flags the other open requests on its record (``approve``):
+        # a later request of the batch on the same record keeps that flag.
+        cr.needs_rebase = cr.needs_rebase or (cr.record_type, cr.record_id) in touched
+        touched.add((cr.record_type, cr.record_id))
+    _flush(batch, unprojected)
+    _close(requests, reviewer, comment)
+    for record_type in {t for t, _ in touched}:
+        ChangeRequest.objects.filter(
+            record_type=record_type,
+            record_id__in=[i for t, i in touched if t == record_type],
+            status__in=ChangeRequest.OPEN_STATUSES,
+        ).exclude(pk__in=ids).update(needs_rebase=True)
+    position = batch.position
+    transaction.on_commit(lambda: events_appended.send(sender=Event, position=position))
+    return batch.events
+
+
+def _flush(batch: eventstore.Batch, unprojected: list[Event]) -> None:
+    batch.flush()
+    projection.apply_many(unprojected)
+    unprojected.clear()
+
+
+def _append(batch, records, known, cr, reviewer, unprojected) -> Event:
+    """Check and append one request's event, as ``approve`` does."""
+    current, current_doc = records.current(cr)
+    taken = cr.action == Action.CREATE and (cr.record_type, cr.record_slug) in records.slugs
+    current, current_doc, final = resolve_onto(cr, current, current_doc, slug_taken=taken)
+    if final is not None:
+        final = _validate(cr.record_type, final, known)
+        if final == current_doc:
+            raise VersionConflict(
+                "the change was already made by another approved request", [], current
+            )
+    else:
+        _flush(batch, unprojected)  # who refers to the record is read from the read models
+        retraction_blockers(cr)
+    return batch.append(
+        eventstore.NewEvent(
+            stream_type=cr.record_type,
+            stream_id=cr.record_id,
+            slug=cr.record_slug,
+            type=EVENT_TYPES[cr.action],
+            document=final,
+            changes=diff_documents(current_doc, final),
+            proposer_id=cr.author_id,
+            approver_id=reviewer.pk,
+            change_request_id=cr.pk,
+            rationale=cr.rationale,
+        ),
+        expected_version=current,
+    )
+
+
+def _close(requests: list[ChangeRequest], reviewer, comment: str) -> None:
+    """Move the requests to approved with their history and review rows, as ``record_step``
+    does for one."""
+    now = timezone.now()
+    for cr in requests:
+        cr.status = workflow.ACTIONS["approve"].leads_to
+        cr.decided_at = now
+        cr.decided_by = reviewer
+        cr.updated_at = now
+        cr._history_user = reviewer
+    ChangeRequest.objects.bulk_update(
+        requests, ["status", "decided_at", "decided_by", "updated_at", "needs_rebase"], 500
+    )
+    ChangeRequest.history.bulk_history_create(requests, batch_size=1000, update=True)
+    Review.objects.bulk_create(
+        [
+            Review(change_request=cr, author=reviewer, kind=Review.Kind.APPROVE, comment=comment)
+            for cr in requests
+        ],
+        batch_size=1000,
+    )
