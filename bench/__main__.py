@@ -3,6 +3,7 @@
     make bench                              # all, at full size
     make bench BENCH_ARGS="--only eventstore --events 20000"
     make bench BENCH_ARGS="--only imports --studies 1000 --references 5000"
+    make bench BENCH_ARGS="--only reads --read-trials 1000 --read-seconds 5"
 
 PostgreSQL is used when DATABASE_URL points at it (the targets are stated for PostgreSQL);
 each benchmark creates and drops its own database, never touching the configured one's data.
@@ -19,7 +20,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["eventstore", "publishing", "imports"], action="append")
+    parser.add_argument(
+        "--only", choices=["eventstore", "publishing", "imports", "reads"], action="append"
+    )
     parser.add_argument("--events", type=int, default=100_000, help="event-store log size")
     parser.add_argument("--approvals", type=int, default=1000, help="full approvals to time")
     parser.add_argument("--trials", type=int, default=10_000, help="publishing dataset size")
@@ -30,8 +33,14 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--references", type=int, default=5000, help="references in the import batch"
     )
+    parser.add_argument(
+        "--read-trials", type=int, default=1000, help="corpus of the reads benchmark"
+    )
+    parser.add_argument(
+        "--read-seconds", type=float, default=5, help="load time per page in the reads benchmark"
+    )
     args = parser.parse_args(argv)
-    selected = args.only or ["eventstore", "publishing", "imports"]
+    selected = args.only or ["eventstore", "publishing", "imports", "reads"]
     RESULTS.mkdir(exist_ok=True)
     for name in selected:
         print(f"== {name}", flush=True)
@@ -40,6 +49,8 @@ def main(argv=None) -> int:
             from bench.bench_eventstore import run
         elif name == "imports":
             from bench.bench_imports import run
+        elif name == "reads":
+            from bench.bench_reads import run
         else:
             try:
                 from bench.bench_publishing import run

@@ -360,6 +360,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# API read pages (lists, the changes feed) are cached by the event-log position they reflect
+# (evidence.api.caching): how long an entry is kept; 0 turns the cache off.
+READ_CACHE_SECONDS = int(os.environ.get("READ_CACHE_SECONDS", "300"))
 
 # --- Security: strict in production --------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -23,5 +23,11 @@ class CurationConfig(AppConfig):
             from .admin.guards import harden_admin_site
 
             harden_admin_site(admin.site)
+        # Read pages (lists, the changes feed) are cached by the log position they reflect.
+        from evidence.api import caching
+
+        from .eventstore import head
+
+        caching.set_position_source(head)  # (position, hash): the hash chains the whole log
         # Registered on import: revoking tokens on a password change, the demo-account check.
         from . import accounts, checks  # noqa: F401

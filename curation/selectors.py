@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from evidence.diff import labelled_changes
 from evidence.documents import SLUG_PATTERN
 from evidence.models import RECORD_MODELS, Citation, Record
 
@@ -200,6 +201,23 @@ def contiguous_events_after(position: int, limit: int) -> list[Event]:
             break
         contiguous.append(event)
     return contiguous
+
+
+# Labelled changes by event hash: an event never changes, so its changes are labelled once per
+# process (the feed and histories list the same events again and again). Bounded, oldest out.
+LABELLED_CACHE_SIZE = 20_000
+_labelled: dict[str, list[dict[str, Any]]] = {}
+
+
+def event_labelled_changes(event: Event) -> list[dict[str, Any]]:
+    """An event's changes for people ([{path, label, old, new}], ``labelled_changes``)."""
+    found = _labelled.get(event.hash)
+    if found is None:
+        found = labelled_changes(None, event.upcast_document, changes=event.upcast_changes)
+        if len(_labelled) >= LABELLED_CACHE_SIZE:
+            del _labelled[next(iter(_labelled))]
+        _labelled[event.hash] = found
+    return found
 
 
 @dataclass(frozen=True)

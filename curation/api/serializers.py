@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from curation import services
+from curation import selectors, services
 from curation.models import ChangeRequest, Event, Review
 from curation.services.batch_approval import MAX_BATCH
 from evidence.api.params import WholeNumberField, column_max
@@ -231,11 +231,11 @@ class EventSerializer(ResponseModelSerializer):
         ]
 
     def get_changed_fields(self, event) -> list[str]:
-        return [change["path"] for change in event.upcast_changes]
+        return [change["path"] for change in selectors.event_labelled_changes(event)]
 
     @extend_schema_field(ChangeSerializer(many=True))
     def get_changes(self, event) -> list[dict]:
-        return labelled_changes(None, event.upcast_document, changes=event.upcast_changes)
+        return selectors.event_labelled_changes(event)
 
 
 class EventFeedSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from evidence.models import RECORD_MODELS
 
 from . import filters, serializers
+from .caching import CachedByPosition
 from .params import BIGINT_MAX, query_number
 
 
@@ -67,13 +68,16 @@ class Search(SearchFilter):
             raise exceptions.ValidationError({self.search_param: exc.detail}) from None
 
 
-class RecordListView(generics.ListAPIView):
-    """Anyone may read published evidence."""
+class RecordListView(CachedByPosition, generics.ListAPIView):
+    """Anyone may read published evidence. Pages are cached by the log position (``caching``)."""
 
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
     pagination_class = Pagination
     filter_backends = [DjangoFilterBackend, Search]
+
+    def list(self, request, *args, **kwargs):
+        return self.cached_page() or super().list(request, *args, **kwargs)
 
 
 def record_list_view(record_type: str, doc: str, search_fields: list[str]) -> type[RecordListView]:

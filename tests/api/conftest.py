@@ -11,6 +11,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
+from evidence.api import caching
 from tests.conftest import api_token
 from tests.factories import seed_synthetic
 
@@ -20,6 +21,7 @@ def _fast_and_isolated(settings):
     """A private cache per test, so throttling counters never leak between tests or runs;
     a fast password hasher, because the API tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    caching._local.clear()  # read pages this process kept (keys name the log's hash anyway)
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

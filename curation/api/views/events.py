@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from curation import eventstore, selectors
+from evidence.api.caching import CachedByPosition
 from evidence.api.serializers import READ_ERRORS
 
 from .. import serializers
@@ -15,10 +16,11 @@ from .base import ApiView, validated
 MAX_EVENTS_PER_PAGE = 1000
 
 
-class EventFeedView(ApiView):
+class EventFeedView(CachedByPosition, ApiView):
     """Approved changes in event-log order, for consumers that follow every change.
 
     Store ``next_after`` and ask again with ``?after=<it>``: each event comes exactly once.
+    Pages are cached by the log position they reflect (``evidence.api.caching``).
     """
 
     permission_classes = [AllowAny]
@@ -28,6 +30,9 @@ class EventFeedView(ApiView):
         responses={200: serializers.EventFeedSerializer, **READ_ERRORS},
     )
     def get(self, request):
+        cached = self.cached_page()
+        if cached is not None:
+            return cached
         query = validated(serializers.EventFeedQuerySerializer, request.query_params)
         after, limit = query["after"], min(query["limit"], MAX_EVENTS_PER_PAGE)
         events = selectors.contiguous_events_after(after, limit)

@@ -1,0 +1,102 @@
+"""Read pages cached by the event-log position they reflect.
+
+Published evidence changes only when an approval appends an event, so a list page or a page
+of the changes feed is fully determined by the request and the newest log position. Views
+that mix in ``CachedByPosition`` keep their rendered bytes (and headers) in Django's cache
+under a key made of that position, the absolute URL and the negotiated format; the next
+request at the same position gets the same bytes without touching the read models or the
+serializers. No invalidation is needed: an approval moves the position, so every key changes
+(old entries expire on their own, ``READ_CACHE_SECONDS``).
+
+The position is read from the database on every request (one indexed query), never from the
+cache, so processes with separate caches (locmem in development) can never serve a page older
+than the log. The log belongs to curation, which this app must not import: curation registers
+how to read the position (``set_position_source``) when it starts; without one, nothing is
+cached.
+
+A request is answered from the cache only after DRF's authentication, permission and
+throttle checks (``initial``), so errors and rate limits behave exactly as without it; only
+200 responses are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+
+_position_source: Callable[[], object] | None = None
+
+# The response headers a cached page is served with (the rest come from middleware, alike).
+KEPT_HEADERS = ("Content-Type", "Vary", "Allow")
+# The last pages each process served, in front of the shared cache: a key names the log's
+# hash, so an entry here can never be stale either. Bounded, oldest out.
+LOCAL_PAGES = 64
+_local: dict[str, tuple[bytes, dict[str, str]]] = {}
+
+
+def set_position_source(source: Callable[[], object] | None) -> None:
+    """How to read the newest event-log position (curation registers it on start). Its hash
+    too, best: a database reset or another database behind the same cache then cannot meet a
+    page of the same position number written from other events."""
+    global _position_source
+    _position_source = source
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "READ_CACHE_SECONDS", 300))
+
+
+def page_key(request, position: object) -> str:
+    """What a page depends on besides the position: the absolute URL (pagination links hold
+    it) and the format asked for (``Accept`` may ask for indentation)."""
+    accepted = getattr(request, "accepted_media_type", "") or ""
+    raw = "\0".join((str(position), request.build_absolute_uri(), accepted))
+    return "read-page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+class CachedByPosition:
+    """A DRF view mixin: GET pages served from the cache while the log position stands."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
+        self._read_cache_key = None
+        if request.method == "GET" and _position_source is not None and cache_seconds() > 0:
+            self._read_cache_key = page_key(request, _position_source())
+
+    def cached_page(self) -> HttpResponse | None:
+        """The stored page for this request at the current position, if there is one."""
+        key = getattr(self, "_read_cache_key", None)
+        if not key:
+            return None
+        stored = _local.get(key)
+        if stored is None:
+            stored = cache.get(key)
+            if stored is None:
+                return None
+            _remember(key, stored)
+        content, headers = stored
+        response = HttpResponse(content)
+        for name, value in headers.items():
+            response[name] = value
+        response.from_read_cache = True
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        key = getattr(self, "_read_cache_key", None)
+        if key and response.status_code == 200 and not getattr(response, "from_read_cache", 0):
+            response.render()
+            headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+            cache.set(key, (response.content, headers), cache_seconds())
+            _remember(key, (response.content, headers))
+        return response
+
+
+def _remember(key: str, page: tuple[bytes, dict[str, str]]) -> None:
+    if len(_local) >= LOCAL_PAGES:
+        del _local[next(iter(_local))]
+    _local[key] = page
