@@ -30,6 +30,12 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--references", type=int, default=5000, help="references in the import batch"
     )
+    parser.add_argument(
+        "--import-workers",
+        type=int,
+        default=None,
+        help="processes importing a batch at once, one part each (default IMPORT_BATCH_PARTS)",
+    )
     args = parser.parse_args(argv)
     selected = args.only or ["eventstore", "publishing", "imports"]
     RESULTS.mkdir(exist_ok=True)
