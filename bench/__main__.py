@@ -39,6 +39,12 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--read-seconds", type=float, default=5, help="load time per page in the reads benchmark"
     )
+    parser.add_argument(
+        "--import-workers",
+        type=int,
+        default=None,
+        help="processes importing a batch at once, one part each (default IMPORT_BATCH_PARTS)",
+    )
     args = parser.parse_args(argv)
     selected = args.only or ["eventstore", "publishing", "imports", "reads"]
     RESULTS.mkdir(exist_ok=True)

@@ -4,9 +4,11 @@ and the batch run's peak memory at two batch sizes.
 Studies: the two real registry documents (../shared/fixtures/ctgov/), alternately, each with
 its own NCT id and title and the group mapping an editor gives, in a zip (``--studies``,
 default 1,000). References: a RIS file of ``--references`` (default 5,000) entries, each with
-its own title and DOI. Each batch is read into items (``start_batch``, timed) and run by
-``run_batch`` in a fresh process (timed, with its peak RSS), as a worker would. A second batch
-of a quarter of the size, run the same way, shows whether peak memory grows with the batch.
+its own title and DOI. Each batch is read into items (``start_batch``, timed) and run as
+workers run it: its ``--import-workers`` parts (default IMPORT_BATCH_PARTS), each
+``run_batch(id, part, parts)`` in a fresh process, all at once (timed, with the peak RSS of
+the largest process and of all of them). A second batch of a quarter of the size, run the
+same way, shows whether peak memory grows with the batch.
 
 Beside each rate, a floor measured in the same run on the same records: the work no import
 can skip (for studies, mapping and validating each study without a database; for references,
@@ -79,40 +81,58 @@ def references_ris(n: int, first: int) -> bytes:
     return "\n".join(entries).encode()
 
 
-def run_in_subprocess(batch_id: int) -> dict:
-    """``run_batch`` in a fresh process, as a worker runs it: wall time and peak RSS (VmHWM:
-    getrusage's ru_maxrss would carry over this process's peak across the fork and exec)."""
-    code = (
-        "import sys, time, django; django.setup();"
-        "from curation.imports.batches import run_batch;"
-        "t = time.perf_counter(); b = run_batch(int(sys.argv[1])); e = time.perf_counter() - t;"
-        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
-        "print(b.processed, b.made, b.failed, e, hwm)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(batch_id)],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+RUN_PART = (
+    "import sys, time, django; django.setup();"
+    "from curation.imports.batches import run_batch;"
+    "t = time.perf_counter(); b = run_batch(*map(int, sys.argv[1:4])); e = time.perf_counter() - t;"
+    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
+    "print(e, hwm)"
+)
+
+
+def run_in_subprocesses(batch_id: int, workers: int) -> dict:
+    """The batch run as workers run it: its ``workers`` parts (``run_batch(id, part, parts)``,
+    the task each part is) each in a fresh process, all at once. Wall time, and the peak RSS
+    of the largest process (VmHWM: getrusage's ru_maxrss would carry over this process's peak
+    across the fork and exec) and of all of them together."""
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", RUN_PART, str(batch_id), str(part), str(workers)],
+            cwd=ROOT,
+            env=os.environ.copy(),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for part in range(workers)
+    ]
+    outputs = [process.communicate()[0].split() for process in processes]
+    elapsed = time.perf_counter() - started
+    if any(process.returncode for process in processes):
+        raise RuntimeError(f"a part of batch {batch_id} failed")
+    from curation.models import ImportBatch
+
+    batch = ImportBatch.objects.get(pk=batch_id)
+    peaks = [int(out[1]) / 1024 for out in outputs]
     return {
-        "processed": int(out[0]),
-        "made": int(out[1]),
-        "failed": int(out[2]),
-        "run_seconds": float(out[3]),
-        "peak_rss_mb": round(int(out[4]) / 1024, 1),
+        "workers": workers,
+        "status": batch.status,
+        "processed": batch.processed,
+        "made": batch.made,
+        "failed": batch.failed,
+        "run_seconds": elapsed,
+        "peak_rss_mb": round(max(peaks), 1),
+        "peak_rss_all_workers_mb": round(sum(peaks), 1),
     }
 
 
-def timed_batch(user, kind: str, raw: bytes, filename: str) -> dict:
+def timed_batch(user, kind: str, raw: bytes, filename: str, workers: int) -> dict:
     from curation.imports.batches import start_batch
 
     started = time.perf_counter()
     batch = start_batch(user=user, kind=kind, raw=raw, filename=filename, enqueue=False)
     read = time.perf_counter() - started
-    run = run_in_subprocess(batch.pk)
+    run = run_in_subprocesses(batch.pk, workers)
     total = read + run["run_seconds"]
     return {
         "records": batch.total,
@@ -161,12 +181,19 @@ def run(args) -> dict:
     editor, _ = bench_users()
     editor.groups.add(ensure_groups()[EDITORS])
     n_studies, n_refs = args.studies, args.references
-    results: dict = {"backend": backend, "cpus": os.cpu_count()}
+    from django.conf import settings
+
+    workers = args.import_workers or settings.IMPORT_BATCH_PARTS
+    results: dict = {"backend": backend, "cpus": os.cpu_count(), "workers": workers}
 
     with tempfile.TemporaryDirectory():
-        full = timed_batch(editor, "ctgov", studies_zip(n_studies, 10_000_000), "studies.zip")
+        full = timed_batch(
+            editor, "ctgov", studies_zip(n_studies, 10_000_000), "studies.zip", workers
+        )
         quarter_n = max(1, n_studies // 4)
-        quarter = timed_batch(editor, "ctgov", studies_zip(quarter_n, 20_000_000), "quarter.zip")
+        quarter = timed_batch(
+            editor, "ctgov", studies_zip(quarter_n, 20_000_000), "quarter.zip", workers
+        )
         floor = study_floor(min(n_studies, 200))
         results["studies"] = {
             "batch": full,
@@ -180,9 +207,13 @@ def run(args) -> dict:
             "meets_target": full["records_per_second"] >= TARGET_STUDIES_PER_SECOND,
         }
         raw = references_ris(n_refs, 0)
-        refs = timed_batch(editor, "citations", raw, "references.ris")
+        refs = timed_batch(editor, "citations", raw, "references.ris", workers)
         quarter_refs = timed_batch(
-            editor, "citations", references_ris(max(1, n_refs // 4), 1_000_000), "quarter.ris"
+            editor,
+            "citations",
+            references_ris(max(1, n_refs // 4), 1_000_000),
+            "quarter.ris",
+            workers,
         )
         results["references"] = {
             "batch": refs,

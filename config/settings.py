@@ -259,6 +259,9 @@ PUBLISH_SWEEP_SECONDS = float(os.environ.get("PUBLISH_SWEEP_SECONDS", "10"))
 # lost the task); items already done are skipped.
 IMPORT_BATCH_RESUME_SECONDS = float(os.environ.get("IMPORT_BATCH_RESUME_SECONDS", "30"))
 IMPORT_BATCH_STALE_SECONDS = float(os.environ.get("IMPORT_BATCH_STALE_SECONDS", "120"))
+# A large batch is split into this many tasks (by record), for as many worker processes to
+# import at once; a part holds at least 20 records.
+IMPORT_BATCH_PARTS = max(1, int(os.environ.get("IMPORT_BATCH_PARTS", "4")))
 CELERY_BEAT_SCHEDULE = {
     "publishing-sweep": {"task": "publishing.sweep", "schedule": PUBLISH_SWEEP_SECONDS},
     "import-batches-resume": {

@@ -24,7 +24,12 @@ TASK_OPTIONS = {
 
 @shared_task(name="curation.run_import_batch", **TASK_OPTIONS)
 def run_import_batch(batch_id: int) -> None:
-    batches.run_batch(batch_id)
+    batches.dispatch_batch(batch_id)
+
+
+@shared_task(name="curation.run_import_batch_part", **TASK_OPTIONS)
+def run_import_batch_part(batch_id: int, part: int, parts: int) -> None:
+    batches.run_batch(batch_id, part, parts)
 
 
 @shared_task(name="curation.resume_import_batches", **TASK_OPTIONS)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import ijson
 import orjson
 from django.conf import settings
 
@@ -21,6 +23,7 @@ from . import citation_services, ctgov, sources
 from .errors import NotAStudy
 
 ZIP_MAGIC = b"PK\x03\x04"
+LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
 
 
 @dataclass
@@ -41,23 +44,42 @@ def is_study_batch(start: bytes) -> bool:
 
 
 def study_entries(raw: bytes, filename: str) -> Iterator[Entry]:
-    """One entry per study of a zip of study files or of a JSON array."""
+    """One entry per study of a zip of study files or of a JSON array, read one study at a
+    time: however many studies the file holds, one is in memory at once (as Python objects;
+    a whole array of them would take many times the file's size)."""
     if raw.startswith(ZIP_MAGIC):
         yield from _zipped_studies(raw, filename)
         return
+    start = LEADING_SPACE.match(raw).end()
+    if raw[start : start + 1] == b"[":
+        yield from _array_studies(raw, filename)
+        return
+    # Not an array: read whole (one object, a number...) only to say what it is instead.
     value = sources.parse_json(raw, filename) if _small(raw) else _loads(raw, filename)
     if isinstance(value, dict):
         raise NotAStudy(
             [{"path": "", "message": "is one JSON object, not an array of studies"}],
             f"{filename} is not a batch: import one study with the study import",
         )
-    if not isinstance(value, list):
+    raise NotAStudy(
+        [{"path": "", "message": "is not an array of studies"}],
+        f"{filename} is not a batch of studies (a JSON array or a zip of study files)",
+    )
+
+
+def _array_studies(raw: bytes, filename: str) -> Iterator[Entry]:
+    """The entries of a JSON array, parsed one by one (ijson). JSON that breaks off or goes
+    wrong after some entries is refused whole: the batch that read them is not created."""
+    index = -1
+    try:
+        for index, study in enumerate(ijson.items(io.BytesIO(raw), "item", use_float=True)):
+            yield _study_entry(study, f"{filename}: entry {index}", f"/{index}")
+    except ijson.JSONError as exc:
+        where = f"after entry {index}" if index >= 0 else "before its first entry"
         raise NotAStudy(
-            [{"path": "", "message": "is not an array of studies"}],
-            f"{filename} is not a batch of studies (a JSON array or a zip of study files)",
-        )
-    for index, study in enumerate(value):
-        yield _study_entry(study, f"{filename}: entry {index}", f"/{index}")
+            [{"path": f"/{index + 1}", "message": f"{where}: {str(exc)[:200]}"}],
+            f"{filename} is not JSON",
+        ) from None
 
 
 def _small(raw: bytes) -> bool:

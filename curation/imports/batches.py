@@ -6,7 +6,9 @@ a Celery task, with progress; the one service the commands, the API and the admi
   files; an entry may be ``{"study": {...}, "group_map": {...}}`` to say which arm each results
   group is. A reference batch is any reference file (PubMed XML, RIS, BibTeX, CSL-JSON).
   Starting the same file again while its batch is unfinished resumes that batch.
-- ``run_batch`` (the task) imports the pending items one by one, each in its own transaction
+- ``dispatch_batch`` (the task) splits a large batch into parts (by record identity), each
+  run by ``run_batch`` as a task of its own, so several workers import it at once.
+- ``run_batch`` imports the pending items (of its part) one by one, each in its own transaction
   with its item row locked: the change request, the item's outcome and the batch's counters
   commit together or not at all. A worker killed mid-batch leaves the change requests it made;
   running the batch again (``resume_stalled``, from the beat) imports only the pending items.
@@ -20,12 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import zlib
 from datetime import timedelta
 from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, reset_queries, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -42,6 +45,7 @@ logger = logging.getLogger(__name__)
 Kind = ImportBatch.Kind
 Item = ImportBatchItem.Status
 CREATE_CHUNK = 200
+MIN_PART_ITEMS = 20
 # A change request in these states no longer stands for its record: importing it again is fine.
 CLOSED_UNMADE = (ChangeRequest.Status.REJECTED, ChangeRequest.Status.WITHDRAWN)
 
@@ -141,9 +145,51 @@ def _enqueue(batch: ImportBatch) -> None:
         logger.warning("could not send import batch %s to a worker; the beat will", batch.pk)
 
 
-def run_batch(batch_id: int) -> ImportBatch | None:
-    """Import the batch's pending items; the batch is done when none is left. Safe to run
-    again, or twice at once: each item is taken under a row lock and only while pending."""
+# --- Running a batch ----------------------------------------------------------------------
+
+
+def parts_for(pending: int) -> int:
+    """How many parts a batch of ``pending`` items is run in: IMPORT_BATCH_PARTS, fewer when
+    a part would hold under MIN_PART_ITEMS items (a small batch is one task)."""
+    return max(1, min(settings.IMPORT_BATCH_PARTS, pending // MIN_PART_ITEMS))
+
+
+def part_of(key: str, parts: int) -> int:
+    """The part an item with this identity belongs to. By key, not by position: every item
+    of one record lands in one part, in file order, so the first is imported and the later
+    ones are skipped as repeats, as in a batch run whole."""
+    return zlib.crc32(key.encode()) % parts
+
+
+def dispatch_batch(batch_id: int) -> int:
+    """The task's first step: a batch large enough is split into parts, each a task of its
+    own, so that several workers (or a worker's processes) import it at once; a small one is
+    run here. Returns the number of parts."""
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status == ImportBatch.Status.DONE:
+        return 0
+    parts = parts_for(ImportBatchItem.objects.filter(batch=batch, status=Item.PENDING).count())
+    if parts == 1:
+        run_batch(batch_id)
+        return 1
+    from ..tasks import run_import_batch_part
+
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.RUNNING, heartbeat_at=timezone.now()
+    )
+    for part in range(parts):
+        try:
+            run_import_batch_part.apply_async(args=[batch.pk, part, parts], retry=False)
+        except Exception:  # kombu's errors vary by transport
+            # The beat's resume_stalled sends the batch again once no part moves it.
+            logger.warning("could not send part %s of import batch %s", part, batch.pk)
+    return parts
+
+
+def run_batch(batch_id: int, part: int = 0, parts: int = 1) -> ImportBatch | None:
+    """Import the batch's pending items (those of ``part`` of ``parts``); the batch is done
+    when none is left, whichever part ends last. Safe to run again, or twice at once: each
+    item is taken under a row lock and only while pending."""
     batch = ImportBatch.objects.filter(pk=batch_id).select_related("author").first()
     if batch is None or batch.status == ImportBatch.Status.DONE:
         return batch
@@ -153,11 +199,15 @@ def run_batch(batch_id: int) -> ImportBatch | None:
     pending = (
         ImportBatchItem.objects.filter(batch=batch, status=Item.PENDING)
         .order_by("position")
-        .values_list("pk", flat=True)
+        .values_list("pk", "key")
     )
     # Ids only, read in chunks: memory stays flat however large the batch.
-    for item_id in pending.iterator(chunk_size=500):
-        _run_item(batch, item_id)
+    for item_id, key in pending.iterator(chunk_size=500):
+        if parts == 1 or part_of(key, parts) == part:
+            # A long task keeps no log of its queries (with DEBUG on, each holds its SQL,
+            # a whole study's JSON): as a request does, each item starts a new one.
+            reset_queries()
+            _run_item(batch, item_id)
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if not ImportBatchItem.objects.filter(batch=batch, status=Item.PENDING).exists():

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from evidence.documents.upcasting import CURRENT_SCHEMA_VERSION
+
 from . import ctgov_groups, ctgov_results
 from .errors import NotAStudy
 from .registry_text import count, pointer, unescape, unique_key
@@ -152,6 +154,9 @@ def map_study(
         outcome_measures = []
     group_arms = ctgov_groups.resolve_groups(mapper, outcome_measures, arms, group_map or {})
     references = _references(protocol)
+    # In the current schema version, which it is written in: an unversioned document is
+    # taken as version 1 and copied through the upcasters before every validation.
+    document["schema_version"] = CURRENT_SCHEMA_VERSION
     document["citations"] = _cited(mapper, references, citations_by_pmid or {})
     document["arms"] = arms
     document["outcomes"] = ctgov_results.outcomes(

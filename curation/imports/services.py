@@ -217,20 +217,25 @@ def _create(user, study, nct, label, origin, group_map, submit) -> ImportResult:
             ],
             f"{label}: add {nct} to that trial's registry ids to update it from the registry",
         )
-    document = _canonical(mapped.document, label)
     lines = [f"Imported from ClinicalTrials.gov {nct}" + _updated(mapped.last_updated) + "."]
-    return _propose(
-        user,
-        mapped,
-        study,
-        origin,
-        group_map,
-        submit,
-        lines,
-        [],
-        action="create",
-        document=document,
-    )
+    # Validated once, by ``propose`` (a trial document is the import's costliest check).
+    try:
+        return _propose(
+            user,
+            mapped,
+            study,
+            origin,
+            group_map,
+            submit,
+            lines,
+            [],
+            action="create",
+            document=mapped.document,
+        )
+    except ValidationFailed as exc:
+        if not any(e.get("path", "").startswith("document") for e in exc.errors):
+            raise
+        raise ValidationFailed(exc.errors, f"{label}: the imported trial is not valid") from None
 
 
 def _revise(user, current, study, nct, label, origin, group_map, submit) -> ImportResult:
