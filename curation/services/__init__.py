@@ -11,6 +11,7 @@ writes in one transaction, and raises a ``curation.errors`` exception with a rea
 - ``transitions``: ``submit``, ``reject``, ``request_changes``, ``withdraw``, ``add_comment``;
 - ``approval``: ``approve`` (append the event and project it, one transaction), ``rebase``,
   and the read-only ``approval_check`` behind the reviewer's conflict banner;
+- ``claims``: ``claim`` (or take over) and ``unclaim``: who has a request in review;
 - ``inputs``: checks of documents, free text and citations.
 
 Approving appends the event and projects it in the same transaction; publishing hears about
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from ..models import ChangeRequest
 from .approval import ApprovalCheck, approval_check, approve, rebase, resolve_against_current
+from .claims import claim, unclaim
 from .policy import can_propose, can_review, takes_part
 from .policy import propose_refusal as _propose_refusal
 from .proposals import propose, revise_and_resubmit, update_draft
@@ -51,6 +53,7 @@ __all__ = [
     "approve",
     "can_propose",
     "can_review",
+    "claim",
     "propose",
     "propose_refusal",
     "rebase",
@@ -61,6 +64,7 @@ __all__ = [
     "revise_and_resubmit",
     "submit",
     "takes_part",
+    "unclaim",
     "update_draft",
     "withdraw",
 ]
