@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -278,6 +279,43 @@ PUBLISH_LATEST_MAX_AGE = int(os.environ.get("PUBLISH_LATEST_MAX_AGE", "10"))
 PUBLISH_BUILD_PROCESSES = int(os.environ.get("PUBLISH_BUILD_PROCESSES", "0"))
 PUBLISH_PARALLEL_THRESHOLD = int(os.environ.get("PUBLISH_PARALLEL_THRESHOLD", "400"))
 PUBLISH_RENDER_GROUP_SIZE = int(os.environ.get("PUBLISH_RENDER_GROUP_SIZE", "250"))
+
+# --- The reviewer's desk: notifications and due dates (curation.notifications) -------------
+# Mail: in development written as files under var/mail/ (one per message, readable as they
+# are); with EMAIL_HOST set, or in production, sent through SMTP.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Evidence curation <curation@localhost>")
+# Where people reach this service: the links in the mail (to a request's admin page).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A submitted request is due this many days after it was (last) submitted; overdue ones are
+# flagged in the queue and listed in a daily digest to reviewers at OVERDUE_DIGEST_HOUR (UTC).
+REVIEW_WINDOW_DAYS = float(os.environ.get("REVIEW_WINDOW_DAYS", "7"))
+OVERDUE_DIGEST_HOUR = int(os.environ.get("OVERDUE_DIGEST_HOUR", "7"))
+# The outbox: the beat sends what is pending this often; a mail that fails is tried again,
+# backing off, NOTIFY_MAX_ATTEMPTS times in all.
+NOTIFY_RETRY_SECONDS = float(os.environ.get("NOTIFY_RETRY_SECONDS", "30"))
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "10"))
+CELERY_BEAT_SCHEDULE["notifications-send"] = {
+    "task": "curation.send_notifications",
+    "schedule": NOTIFY_RETRY_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["notifications-overdue-digest"] = {
+    "task": "curation.send_overdue_digest",
+    "schedule": crontab(minute=0, hour=OVERDUE_DIGEST_HOUR),
+}
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

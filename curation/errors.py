@@ -29,6 +29,13 @@ class InvalidTransition(CurationError):
     http_status = 409
 
 
+class ClaimedByOther(CurationError):
+    """Another reviewer has the change request in review: take it over first."""
+
+    code = "claimed"
+    http_status = 409
+
+
 class ValidationFailed(CurationError):
     """Bad input. ``errors`` lists every problem as {path, message}."""
 

@@ -1,11 +1,13 @@
 """Curation: change requests, their reviews, and the append-only event log."""
 
 import uuid
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from evidence.documents import RECORD_TYPES, schema_version_of, upcast
@@ -149,6 +151,16 @@ class ChangeRequest(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The reviewer who has it in review ("in review by ..."): others cannot decide on it
+    # without taking it over (curation.services.claims).
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claimed_change_requests",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -167,6 +179,30 @@ class ChangeRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    # Due dates: a submitted request is due REVIEW_WINDOW_DAYS after it was (last) submitted.
+    # ``curation.selectors.overdue_requests`` is the same rule as a query.
+
+    @property
+    def due_at(self) -> datetime | None:
+        if self.status != self.Status.SUBMITTED or self.submitted_at is None:
+            return None
+        return self.submitted_at + review_window()
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def waiting(self) -> timedelta | None:
+        """How long it has waited for review since it was (last) submitted."""
+        if self.status != self.Status.SUBMITTED or self.submitted_at is None:
+            return None
+        return timezone.now() - self.submitted_at
+
+
+def review_window() -> timedelta:
+    return timedelta(days=settings.REVIEW_WINDOW_DAYS)
 
 
 class Review(models.Model):
@@ -317,3 +353,72 @@ class ImportBatchItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.where}: {self.status}"
+
+
+class Notification(models.Model):
+    """One e-mail to one person, written in the same transaction as the workflow step it is
+    about: the outbox. A Celery task sends it after the commit; the beat sends what is still
+    pending (the broker was down, the mail server refused), so a notification is delayed by
+    an outage, never lost. Kinds are listed in ``curation.notifications.kinds``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        FAILED = "failed", "failed (gave up)"
+
+    kind = models.CharField(max_length=40)
+    change_request = models.ForeignKey(
+        ChangeRequest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text="What it is about (none for a digest).",
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who did what it is about.",
+    )
+    to_address = models.EmailField(help_text="The recipient's address when it was written.")
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    # A digest is written at most once per person and day (the beat may ask twice).
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(auto_now_add=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient} ({self.status})"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one kind of notification; no row means on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=40)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {'on' if self.enabled else 'off'}"

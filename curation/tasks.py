@@ -1,10 +1,11 @@
-"""Celery tasks: thin callers of ``curation.imports.batches``."""
+"""Celery tasks: thin callers of ``curation.imports.batches`` and ``curation.notifications``."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.db import DatabaseError
 
+from . import notifications
 from .imports import batches
 
 TASK_OPTIONS = {
@@ -35,3 +36,15 @@ def run_import_batch_part(batch_id: int, part: int, parts: int) -> None:
 @shared_task(name="curation.resume_import_batches", **TASK_OPTIONS)
 def resume_import_batches() -> list[int]:
     return batches.resume_stalled()
+
+
+@shared_task(name="curation.send_notifications", **TASK_OPTIONS)
+def send_notifications(ids: list[int] | None = None) -> int:
+    """Send pending notifications (``ids``: those a step just wrote; none: every one due,
+    as the beat asks, which sends what the broker or the mail server missed)."""
+    return notifications.deliver(ids)
+
+
+@shared_task(name="curation.send_overdue_digest", **TASK_OPTIONS)
+def send_overdue_digest() -> int:
+    return notifications.send_overdue_digest()

@@ -12,6 +12,8 @@ messages and form errors. Reads go through ``curation.selectors``.
 - ``events``: the event log, read-only for everyone, superusers included.
 - ``batches``: import batches' progress and failures, read-only for everyone; a batch file
   is uploaded on the import page (``imports``).
+- ``desk``: claiming on the review page, the queue's claim and overdue filters, each
+  person's notification settings (``notification/preferences/``) and the outbox;
 - ``guards``: history pages (simple-history's per-version pages included) are read-only for
   everyone; every registered admin, ours or another app's (users, groups, API tokens), goes
   through ``harden_admin_site`` (called from ``CurationConfig.ready``): bad ids are 404s,
@@ -27,7 +29,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 # Importing the admin modules registers their ModelAdmins with the site.
-from . import batches, change_requests, events, records  # noqa: F401
+from . import batches, change_requests, desk, events, records  # noqa: F401
 from .guards import ReadOnlyHistoryAdmin, ReadOnlyModelAdmin, harden_admin_site
 
 admin.site.site_header = "Evidence curation"

@@ -26,6 +26,7 @@ from .. import selectors, services
 from ..errors import CurationError, ValidationFailed, VersionConflict
 from ..imports.provenance import imported_source, source_beside
 from ..models import ChangeRequest
+from . import desk
 from .forms import ProposalForms, RationaleForms
 from .guards import ReadOnlyHistoryAdmin, refused
 from .imports import import_ctgov_view
@@ -103,11 +104,21 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
         "author",
         "submitted_at",
         "waiting",
+        "claimed_by",
+        "due",
         "needs_rebase",
     )
-    list_filter = (StatusFilter, "record_type", "author", AgeFilter, "needs_rebase")
+    list_filter = (
+        StatusFilter,
+        "record_type",
+        "author",
+        AgeFilter,
+        desk.OverdueFilter,
+        desk.ClaimFilter,
+        "needs_rebase",
+    )
     search_fields = ("record_slug",)
-    list_select_related = ("author",)
+    list_select_related = ("author", "claimed_by")
     ordering = ("submitted_at", "id")
     actions = ["approve_selected"]
 
@@ -138,6 +149,10 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             return ""
         days = (timezone.now() - obj.submitted_at).days
         return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
+
+    @admin.display(description="due")
+    def due(self, obj) -> str:
+        return desk.due_column(obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         cr = self.get_object(request, unquote(object_id))
@@ -184,7 +199,12 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             self.admin_site.admin_view(lambda request: import_ctgov_view(request, self.admin_site)),
             name="curation_changerequest_import_ctgov",
         )
-        return [edit, import_ctgov, *super().get_urls()]
+        claim = path(
+            "<path:object_id>/claim/",
+            self.admin_site.admin_view(desk.claim_view),
+            name="curation_changerequest_claim",
+        )
+        return [edit, import_ctgov, claim, *super().get_urls()]
 
     def edit_view(self, request, object_id):
         """The proposal form, showing the request's proposed document; saving submits again."""
@@ -314,6 +334,7 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
                 if services.ACTIONS[name].button
             ],
             "can_comment": services.takes_part(request.user),
+            "claim": desk.claim_context(cr, request.user),
             "citations": [(slug, citation_titles.get(slug, "")) for slug in cr.citations],
             "reviews": selectors.reviews_of(cr),
             "imported": imported_source(cr),

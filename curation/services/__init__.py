@@ -13,6 +13,7 @@ writes in one transaction, and raises a ``curation.errors`` exception with a rea
   and the read-only ``approval_check`` behind the reviewer's conflict banner;
 - ``batch_approval``: ``approve_change_requests``, many approvals in one action, each checked
   as ``approve`` checks it, appending exactly what one-by-one approvals would;
+- ``claims``: ``claim`` (or take over) and ``unclaim``: who has a request in review;
 - ``inputs``: checks of documents, free text and citations.
 
 Approving appends the event and projects it in the same transaction; publishing hears about
@@ -24,6 +25,7 @@ from __future__ import annotations
 from ..models import ChangeRequest
 from .approval import ApprovalCheck, approval_check, approve, rebase, resolve_against_current
 from .batch_approval import approve_change_requests
+from .claims import claim, unclaim
 from .policy import can_propose, can_review, takes_part
 from .policy import propose_refusal as _propose_refusal
 from .proposals import propose, revise_and_resubmit, update_draft
@@ -55,6 +57,7 @@ __all__ = [
     "approve_change_requests",
     "can_propose",
     "can_review",
+    "claim",
     "propose",
     "propose_refusal",
     "rebase",
@@ -65,6 +68,7 @@ __all__ = [
     "revise_and_resubmit",
     "submit",
     "takes_part",
+    "unclaim",
     "update_draft",
     "withdraw",
 ]

@@ -16,7 +16,7 @@ from ..models import ChangeRequest, Review
 from . import workflow
 from .inputs import _check_citations, _locked, _require_rationale, _text_errors, _validate
 from .policy import propose_refusal
-from .transitions import submit
+from .transitions import announce, submit
 
 Status = ChangeRequest.Status
 Action = ChangeRequest.Action
@@ -148,6 +148,7 @@ def propose(
     cr.save()
     if submit:
         Review.objects.create(change_request=cr, author=user, kind=Review.Kind.SUBMIT)
+        announce(cr, user, "submit")
     return cr
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from .. import notifications
 from ..models import ChangeRequest, Review
 from . import workflow
 from .inputs import _comment, _locked, _validate
@@ -25,7 +26,24 @@ def record_step(cr: ChangeRequest, user, action: str, comment: str = "") -> Chan
     cr._history_user = user
     cr.save()
     Review.objects.create(change_request=cr, author=user, kind=action, comment=comment)
+    announce(cr, user, action, comment)
     return cr
+
+
+# Which notification a workflow step sends (its recipients: ``notifications.kinds``).
+ANNOUNCED = {"approve": "approved", "reject": "rejected", "request_changes": "changes_requested"}
+
+
+def announce(cr: ChangeRequest, user, action: str, comment: str = "") -> None:
+    """Write the notification of a step, in its transaction: a submission goes to the
+    reviewers (to the claimant alone, as "resubmitted", once someone claimed it); a
+    decision to the author."""
+    if action == "submit":
+        kind = "resubmitted" if cr.claimed_by_id else "submitted"
+        context = {"comment": comment, "due_at": cr.due_at}
+        notifications.notify(kind, cr, user, context=context)
+    elif action in ANNOUNCED:
+        notifications.notify(ANNOUNCED[action], cr, user, context={"comment": comment})
 
 
 @workflow.performs("submit")

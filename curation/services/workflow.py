@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import CurationError, InvalidTransition, ValidationFailed
 from ..models import ChangeRequest
-from .policy import actor_refusal
+from .policy import actor_refusal, claimed_by_other
 
 Status = ChangeRequest.Status
 ALL_STATES = tuple(Status.values)
@@ -55,6 +55,8 @@ class WorkflowAction:
             return InvalidTransition(
                 f"a change request that is {cr.get_status_display().lower()} cannot be {self.past}"
             )
+        if self.actor == "reviewer":
+            return claimed_by_other(cr, user)  # decided only by the reviewer who claimed it
         return None
 
     def check(self, cr: ChangeRequest, user) -> None:
