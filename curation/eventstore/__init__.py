@@ -15,12 +15,14 @@ refuses UPDATE and DELETE on events (triggers, see the migrations).
 from .hashing import GENESIS_HASH, canonical_json, event_hash, hashed_fields
 from .reading import (
     LoggedEvent,
+    RecordedEvent,
     StoredEvent,
     as_utc,
     changed_paths,
     documents_at,
     events_at,
     iter_events,
+    read_log,
     select_events,
     select_notifications,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "ChainReport",
     "ConcurrencyConflict",
     "LoggedEvent",
+    "RecordedEvent",
     "StoredEvent",
     "NewEvent",
     "append",
@@ -60,6 +63,7 @@ __all__ = [
     "iter_events",
     "last_position",
     "lock_for_append",
+    "read_log",
     "recorder",
     "select_events",
     "select_notifications",

@@ -143,3 +143,33 @@ def as_utc(value: Any) -> datetime:
     if not isinstance(value, datetime):
         value = datetime.fromisoformat(str(value))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """A whole event as ``read_log`` gives it: what was recorded, documents decoded."""
+
+    position: int
+    stream_type: str
+    stream_id: uuid.UUID
+    slug: str
+    version: int
+    type: str
+    document: dict[str, Any] | None
+    changes: list[dict[str, Any]]
+    change_request_id: int | None
+    proposer_id: int
+    approver_id: int
+    rationale: str
+    recorded_at: datetime
+    prev_hash: str
+    hash: str
+
+
+def read_log(after: int = 0, upto: int | None = None, chunk_size: int = 2000):
+    """Every event in (after, upto], oldest first, decoded: the whole-log read.
+
+    Raw rows from a server-side cursor on PostgreSQL (bounded memory whatever the log's
+    size), documents and changes decoded with orjson, no model objects.
+    """
+    yield from recorder().read_log(after, upto, chunk_size, RecordedEvent)

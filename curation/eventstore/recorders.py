@@ -7,7 +7,11 @@ orjson by the caller, instead of Django's JSONField decoding per row).
 
 from __future__ import annotations
 
-from django.db import connection
+import uuid
+from collections.abc import Iterator
+
+import orjson
+from django.db import connection, transaction
 
 from ..models import Event
 
@@ -74,6 +78,39 @@ class Recorder:
             )
             return cursor.fetchall()
 
+    # The columns of ``reading.RecordedEvent``, in its order.
+    LOG_COLUMNS = (
+        "position, stream_type, stream_id, slug, version, type, {document}, {changes}, "
+        "change_request_id, proposer_id, approver_id, rationale, recorded_at, prev_hash, hash"
+    )
+
+    def read_log(self, after: int, upto: int | None, chunk_size: int, make) -> Iterator:
+        """``make(*columns)`` for every event in (after, upto], in position order, fetched
+        ``chunk_size`` rows at a time (a server-side cursor where the database has them)."""
+        select = self.LOG_COLUMNS.format(
+            document=self.json_as_text.format(column="document"),
+            changes=self.json_as_text.format(column="changes"),
+        )
+        where, params = "position > %s", [after]
+        if upto is not None:
+            where, params = where + " AND position <= %s", [after, upto]
+        loads = orjson.loads
+        with transaction.atomic(), connection.chunked_cursor() as cursor:
+            cursor.execute(
+                f"SELECT {select} FROM {TABLE} WHERE {where} ORDER BY position",  # noqa: S608
+                params,
+            )
+            while rows := cursor.fetchmany(chunk_size):
+                for row in rows:
+                    yield make(*self.decoded(row, loads))
+
+    @staticmethod
+    def decoded(row: tuple, loads) -> tuple:
+        row = list(row)
+        row[6] = loads(row[6]) if row[6] is not None else None
+        row[7] = loads(row[7])
+        return row
+
     def count(self) -> int:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {TABLE}")  # noqa: S608
@@ -92,6 +129,17 @@ class PostgresRecorder(Recorder):
 
 
 class SqliteRecorder(Recorder):
+    @staticmethod
+    def decoded(row: tuple, loads) -> tuple:
+        """SQLite gives stream ids as hex text and times as naive UTC text."""
+        from datetime import UTC, datetime
+
+        row = Recorder.decoded(row, loads)
+        row[2] = uuid.UUID(row[2])
+        stamp = row[12] if isinstance(row[12], datetime) else datetime.fromisoformat(row[12])
+        row[12] = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+        return row
+
     def lock_for_append(self) -> None:
         """Nothing to do: every transaction began with BEGIN IMMEDIATE (settings) and already
         holds the database's write lock."""

@@ -59,6 +59,9 @@ MATRIX = [
     ("post", CR + "{P}/rebase/", None, (401, 200, 403, 403)),
     ("post", CR + "{P}/comments/", {"comment": "Hm."}, (401, 201, 201, 201)),
     ("get", CR + "{P}/approve/", None, (401, 405, 405, 405)),
+    ("post", CR + "approve-batch/", {"ids": [999999]}, (401, 403, 404, 404)),
+    ("post", CR + "approve-batch/", {"ids": []}, (401, 400, 400, 400)),
+    ("get", CR + "approve-batch/", None, (401, 405, 405, 405)),
     ("get", "/api/v1/schema/", None, (200, 200, 200, 200)),
     ("get", "/api/v1/docs/", None, (200, 200, 200, 200)),
 ]

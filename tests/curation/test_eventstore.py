@@ -132,3 +132,43 @@ def test_verify_detects_a_relinked_chain(editor):
     _tamper("UPDATE curation_event SET prev_hash = %s WHERE position = %s", ["f" * 64, 2])
     report = eventstore.verify_chain()
     assert report.broken_at == 2 and "prev_hash" in report.problem
+
+
+@pytest.mark.django_db
+def test_a_batch_appends_what_one_by_one_appends_and_refuses_stale_versions(editor):
+    """``append_many`` and ``append`` give the same positions, versions and hashes."""
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
+    streams = [uuid.UUID(int=n) for n in (1, 2, 1)]
+    items = [
+        (new_event(editor, stream, slug=f"b{i}"), version)
+        for i, (stream, version) in enumerate(zip(streams, (0, 0, 1), strict=True))
+    ]
+    with transaction.atomic():
+        singles = [eventstore.append(new, expected_version=v, recorded_at=at) for new, v in items]
+        one_by_one = list(Event.objects.order_by("position").values())
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        batch = eventstore.append_many(items, recorded_at=at)
+    assert [e.hash for e in batch] == [e.hash for e in singles]
+    assert list(Event.objects.order_by("position").values()) == one_by_one
+    assert [e.version for e in batch] == [1, 1, 2]
+    with pytest.raises(ConcurrencyConflict), transaction.atomic():
+        eventstore.append_many([(new_event(editor, streams[1], slug="late"), 0)])
+    assert Event.objects.count() == 3 and eventstore.verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_read_log_gives_every_event_as_recorded_in_order(editor):
+    with transaction.atomic():
+        for i in range(5):
+            eventstore.append(new_event(editor, slug=f"r{i}"), expected_version=0)
+    read = list(eventstore.read_log(after=1, upto=4, chunk_size=2))
+    stored = Event.objects.filter(position__gt=1, position__lte=4).order_by("position")
+    assert [e.position for e in read] == [2, 3, 4]
+    for got, event in zip(read, stored, strict=True):
+        for name in eventstore.RecordedEvent.__dataclass_fields__:
+            assert getattr(got, name) == getattr(event, name), name
+        assert eventstore.event_hash(eventstore.hashed_fields(got), got.prev_hash) == got.hash
+    assert [e.position for e in eventstore.read_log()] == [1, 2, 3, 4, 5]
