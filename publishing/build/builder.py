@@ -44,6 +44,12 @@ from .schema import schema_json
 logger = logging.getLogger(__name__)
 FORMAT = 1
 ProgressCallback = Callable[[int, int], None]
+# (device, inode, size, mtime) of the manifest this process wrote last, and the manifest.
+_last_manifest: list[Any] = [None, None]
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 @dataclass
@@ -67,10 +73,17 @@ class PreviousSnapshot:
     def manifest(self) -> dict[str, Any] | None:
         if self.directory is None:
             return None
+        path = self.directory / "manifest.json"
         try:
-            return orjson.loads((self.directory / "manifest.json").read_bytes())
+            stat = path.stat()
         except FileNotFoundError:
             return None
+        # The manifest this worker wrote last is kept (parsing it costs as much as writing
+        # it): the same file (inode; builds are renamed into place), unchanged since.
+        identity = _identity(stat)
+        if _last_manifest[0] == identity:
+            return _last_manifest[1]
+        return orjson.loads(path.read_bytes())
 
 
 @dataclass
@@ -131,7 +144,7 @@ class SnapshotBuilder:
                 shutil.copyfile(source, target)
             except OSError:
                 return False
-        self.files[path] = dict(old)
+        self.files[path] = old  # manifest entries are never changed once made
         self.reused += 1
         return True
 
@@ -208,6 +221,7 @@ class SnapshotBuilder:
         forget_stale_entries(evidence)
         manifest_bytes = dumps(manifest)
         (directory / "manifest.json").write_bytes(manifest_bytes)
+        _last_manifest[:] = [_identity((directory / "manifest.json").stat()), manifest]
         self.progress(total, total)
         timings["total"] = time.perf_counter() - started
         return BuildResult(
