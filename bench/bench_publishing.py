@@ -11,7 +11,8 @@ subprocess (so peak memory is that phase's own ru_maxrss):
 - the floor: serialising the same data with orjson and writing the same bytes.
 
 Full publication and floor run in pairs (``--repeats``, default 3), each in a fresh process;
-the best of each is compared. Targets: approval to served < 2 s; full publication <= 5x the
+the best of each is compared. Targets: approval to served < 0.5 s (warm worker, at any corpus
+size: issue 16); full publication <= 5x the
 floor; peak memory < 512 MB.
 The scratch database is dropped afterwards.
 """
@@ -30,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 REPO = Path(__file__).resolve().parent.parent
-TARGET_APPROVAL_TO_SERVED = 2.0
+TARGET_APPROVAL_TO_SERVED = 0.5
 TARGET_FLOOR_FACTOR = 5.0
 TARGET_PEAK_MB = 512
 
@@ -274,7 +275,7 @@ def run(args=None) -> dict:
         _admin(admin_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
     results["full_vs_floor"] = results["full_seconds"] / results["floor_seconds"]
     results["targets"] = {
-        "approval_to_served_under_2s": results["approval_to_served_seconds"]
+        "approval_to_served_under_half_a_second": results["approval_to_served_seconds"]
         < TARGET_APPROVAL_TO_SERVED,
         "full_within_5x_floor": results["full_vs_floor"] <= TARGET_FLOOR_FACTOR,
         "peak_under_512mb": max(

@@ -136,13 +136,15 @@ class LogCache:
 
     Events never change, so a long-lived worker reads only the events appended since its last
     build (the newest cached event's hash is checked against the database first: a different
-    or reset database starts over), and fetches and decodes only documents it has not seen
-    (by event hash; it keeps one build's live documents at most).
+    or reset database starts over), and keeps every record's state (history, current
+    document) as of its last build: the next build applies only the events appended since,
+    and fetches only the documents they wrote.
     """
 
     def __init__(self) -> None:
         self.log: list[LogEntry] = []
-        self.documents: dict[str, Any] = {}
+        self.streams: dict[tuple[str, uuid.UUID], RecordState] = {}
+        self.streams_position = 0  # the position ``streams`` is the state after
 
     def event_log(self, position: int) -> list[LogEntry]:
         """Every event up to ``position`` (metadata, no documents), in order."""
@@ -157,19 +159,8 @@ class LogCache:
             if valid:  # an older position (rebuilding a past snapshot): positions are gapless
                 return self.log[:position]
         self.log = _read_log(0, position)
+        self.streams, self.streams_position = {}, 0
         return self.log
-
-    def documents_of(self, wanted: list[tuple[int, str]]) -> dict[int, Any]:
-        """Documents of the given (position, event hash) pairs, by position."""
-        missing = [pos for pos, digest in wanted if digest not in self.documents]
-        fetched = eventstore.documents_at(missing)
-        by_hash = {}
-        found = {}
-        for pos, digest in wanted:
-            document = self.documents[digest] if pos not in fetched else fetched[pos]
-            by_hash[digest] = found[pos] = document
-        self.documents = by_hash
-        return found
 
 
 CACHE = LogCache()
@@ -179,12 +170,8 @@ def event_log(position: int) -> list[LogEntry]:
     return CACHE.event_log(position)
 
 
-def evidence_as_of(position: int) -> EvidenceAsOf:
-    """The evidence after event ``position``: live records, documents and histories."""
-    streams: dict[tuple[str, uuid.UUID], RecordState] = {}
-    hashes: dict[int, str] = {}
-    as_of = None
-    for entry in event_log(position):
+def _apply(streams: dict[tuple[str, uuid.UUID], RecordState], entries: list[LogEntry]) -> None:
+    for entry in entries:
         key = (entry.stream_type, entry.stream_id)
         state = streams.get(key)
         if state is None:
@@ -194,18 +181,35 @@ def evidence_as_of(position: int) -> EvidenceAsOf:
         state.slug = entry.slug
         state.history.append(entry.version)
         state.current_hash = entry.hash
-        hashes[entry.version.position] = entry.hash
-        as_of = entry.version.approved_at
-    evidence = EvidenceAsOf(position=position, as_of=as_of)
+        state.document = None  # the document of this version: fetched below, if live
+
+
+def evidence_as_of(position: int) -> EvidenceAsOf:
+    """The evidence after event ``position``: live records, documents and histories.
+
+    At or after the position of this process's last call, only the events in between are
+    applied to the records' states kept from it (each record's state is exactly what applying
+    its whole history gives: tested against a cold process); an older position is computed
+    from the whole log, leaving the kept states alone.
+    """
+    log = event_log(position)
+    if CACHE.streams_position <= position and len(log) == position:
+        streams = CACHE.streams
+        _apply(streams, log[CACHE.streams_position : position])
+        CACHE.streams_position = position
+    else:
+        streams = {}
+        _apply(streams, log[:position])
+    evidence = EvidenceAsOf(position=position, as_of=log[-1].version.approved_at if log else None)
     live = [state for state in streams.values() if not state.retracted]
-    documents = CACHE.documents_of(
-        [(state.current.position, hashes[state.current.position]) for state in live]
+    documents = eventstore.documents_at(
+        [state.current.position for state in live if state.document is None]
     )
     for state in live:
-        state.document = documents[state.current.position]
+        if state.document is None:
+            state.document = documents[state.current.position]
+    for state in sorted(live, key=lambda state: state.slug):
         evidence.records[state.record_type][state.slug] = state
-    for record_type in record_types.names():
-        evidence.records[record_type] = dict(sorted(evidence.records[record_type].items()))
     return evidence
 
 

@@ -34,9 +34,9 @@ from evidence.documents import record_types
 
 from .. import pages
 from ..selectors import EvidenceAsOf, changes_between, evidence_as_of
-from .entries import cached_entries, findings_of, forget_stale_entries
+from .entries import EntryParts, forget_stale_entries
 from .fhir_files import write_fhir_files
-from .files import dumps, dumps_compact, write_file
+from .files import dumps, write_file
 from .fingerprints import inputs_fingerprint, topic_page_inputs, trial_page_inputs
 from .rendering import GroupResult, page_groups, render_forked, should_fork
 from .schema import schema_json
@@ -44,6 +44,12 @@ from .schema import schema_json
 logger = logging.getLogger(__name__)
 FORMAT = 1
 ProgressCallback = Callable[[int, int], None]
+# (device, inode, size, mtime) of the manifest this process wrote last, and the manifest.
+_last_manifest: list[Any] = [None, None]
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 @dataclass
@@ -54,7 +60,7 @@ class RenderPlan:
     directory: Path
     evidence: EvidenceAsOf
     record_pages: pages.RecordPages
-    trial_entries: dict[str, dict[str, Any]]
+    entries: EntryParts
     pending: list[tuple[int, str, str]]
 
 
@@ -67,10 +73,17 @@ class PreviousSnapshot:
     def manifest(self) -> dict[str, Any] | None:
         if self.directory is None:
             return None
+        path = self.directory / "manifest.json"
         try:
-            return orjson.loads((self.directory / "manifest.json").read_bytes())
+            stat = path.stat()
         except FileNotFoundError:
             return None
+        # The manifest this worker wrote last is kept (parsing it costs as much as writing
+        # it): the same file (inode; builds are renamed into place), unchanged since.
+        identity = _identity(stat)
+        if _last_manifest[0] == identity:
+            return _last_manifest[1]
+        return orjson.loads(path.read_bytes())
 
 
 @dataclass
@@ -131,7 +144,7 @@ class SnapshotBuilder:
                 shutil.copyfile(source, target)
             except OSError:
                 return False
-        self.files[path] = dict(old)
+        self.files[path] = old  # manifest entries are never changed once made
         self.reused += 1
         return True
 
@@ -158,9 +171,8 @@ class SnapshotBuilder:
         self.progress(0, total)
 
         mark = time.perf_counter()
-        entries = {t: cached_entries(evidence.records[t].values()) for t in record_types.names()}
+        entries = EntryParts()
         record_pages = pages.RecordPages(evidence)
-        trial_entries = dict(zip((t.slug for t in trials), entries["trial"], strict=True))
         pending = []  # (group, path, inputs): pages whose inputs changed since the previous
         for group, (group_trials, group_topics) in enumerate(
             page_groups(trials, topics, record_pages)
@@ -172,13 +184,12 @@ class SnapshotBuilder:
                     pending.append((group, path, inputs))
         done = total - 1 - len(pending)
         self.progress(done, total)
-        self._plan = RenderPlan(directory, evidence, record_pages, trial_entries, pending)
+        self._plan = RenderPlan(directory, evidence, record_pages, entries, pending)
         renderer = self._start_rendering()
         timings["plan"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        findings = findings_of(evidence)
-        change_count = self.write_snapshot_files(directory, evidence, entries, findings)
+        change_count, findings = self.write_snapshot_files(directory, evidence, entries)
         timings["snapshot_files"] = time.perf_counter() - mark
 
         fhir_mark = time.perf_counter()
@@ -192,7 +203,7 @@ class SnapshotBuilder:
         timings["pages"] = time.perf_counter() - mark
 
         counts = {e.plural: len(evidence.records[e.name]) for e in record_types.REGISTRY}
-        counts["findings"] = len(findings)
+        counts["findings"] = findings
         counts["changed_records"] = change_count
         manifest = {
             "format": FORMAT,
@@ -210,6 +221,7 @@ class SnapshotBuilder:
         forget_stale_entries(evidence)
         manifest_bytes = dumps(manifest)
         (directory / "manifest.json").write_bytes(manifest_bytes)
+        _last_manifest[:] = [_identity((directory / "manifest.json").stat()), manifest]
         self.progress(total, total)
         timings["total"] = time.perf_counter() - started
         return BuildResult(
@@ -224,17 +236,14 @@ class SnapshotBuilder:
         self,
         directory: Path,
         evidence: EvidenceAsOf,
-        entries: dict[str, list[dict[str, Any]]],
-        findings: list[dict[str, Any]],
-    ) -> int:
+        entries: EntryParts,
+    ) -> tuple[int, int]:
         """evidence.json, schema.json, changes.json/.html and index.html; returns how many
-        records changed since the previous snapshot."""
-        published = {
-            "snapshot": {"seq": self.seq, "position": self.position, "as_of": evidence.as_of},
-            **{entry.plural: entries[entry.name] for entry in record_types.REGISTRY},
-            "findings": findings,
-        }
-        self.write(directory, "evidence.json", dumps_compact(published))
+        records changed since the previous snapshot, and how many findings there are."""
+        snapshot = {"seq": self.seq, "position": self.position, "as_of": evidence.as_of}
+        published, findings = entries.evidence_json(evidence, snapshot)
+        self.write(directory, "evidence.json", published)
+        del published  # tens of megabytes: not kept while the pages are written
         self.write(directory, "schema.json", schema_json())
         previous_position = self.previous.position if self.previous else 0
         change_rows = pages.change_rows(changes_between(previous_position, self.position))
@@ -250,7 +259,7 @@ class SnapshotBuilder:
             pages.changes_page(change_rows, changes_meta, evidence, self.seq),
         )
         self.write(directory, "index.html", pages.index_page(evidence, self.seq, len(change_rows)))
-        return len(change_rows)
+        return len(change_rows), findings
 
     @staticmethod
     def page_inputs(evidence, record_pages, trials, topics):
@@ -276,7 +285,7 @@ class SnapshotBuilder:
         slug, extension = name.rsplit(".", 1)
         record_type = next(e.name for e in record_types.REGISTRY if e.plural == folder)
         if extension == "json":  # a record file: trials only (``RecordType.record_files``)
-            data = dumps(plan.trial_entries[slug])
+            data = dumps(plan.entries.entry(evidence.records["trial"][slug]))
         else:
             render = getattr(record_pages, f"{record_type}_page")  # trial_page, topic_page
             data = render(evidence.records[record_type][slug])

@@ -1,12 +1,17 @@
 """Records as ``evidence.json`` publishes them: document, provenance and version history.
 
-Entries are cached per process by the hash of the event behind a record's current version
-(immutable), so a worker builds an unchanged record's entry once, not once per snapshot.
+Each record's part of ``evidence.json`` (its entry, and its findings) is cached per process as
+compact JSON bytes, by the hash of the event behind the record's current version (immutable):
+a worker serialises an unchanged record once, not once per snapshot, and ``evidence_json``
+assembles the file from those parts. Compact JSON with sorted keys is compositional, so the
+assembled bytes are exactly ``dumps_compact`` of the whole (tested).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import orjson
 
 from evidence.documents import record_types
 
@@ -35,25 +40,75 @@ def record_entry(record: RecordState) -> dict[str, Any]:
     }
 
 
-# Published entries of the last build by the hash of the event behind their current version:
-# an unchanged record's entry is the same dict again (built once per version in a worker).
-_entry_cache: dict[str, dict[str, Any]] = {}
+# Compact bytes of each record's entry, and (count, comma-joined compact bytes) of its findings,
+# by the hash of the event behind its current version.
+_entry_cache: dict[str, bytes] = {}
+_findings_cache: dict[str, tuple[int, bytes]] = {}
 
 
-def cached_entries(records) -> list[dict[str, Any]]:
-    entries = []
-    for record in records:
-        entry = _entry_cache.get(record.current_hash)
+def _compact(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+class EntryParts:
+    """One build's access to records' entries: the dict of a record whose entry was made in
+    this build is kept for the build, so a changed trial's entry is made once for both
+    ``evidence.json`` and ``trials/<slug>.json``."""
+
+    def __init__(self) -> None:
+        self.fresh: dict[str, dict[str, Any]] = {}
+
+    def entry(self, record: RecordState) -> dict[str, Any]:
+        entry = self.fresh.get(record.current_hash)
         if entry is None:
-            entry = _entry_cache[record.current_hash] = record_entry(record)
-        entries.append(entry)
-    return entries
+            entry = self.fresh[record.current_hash] = record_entry(record)
+        return entry
+
+    def entry_bytes(self, record: RecordState) -> bytes:
+        data = _entry_cache.get(record.current_hash)
+        if data is None:
+            data = _entry_cache[record.current_hash] = _compact(self.entry(record))
+        return data
+
+    @staticmethod
+    def findings_bytes(owner_type: str, record: RecordState) -> tuple[int, bytes]:
+        found = _findings_cache.get(record.current_hash)
+        if found is None:
+            findings = record_findings(owner_type, record)
+            found = (len(findings), b",".join(_compact(f) for f in findings))
+            _findings_cache[record.current_hash] = found
+        return found
+
+    def evidence_json(self, evidence: EvidenceAsOf, snapshot: dict[str, Any]) -> tuple[bytes, int]:
+        """``evidence.json`` (``dumps_compact`` of snapshot, every type's entries and the
+        findings) assembled from the records' parts; and how many findings it lists."""
+        values: dict[str, list[bytes] | bytes] = {"snapshot": _compact(snapshot)}
+        for entry_type in record_types.REGISTRY:
+            records = evidence.records[entry_type.name].values()
+            values[entry_type.plural] = [self.entry_bytes(record) for record in records]
+        findings: list[bytes] = []
+        count = 0
+        for owner_type in finding_owner_types():
+            for record in evidence.records[owner_type].values():
+                n, data = self.findings_bytes(owner_type, record)
+                if n:
+                    count += n
+                    findings.append(data)
+        values["findings"] = findings
+        parts = [b"{"]
+        for number, key in enumerate(sorted(values)):
+            value = values[key]
+            parts.append(b'%s"%s":' % (b"," if number else b"", key.encode()))
+            parts.append(value if isinstance(value, bytes) else b"[" + b",".join(value) + b"]")
+        parts.append(b"}\n")
+        return b"".join(parts), count
 
 
 def forget_stale_entries(evidence: EvidenceAsOf) -> None:
     live = {r.current_hash for records in evidence.records.values() for r in records.values()}
-    for key in [k for k in _entry_cache if k not in live]:
-        del _entry_cache[key]
+    for cache in (_entry_cache, _findings_cache):
+        for key in [k for k in cache if k not in live]:
+            del cache[key]
     forget_stale_references(live)
 
 
@@ -62,12 +117,16 @@ def finding_owner_types() -> list[str]:
     return [entry.name for entry in record_types.REGISTRY if entry.findings]
 
 
+def record_findings(owner_type: str, record: RecordState) -> list[dict[str, Any]]:
+    return [
+        {**finding, "owner_type": owner_type, "owner": record.slug, "order": order}
+        for order, finding in enumerate(record.document.get("findings", []))
+    ]
+
+
 def findings_of(evidence: EvidenceAsOf) -> list[dict[str, Any]]:
     findings = []
     for owner_type in finding_owner_types():
         for record in evidence.records[owner_type].values():
-            for order, finding in enumerate(record.document.get("findings", [])):
-                findings.append(
-                    {**finding, "owner_type": owner_type, "owner": record.slug, "order": order}
-                )
+            findings.extend(record_findings(owner_type, record))
     return findings
