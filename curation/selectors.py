@@ -276,3 +276,17 @@ def referrers(record_type: str, slug: str) -> list[str]:
             if slug in referenced_slugs(other_type, other.document).get(record_type, ()):
                 found.append(f"{other_type}:{other.slug}")
     return found
+
+
+def retracted_records(position: int) -> list[list[Event]]:
+    """Every record retracted at or before ``position``: its events before the retraction,
+    oldest first, with their provenance (what a reader needs to say what was there)."""
+    retractions = Event.objects.filter(type=Event.Type.RETRACTED, position__lte=position)
+    return [
+        list(
+            eventstore.select_events(retraction.stream_type, retraction.stream_id)
+            .filter(position__lt=retraction.position)
+            .select_related("proposer", "approver", "change_request")
+        )
+        for retraction in retractions.order_by("position")
+    ]
