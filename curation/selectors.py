@@ -391,3 +391,17 @@ def dashboard(user, rows: int = DASHBOARD_ROWS) -> Dashboard:
         is_editor=is_editor,
         is_reviewer=is_reviewer,
     )
+
+
+def retracted_records(position: int) -> list[list[Event]]:
+    """Every record retracted at or before ``position``: its events before the retraction,
+    oldest first, with their provenance (what a reader needs to say what was there)."""
+    retractions = Event.objects.filter(type=Event.Type.RETRACTED, position__lte=position)
+    return [
+        list(
+            eventstore.select_events(retraction.stream_type, retraction.stream_id)
+            .filter(position__lt=retraction.position)
+            .select_related("proposer", "approver", "change_request")
+        )
+        for retraction in retractions.order_by("position")
+    ]

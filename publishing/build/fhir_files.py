@@ -7,7 +7,9 @@ the manifest (the record's version, the canonical base and the mapping code). Wh
 previous snapshot has every one of the record's files with that fingerprint, they are
 hard-linked; otherwise the record's resources are validated with fhir.resources and written.
 A resource that does not validate fails the build with ``InvalidResource``, which names its
-path and elements; the build stops, so the previous snapshot stays the one served.
+path and elements; the build stops, so the previous snapshot stays the one served. Our own
+code systems (``fhir.code_systems``: the endpoint codes) are published the same way, with the
+mapping code and the canonical base as their inputs.
 
 The resources themselves are cached per process (by that fingerprint and the event hash), so
 a worker maps an unchanged record once, not once per snapshot (the bundle needs every record's
@@ -90,15 +92,29 @@ def write_fhir_files(builder, directory: Path, evidence: EvidenceAsOf) -> None:
             live.add(key)
             resources = record_resources(record, inputs, base)
             bundle.extend(resources)
-            if not _reuse_all(builder, directory, resources, inputs):
-                for path, resource in resources:
-                    fhir.validate(resource, path)
-                for path, resource in resources:
-                    builder.write(directory, path, dumps(resource), inputs)
+            _write_or_reuse(builder, directory, resources, inputs)
             _resource_cache[key] = resources  # valid: written now, or reused from before
+    code_systems = [(fhir.resource_path(r), r) for r in fhir.code_systems(base)]
+    _write_or_reuse(builder, directory, code_systems, _code_system_inputs(base))
+    bundle.extend(code_systems)
     for stale in [key for key in _resource_cache if key not in live]:
         del _resource_cache[stale]
     builder.write(directory, BUNDLE_PATH, dumps_compact(_bundle(bundle, base, evidence)))
+
+
+def _code_system_inputs(base: str) -> str:
+    parts = [mapping_fingerprint(), base, "code systems"]
+    return "fhir-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:27]
+
+
+def _write_or_reuse(builder, directory: Path, resources: list[tuple[str, dict]], inputs: str):
+    """Link the files from the previous snapshot, or validate them all, then write them."""
+    if _reuse_all(builder, directory, resources, inputs):
+        return
+    for path, resource in resources:
+        fhir.validate(resource, path)
+    for path, resource in resources:
+        builder.write(directory, path, dumps(resource), inputs)
 
 
 def _reuse_all(builder, directory: Path, resources: list[tuple[str, dict]], inputs: str) -> bool:

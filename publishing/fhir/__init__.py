@@ -11,17 +11,19 @@ build (``publishing.build.fhir_files``) writes them to ``fhir/<ResourceType>/<id
 - ``records``: Citation, MedicinalProductDefinition (interventions), Composition (topics);
 - ``provenance``: one Provenance per record version, from the event log;
 - ``codes``: HL7's code systems and codes, and UCUM units;
+- ``terminology``: our own code systems as CodeSystem resources (``code_systems``);
 - ``common``: ids, canonical urls, meta, references;
 - ``validation``: fhir.resources validation, errors naming the file and element.
 """
 
 from .common import canonical_base
-from .mapping import MAIN_RESOURCE, resource_path, resources_for
+from .mapping import MAIN_RESOURCE, code_systems, resource_path, resources_for
 from .validation import InvalidResource, validate
 
 __all__ = [
     "MAIN_RESOURCE",
     "canonical_base",
+    "code_systems",
     "InvalidResource",
     "resource_path",
     "resources_for",

@@ -25,6 +25,17 @@ COMPARATOR_CATEGORY = (
 )
 DEFINED_IN_TEXT = ("https://fevir.net/resources/CodeSystem/179423", "defined-in-text")
 PUBLISHED_IN_TYPE = "http://hl7.org/fhir/published-in-type"
+CLASSIFICATION_TYPE = "http://hl7.org/fhir/cited-artifact-classification-type"
+ARTIFACT_CLASSIFIER = "http://hl7.org/fhir/citation-artifact-classifier"
+JOURNAL_ARTICLE = ("D016428", "Journal Article")
+
+# The EBM guide's profiles (``meta.profile``) and the extension its Evidence profiles slice
+# ``variableDefinition`` by (with ``note.text`` naming the same role, as its examples do).
+EBM_PROFILE = "http://hl7.org/fhir/uv/ebm/StructureDefinition/"
+NON_COMPARATIVE_EVIDENCE = EBM_PROFILE + "non-comparative-evidence"
+COMPARATIVE_EVIDENCE = EBM_PROFILE + "comparative-evidence"
+JOURNAL_ARTICLE_CITATION = EBM_PROFILE + "journal-article-citation"
+VARIABLE_ROLE_CODE = EBM_PROFILE + "variable-definition-variable-role-code"
 DOI = "https://doi.org"
 PUBMED = "https://pubmed.ncbi.nlm.nih.gov"
 

@@ -1,16 +1,20 @@
 """What every mapped resource shares: ids from our slugs and keys, the canonical base,
 ``meta`` from the record's version, references, notes and narrative.
 
-Ids: a FHIR id is 1-64 of ``[A-Za-z0-9.-]``. Ours are made of slugs and item keys joined by
-"."; a key's "_" (not allowed in an id) becomes "--", which no slug or key contains, so two
-different keys never give the same id. An id longer than 64 characters keeps its first 47
-and ends with "." and 16 hex digits of the sha256 of the whole (stable, and still unique).
+Ids: a FHIR id is 1-64 of ``[A-Za-z0-9.-]``. Every id of ours, of a record's main resource
+(``fhir_id(slug)``) as of its other resources, in references and in file names, comes from
+``fhir_id``: slugs and item keys joined by "."; a key's "_" (not allowed in an id) becomes
+"--", which no slug or key contains, so two different keys never give the same id. An id
+that would still be longer than 64 characters, or hold a character FHIR forbids (none of our
+slugs and keys do today), keeps its first 47 allowed characters (others become "-") and ends
+with "." and 16 hex digits of the sha256 of the whole: stable, valid and still unique.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,14 +22,18 @@ from typing import Any
 from django.conf import settings
 
 MAX_ID_LENGTH = 64
+FHIR_ID = re.compile(r"[A-Za-z0-9.\-]{1,64}")
+NOT_IN_AN_ID = re.compile(r"[^A-Za-z0-9.\-]")
 
 
 def fhir_id(*parts: str) -> str:
+    """The FHIR id of a record's resource: ``fhir_id(slug)`` for its main resource,
+    ``fhir_id(slug, key, ...)`` for the others (see the module's docstring)."""
     joined = ".".join(part.replace("_", "--") for part in parts)
-    if len(joined) <= MAX_ID_LENGTH:
+    if FHIR_ID.fullmatch(joined):
         return joined
     digest = hashlib.sha256(joined.encode()).hexdigest()[:16]
-    return f"{joined[: MAX_ID_LENGTH - 17]}.{digest}"
+    return f"{NOT_IN_AN_ID.sub('-', joined)[: MAX_ID_LENGTH - 17]}.{digest}"
 
 
 def canonical_base() -> str:
@@ -44,8 +52,11 @@ class RecordContext:
     updated: str
     base: str
 
-    def meta(self) -> dict[str, Any]:
-        return {"versionId": str(self.version), "lastUpdated": self.updated}
+    def meta(self, profile: str | None = None) -> dict[str, Any]:
+        meta: dict[str, Any] = {"versionId": str(self.version), "lastUpdated": self.updated}
+        if profile:
+            meta["profile"] = [profile]
+        return meta
 
     def url(self, resource_type: str, resource_id: str) -> str:
         return f"{self.base}/{resource_type}/{resource_id}"
@@ -54,19 +65,33 @@ class RecordContext:
         """Our business identifier: the record's slug (and item keys) under the base."""
         return {"system": f"{self.base}/{self.record_type}", "value": "/".join(parts)}
 
-    def head(self, resource_type: str, resource_id: str, *, canonical: bool = True) -> dict:
-        """resourceType, id, meta and (for canonical resources) url."""
-        head = {"resourceType": resource_type, "id": resource_id, "meta": self.meta()}
+    def head(
+        self,
+        resource_type: str,
+        resource_id: str,
+        *,
+        canonical: bool = True,
+        profile: str | None = None,
+    ) -> dict:
+        """resourceType, id, meta (with the profile the resource claims, if any) and (for
+        canonical resources) url."""
+        head = {"resourceType": resource_type, "id": resource_id, "meta": self.meta(profile)}
         if canonical:
             head["url"] = self.url(resource_type, resource_id)
         return head
 
 
 def reference(resource_type: str, resource_id: str, display: str | None = None) -> dict:
+    """A reference to one of our resources by its id (a ``fhir_id``)."""
     found = {"reference": f"{resource_type}/{resource_id}", "type": resource_type}
     if display:
         found["display"] = display
     return found
+
+
+def record_reference(resource_type: str, slug: str, display: str | None = None) -> dict:
+    """A reference to another record's main resource (a trial's citation, a topic's trial)."""
+    return reference(resource_type, fhir_id(slug), display)
 
 
 def notes(*texts: str | None) -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from . import provenance, records, results, study
+from . import provenance, records, results, study, terminology
 from .common import RecordContext, canonical_base
 
 # The record types with a FHIR mapping, and the resource that stands for the whole record
@@ -58,6 +58,11 @@ def resources_for(
     else:
         found = [records.composition(document, ctx)]
     return found + provenance.provenances(record_type, slug, main_type, versions, base)
+
+
+def code_systems(base: str | None = None) -> list[dict[str, Any]]:
+    """Our own code systems (not made from records): published with every snapshot."""
+    return [terminology.endpoint_code_system((base or canonical_base()).rstrip("/"))]
 
 
 def resource_path(resource: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@
 Every resource made from a record carries the record's version as ``meta.versionId``, so a
 record version is one version of each of its resources. Its Provenance:
 
-- ``target``: the version of the record's main resource (``ResearchStudy/<slug>/_history/3``;
+- ``target``: the version of the record's main resource (``ResearchStudy/<id>/_history/3``;
   Citation, MedicinalProductDefinition or Composition for the other record types);
 - ``recorded``: when the version was approved; ``activity``: CREATE or UPDATE
   (v3-DataOperation);
@@ -42,8 +42,8 @@ def provenances(
     found = []
     for version in map(_as_dict, history):
         number = version["version"]
-        target = f"{resource_type}/{slug}/_history/{number}"
-        previous = f"{resource_type}/{slug}/_history/{number - 1}"
+        target = f"{resource_type}/{fhir_id(slug)}/_history/{number}"
+        previous = f"{resource_type}/{fhir_id(slug)}/_history/{number - 1}"
         operation = "CREATE" if number == 1 else "UPDATE"
         change_request = version.get("change_request")
         found.append(

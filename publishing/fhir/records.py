@@ -4,7 +4,8 @@
   (``ebm-ig-r5/*androgen-deprivation*``): ``citedArtifact`` with the DOI and PMID as
   identifiers (systems ``https://doi.org`` and ``https://pubmed.ncbi.nlm.nih.gov``), the
   title, ``publicationForm`` (journal as ``publishedIn``, volume, issue, pages, year) and the
-  authors as ``contributorship`` entries;
+  authors as ``contributorship`` entries. An article in a journal claims the guide's
+  ``journal-article-citation`` profile (it requires the "Journal Article" classification);
 - an intervention: ``MedicinalProductDefinition``. Neither MedicationKnowledge nor
   SubstanceDefinition: the EBM guide's own example of a drug with a generic and a brand name
   (MedicinalProductDefinition 399870, glucagon nasal powder / BAQSIMI) and HL7's
@@ -23,7 +24,7 @@ from typing import Any
 from evidence.documents import vocabulary
 
 from . import codes
-from .common import RecordContext, compact, narrative, notes, reference
+from .common import RecordContext, compact, fhir_id, narrative, notes, record_reference
 
 GENERIC_NAME = ("C97054", "Generic Name")
 PROPRIETARY_NAME = ("C71898", "Proprietary Name")
@@ -53,9 +54,25 @@ def citation(document: dict[str, Any], ctx: RecordContext) -> dict[str, Any]:
         "publicationDateText": document.get("published_on"),
     }
     authors = document.get("authors", [])
+    # A journal article claims the EBM guide's profile; what it requires beyond the base
+    # Citation is the knowledge-artifact-type classification "Journal Article".
+    journal_article = document["kind"] == "article" and bool(journal)
+    classifications = [
+        {"classifier": [{"text": vocabulary.CITATION_KIND_LABELS[document["kind"]]}]}
+    ]
+    if journal_article:
+        classifications.append(
+            {
+                "type": codes.concept(
+                    codes.CLASSIFICATION_TYPE, "knowledge-artifact-type", "Knowledge Artifact Type"
+                ),
+                "classifier": [codes.concept(codes.ARTIFACT_CLASSIFIER, *codes.JOURNAL_ARTICLE)],
+            }
+        )
+    profile = codes.JOURNAL_ARTICLE_CITATION if journal_article else None
     return compact(
         {
-            **ctx.head("Citation", slug),
+            **ctx.head("Citation", fhir_id(slug), profile=profile),
             "identifier": [ctx.identifier(slug)],
             "title": document["title"],
             "status": "active",
@@ -63,9 +80,7 @@ def citation(document: dict[str, Any], ctx: RecordContext) -> dict[str, Any]:
             "citedArtifact": {
                 "identifier": identifiers,
                 "title": [{"text": document["title"]}],
-                "classification": [
-                    {"classifier": [{"text": vocabulary.CITATION_KIND_LABELS[document["kind"]]}]}
-                ],
+                "classification": classifications,
                 "publicationForm": [publication],
                 "webLocation": [{"url": document["url"]}] if document.get("url") else [],
                 "contributorship": (
@@ -90,7 +105,7 @@ def medicinal_product(document: dict[str, Any], ctx: RecordContext) -> dict[str,
     names += [_name(brand, PROPRIETARY_NAME) for brand in document.get("brand_names", [])]
     return compact(
         {
-            **ctx.head("MedicinalProductDefinition", slug, canonical=False),
+            **ctx.head("MedicinalProductDefinition", fhir_id(slug), canonical=False),
             "identifier": [ctx.identifier(slug)],
             "description": document.get("description"),
             "classification": (
@@ -124,7 +139,7 @@ def composition(document: dict[str, Any], ctx: RecordContext) -> dict[str, Any]:
             {
                 "title": "Findings",
                 "text": narrative([finding["statement"] for finding in findings]),
-                "entry": [reference("ResearchStudy", trial) for trial in trials],
+                "entry": [record_reference("ResearchStudy", trial) for trial in trials],
             }
         )
     if document.get("citations"):
@@ -132,12 +147,12 @@ def composition(document: dict[str, Any], ctx: RecordContext) -> dict[str, Any]:
             {
                 "title": "References",
                 "orderedBy": {"text": "numbered reference list, in order"},
-                "entry": [reference("Citation", c) for c in document["citations"]],
+                "entry": [record_reference("Citation", c) for c in document["citations"]],
             }
         )
     return compact(
         {
-            **ctx.head("Composition", slug),
+            **ctx.head("Composition", fhir_id(slug)),
             "identifier": [ctx.identifier(slug)],
             "status": "final",
             "type": {"text": "Evidence summary"},
@@ -164,7 +179,10 @@ def _topic_section(section: dict[str, Any]) -> dict[str, Any]:
         "code": {"text": vocabulary.SETTING_LABELS[setting]} if setting else None,
         "text": narrative(section["body"]) if section.get("body") else None,
         "entry": [
-            *(reference("ResearchStudy", trial) for trial in section.get("trials", [])),
-            *(reference("MedicinalProductDefinition", i) for i in section.get("interventions", [])),
+            *(record_reference("ResearchStudy", trial) for trial in section.get("trials", [])),
+            *(
+                record_reference("MedicinalProductDefinition", i)
+                for i in section.get("interventions", [])
+            ),
         ],
     }

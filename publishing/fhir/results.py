@@ -17,6 +17,13 @@ Shaped after HL7's examples (``r5-core/Evidence-*``, ``ebm-ig-r5/*comparativeevi
   why in the description ("not reached", "not reported", the source's words); R5 has no code
   for "not reached", and HL7's examples say it in words the same way.
 
+Profiles (``meta.profile``, the EBM guide's R5 ballot as in ``ebm-ig-r5/``): an arm value
+claims ``non-comparative-evidence``, a comparison ``comparative-evidence``. What they require
+is filled: ``variableDefinition`` with a ``population`` and an ``outcome`` slice (the guide's
+variable-role-code extension and ``note.text`` naming the role; a comparison's population is
+the trial's population). The guide's ``exposure`` slice is optional, and not claimed: see
+``_ebm_role``.
+
 Percentages stay percentages (``%``), confidence levels become fractions (95 -> 0.95) because
 FHIR's ``level`` is one; no other number is converted or computed.
 """
@@ -30,7 +37,7 @@ from evidence.documents import vocabulary
 
 from .. import formatting
 from . import codes
-from .common import RecordContext, compact, fhir_id, notes, reference
+from .common import RecordContext, compact, fhir_id, notes, record_reference, reference
 from .study import arm_group_id, outcome_variable_id
 
 
@@ -90,7 +97,7 @@ def _arm_evidence(trial, outcome, value, arms, ctx: RecordContext) -> dict[str, 
     }
     return compact(
         {
-            **ctx.head("Evidence", evidence_id),
+            **ctx.head("Evidence", evidence_id, profile=codes.NON_COMPARATIVE_EVIDENCE),
             "identifier": [ctx.identifier(slug, outcome["key"], value["arm"])],
             "title": f"{outcome['title']}: {arm['label']} ({trial['name']})",
             "status": "active",
@@ -101,6 +108,7 @@ def _arm_evidence(trial, outcome, value, arms, ctx: RecordContext) -> dict[str, 
                     "description": arm["label"],
                     "variableRole": codes.variable_role("population"),
                     "observed": reference("Group", arm_group_id(slug, arm["key"]), arm["label"]),
+                    **_ebm_role("population"),
                 },
                 _measured(slug, outcome),
             ],
@@ -160,7 +168,7 @@ def _comparison_evidence(trial, outcome, comparison, arms, ctx: RecordContext) -
     }
     return compact(
         {
-            **ctx.head("Evidence", evidence_id),
+            **ctx.head("Evidence", evidence_id, profile=codes.COMPARATIVE_EVIDENCE),
             "identifier": [ctx.identifier(slug, outcome["key"], comparison["key"])],
             "title": (
                 f"{outcome['title']}: {arm['label']} vs {reference_arm['label']} ({trial['name']})"
@@ -174,6 +182,7 @@ def _comparison_evidence(trial, outcome, comparison, arms, ctx: RecordContext) -
                 {
                     "description": trial["population"],
                     "variableRole": codes.variable_role("population"),
+                    **_ebm_role("population"),
                 },
                 {
                     "description": arm["label"],
@@ -211,6 +220,18 @@ def _measured(slug: str, outcome: dict[str, Any]) -> dict[str, Any]:
         "observed": reference(
             "EvidenceVariable", outcome_variable_id(slug, outcome["key"]), outcome["title"]
         ),
+        **_ebm_role("outcome"),
+    }
+
+
+def _ebm_role(role: str) -> dict[str, Any]:
+    """What puts a variable definition in the EBM guide's ``population`` or ``outcome`` slice:
+    the role-code extension and ``note.text`` (the slices' discriminator) naming the role.
+    The compared arms (exposure and reference exposure) stay outside the guide's exposure
+    slice: it wants an exposure variable with categories, ours are the arms' Groups."""
+    return {
+        "extension": [{"url": codes.VARIABLE_ROLE_CODE, "valueCode": role}],
+        "note": [{"text": role}],
     }
 
 
@@ -348,4 +369,6 @@ def _citations(outcome: dict[str, Any], source: dict[str, Any] | None) -> list[d
     slugs = [(source or {}).get("citation"), (outcome.get("source") or {}).get("citation")]
     slugs += outcome.get("citations", [])
     unique = list(dict.fromkeys(slug for slug in slugs if slug))
-    return [{"type": "citation", "resourceReference": reference("Citation", s)} for s in unique]
+    return [
+        {"type": "citation", "resourceReference": record_reference("Citation", s)} for s in unique
+    ]

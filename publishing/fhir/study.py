@@ -18,8 +18,8 @@ from evidence.documents import vocabulary
 
 from .. import formatting
 from .. import trial_facts as facts
-from . import codes
-from .common import RecordContext, compact, fhir_id, notes, reference
+from . import codes, terminology
+from .common import RecordContext, compact, fhir_id, notes, record_reference, reference
 
 
 def arm_group_id(slug: str, arm_key: str) -> str:
@@ -37,7 +37,7 @@ def research_study(trial: dict[str, Any], ctx: RecordContext) -> dict[str, Any]:
     anticipated = trial.get("enrollment_type") == "anticipated"
     dates = trial.get("dates") or {}
     resource = {
-        **ctx.head("ResearchStudy", slug),
+        **ctx.head("ResearchStudy", fhir_id(slug)),
         "identifier": [ctx.identifier(slug), *map(_registry_identifier, trial["registry_ids"])],
         "title": trial["name"],
         "label": [{"type": {"text": "Official Title"}, "value": trial.get("full_title")}],
@@ -46,7 +46,7 @@ def research_study(trial: dict[str, Any], ctx: RecordContext) -> dict[str, Any]:
         "studyDesign": [{"text": text} for text in _design_texts(trial)],
         "condition": [_condition(c) for c in trial.get("conditions", [])],
         "focus": [
-            {"reference": reference("MedicinalProductDefinition", i)}
+            {"reference": record_reference("MedicinalProductDefinition", i)}
             for i in trial.get("interventions", [])
         ],
         "descriptionSummary": trial.get("summary"),
@@ -69,7 +69,7 @@ def research_study(trial: dict[str, Any], ctx: RecordContext) -> dict[str, Any]:
         "comparisonGroup": [_comparison_group(slug, arm) for arm in trial["arms"]],
         "outcomeMeasure": [_outcome_measure(slug, o) for o in trial["outcomes"]],
         "relatedArtifact": [
-            {"type": "citation", "resourceReference": reference("Citation", c)}
+            {"type": "citation", "resourceReference": record_reference("Citation", c)}
             for c in trial.get("citations", [])
         ],
         "note": notes(*_study_notes(trial, exact_enrollment)),
@@ -105,13 +105,15 @@ def outcome_variables(trial: dict[str, Any], ctx: RecordContext) -> list[dict[st
 
 
 def _outcome_variable(trial: dict, outcome: dict, ctx: RecordContext) -> dict[str, Any]:
-    """The outcome as the source words it, with the endpoint code (ours: no HL7 code system
-    names these endpoints), the time frame as ``timeFromEvent`` and the subgroup."""
+    """The outcome as the source words it, with the endpoint code (in our endpoint
+    CodeSystem, ``terminology``: no HL7 code system names these endpoints), the time frame as
+    ``timeFromEvent`` and the subgroup."""
     endpoint = outcome.get("endpoint")
     definition: dict[str, Any] = {"text": outcome["title"]}
     if endpoint:
-        label = outcome.get("endpoint_label") or vocabulary.ENDPOINT_LABELS[endpoint]
-        definition["coding"] = [codes.coding(f"{ctx.base}/CodeSystem/endpoint", endpoint, label)]
+        system = terminology.endpoint_system(ctx.base)
+        display = terminology.endpoint_display(endpoint)
+        definition["coding"] = [codes.coding(system, endpoint, display)]
     timepoint = outcome.get("timepoint")
     time_from_event = {
         "description": outcome.get("time_frame") or formatting.timepoint_text(timepoint),
@@ -145,6 +147,9 @@ def _outcome_variable(trial: dict, outcome: dict, ctx: RecordContext) -> dict[st
             "actual": True,
             "characteristic": characteristics,
             "note": notes(
+                f"Endpoint: {outcome['endpoint_label']}."
+                if outcome.get("endpoint_label")
+                else None,
                 f"Measure: {vocabulary.MEASURE_LABELS[outcome['measure']]}; unit: "
                 f"{formatting.results_unit(outcome) or outcome['unit']}.",
                 f"Treatment phase: {vocabulary.TREATMENT_PHASE_LABELS[phase]}." if phase else None,
@@ -230,7 +235,7 @@ def _regimen_variable(arm: dict[str, Any], index: int, part: dict[str, Any]) -> 
         "description": f"{vocabulary.TREATMENT_PHASE_LABELS[phase]} phase" if phase else None,
     }
     if part.get("intervention"):
-        target = reference("MedicinalProductDefinition", part["intervention"])
+        target = record_reference("MedicinalProductDefinition", part["intervention"])
         variable["relatedArtifact"] = [{"type": "depends-on", "resourceReference": target}]
     return variable
 

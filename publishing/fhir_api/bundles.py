@@ -37,7 +37,12 @@ def _history_entry(base: str, resource: dict[str, Any], *, created: bool) -> dic
             "status": "201 Created" if created else "200 OK",
             "location": f"{location}/_history/{version}",
             "etag": f'W/"{version}"',
-            "lastModified": resource["meta"]["lastUpdated"],
+            # A CodeSystem of ours has no lastUpdated (it is not made from a record).
+            **(
+                {"lastModified": resource["meta"]["lastUpdated"]}
+                if "lastUpdated" in resource["meta"]
+                else {}
+            ),
         },
     }
 

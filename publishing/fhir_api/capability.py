@@ -30,7 +30,8 @@ def capability_statement(resource_types: list[str], published_at: str, base_url:
                 "documentation": (
                     "Read-only. Search results page with _count (0 to "
                     f"{search.MAX_COUNT}, default {search.DEFAULT_COUNT}) and _offset; any "
-                    "other parameter, modifier or prefix is refused with 400."
+                    "other parameter, modifier or prefix is refused with 400. A resource of a "
+                    "retracted record answers 410 Gone; an id never published 404."
                 ),
                 "resource": [_resource(t) for t in resource_types],
             }

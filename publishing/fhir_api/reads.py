@@ -119,22 +119,37 @@ def _versions(events: list[Event]) -> list[dict[str, Any]]:
     ]
 
 
+def retracted_resource(snapshot: ServedSnapshot, resource_type: str, resource_id: str) -> bool:
+    """Whether the resource was made from a record retracted by the snapshot's position: a
+    deleted resource (410 Gone), not one that never existed (404). The resources of the
+    record's last version before its retraction, mapped again; retractions are few."""
+    for events in curation_selectors.retracted_records(snapshot.position):
+        record_type = events[0].stream_type if events else None
+        document = events[-1].upcast_document if events else None
+        if record_type not in fhir.MAIN_RESOURCE or document is None:
+            continue
+        for resource in fhir.resources_for(record_type, document, _versions(events)):
+            if resource["resourceType"] == resource_type and resource["id"] == resource_id:
+                return True
+    return False
+
+
 def resource_history(
     snapshot: ServedSnapshot, resource_type: str, resource_id: str
 ) -> list[dict[str, Any]]:
     """Every version of a resource of the snapshot, newest first (empty: not in the snapshot).
 
-    A Provenance describes one record version and is never revised: its one version is the
-    published file. Any other resource: each version of its record up to the snapshot's
+    A Provenance describes one record version and is never revised, and a resource not made
+    from a record (our CodeSystems) has no versions in the event log: their one version is
+    the published file. Any other resource: each version of its record up to the snapshot's
     position in which the resource exists, mapped from the document of that version.
     """
     if snapshot.entry(resource_type, resource_id) is None:
         return []
-    if resource_type == "Provenance":
-        return [current_resource(snapshot, resource_type, resource_id)]
-    owner = _owning_record(current_resource(snapshot, resource_type, resource_id))
+    current = current_resource(snapshot, resource_type, resource_id)
+    owner = None if resource_type == "Provenance" else _owning_record(current)
     if owner is None:
-        return []
+        return [current]
     record_type, slug = owner
     try:
         events = list(

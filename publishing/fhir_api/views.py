@@ -87,7 +87,13 @@ def _no_parameters(request) -> None:
         )
 
 
-def _not_found(resource_type: str, resource_id: str) -> FhirError:
+def _not_found(snapshot, resource_type: str, resource_id: str) -> FhirError:
+    """410 Gone for a resource of a retracted record (FHIR's answer for a deleted resource),
+    404 for an id that was never published."""
+    if reads.retracted_resource(snapshot, resource_type, resource_id):
+        return FhirError(
+            410, "deleted", f"{resource_type}/{resource_id} was deleted: its record was retracted"
+        )
     return FhirError(404, "not-found", f"no {resource_type} with id {resource_id}")
 
 
@@ -106,7 +112,7 @@ def read(request, snapshot, resource_type, resource_id):
     resource_type = _resource_type(snapshot, resource_type)
     entry = snapshot.entry(resource_type, _resource_id(resource_id))
     if entry is None:
-        raise _not_found(resource_type, resource_id)
+        raise _not_found(snapshot, resource_type, resource_id)
     path = f"fhir/{resource_type}/{resource_id}.json"
     # The published file's bytes and hash: the same strong ETag as /published/latest/<path>.
     return fhir_response(
@@ -124,7 +130,7 @@ def history(request, snapshot, resource_type, resource_id):
     resource_type = _resource_type(snapshot, resource_type)
     versions = reads.resource_history(snapshot, resource_type, _resource_id(resource_id))
     if not versions:
-        raise _not_found(resource_type, resource_id)
+        raise _not_found(snapshot, resource_type, resource_id)
     bundle = history_bundle(_base_url(request), request.build_absolute_uri(), versions)
     return json_response(request, bundle, snapshot.seq)
 
@@ -138,15 +144,15 @@ def vread(request, snapshot, resource_type, resource_id, version_id):
         raise FhirError(400, "invalid", f"{version_id!r} is not a version id")
     versions = reads.resource_history(snapshot, resource_type, resource_id)
     if not versions:
-        raise _not_found(resource_type, resource_id)
+        raise _not_found(snapshot, resource_type, resource_id)
     found = next((r for r in versions if r["meta"]["versionId"] == version_id), None)
     if found is None:
         raise FhirError(
             404, "not-found", f"{resource_type}/{resource_id} has no version {version_id}"
         )
-    return json_response(
-        request, found, snapshot.seq, Last_Modified=_http_date(found["meta"]["lastUpdated"])
-    )
+    updated = found["meta"].get("lastUpdated")  # none on our CodeSystems
+    headers = {"Last_Modified": _http_date(updated)} if updated else {}
+    return json_response(request, found, snapshot.seq, **headers)
 
 
 def _http_date(instant: str) -> str:

@@ -13,7 +13,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from publishing import services
 from publishing.fhir_api.capability import INTERACTIONS
+from tests import documents
+from tests.factories import create_approved, retract_approved
 from tests.publishing.published import published_bytes
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +112,55 @@ def test_bad_requests_answer_an_operation_outcome_naming_the_problem(
     fhir_client, published_corpus, path, status, code, named
 ):
     assert named in outcome(fhir_client.get(BASE + path), status, code)
+
+
+def test_the_endpoint_code_system_is_read_searched_and_versioned(fhir_client, published_corpus):
+    response = fhir_client.get(f"{BASE}/CodeSystem/endpoint")
+    assert response.status_code == 200
+    assert response.content == published_bytes(
+        published_corpus.seq, "fhir/CodeSystem/endpoint.json"
+    )
+    code_system = orjson.loads(response.content)
+    get_fhir_model_class("CodeSystem").model_validate(code_system)
+    found = orjson.loads(fhir_client.get(f"{BASE}/CodeSystem", {"url": code_system["url"]}).content)
+    assert [e["resource"] for e in found["entry"]] == [code_system]
+    history = orjson.loads(fhir_client.get(f"{BASE}/CodeSystem/endpoint/_history").content)
+    get_fhir_model_class("Bundle").model_validate(history)
+    assert [e["resource"] for e in history["entry"]] == [code_system]
+    version = code_system["meta"]["versionId"]
+    vread = fhir_client.get(f"{BASE}/CodeSystem/endpoint/_history/{version}")
+    assert vread.status_code == 200 and orjson.loads(vread.content) == code_system
+    study = orjson.loads(fhir_client.get(f"{BASE}/EvidenceVariable/trial-one.pfs").content)
+    (coding,) = study["characteristic"][0]["definitionCodeableConcept"]["coding"]
+    assert (coding["system"], coding["code"]) == (code_system["url"], "pfs")
+
+
+def test_a_retracted_record_is_gone_and_an_unknown_id_not_found(
+    fhir_client, published_corpus, editor, reviewer
+):
+    # A second topic, published and then retracted: its resources answer 410 Gone (FHIR's
+    # rule for a deleted resource), with an OperationOutcome "deleted"; ids never published
+    # stay 404, and the other topic is still served.
+    create_approved(editor, reviewer, "topic", documents.drugex_topic("retired-topic"))
+    assert services.publish_latest() is not None
+    assert fhir_client.get(f"{BASE}/Composition/retired-topic").status_code == 200
+    retract_approved(editor, reviewer, "topic", "retired-topic", 1)
+    assert services.publish_latest() is not None
+    for path in (
+        "/Composition/retired-topic",
+        "/Composition/retired-topic/_history",
+        "/Composition/retired-topic/_history/1",
+        "/Provenance/topic.retired-topic.v1",
+    ):
+        diagnostics = outcome(fhir_client.get(BASE + path), 410, "deleted")
+        assert "retracted" in diagnostics
+    assert "no-such-topic" in outcome(
+        fhir_client.get(f"{BASE}/Composition/no-such-topic"), 404, "not-found"
+    )
+    assert "retired-topic" in outcome(
+        fhir_client.get(f"{BASE}/ResearchStudy/retired-topic"), 404, "not-found"
+    )
+    assert fhir_client.get(f"{BASE}/Composition/maintenance").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pytest
 from fhir.resources import get_fhir_model_class
 
 from curation.seed import load_seed
+from evidence.documents import vocabulary
 from publishing import services, storage
 from publishing.fhir import InvalidResource
 from publishing.models import Snapshot
@@ -66,7 +67,37 @@ def test_every_fhir_file_of_the_seed_snapshot_validates_and_is_in_the_bundle(see
         "MedicinalProductDefinition",
         "Composition",
         "Provenance",
+        "CodeSystem",
     }
+
+
+def test_the_endpoint_code_system_is_published_and_every_endpoint_coding_is_in_it(
+    seed_snapshot,
+):
+    manifest = read_json(seed_snapshot.seq, "manifest.json")
+    assert "fhir/CodeSystem/endpoint.json" in fhir_files(manifest)
+    code_system = read_json(seed_snapshot.seq, "fhir/CodeSystem/endpoint.json")
+    get_fhir_model_class("CodeSystem").model_validate(code_system)
+    assert code_system["url"].endswith("/CodeSystem/endpoint")
+    assert code_system["content"] == "complete"
+    displays = {c["code"]: c["display"] for c in code_system["concept"]}
+    assert code_system["count"] == len(displays) == len(vocabulary.ENDPOINT_LABELS)
+    assert displays["os"] == "Overall survival" and displays["pfs"] == "Progression-free survival"
+    bundle = read_json(seed_snapshot.seq, "fhir/bundle.json")
+    in_bundle = [e["resource"] for e in bundle["entry"]]
+    assert code_system in in_bundle
+    codings = [
+        coding
+        for resource in in_bundle
+        if resource["resourceType"] == "EvidenceVariable"
+        for characteristic in resource.get("characteristic", [])
+        for coding in characteristic.get("definitionCodeableConcept", {}).get("coding", [])
+        if coding["system"].endswith("/CodeSystem/endpoint")
+    ]
+    assert len(codings) >= 5
+    for coding in codings:
+        assert coding["system"] == code_system["url"]
+        assert displays[coding["code"]] == coding["display"]
 
 
 def test_every_comparison_of_evidence_json_is_an_evidence_with_its_numbers(seed_snapshot):
