@@ -299,7 +299,10 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Evidence curation <curation@localhost>")
 # Where people reach this service: the links in the mail (to a request's admin page).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = os.environ.get(
+    "SITE_URL",
+    f"http://127.0.0.1:{os.environ.get('PORT', '8000')}",  # make run's server
+).rstrip("/")
 # A submitted request is due this many days after it was (last) submitted; overdue ones are
 # flagged in the queue and listed in a daily digest to reviewers at OVERDUE_DIGEST_HOUR (UTC).
 REVIEW_WINDOW_DAYS = float(os.environ.get("REVIEW_WINDOW_DAYS", "7"))

@@ -350,6 +350,7 @@ class Dashboard:
     my_drafts: list[ChangeRequest]
     my_waiting: list[ChangeRequest]
     sent_back: list[ChangeRequest]
+    decided: list[ChangeRequest]
     claimed: list[ChangeRequest]
     unclaimed: list[ChangeRequest]
     overdue: list[ChangeRequest]
@@ -361,13 +362,14 @@ DASHBOARD_ROWS = 10
 
 
 def dashboard(user, rows: int = DASHBOARD_ROWS) -> Dashboard:
-    """``user``'s drafts, requests waiting for review and sent back to them (as an author),
+    """``user``'s drafts, requests waiting for review, sent back to them and lately decided
+    (newest first) (as an author),
     the requests they claimed, the unclaimed ones waiting longest and the overdue ones (as
     a reviewer, leaving out their own); at most ``rows`` of each, oldest first."""
     from .services.policy import can_propose, can_review
 
     Status = ChangeRequest.Status
-    base = ChangeRequest.objects.select_related("author", "claimed_by")
+    base = ChangeRequest.objects.select_related("author", "claimed_by", "decided_by")
     mine = base.filter(author=user)
     is_editor, is_reviewer = can_propose(user), can_review(user)
     others = waiting_for_review().select_related("author", "claimed_by").exclude(author=user)
@@ -379,6 +381,11 @@ def dashboard(user, rows: int = DASHBOARD_ROWS) -> Dashboard:
         my_drafts=take(mine.filter(status=Status.DRAFT).order_by("created_at", "id")),
         my_waiting=take(mine.filter(status=Status.SUBMITTED).order_by("submitted_at", "id")),
         sent_back=take(mine.filter(status=Status.CHANGES_REQUESTED).order_by("decided_at", "id")),
+        decided=take(
+            mine.filter(status__in=(Status.APPROVED, Status.REJECTED)).order_by(
+                "-decided_at", "-id"
+            )
+        ),
         claimed=take(
             base.filter(
                 claimed_by=user, status__in=(Status.SUBMITTED, Status.CHANGES_REQUESTED)

@@ -35,5 +35,7 @@ from .guards import ReadOnlyHistoryAdmin, ReadOnlyModelAdmin, harden_admin_site
 admin.site.site_header = "Evidence curation"
 admin.site.site_title = "Evidence curation"
 admin.site.index_title = "Propose and review evidence"
+# The index shows each person's desk (templates/admin/_dashboard.html) above the app list.
+admin.site.index_template = "admin/curation/index.html"
 
 __all__ = ["ReadOnlyHistoryAdmin", "ReadOnlyModelAdmin", "harden_admin_site"]

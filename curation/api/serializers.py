@@ -285,6 +285,14 @@ class ChangeRequestSerializer(ResponseModelSerializer):
     )
     author = UsernameField()
     decided_by = UsernameField(allow_null=True)
+    claimed_by = UsernameField(allow_null=True, help_text="The reviewer who has it in review.")
+    due_at = serializers.DateTimeField(
+        allow_null=True, read_only=True, help_text="Submitted: when its review is due."
+    )
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    waiting_seconds = serializers.SerializerMethodField(
+        help_text="Submitted: seconds since it was (last) submitted."
+    )
 
     class Meta:
         model = ChangeRequest
@@ -305,7 +313,16 @@ class ChangeRequestSerializer(ResponseModelSerializer):
             "submitted_at",
             "decided_at",
             "decided_by",
+            "claimed_by",
+            "claimed_at",
+            "due_at",
+            "overdue",
+            "waiting_seconds",
         ]
+
+    def get_waiting_seconds(self, cr) -> int | None:
+        waiting = cr.waiting
+        return int(waiting.total_seconds()) if waiting is not None else None
 
 
 class ApprovedEventSerializer(serializers.Serializer):

@@ -15,6 +15,11 @@ urlpatterns = [
     path("auth/logout/", auth.LogoutView.as_view(), name="auth-logout"),
     path("auth/logout-all/", auth.LogoutAllView.as_view(), name="auth-logout-all"),
     path("events/", views.EventFeedView.as_view(), name="event-list"),
+    path(
+        "notification-preferences/",
+        views.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("imports/ctgov/", views.CtgovImportView.as_view(), name="import-ctgov"),
     path("imports/citations/", views.CitationImportView.as_view(), name="import-citations"),
     path("imports/batches/", views.BatchImportView.as_view(), name="import-batches"),

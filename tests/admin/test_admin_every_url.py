@@ -24,7 +24,7 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver
 
 from curation import services
-from curation.models import ChangeRequest, Event
+from curation.models import ChangeRequest, Event, Notification, NotificationPreference
 from curation.seed import seed_accounts
 from publishing.models import Snapshot
 from tests import documents
@@ -43,16 +43,21 @@ from .tamper import (
 
 pytestmark = pytest.mark.django_db
 
-# The admin's own service callers: the proposal form (records' add and change pages) and the
-# change request's review and edit pages. A POST there may write, but only what the services
-# write for the one posting: their own change request, its history and its review steps.
+# The admin's own service callers: the proposal form (records' add and change pages), the
+# change request's review, edit and claim pages, and one's notification settings. A POST
+# there may write, but only what the services write for the one posting: their own change
+# request, its history, its review steps and claim, the notifications of those steps, and
+# their own notification settings.
 SERVICE_ROUTES = re.compile(
-    r"^admin:(evidence_\w+_(add|change)|curation_changerequest_(change|edit))$"
+    r"^admin:(evidence_\w+_(add|change)|curation_changerequest_(change|edit|claim)"
+    r"|notification-preferences)$"
 )
 SERVICE_WRITES = {
     "curation_changerequest",
     "curation_historicalchangerequest",
     "curation_review",
+    "curation_notification",
+    "curation_notificationpreference",
 }
 HISTORY_URL = "^([^/]+)/history/([^/]+)/$"
 
@@ -216,6 +221,10 @@ def walked_rows(admin_trials, editor, editor2, reviewer, superuser):
         user=editor, kind="ctgov", raw=raw, filename="b.json", enqueue=False
     )
     batches.run_batch(batch.pk)
+    # An outbox row (the walkers have no e-mail address, so no step wrote one).
+    Notification.objects.create(
+        kind="approved", recipient=editor, to_address="e@example.org", subject="s", body="b"
+    )
     bystander = get_user_model().objects.create_user("bystander", password="pw-bystander")
     api_token(bystander)  # a knox token: its admin pages are walked too
     # django-axes's login records (lockouts), whose admin pages are walked too.
@@ -280,6 +289,10 @@ def legitimate(name: str, who, before: dict, after: dict) -> bool:
     for row in new_rows:
         cr = ChangeRequest.objects.get(pk=int(row[0]))
         if cr.author_id != who.pk or cr.history.first().history_user_id != who.pk:
+            return False
+    before_prefs = set(before["curation_notificationpreference"])
+    for row in set(after["curation_notificationpreference"]) - before_prefs:
+        if NotificationPreference.objects.get(pk=int(row[0])).user_id != who.pk:
             return False
     return True
 

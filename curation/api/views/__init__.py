@@ -6,6 +6,7 @@
 - ``events``: the changes feed;
 - ``imports``: registry documents to change requests (``curation.imports``);
 - ``batch_imports``: a file of many records imported by a worker, and its progress;
+- ``desk``: claiming a change request, and one's own notification settings;
 - ``base``: what every view shares (JSON in and out, strict bodies).
 
 Views translate HTTP to service and selector calls and back; they hold no rule of their own.
@@ -16,6 +17,7 @@ Errors raised by the services (``curation.errors``) become responses in
 from .batch_imports import BatchImportView, BatchProgressView
 from .change_requests import ChangeRequestViewSet
 from .citation_imports import CitationImportView
+from .desk import NotificationPreferencesView
 from .events import EventFeedView
 from .imports import CtgovImportView
 from .records import RECORD_VIEWS
@@ -28,4 +30,5 @@ __all__ = [
     "CitationImportView",
     "CtgovImportView",
     "EventFeedView",
+    "NotificationPreferencesView",
 ]

@@ -21,6 +21,7 @@ from evidence.documents import RECORD_TYPES
 from .. import serializers
 from ..permissions import TakesPartInCuration
 from .base import JsonApi, validated
+from .desk import ClaimRoutes
 
 MAX_CHANGE_REQUEST_ID = column_max(ChangeRequest, "id")
 
@@ -30,10 +31,22 @@ class ChangeRequestFilter(filters.FilterSet):
     record_type = filters.ChoiceFilter(choices=[(t, t) for t in RECORD_TYPES])
     record = filters.CharFilter(field_name="record_slug", help_text="The record's slug.")
     author = filters.CharFilter(field_name="author__username", help_text="Author's username.")
+    claimed_by = filters.CharFilter(
+        field_name="claimed_by__username", help_text="Username of the reviewer who claimed it."
+    )
+    unclaimed = filters.BooleanFilter(
+        field_name="claimed_by", lookup_expr="isnull", help_text="Nobody claimed it (true)."
+    )
+    overdue = filters.BooleanFilter(
+        method="filter_overdue", help_text="Submitted and past its due date (true), or not."
+    )
 
     class Meta:
         model = ChangeRequest
-        fields = ["status", "record_type", "record", "author"]
+        fields = ["status", "record_type", "record", "author", "claimed_by", "unclaimed", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        return selectors.filter_overdue(queryset, value)
 
 
 TRANSITION_RESPONSES = {200: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS}
@@ -98,6 +111,7 @@ TransitionRoutes = type(
 )
 class ChangeRequestViewSet(
     TransitionRoutes,
+    ClaimRoutes,
     JsonApi,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

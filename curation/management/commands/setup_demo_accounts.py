@@ -30,6 +30,8 @@ class Command(BaseCommand):
             user, _ = User.objects.get_or_create(
                 username=username, defaults={"email": f"{username}@example.org"}
             )
+            # Notifications are e-mailed (in development, written to var/mail/).
+            user.email = user.email or f"{username}@example.org"
             user.is_staff = True
             user.is_superuser = superuser
             user.set_password(settings.DEMO_PASSWORD)

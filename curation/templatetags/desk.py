@@ -1,0 +1,13 @@
+"""The admin index's dashboard reads its data through this tag (``curation.selectors``)."""
+
+from django import template
+
+from curation import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def desk_dashboard(user):
+    """What waits for whom, for ``user``; nothing for someone who takes no part."""
+    return selectors.dashboard(user)

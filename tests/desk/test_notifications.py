@@ -1,0 +1,188 @@
+"""Notifications: who gets which mail, the outbox, delivery and retries, preferences, the
+overdue digest (curation.notifications). Mail goes to Django's locmem outbox here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from curation import notifications, services
+from curation.errors import PermissionDenied, ValidationFailed
+from curation.models import ChangeRequest, Notification
+
+from .conftest import propose
+
+pytestmark = pytest.mark.django_db
+
+
+def sent_to(kind: str) -> set[str]:
+    return set(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True))
+
+
+def test_a_submission_is_written_for_every_reviewer_and_sent(
+    people, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://curation.example.org"
+    with django_capture_on_commit_callbacks() as callbacks:
+        cr = propose(people["editor"])
+    assert sent_to("submitted") == {"reviewer", "reviewer2"}
+    assert len(callbacks) == 1  # one request to a worker, after the commit
+    assert notifications.deliver() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["reviewer2@example.org", "reviewer@example.org"]
+    message = mail.outbox[0]
+    assert message.subject == f"[curation] {cr} submitted for review by editor"
+    assert (
+        f"https://curation.example.org/admin/curation/changerequest/{cr.pk}/change/" in message.body
+    )
+    assert "Rationale: add smith-2020" in message.body
+    assert Notification.objects.filter(status="sent", sent_at__isnull=False).count() == 2
+    assert notifications.deliver() == 0  # never sent twice
+
+
+def test_a_draft_tells_nobody_until_submitted(people):
+    cr = propose(people["editor"], submit=False)
+    assert not Notification.objects.exists()
+    services.submit(cr, user=people["editor"])
+    assert sent_to("submitted") == {"reviewer", "reviewer2"}
+
+
+def test_decisions_go_to_the_author_with_the_comment(people):
+    cr = propose(people["editor"])
+    services.request_changes(cr, user=people["reviewer"], comment="Give the page range.")
+    row = Notification.objects.get(kind="changes_requested")
+    assert row.recipient == people["editor"] and "Comment: Give the page range." in row.body
+    services.submit(cr, user=people["editor"])
+    services.reject(cr, user=people["reviewer"], comment="Duplicate.")
+    assert sent_to("rejected") == {"editor"}
+    other = propose(people["editor"], "other-2020")
+    services.approve(other, user=people["reviewer2"])
+    assert sent_to("approved") == {"editor"}
+    assert Notification.objects.get(kind="approved").actor == people["reviewer2"]
+
+
+def test_once_claimed_a_resubmission_goes_to_the_claimant_only(people):
+    cr = propose(people["editor"])
+    services.claim(cr, user=people["reviewer"])
+    services.request_changes(cr, user=people["reviewer"], comment="Fix the year.")
+    Notification.objects.all().delete()
+    services.submit(cr, user=people["editor"], comment="Fixed.")
+    assert sent_to("resubmitted") == {"reviewer"}
+    assert not Notification.objects.filter(kind="submitted").exists()
+
+
+def test_nobody_is_told_of_their_own_step_and_addressless_people_are_left_out(people):
+    people["reviewer2"].email = ""
+    people["reviewer2"].save()
+    cr = propose(people["editor"])
+    assert sent_to("submitted") == {"reviewer"}
+    services.claim(cr, user=people["reviewer"])
+    services.claim(cr, user=people["reviewer2"], take_over=True)
+    assert sent_to("taken_over") == {"reviewer"}
+
+
+def test_a_kind_turned_off_is_not_written(people):
+    notifications.set_preferences(people["reviewer"], {"submitted": False})
+    propose(people["editor"])
+    assert sent_to("submitted") == {"reviewer2"}
+    kinds = {p["kind"]: p["enabled"] for p in notifications.preferences_of(people["reviewer"])}
+    assert kinds["submitted"] is False and kinds["approved"] is True
+    notifications.set_preferences(people["reviewer"], {"submitted": True})
+    propose(people["editor"], "other-2020")
+    assert Notification.objects.filter(kind="submitted", recipient=people["reviewer"]).exists()
+
+
+def test_turning_off_an_unknown_kind_is_refused_naming_it(people):
+    with pytest.raises(ValidationFailed) as caught:
+        notifications.set_preferences(people["editor"], {"approved": False, "comment": False})
+    assert caught.value.errors[0]["path"] == "preferences.comment"
+    assert "no notification 'comment'" in caught.value.errors[0]["message"]
+    # Nothing changed, not even the valid part.
+    assert all(p["enabled"] for p in notifications.preferences_of(people["editor"]))
+    with pytest.raises(ValidationFailed, match="must be true or false"):
+        notifications.set_preferences(people["editor"], {"approved": "no"})
+    with pytest.raises(ValidationFailed, match="name at least one kind"):
+        notifications.set_preferences(people["editor"], {})
+
+
+def test_consumers_have_no_notification_settings(people):
+    with pytest.raises(PermissionDenied):
+        notifications.set_preferences(people["consumer"], {"approved": False})
+
+
+def test_notify_refuses_a_kind_nobody_registered(people, submitted):
+    with pytest.raises(ValueError, match="no notification kind 'reply'"):
+        notifications.notify("reply", submitted, people["reviewer"])
+
+
+def test_a_refused_mail_is_tried_again_later_and_given_up_at_last(people, settings):
+    settings.EMAIL_BACKEND = "tests.desk.failing_mail.RefusingBackend"
+    settings.NOTIFY_MAX_ATTEMPTS = 2
+    propose(people["editor"])
+    assert notifications.deliver() == 0
+    row = Notification.objects.filter(recipient=people["reviewer"]).get()
+    assert row.status == "pending" and row.attempts == 1
+    assert "SMTPServerDisconnected" in row.last_error
+    assert row.next_attempt_at > timezone.now()
+    assert notifications.deliver() == 0  # not due yet: nothing tried
+    Notification.objects.update(next_attempt_at=timezone.now())
+    notifications.deliver()
+    row.refresh_from_db()
+    assert row.status == "failed" and row.attempts == 2
+    # A mail server that is back: what is pending goes out.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    propose(people["editor"], "other-2020")
+    assert notifications.deliver() == 2
+
+
+def test_a_broker_that_cannot_be_reached_leaves_the_mail_pending(people, settings, caplog):
+    from config.celery import app
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app._pool = None
+    try:
+        propose(people["editor"])
+        ids = list(Notification.objects.values_list("pk", flat=True))
+        assert notifications.request_delivery(ids) is False
+    finally:
+        app.conf.broker_url = original
+        app._pool = None
+    assert "the beat will send them" in caplog.text
+    assert Notification.objects.filter(status="pending").count() == 2
+    assert notifications.deliver() == 2  # the beat's run
+
+
+def age(cr: ChangeRequest, days: float) -> None:
+    ChangeRequest.objects.filter(pk=cr.pk).update(
+        submitted_at=timezone.now() - timedelta(days=days)
+    )
+    cr.refresh_from_db()
+
+
+def test_due_dates_and_the_overdue_digest(people, settings):
+    settings.REVIEW_WINDOW_DAYS = 7
+    late = propose(people["editor"], "late-2020")
+    fresh = propose(people["editor"], "fresh-2020")
+    age(late, 8)
+    assert late.is_overdue and not fresh.is_overdue
+    assert late.due_at == late.submitted_at + timedelta(days=7)
+    services.claim(late, user=people["reviewer2"])
+    Notification.objects.all().delete()
+    assert notifications.send_overdue_digest() == 1  # reviewer2 claimed it; reviewer did not
+    digest = Notification.objects.get(kind="overdue_digest")
+    assert digest.recipient == people["reviewer2"] and digest.change_request is None
+    assert digest.subject == "[curation] 1 change request(s) overdue for review"
+    assert "late-2020" in digest.body and "fresh-2020" not in digest.body
+    assert "in review by reviewer2" in digest.body
+    assert notifications.send_overdue_digest() == 0  # once a day
+    settings.REVIEW_WINDOW_DAYS = 30
+    late.refresh_from_db()
+    assert not late.is_overdue
+
+
+def test_no_digest_when_nothing_is_overdue(people):
+    propose(people["editor"])
+    assert notifications.send_overdue_digest() == 0
