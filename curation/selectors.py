@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from evidence.models import RECORD_MODELS, Citation, Record
 
 from . import eventstore
 from .errors import NotFound
-from .models import ChangeRequest, Event, Notification, review_window
+from .models import ChangeRequest, Comment, Event, Notification, review_window
 
 _SLUG = re.compile(SLUG_PATTERN)
 
@@ -231,16 +231,45 @@ class ChangeRequestDetail:
     current_document: dict[str, Any] | None
 
 
+def with_unresolved_comments(requests: QuerySet[ChangeRequest]) -> QuerySet[ChangeRequest]:
+    """``requests`` with ``unresolved_comments``: their discussion's open threads, counted in
+    the same query."""
+    open_threads = (
+        Comment.objects.filter(
+            change_request=OuterRef("pk"), parent__isnull=True, resolved_at__isnull=True
+        )
+        .order_by()
+        .values("change_request")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return requests.annotate(unresolved_comments=Coalesce(Subquery(open_threads), 0))
+
+
 def change_request_list() -> QuerySet[ChangeRequest]:
     """Every change request, newest first, with the people a list shows."""
-    return ChangeRequest.objects.select_related("author", "decided_by", "claimed_by").order_by(
-        "-id"
+    return with_unresolved_comments(
+        ChangeRequest.objects.select_related("author", "decided_by", "claimed_by").order_by("-id")
+    )
+
+
+def discussion_of(cr: ChangeRequest | int) -> QuerySet[Comment]:
+    """The threads of a request's discussion, oldest first, each with its replies."""
+    pk = cr.pk if isinstance(cr, ChangeRequest) else cr
+    replies = Prefetch("replies", Comment.objects.select_related("author").order_by("created_at"))
+    return (
+        Comment.objects.filter(change_request_id=pk, parent__isnull=True)
+        .select_related("author", "resolved_by")
+        .prefetch_related(replies)
+        .order_by("created_at", "id")
     )
 
 
 def change_request_detail(pk: int) -> ChangeRequestDetail:
     cr = (
-        ChangeRequest.objects.select_related("author", "decided_by", "claimed_by")
+        with_unresolved_comments(
+            ChangeRequest.objects.select_related("author", "decided_by", "claimed_by")
+        )
         .prefetch_related("reviews__author")
         .filter(pk=pk)
         .first()

@@ -26,7 +26,9 @@ from .. import selectors, services
 from ..errors import CurationError, ValidationFailed, VersionConflict
 from ..imports.provenance import imported_source, source_beside
 from ..models import ChangeRequest
+from ..narratives import narrative_warnings
 from . import desk
+from .discussion import DISCUSSION_ACTIONS, UnresolvedCommentsFilter, discuss, threads_beside
 from .forms import ProposalForms, RationaleForms
 from .guards import ReadOnlyHistoryAdmin, refused
 from .imports import import_ctgov_view
@@ -107,6 +109,7 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
         "claimed_by",
         "due",
         "needs_rebase",
+        "unresolved",
     )
     list_filter = (
         StatusFilter,
@@ -116,6 +119,7 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
         desk.OverdueFilter,
         desk.ClaimFilter,
         "needs_rebase",
+        UnresolvedCommentsFilter,
     )
     search_fields = ("record_slug",)
     list_select_related = ("author", "claimed_by")
@@ -143,6 +147,13 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_queryset(self, request):
+        return selectors.with_unresolved_comments(super().get_queryset(request))
+
+    @admin.display(description="unresolved comments", ordering="unresolved_comments")
+    def unresolved(self, obj) -> int | str:
+        return obj.unresolved_comments or ""
+
     @admin.display(description="waiting")
     def waiting(self, obj) -> str:
         if not obj.submitted_at or not obj.is_open:
@@ -165,18 +176,23 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             name = request.POST.get("action", "")
             comment = request.POST.get("comment", "")
             action = services.ACTIONS.get(name)
-            # "edit" needs a whole proposal, not a comment: it has its own page (edit_view).
-            if action is None or not action.one_step:
-                messages.error(request, f"unknown action {name!r}")
-                status = 400
-            else:
-                try:
-                    action.execute(cr, request.user, comment)
-                except CurationError as exc:
-                    messages.error(request, f"Not done: {exc.message}")
-                    status = exc.http_status
+            try:
+                if name in DISCUSSION_ACTIONS:
+                    done = discuss(request, cr, name)
+                # "edit" needs a whole proposal, not a comment: it has its own page (edit_view).
+                elif action is None or not action.one_step:
+                    messages.error(request, f"unknown action {name!r}")
+                    status = 400
+                    done = None
                 else:
-                    messages.success(request, action.done)
+                    action.execute(cr, request.user, comment)
+                    done = action.done
+            except CurationError as exc:
+                messages.error(request, f"Not done: {exc.message}")
+                status = exc.http_status
+            else:
+                if done:
+                    messages.success(request, done)
                     return HttpResponseRedirect(request.path)
             cr.refresh_from_db()
         return TemplateResponse(
@@ -312,6 +328,9 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
         beside = source_beside(cr, [change["path"] for change in changes])
         for change in changes:
             change["source"] = (beside or {}).get(change["path"])
+        discussion = threads_beside(cr, changes, request.user)
+        for change in changes:
+            change["threads"] = discussion["by_row"].get(change["path"], [])
         check = services.approval_check(cr) if cr.is_open else None
         citation_titles = selectors.citation_titles(cr.citations)
         opts = self.model._meta
@@ -337,6 +356,8 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             "claim": desk.claim_context(cr, request.user),
             "citations": [(slug, citation_titles.get(slug, "")) for slug in cr.citations],
             "reviews": selectors.reviews_of(cr),
+            "discussion": discussion,
+            "narrative_warnings": narrative_warnings(cr) if cr.is_open else [],
             "imported": imported_source(cr),
             "shows_sources": beside is not None,
             "events": cr.events.all(),

@@ -13,7 +13,8 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from curation import selectors, services
-from curation.models import ChangeRequest, Event, Review
+from curation.models import ChangeRequest, Comment, Event, Review
+from curation.narratives import narrative_warnings
 from curation.services.batch_approval import MAX_BATCH
 from evidence.api.params import WholeNumberField, column_max
 from evidence.api.serializers import ResponseModelSerializer
@@ -182,6 +183,17 @@ class ApprovedBatchSerializer(serializers.Serializer):
 
 class CommentSerializer(StrictSerializer):
     comment = StrictCharField(max_length=MAX_TEXT)
+    path = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_TEXT,
+        help_text="A field of the request's diff, as its `diff` lists it "
+        "(`outcomes[key=pfs].values[arm=len].value`), or an item of it (`arms[key=len]`); "
+        "absent: the request as a whole. A reply takes its thread's field.",
+    )
+    parent = StrictIntegerField(
+        required=False, min_value=1, help_text="Reply to this comment (a thread's first)."
+    )
 
 
 # --- Responses --------------------------------------------------------------------------------
@@ -270,12 +282,57 @@ class HistorySerializer(serializers.Serializer):
     versions = EventSerializer(many=True)
 
 
+class NarrativeWarningSerializer(serializers.Serializer):
+    record = serializers.CharField(help_text="The record whose prose it is: `topic:<slug>`.")
+    path = serializers.CharField(help_text="The prose field inside that record's document.")
+    sentence = serializers.CharField(help_text="The sentence that quotes the old number.")
+    old = serializers.FloatField(help_text="The number as it was (the prose still says it).")
+    new = serializers.FloatField(help_text="The number the request changes it to.")
+
+
 class ReviewSerializer(ResponseModelSerializer):
     author = UsernameField()
+    narrative_warnings = NarrativeWarningSerializer(
+        many=True, help_text="For an approval: the warnings the reviewer approved despite."
+    )
 
     class Meta:
         model = Review
-        fields = ["kind", "author", "comment", "created_at"]
+        fields = ["kind", "author", "comment", "created_at", "narrative_warnings"]
+
+
+class ReplySerializer(ResponseModelSerializer):
+    author = UsernameField()
+    comment = serializers.CharField(source="text")
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "comment", "created_at"]
+
+
+class DiscussionCommentSerializer(ResponseModelSerializer):
+    """A thread of the discussion: its first comment, with its replies."""
+
+    author = UsernameField()
+    comment = serializers.CharField(source="text")
+    path = serializers.CharField(help_text="The diff's field it is about; empty: the request.")
+    resolved = serializers.BooleanField()
+    resolved_by = UsernameField(allow_null=True)
+    replies = ReplySerializer(many=True)
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "author",
+            "comment",
+            "path",
+            "created_at",
+            "resolved",
+            "resolved_at",
+            "resolved_by",
+            "replies",
+        ]
 
 
 class ChangeRequestSerializer(ResponseModelSerializer):
@@ -292,6 +349,9 @@ class ChangeRequestSerializer(ResponseModelSerializer):
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     waiting_seconds = serializers.SerializerMethodField(
         help_text="Submitted: seconds since it was (last) submitted."
+    )
+    unresolved_comments = serializers.IntegerField(
+        help_text="Threads of its discussion not resolved yet."
     )
 
     class Meta:
@@ -318,6 +378,7 @@ class ChangeRequestSerializer(ResponseModelSerializer):
             "due_at",
             "overdue",
             "waiting_seconds",
+            "unresolved_comments",
         ]
 
     def get_waiting_seconds(self, cr) -> int | None:
@@ -343,6 +404,7 @@ class ChangeRequestDetailSerializer(ChangeRequestSerializer):
     reviews = ReviewSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
     event = serializers.SerializerMethodField()
+    narrative_warnings = serializers.SerializerMethodField()
 
     class Meta(ChangeRequestSerializer.Meta):
         fields = [
@@ -354,6 +416,7 @@ class ChangeRequestDetailSerializer(ChangeRequestSerializer):
             "reviews",
             "allowed_actions",
             "event",
+            "narrative_warnings",
         ]
 
     def get_current_version(self, cr) -> int | None:
@@ -372,6 +435,15 @@ class ChangeRequestDetailSerializer(ChangeRequestSerializer):
         """What the requesting user may do now: action URL names, and "edit" for PATCH."""
         actions = services.allowed_actions(cr, self.context["request"].user)
         return [services.ACTIONS[action].route for action in actions]
+
+    @extend_schema_field(NarrativeWarningSerializer(many=True))
+    def get_narrative_warnings(self, cr) -> list[dict]:
+        """Prose of the record, and of the topics that show it, still quoting a number this
+        request changes: now for an open request, as recorded for an approved one."""
+        if cr.is_open:
+            return narrative_warnings(cr)
+        approvals = [r for r in cr.reviews.all() if r.kind == Review.Kind.APPROVE]
+        return approvals[-1].narrative_warnings if approvals else []
 
     @extend_schema_field(ApprovedEventSerializer(allow_null=True))
     def get_event(self, cr) -> dict | None:

@@ -8,7 +8,9 @@ writes in one transaction, and raises a ``curation.errors`` exception with a rea
 - ``workflow``: the actions, one object each (``ACTIONS``): states, actor, comment,
   ``check()`` and ``execute()``; the admin's buttons and the API's routes come from it;
 - ``proposals``: ``propose``, ``update_draft``, ``revise_and_resubmit``;
-- ``transitions``: ``submit``, ``reject``, ``request_changes``, ``withdraw``, ``add_comment``;
+- ``transitions``: ``submit``, ``reject``, ``request_changes``, ``withdraw``;
+- ``discussion``: ``add_comment`` (on the request or one row of its diff, replies),
+  ``set_resolved`` (resolve or reopen a thread);
 - ``approval``: ``approve`` (append the event and project it, one transaction), ``rebase``,
   and the read-only ``approval_check`` behind the reviewer's conflict banner;
 - ``batch_approval``: ``approve_change_requests``, many approvals in one action, each checked
@@ -26,10 +28,11 @@ from ..models import ChangeRequest
 from .approval import ApprovalCheck, approval_check, approve, rebase, resolve_against_current
 from .batch_approval import approve_change_requests
 from .claims import claim, unclaim
+from .discussion import add_comment, set_resolved
 from .policy import can_propose, can_review, takes_part
 from .policy import propose_refusal as _propose_refusal
 from .proposals import propose, revise_and_resubmit, update_draft
-from .transitions import add_comment, reject, request_changes, submit, withdraw
+from .transitions import reject, request_changes, submit, withdraw
 from .workflow import ACTIONS, WorkflowAction, allowed_actions
 from .workflow import refusal as _refusal
 
@@ -65,6 +68,7 @@ __all__ = [
     "reject",
     "request_changes",
     "resolve_against_current",
+    "set_resolved",
     "revise_and_resubmit",
     "submit",
     "takes_part",

@@ -18,6 +18,7 @@ from evidence.diff import MergeConflict, diff_documents, three_way_merge
 from .. import eventstore, projection, selectors
 from ..errors import ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event, Review
+from ..narratives import approval_review_data
 from ..signals import events_appended
 from . import workflow
 from .inputs import _comment, _locked, _validate
@@ -144,7 +145,8 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
         raise VersionConflict(str(exc), [], exc.actual) from None
     event.approver = user  # the projection's history user, without a query
     projection.apply(event)
-    record_step(cr, user, "approve", comment)
+    # The reviewer may approve despite narrative warnings; the review keeps what they were.
+    record_step(cr, user, "approve", comment, data=approval_review_data(cr))
     selectors.open_requests_for(cr.record_type, cr.record_id).exclude(pk=cr.pk).update(
         needs_rebase=True
     )

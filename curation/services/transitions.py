@@ -12,9 +12,12 @@ from . import workflow
 from .inputs import _comment, _locked, _validate
 
 
-def record_step(cr: ChangeRequest, user, action: str, comment: str = "") -> ChangeRequest:
+def record_step(
+    cr: ChangeRequest, user, action: str, comment: str = "", data: dict | None = None
+) -> ChangeRequest:
     """Move ``cr`` to the state ``action`` leads to and write the review row that says who did
-    it; the caller has checked that ``user`` may."""
+    it (with ``data``: what the reviewer was shown); the caller has checked that ``user``
+    may."""
     comment = _comment(comment)
     workflow.ACTIONS[action].check_comment(comment)
     cr.status = workflow.ACTIONS[action].leads_to
@@ -25,7 +28,7 @@ def record_step(cr: ChangeRequest, user, action: str, comment: str = "") -> Chan
         cr.decided_by = user
     cr._history_user = user
     cr.save()
-    Review.objects.create(change_request=cr, author=user, kind=action, comment=comment)
+    Review.objects.create(change_request=cr, author=user, kind=action, comment=comment, data=data)
     announce(cr, user, action, comment)
     return cr
 
@@ -76,15 +79,3 @@ request_changes = _plain_step(
     "request_changes", "Send back to the author for changes, with a comment. Reviewers only."
 )
 withdraw = _plain_step("withdraw", "Withdraw an open request. Its author only.")
-
-
-@workflow.performs("comment")
-@transaction.atomic
-def add_comment(cr: ChangeRequest | int, *, user, comment: str) -> Review:
-    cr = _locked(cr)
-    workflow.ACTIONS["comment"].check(cr, user)
-    comment = _comment(comment)
-    workflow.ACTIONS["comment"].check_comment(comment)
-    return Review.objects.create(
-        change_request=cr, author=user, kind=Review.Kind.COMMENT, comment=comment
-    )

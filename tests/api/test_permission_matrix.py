@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from curation import services
 from tests import documents
 
 from .conftest import revise_payload, token_client
@@ -58,6 +59,11 @@ MATRIX = [
     ("post", CR + "{D}/submit/", {}, (401, 200, 403, 403)),
     ("post", CR + "{P}/rebase/", None, (401, 200, 403, 403)),
     ("post", CR + "{P}/comments/", {"comment": "Hm."}, (401, 201, 201, 201)),
+    ("get", CR + "{P}/comments/", None, (401, 200, 200, 200)),
+    ("post", CR + "{P}/comments/{C}/resolve/", None, (401, 200, 200, 200)),
+    ("post", CR + "{P}/comments/{R}/unresolve/", None, (401, 200, 200, 200)),
+    ("post", CR + "{P}/comments/{R}/resolve/", None, (401, 409, 409, 409)),
+    ("get", CR + "{P}/comments/{C}/resolve/", None, (401, 405, 405, 405)),
     ("get", CR + "{P}/approve/", None, (401, 405, 405, 405)),
     ("post", CR + "approve-batch/", {"ids": [999999]}, (401, 403, 404, 404)),
     ("post", CR + "approve-batch/", {"ids": []}, (401, 400, 400, 400)),
@@ -90,7 +96,12 @@ def scene(synthetic_records, editor, reviewer, superuser, editor_client):
     )
     assert proposal.status_code == draft.status_code == 201
     users = {"anonymous": None, "editor": editor, "reviewer": reviewer, "superuser": superuser}
-    return {"ids": {"P": proposal.json()["id"], "D": draft.json()["id"]}, "users": users}
+    # A reviewer's open comment C and resolved comment R on P.
+    comment = services.add_comment(proposal.json()["id"], user=reviewer, comment="Open.")
+    done = services.add_comment(proposal.json()["id"], user=reviewer, comment="Settled.")
+    services.set_resolved(done.change_request_id, done, user=reviewer, resolved=True)
+    ids = {"P": proposal.json()["id"], "D": draft.json()["id"], "C": comment.pk, "R": done.pk}
+    return {"ids": ids, "users": users}
 
 
 def call(client, method, url, body):

@@ -11,8 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
 
+from curation import services
 from curation.imports import batches
-from curation.models import ChangeRequest, ImportBatch
+from curation.models import ChangeRequest, Comment, ImportBatch
 from evidence.documents import record_types
 from evidence.models import RECORD_MODELS
 from publishing.services import publish_latest
@@ -147,9 +148,11 @@ def published(synthetic_records, editor_client, editor):
         "document": {"slug": "open-proposal", "kind": "article", "title": "Still in review"},
         "rationale": "Open while the schema is checked.",
     }
-    assert (
-        editor_client.post("/api/v1/change-requests/", proposal, format="json").status_code == 201
-    )
+    response = editor_client.post("/api/v1/change-requests/", proposal, format="json")
+    assert response.status_code == 201
+    # A thread with a reply, so that the discussion's bodies are validated too.
+    thread = services.add_comment(response.json()["id"], user=editor, comment="A thread.")
+    services.add_comment(thread.change_request_id, user=editor, comment="Reply.", parent=thread)
     return synthetic_records
 
 
@@ -161,6 +164,10 @@ def concrete_path(path: str) -> str:
         model = RECORD_MODELS[entry.name]
         slug = model.objects.order_by("slug").values_list("slug", flat=True).first()
         path = path.replace("{slug}", slug)
+    if "{comment_id}" in path:
+        comment = Comment.objects.order_by("pk").first()
+        path = path.replace("{comment_id}", str(comment.pk))
+        path = path.replace("{id}", str(comment.change_request_id))
     if "{id}" in path:
         model = ImportBatch if path.startswith("/api/v1/imports/batches/") else ChangeRequest
         path = path.replace("{id}", str(model.objects.order_by("pk").first().pk))

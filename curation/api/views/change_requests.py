@@ -5,14 +5,19 @@ action in the workflow is a new route with nothing written here."""
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from curation import selectors, services
 from curation.errors import NotFound
-from curation.models import ChangeRequest
+from curation.models import ChangeRequest, Comment
 from evidence.api.params import column_max, path_number
 from evidence.api.serializers import WRITE_ERRORS, error_responses
 from evidence.api.views import Pagination
@@ -24,6 +29,7 @@ from .base import JsonApi, validated
 from .desk import ClaimRoutes
 
 MAX_CHANGE_REQUEST_ID = column_max(ChangeRequest, "id")
+MAX_COMMENT_ID = column_max(Comment, "id")
 
 
 class ChangeRequestFilter(filters.FilterSet):
@@ -49,6 +55,10 @@ class ChangeRequestFilter(filters.FilterSet):
         return selectors.filter_overdue(queryset, value)
 
 
+COMMENT_ID = OpenApiParameter(
+    "comment_id", int, OpenApiParameter.PATH, description="The thread's first comment."
+)
+RESOLVE_RESPONSES = {200: serializers.DiscussionCommentSerializer, **WRITE_ERRORS}
 TRANSITION_RESPONSES = {200: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS}
 
 
@@ -221,13 +231,61 @@ class ChangeRequestViewSet(
         )
 
     @extend_schema(
-        request=serializers.CommentSerializer,
-        responses={201: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS},
+        methods=["GET"],
+        responses={
+            200: serializers.DiscussionCommentSerializer(many=True),
+            **error_responses(401, 403, 404, 429),
+        },
     )
-    @action(detail=True, methods=["post"])
+    @extend_schema(
+        methods=["POST"],
+        request=serializers.CommentSerializer,
+        responses={201: serializers.DiscussionCommentSerializer, **WRITE_ERRORS},
+    )
+    # A request's discussion is short (a page of threads): not paginated, not filtered.
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def comments(self, request, pk=None):
-        """Add a comment to the review thread. Editors and reviewers."""
+        """The request's discussion, thread by thread (GET); add a comment, on the request or
+        on one field of its diff, or a reply (POST). Editors and reviewers."""
         pk = self._pk()
+        if request.method == "GET":
+            selectors.change_request_detail(pk)  # 404 for a request that does not exist
+            threads = selectors.discussion_of(pk)
+            return Response(serializers.DiscussionCommentSerializer(threads, many=True).data)
         data = validated(serializers.CommentSerializer, request.data)
-        services.add_comment(pk, user=request.user, comment=data["comment"])
-        return self.detail_response(pk, status.HTTP_201_CREATED)
+        made = services.add_comment(
+            pk,
+            user=request.user,
+            comment=data["comment"],
+            path=data.get("path", ""),
+            parent=data.get("parent"),
+        )
+        return self._thread_response(pk, made.parent_id or made.pk, status.HTTP_201_CREATED)
+
+    def _thread_response(self, pk: int, thread_id: int, status_code=status.HTTP_200_OK):
+        thread = selectors.discussion_of(pk).get(pk=thread_id)
+        data = serializers.DiscussionCommentSerializer(thread).data
+        return Response(data, status=status_code)
+
+    def _set_resolved(self, request, comment_id: str, resolved: bool):
+        pk = self._pk()
+        number = path_number(comment_id, maximum=MAX_COMMENT_ID)
+        if number is None:
+            raise NotFound(f"no comment {comment_id[:30]!r} on change request {pk}")
+        if request.data:
+            validated(serializers.StrictSerializer, request.data)
+        services.set_resolved(pk, number, user=request.user, resolved=resolved)
+        return self._thread_response(pk, number)
+
+    @extend_schema(request=None, responses=RESOLVE_RESPONSES, parameters=[COMMENT_ID])
+    @action(detail=True, methods=["post"], url_path=r"comments/(?P<comment_id>[^/.]+)/resolve")
+    def resolve_comment(self, request, pk=None, comment_id=None):
+        """Mark a thread resolved: its first comment's author, the request's author or a
+        reviewer."""
+        return self._set_resolved(request, comment_id, True)
+
+    @extend_schema(request=None, responses=RESOLVE_RESPONSES, parameters=[COMMENT_ID])
+    @action(detail=True, methods=["post"], url_path=r"comments/(?P<comment_id>[^/.]+)/unresolve")
+    def unresolve_comment(self, request, pk=None, comment_id=None):
+        """Open a resolved thread again (who may: as for resolving)."""
+        return self._set_resolved(request, comment_id, False)

@@ -1,0 +1,72 @@
+"""Narrative consistency of the live evidence (the rules are ``evidence.narratives``):
+
+- ``narrative_warnings(cr)``: the prose of the record a change request changes, and of the
+  topics that show it, that still quotes a number the request changes; the review page, the
+  API's change-request detail and the approval's review record show them;
+- ``corpus_report()``: every number in the prose of every live record that matches no
+  structured value of it (a topic: nor of the trials it shows), for ``check_narratives``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidence.documents import referenced_slugs
+from evidence.models import RECORD_MODELS, Topic
+from evidence.narratives import prose_of, stale_quotes, unmatched_numbers
+
+from .models import ChangeRequest
+
+
+def topics_showing(record_type: str, slug: str) -> list[Topic]:
+    """Live topics whose sections or findings show the record (trials only have that)."""
+    if record_type != "trial":
+        return []
+    return [
+        topic
+        for topic in Topic.objects.only("slug", "document").order_by("slug")
+        if slug in referenced_slugs("topic", topic.document).get("trial", ())
+    ]
+
+
+def narrative_warnings(cr: ChangeRequest) -> list[dict[str, Any]]:
+    """[{record, path, sentence, old, new}] for every sentence that still quotes a number the
+    request changes: in the proposed document itself, then in each topic that shows it."""
+    if cr.document is None or cr.base_document is None:
+        return []  # a new record has no old numbers; a retracted one no prose left
+    texts = [(f"{cr.record_type}:{cr.record_slug}", prose_of(cr.document))]
+    for topic in topics_showing(cr.record_type, cr.record_slug):
+        texts.append((f"topic:{topic.slug}", prose_of(topic.document)))
+    return [
+        {"record": record, **quote.as_dict()}
+        for record, prose in texts
+        for quote in stale_quotes(cr.base_document, cr.document, prose)
+    ]
+
+
+def approval_review_data(cr: ChangeRequest) -> dict[str, Any] | None:
+    """What an approval's review records besides its comment: the narrative warnings."""
+    warnings = narrative_warnings(cr)
+    return {"narrative_warnings": warnings} if warnings else None
+
+
+def corpus_report() -> list[dict[str, Any]]:
+    """[{record, path, number, sentence}] of prose numbers that match no structured value."""
+    report = []
+    trials = {t.slug: t.document for t in RECORD_MODELS["trial"].objects.only("slug", "document")}
+    for record_type, model in RECORD_MODELS.items():
+        for record in model.objects.only("slug", "document").order_by("slug"):
+            related = []
+            if record_type == "topic":
+                shown = referenced_slugs("topic", record.document).get("trial", ())
+                related = [trials[slug] for slug in sorted(shown) if slug in trials]
+            for path, quoted, sentence in unmatched_numbers(record.document, related):
+                report.append(
+                    {
+                        "record": f"{record_type}:{record.slug}",
+                        "path": path,
+                        "number": quoted.written,
+                        "sentence": sentence,
+                    }
+                )
+    return report
