@@ -1,13 +1,19 @@
-"""SVG charts drawn from the numbers the documents give: median bars and forest plots.
+"""SVG charts drawn from the numbers the documents give: bars of one outcome's results by
+arm, and forest plots of effect estimates with their confidence intervals.
 
-A chart's rows come from each trial's document (cached per trial for a build by
-``RecordPages``: a trial is drawn on its own page and on its topic's); the layout depends on
-the whole chart.
+Charts are drawn for a phone: 320 units wide with 14-unit text, so that on a 360 px screen
+(where the chart is drawn about 290 px wide) the text is still at least 12 px. Labels are
+wrapped onto lines of their own above each bar or interval, never squeezed beside it.
+
+Only what a document holds is drawn: an arm without a number draws no bar (its words are
+written instead); an estimate without both bounds of its interval is never drawn as a point
+(the topic's table of estimates lists it and says why it is not plotted).
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -17,158 +23,195 @@ from evidence.documents import TIME_UNITS
 from .. import formatting as fmt
 from ..selectors import RecordState
 
-CHART_WIDTH = 720
-ROW_HEIGHT = 24
-LABEL_WIDTH = 300
+CHART_WIDTH = 320
+LINE = 18  # one line of 14-unit text
+BAR = 12
+WRAP = 40  # characters a 320-unit line holds at 14 units
+LEFT, RIGHT = 8, CHART_WIDTH - 8
+RATIO_KINDS = ("hazard_ratio", "odds_ratio", "risk_ratio")
+# Results whose arms can stand side by side as bars: a duration, a rate or a proportion.
+BAR_UNITS = (*TIME_UNITS, "percent")
+BAR_MEASURES = (
+    "median",
+    "mean",
+    "duration_unspecified",
+    "rate_at_timepoint",
+    "proportion",
+    "geometric_mean",
+    "least_squares_mean",
+)
 
 
-def median_bar_rows(trial: RecordState) -> list[dict[str, Any]]:
-    """Median progression-free survival / time to progression by arm, as given, each row
-    with its time unit (days, weeks, months or years: the source's, never converted)."""
-    rows = []
-    doc = trial.document
-    arms = {arm["key"]: arm["label"] for arm in doc.get("arms", [])}
-    for outcome in doc.get("outcomes", []):
-        if outcome.get("endpoint") not in ("pfs", "ttp") or outcome["measure"] != "median":
-            continue
-        unit = outcome["unit"]
-        if unit not in TIME_UNITS or outcome.get("subgroup"):
-            continue
-        for value in outcome.get("values", []):
-            label = f"{doc['name']}: {arms.get(value['arm'], value['arm'])}"
-            endpoint = "PFS" if outcome["endpoint"] == "pfs" else "TTP"
-            text = fmt.arm_value(value, unit)
-            rows.append(
-                {
-                    # A missing value (not reached, not estimable...) draws no bar.
-                    "value": None if value.get("missing") else value.get("value"),
-                    "unit": unit,
-                    "description": f"{label} ({endpoint}): {text}",
-                    "label_html": escape(f"{label} ({endpoint})"),
-                    "text_html": escape(text),
-                }
-            )
-    return rows
-
-
-def median_bar_charts(rows: list[dict[str, Any]], chart_id: str) -> list[dict]:
-    """One bar chart per time unit, in the order the units first appear: bars in days and
-    bars in months on one axis would compare numbers that cannot be compared. The first
-    chart has ``chart_id``, the others ``chart_id-<unit>``."""
-    units = list(dict.fromkeys(row.get("unit", "months") for row in rows))
-    charts = []
-    for i, unit in enumerate(units):
-        drawn = [row for row in rows if row.get("unit", "months") == unit]
-        charts.append(median_bars(drawn, chart_id if i == 0 else f"{chart_id}-{unit}", unit))
-    return charts
-
-
-def median_bars(rows: list[dict[str, Any]], chart_id: str, unit: str = "months") -> dict | None:
-    """Bars of medians in one time unit, which the title names."""
-    if not rows:
+def outcome_bars(outcome: dict[str, Any], arm_label, chart_id: str) -> dict | None:
+    """Bars of one outcome's results by arm, or None when fewer than two arms have a number
+    to compare or the results are not a duration, rate or proportion. Percentages are drawn
+    on a scale to 100; durations up to the longest."""
+    if outcome.get("measure") not in BAR_MEASURES or outcome.get("unit") not in BAR_UNITS:
         return None
-    largest = max((row["value"] for row in rows if row["value"] is not None), default=1) or 1
-    plot_width = CHART_WIDTH - LABEL_WIDTH - 130
-    drawn = []
-    for i, row in enumerate(rows):
-        y = 30 + i * ROW_HEIGHT
-        width = round(plot_width * row["value"] / largest, 1) if row["value"] is not None else 0
+    values = outcome.get("values", [])
+    numbers = [v["value"] for v in values if v.get("value") is not None and not v.get("missing")]
+    if len(values) < 2 or not numbers or min(numbers) < 0:
+        return None
+    unit = outcome["unit"]
+    largest = 100 if unit == "percent" and max(numbers) <= 100 else max(numbers) or 1
+    rows, drawn, y = [], [], 4
+    for value in values:
+        number = None if value.get("missing") else value.get("value")
+        text = f"{arm_label(value['arm'])}: {fmt.arm_result(value, outcome)}"
+        rows.append({"description": text})
+        lines = _lines(text, y)
+        y += len(lines) * LINE
+        width = round((RIGHT - LEFT) * number / largest, 1) if number else 0
         bar = (
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{fmt.number(width)}" height="18" '
+            f'<rect x="{LEFT}" y="{y}" width="{fmt.number(width)}" height="{BAR}" '
             'fill="#0b5cad"></rect>'
             if width
             else ""
         )
-        drawn.append(
-            _svg_row(
-                f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">'
-                f"{row['label_html']}</text>{bar}"
-                f'<text x="{fmt.number(round(LABEL_WIDTH + width + 6, 1))}" y="{y + 15}">'
-                f"{row['text_html']}</text>\n"
-            )
-        )
-    return _chart(
-        chart_id,
-        f"Median progression-free survival or time to progression, by arm ({unit})",
-        rows,
-        drawn,
-        40 + len(rows) * ROW_HEIGHT,
-    )
+        drawn.append(_svg_row("".join(lines) + bar + "\n"))
+        y += BAR + 10
+    heading = fmt.outcome_heading(outcome)
+    if outcome.get("subgroup"):
+        heading = f"{heading} (subgroup: {outcome['subgroup']})"
+    scale = "bars to scale, 0 to 100%" if largest == 100 and unit == "percent" else "bars to scale"
+    return _chart(chart_id, f"{heading}, by arm ({scale})", rows, drawn, y)
 
 
-def hazard_ratio_rows(trial: RecordState) -> list[dict[str, Any]]:
-    """Hazard ratios with their confidence intervals, as given."""
+def effect_rows(trial: RecordState) -> list[dict[str, Any]]:
+    """Every effect estimate a trial's comparisons give as a number, with its interval when
+    it has both bounds; in the order of the document."""
     rows = []
     doc = trial.document
     arms = {arm["key"]: arm["label"] for arm in doc.get("arms", [])}
     for outcome in doc.get("outcomes", []):
         for comp in outcome.get("comparisons", []):
-            if comp["kind"] != "hazard_ratio" or comp.get("estimate") is None:
+            if comp.get("estimate") is None or comp.get("kind") == "not_stated":
                 continue
-            # A subgroup's hazard ratio must never read as the whole population's.
+            # A subgroup's estimate must never read as the whole population's.
             subgroup = f" ({outcome['subgroup']})" if outcome.get("subgroup") else ""
-            label = (
-                f"{doc['name']}: {fmt.outcome_heading(outcome)}{subgroup}, "
+            versus = (
                 f"{arms.get(comp['arm'], comp['arm'])} vs "
                 f"{arms.get(comp['reference_arm'], comp['reference_arm'])}"
             )
+            ratio = comp["kind"] in RATIO_KINDS
             # The estimate as the source states it, qualifier included ("less than 0.5").
-            estimate = fmt.comparison_estimate({**comp, "unit": "ratio"})
-            text = " ".join(
-                part for part in (estimate, _paren(fmt.comparison_interval(comp))) if part
-            )
+            estimate = fmt.comparison_estimate({**comp, "unit": "ratio"} if ratio else comp)
+            interval = fmt.comparison_interval(comp)
+            low, high = comp.get("ci_low"), comp.get("ci_high")
+            plotted = low is not None and high is not None and (not ratio or low > 0)
             rows.append(
                 {
+                    "trial": doc["name"],
+                    "trial_slug": trial.slug,
+                    "outcome": f"{fmt.outcome_heading(outcome)}{subgroup}",
+                    "arms": versus,
+                    "measure": fmt.comparison_name(comp),
+                    "estimate_text": estimate,
+                    "interval_text": interval or "no confidence interval given",
+                    "scale": "ratio" if ratio else f"{comp['kind']}:{comp.get('unit') or ''}",
                     "estimate": comp["estimate"],
-                    "low": comp.get("ci_low"),
-                    "high": comp.get("ci_high"),
-                    "description": f"{label}: hazard ratio {text}",
-                    "label_html": escape(label),
-                    "text_html": escape(text),
+                    "low": low if plotted else None,
+                    "high": high if plotted else None,
+                    "plotted": plotted,
+                    "description": (
+                        f"{doc['name']}: {fmt.outcome_heading(outcome)}{subgroup}, {versus}: "
+                        f"{fmt.comparison_name(comp).lower()} {estimate}"
+                        + (f" ({interval})" if interval else "")
+                    ),
                 }
             )
     return rows
 
 
+def forest_plots(rows: list[dict[str, Any]], chart_id: str) -> list[dict]:
+    """One forest plot per scale (ratios on a log scale; each kind and unit of difference on
+    its own linear scale), of the estimates that have an interval."""
+    scales = list(dict.fromkeys(row["scale"] for row in rows if row["plotted"]))
+    charts = []
+    for i, scale in enumerate(scales):
+        drawn = [row for row in rows if row["plotted"] and row["scale"] == scale]
+        charts.append(forest_plot(drawn, chart_id if i == 0 else f"{chart_id}-{i + 1}"))
+    return charts
+
+
 def forest_plot(rows: list[dict[str, Any]], chart_id: str) -> dict | None:
-    """Hazard ratios with confidence intervals (log scale); left of 1 favours the first arm."""
+    """Estimates with their confidence intervals on one axis: a log scale around 1 for
+    ratios, a linear one around 0 for differences."""
     if not rows:
         return None
-    values = [v for r in rows for v in (r["estimate"], r["low"], r["high"]) if v]
-    lo, hi = min(values + [1.0]) / 1.25, max(values + [1.0]) * 1.25
-    plot_left, plot_right = LABEL_WIDTH, CHART_WIDTH - 150
+    ratio = rows[0]["scale"] == "ratio"
+    values = [v for r in rows for v in (r["estimate"], r["low"], r["high"])]
+    if ratio:
+        lo, hi = min(values + [1.0]) / 1.25, max(values + [1.0]) * 1.25
+        to_axis = math.log
+        ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 10) if lo <= t <= hi]
+        reference = 1.0
+    else:
+        span = (max(values + [0.0]) - min(values + [0.0])) or 1.0
+        lo, hi = min(values + [0.0]) - span * 0.1, max(values + [0.0]) + span * 0.1
+        to_axis = float
+        ticks = _linear_ticks(lo, hi)
+        reference = 0.0
 
     def x(value: float) -> str:
-        span = math.log(hi) - math.log(lo)
-        position = plot_left + (math.log(value) - math.log(lo)) / span * (plot_right - plot_left)
+        position = LEFT + (to_axis(value) - to_axis(lo)) / (to_axis(hi) - to_axis(lo)) * (
+            RIGHT - LEFT
+        )
         return fmt.number(round(position, 1))
 
-    drawn = []
-    for i, row in enumerate(rows):
-        y = 30 + i * ROW_HEIGHT + 12
-        centre = x(row["estimate"])
-        low = x(row["low"]) if row["low"] else centre
-        high = x(row["high"]) if row["high"] else centre
+    drawn, y = [], 4
+    for row in rows:
+        label = f"{row['trial']}: {row['outcome']}, {row['arms']}"
+        lines = _lines(label, y) + _lines(
+            f"{row['estimate_text']} ({row['interval_text']})", y + LINE * len(_wrap(label))
+        )
+        y += len(lines) * LINE + 6
+        centre, one = x(row["estimate"]), x(reference)
         drawn.append(
             _svg_row(
-                f'<text x="{LABEL_WIDTH - 8}" y="{y + 4}" text-anchor="end">{row["label_html"]}'
-                f'</text><line x1="{low}" y1="{y}" x2="{high}" y2="{y}" stroke="#1d2430" '
-                f'stroke-width="2"></line><rect x="{centre}" y="{y}" width="10" height="10" '
-                'transform="translate(-5 -5)" fill="#0b5cad"></rect>'
-                f'<text x="{plot_right + 8}" y="{y + 4}">{row["text_html"]}</text>\n'
+                "".join(lines)
+                # the line of no difference, drawn beside each interval only: a line down the
+                # whole chart would cross the labels above the intervals
+                + f'<line x1="{one}" y1="{y - 9}" x2="{one}" y2="{y + 9}" stroke="#4f5b6b" '
+                'stroke-dasharray="3 2"></line>'
+                + f'<line x1="{x(row["low"])}" y1="{y}" x2="{x(row["high"])}" y2="{y}" '
+                f'stroke="#1d2430" stroke-width="2"></line><rect x="{centre}" y="{y}" '
+                'width="10" height="10" transform="translate(-5 -5)" fill="#0b5cad"></rect>\n'
             )
         )
-    height = 60 + len(rows) * ROW_HEIGHT
-    title = "Hazard ratios with confidence intervals (values below 1 favour the first arm)"
+        y += 14
+    axis = y + 4
+    measure = "Ratios (log scale)" if ratio else rows[0]["measure"]
+    title = f"{measure} with confidence intervals"
     return {
-        **_chart(chart_id, title, rows, drawn, height),
-        "one_x": x(1.0),
-        "axis_y": str(height - 22),
-        "top": "24",
-        "ticks": [
-            {"x": x(t), "label": fmt.number(t)} for t in (0.25, 0.5, 1, 2, 4) if lo <= t <= hi
-        ],
+        **_chart(chart_id, title, rows, drawn, axis + LINE + 6),
+        "axis_y": str(axis),
+        "ticks": [{"x": x(t), "label": fmt.number(t)} for t in ticks],
+        "reference": fmt.number(reference),
+        "ratio": ratio,
     }
+
+
+def _linear_ticks(lo: float, hi: float) -> list[float]:
+    """Three to six round ticks between ``lo`` and ``hi`` (steps of 1, 2 or 5 times a power
+    of ten)."""
+    raw = (hi - lo) / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.ceil(lo / step)
+    return [round(k * step, 10) for k in range(first, math.floor(hi / step) + 1)]
+
+
+def _wrap(text: str) -> list[str]:
+    return textwrap.wrap(text, WRAP, break_long_words=True) or [""]
+
+
+def _lines(text: str, y: int) -> list[str]:
+    """``text`` wrapped into 14-unit lines from ``y`` down, each escaped."""
+    return [
+        f'<text x="{LEFT}" y="{y + LINE * (i + 1) - 4}">{escape(line)}</text>'
+        for i, line in enumerate(_wrap(text))
+    ]
 
 
 def _chart(chart_id: str, title: str, rows: list[dict], drawn: list, height: int) -> dict:
@@ -188,9 +231,5 @@ def _svg_row(markup: str) -> Markup:
     """One chart row, written here rather than in the template: a topic page draws hundreds
     and escaping each coordinate in a template loop was a fifth of all rendering. The
     coordinates are numbers this module formatted; every text in a row went through
-    ``escape`` (the ``*_html`` values of the row functions)."""
-    return Markup(markup)  # noqa: S704 - text parts escaped by the caller
-
-
-def _paren(text: str) -> str:
-    return f"({text})" if text else ""
+    ``escape`` (``_lines``)."""
+    return Markup(markup)  # noqa: S704 - text parts escaped by _lines

@@ -1,14 +1,71 @@
-"""Template contexts: documents turned into plain strings and numbers (never markup)."""
+"""Template contexts: documents turned into plain strings and numbers (never markup).
+
+Pages show what a reader needs in plain words: editors' notes are gathered under each table
+(folded by the template), rows that would only say "not reported" are left out, and the
+seed's accounts are named for what they are.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from curation.seed import SEED_EDITOR, SEED_REVIEWER
 from evidence.diff import describe_path
+from evidence.documents import vocabulary
 
 from .. import formatting as fmt
 from .. import trial_facts as facts
 from ..selectors import EvidenceAsOf, RecordState
+from .charts import effect_rows, forest_plots, outcome_bars
+
+SEED_ACCOUNT = "the seed (loaded from the source article)"
+# Controlled values editors sometimes name in their notes ("recorded as duration_unspecified"),
+# in the words pages use for them.
+NOTE_CODES = {
+    **vocabulary.QUALIFIER_LABELS,
+    **vocabulary.MEASURE_LABELS,
+    **vocabulary.SETTING_LABELS,
+    **vocabulary.COMPARISON_LABELS,
+    **vocabulary.MISSING_REASON_LABELS,
+    "duration_unspecified": "a duration (neither median nor mean)",
+}
+CODE_WORD = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def plain_note(text: str | None) -> str:
+    """An editor's note with the controlled values it names in words."""
+    if not text:
+        return ""
+    return CODE_WORD.sub(lambda m: NOTE_CODES.get(m.group(0), m.group(0)).lower(), text)
+
+
+def account(username: str) -> str:
+    """Who proposed or approved a version: the seed's accounts are no people."""
+    return SEED_ACCOUNT if username in (SEED_EDITOR, SEED_REVIEWER) else username
+
+
+def approval_text(record: RecordState) -> str:
+    """'approved 30 Nov 2026, 05:57 UTC', or for what the seed loaded, that it did."""
+    current = record.current
+    when = fmt.readable_time(current.approved_at)
+    if current.approver == SEED_REVIEWER:
+        return f"loaded from the source article by the seed on {when}, not reviewed by a person"
+    return f"approved {when}"
+
+
+def registry_text(registry: str, identifier: str) -> str:
+    """'NCT00114101' (the id names its registry), 'EudraCT 2005-001234-56'."""
+    if identifier.upper().startswith(registry.upper()):
+        return identifier
+    return f"{registry} {identifier}"
+
+
+def regimen_phase(description: str, phase: str | None) -> str:
+    """A regimen part's phase, unless its description already says it ('Revlimid maintenance
+    therapy', never '... (maintenance)')."""
+    label = fmt.PHASES.get(phase or "", "")
+    return "" if label and label.casefold() in description.casefold() else label
 
 
 def intervention_names(evidence: EvidenceAsOf, slugs: list[str]) -> list[str]:
@@ -35,6 +92,7 @@ def trial_context(evidence: EvidenceAsOf, trial: RecordState) -> dict[str, Any]:
             {
                 "registry": r["registry"],
                 "id": r["id"],
+                "text": registry_text(r["registry"], r["id"]),
                 "editorial": r.get("editorial", False),
             }
             for r in doc.get("registry_ids", [])
@@ -64,7 +122,7 @@ def trial_context(evidence: EvidenceAsOf, trial: RecordState) -> dict[str, Any]:
                 "regimen": [
                     {
                         "description": part["description"],
-                        "phase": fmt.PHASES.get(part.get("phase") or "", ""),
+                        "phase": regimen_phase(part["description"], part.get("phase")),
                     }
                     for part in arm.get("regimen", [])
                 ],
@@ -72,19 +130,76 @@ def trial_context(evidence: EvidenceAsOf, trial: RecordState) -> dict[str, Any]:
             }
             for arm in doc.get("arms", [])
         ],
-        "outcomes": [outcome_context(outcome, arm_label) for outcome in doc.get("outcomes", [])],
+        # A column of "not reported" for every arm says nothing.
+        "arm_sizes": any(arm.get("n") is not None for arm in doc.get("arms", [])),
+        "outcomes": [
+            {
+                **outcome_context(outcome, arm_label),
+                "chart": outcome_bars(outcome, arm_label, f"chart-{trial.slug}-{outcome['key']}"),
+            }
+            for outcome in doc.get("outcomes", [])
+        ],
+        "forests": forest_plots(effect_rows(trial), f"forest-{trial.slug}"),
         "findings": [finding_context(f) for f in doc.get("findings", [])],
+        "finding_notes": [
+            {"about": "", "text": plain_note(f["note"])}
+            for f in doc.get("findings", [])
+            if f.get("note")
+        ],
         "summary": doc.get("summary"),
-        "notes": doc.get("notes"),
+        "notes": plain_note(doc.get("notes")),
         "refs": doc.get("citations", []),
         "version": str(trial.version),
-        "approved_at": fmt.readable_time(trial.current.approved_at),
+        "approval": approval_text(trial),
     }
 
 
 def outcome_context(outcome: dict[str, Any], arm_label) -> dict[str, Any]:
     """One outcome's table: every arm's result and every comparison, as a journal prints
-    them, each with the source it names (a reference marker and where in it)."""
+    them, each with the source it names (a reference marker and where in it).
+
+    A row that would say only "not reported" is left out; the editors' notes of the outcome,
+    its values and comparisons are gathered in ``notes`` (each saying what it is about), to
+    be folded under the table."""
+    notes = []
+    if outcome.get("note"):
+        notes.append({"about": "", "text": plain_note(outcome["note"])})
+    values = []
+    for v in outcome.get("values", []):
+        arm = arm_label(v["arm"])
+        if v.get("note"):
+            notes.append({"about": arm, "text": plain_note(v["note"])})
+        row = {
+            "arm": arm,
+            "text": fmt.arm_result(v, outcome),
+            "source_wording": fmt.source_wording(v),
+            "participants": fmt.participants(v),
+            "source": fmt.source_text(v.get("source")),
+            "refs": fmt.source_refs(v.get("source")),
+        }
+        given = v.get("value") is not None or v.get("missing")
+        if given or row["participants"] or row["source_wording"]:
+            values.append(row)
+    comparisons = []
+    for c in outcome.get("comparisons", []):
+        arms = f"{arm_label(c['arm'])} vs {arm_label(c['reference_arm'])}"
+        if c.get("note"):
+            notes.append({"about": arms, "text": plain_note(c["note"])})
+        row = {
+            "kind": fmt.comparison_name(c),
+            "arms": arms,
+            "result": fmt.comparison_result(c),
+            "p_value": fmt.p_value(c),
+            "significance": fmt.significance(c),
+            "method": c.get("method"),
+            "source": fmt.source_text(c.get("source")),
+            "refs": fmt.source_refs(c.get("source")),
+        }
+        if row["result"] == "not reported":
+            if not (row["p_value"] or row["significance"]):
+                continue
+            row["result"] = "no number given"  # but its p-value or significance is
+        comparisons.append(row)
     return {
         "key": outcome["key"],
         "heading": fmt.outcome_heading(outcome),
@@ -93,36 +208,12 @@ def outcome_context(outcome: dict[str, Any], arm_label) -> dict[str, Any]:
         "description": outcome.get("description"),
         "time_frame": outcome.get("time_frame"),
         "subgroup": outcome.get("subgroup"),
-        "note": outcome.get("note"),
         "source": fmt.source_text(outcome.get("source")),
         "refs": [*outcome.get("citations", []), *fmt.source_refs(outcome.get("source"))],
         "unit": fmt.results_unit(outcome),
-        "values": [
-            {
-                "arm": arm_label(v["arm"]),
-                "text": fmt.arm_result(v, outcome),
-                "source_wording": fmt.source_wording(v),
-                "participants": fmt.participants(v),
-                "source": fmt.source_text(v.get("source")),
-                "refs": fmt.source_refs(v.get("source")),
-                "note": v.get("note"),
-            }
-            for v in outcome.get("values", [])
-        ],
-        "comparisons": [
-            {
-                "kind": fmt.comparison_name(c),
-                "arms": f"{arm_label(c['arm'])} vs {arm_label(c['reference_arm'])}",
-                "result": fmt.comparison_result(c),
-                "p_value": fmt.p_value(c),
-                "significance": fmt.significance(c),
-                "method": c.get("method"),
-                "source": fmt.source_text(c.get("source")),
-                "refs": fmt.source_refs(c.get("source")),
-                "note": c.get("note"),
-            }
-            for c in outcome.get("comparisons", [])
-        ],
+        "values": values,
+        "comparisons": comparisons,
+        "notes": notes,
     }
 
 
@@ -130,7 +221,7 @@ def finding_context(finding: dict[str, Any]) -> dict[str, Any]:
     return {
         "statement": finding["statement"],
         "kind": finding["kind"],
-        "note": finding.get("note"),
+        "note": plain_note(finding.get("note")),
         "refs": finding.get("citations", []),
     }
 
@@ -146,6 +237,8 @@ def audit_trail(record: RecordState) -> list[dict[str, Any]]:
         rows.append(
             {
                 **version.as_dict(),
+                "proposer": account(version.proposer),
+                "approver": account(version.approver),
                 "fields": fields,
                 "version": str(version.version),
                 "approved_at": fmt.readable_time(version.approved_at),

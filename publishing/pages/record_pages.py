@@ -8,8 +8,16 @@ from markupsafe import Markup
 from .. import formatting as fmt
 from ..selectors import EvidenceAsOf, RecordState
 from ..templating import render_fragment, render_text
-from .charts import forest_plot, hazard_ratio_rows, median_bar_charts, median_bar_rows
-from .contexts import audit_trail, finding_context, intervention_names, trial_context
+from .article import ArticleFindings
+from .charts import effect_rows, forest_plots
+from .contexts import (
+    approval_text,
+    audit_trail,
+    finding_context,
+    intervention_names,
+    plain_note,
+    trial_context,
+)
 from .references import References
 
 
@@ -20,7 +28,7 @@ class RecordPages:
         self.evidence = evidence
         self._blocks: dict[str, Markup] = {}
         self.citation_bodies: dict[str, Markup] = {}
-        self._chart_rows: dict[str, tuple[list, list]] = {}
+        self._effect_rows: dict[str, list] = {}
         self.topics_by_trial: dict[str, list[RecordState]] = {}
         for topic in evidence.records["topic"].values():
             for section in topic.document.get("sections", []):
@@ -41,42 +49,44 @@ class RecordPages:
         doc = topic.document
         sections = []
         all_trials: list[RecordState] = []
-        listed: set[str] = set()
+        placed = ArticleFindings(doc)
         for section in doc.get("sections", []):
             trials = [t for t in (evidence.get("trial", s) for s in section.get("trials", [])) if t]
+            blocks, seen = [], []
             for trial in trials:
-                if trial.slug not in listed:
-                    listed.add(trial.slug)
+                if trial.slug in {t.slug for t in all_trials}:
+                    seen.append({"slug": trial.slug, "name": trial.document["name"]})
+                else:
                     all_trials.append(trial)
+                    blocks.append(self.trial_block(trial))
+            before, after = placed.section_paragraphs(section)
             sections.append(
                 {
                     "key": section["key"],
                     "heading": section["heading"],
-                    "body": section.get("body", []),
+                    "body": before,
+                    "body_after": after,
                     "setting": fmt.SETTINGS.get(section.get("setting") or "", ""),
                     "interventions": intervention_names(evidence, section.get("interventions", [])),
-                    "trial_blocks": [self.trial_block(t) for t in trials],
-                    "charts": median_bar_charts(
-                        [row for t in trials for row in self.chart_rows(t)[0]],
-                        f"bars-{section['key']}",
-                    ),
+                    "trial_blocks": blocks,
+                    "trials_above": seen,
                 }
             )
+        effects = [row for t in all_trials for row in self.effect_rows(t)]
         context = {
             "title": doc["title"],
             "topic": {
                 "title": doc["title"],
                 "condition": doc["condition"],
-                "summary": [p for p in doc["summary"].split("\n\n") if p.strip()],
+                "summary": placed.summary_paragraphs(),
                 "byline": doc.get("byline"),
                 "source_updated": doc.get("source_updated"),
-                "notes": doc.get("notes"),
+                "notes": plain_note(doc.get("notes")),
                 "version": str(topic.version),
-                "approved_at": fmt.readable_time(topic.current.approved_at),
+                "approval": approval_text(topic),
             },
-            "forest": forest_plot(
-                [row for t in all_trials for row in self.chart_rows(t)[1]], "forest"
-            ),
+            "effects": effects,
+            "forests": forest_plots(effects, "forest"),
             "sections": sections,
             "findings": [finding_context(f) for f in doc.get("findings", [])],
             "root": "../",
@@ -85,24 +95,21 @@ class RecordPages:
         refs = References(evidence, doc.get("citations", []), self.citation_bodies)
         return refs.finish(render_text("topic.html", context))
 
-    def chart_rows(self, trial: RecordState) -> tuple[list, list]:
-        """A trial's (median bar rows, hazard ratio rows), made once per build."""
-        rows = self._chart_rows.get(trial.slug)
+    def effect_rows(self, trial: RecordState) -> list:
+        """A trial's effect estimates, made once per build."""
+        rows = self._effect_rows.get(trial.slug)
         if rows is None:
-            rows = self._chart_rows[trial.slug] = (median_bar_rows(trial), hazard_ratio_rows(trial))
+            rows = self._effect_rows[trial.slug] = effect_rows(trial)
         return rows
 
     def topics_of(self, trial: RecordState) -> list[RecordState]:
         return self.topics_by_trial.get(trial.slug, [])
 
     def trial_page(self, trial: RecordState) -> bytes:
-        bar_rows, hr_rows = self.chart_rows(trial)
         context = {
             "title": trial.document["name"],
             "name": trial.document["name"],
             "trial_block": self.trial_block(trial),
-            "charts": median_bar_charts(bar_rows, "bars"),
-            "forest": forest_plot(hr_rows, "forest"),
             "audit": audit_trail(trial),
             "topics": [
                 {"slug": t.slug, "title": t.document["title"]} for t in self.topics_of(trial)

@@ -11,7 +11,23 @@ from .. import formatting as fmt
 from .. import trial_facts as facts
 from ..selectors import EvidenceAsOf, RecordChange
 from ..templating import render
-from .contexts import page_footer
+from .contexts import account, page_footer
+
+RECORD_TYPE_NAMES = {
+    "trial": "Trial",
+    "topic": "Topic",
+    "citation": "Reference",
+    "intervention": "Treatment",
+}
+
+
+def record_name(evidence: EvidenceAsOf, record_type: str, slug: str) -> str:
+    """What readers call a record: a trial's or treatment's name, a topic's or reference's
+    title; the slug only for a record no longer published (retracted)."""
+    record = evidence.get(record_type, slug)
+    if record is None:
+        return slug
+    return record.document.get("name") or record.document.get("title") or slug
 
 
 def index_page(evidence: EvidenceAsOf, seq: int, changes_count: int) -> bytes:
@@ -68,13 +84,20 @@ def changes_page(rows: list[dict[str, Any]], meta: dict[str, Any], evidence, seq
         display.append(
             {
                 **row,
+                "name": record_name(evidence, row["record_type"], row["slug"]),
+                "type_name": RECORD_TYPE_NAMES.get(row["record_type"], row["record_type"]),
                 "page": page,
                 "fields": [
                     {**f, "old": fmt.scalar_text(f["old"]), "new": fmt.scalar_text(f["new"])}
                     for f in row["fields"]
                 ],
                 "versions": [
-                    {**v, "approved_at": fmt.readable_time(v["approved_at"])}
+                    {
+                        **v,
+                        "proposer": account(v["proposer"]),
+                        "approver": account(v["approver"]),
+                        "approved_at": fmt.readable_time(v["approved_at"]),
+                    }
                     for v in row["versions"]
                 ],
             }

@@ -150,18 +150,25 @@ def test_topic_page_carries_trials_results_findings_references_and_a_chart(small
         "<svg",
         '<title id="forest-title">',
         '<desc id="forest-desc">',
+        "Effect estimates the trials report",
         'role="img"',
     ):
         assert expected in html, expected
     assert "<script" not in html
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
-    # The forest plot draws the hazard ratio with its interval; the bar chart both medians.
-    # 2 trials, each: drawn and described in the forest plot, and in its results table.
-    assert html.count("0.48 (95% CI 0.36 to 0.63)") == 6
-    assert '<text x="292" y="46" text-anchor="end">TRIAL 1: Progression-free survival' in html
-    assert '<rect x="300" y="30" width="290" height="18"' in html  # the longest median bar
-    assert '<text x="292" y="45" text-anchor="end">TRIAL 1: Drugex (PFS)</text>' in html
-    assert "TRIAL 1: Drugex (PFS): 46 months" in html  # the chart's text description
+    # The hazard ratio of each of the 2 trials: in its results table, drawn and described in
+    # its trial's forest plot and in the topic's, and in the topic's table of estimates.
+    assert html.count("0.48 (95% CI 0.36 to 0.63)") == 10
+    assert html.count('<td data-label="Confidence interval">95% CI 0.36 to 0.63</td>') == 2
+    # Charts are drawn for a phone: 320 wide, labels on lines of their own above the bars.
+    assert '<text x="8" y="18">TRIAL 1: Progression-free survival,</text>' in html
+    assert '<rect x="8" y="22" width="304" height="12"' in html  # the longest median bar
+    assert '<text x="8" y="18">Drugex: median 46 months</text>' in html
+    assert "Drugex: median 46 months; Placebo: median 24 months" in html  # text alternative
+    # each chart sits in its trial's block, under the table of its numbers
+    trial_one = html[html.index('id="trial-trial-one"') : html.index('id="trial-trial-two"')]
+    assert 'id="chart-trial-one-pfs-title"' in trial_one
+    assert 'id="forest-trial-one-title"' in trial_one
 
 
 def test_trial_page_carries_its_audit_trail(small_corpus, editor, reviewer):
@@ -171,7 +178,7 @@ def test_trial_page_carries_its_audit_trail(small_corpus, editor, reviewer):
     snapshot = services.publish_latest()
     html = read_text(snapshot.seq, "trials/trial-one.html")
     assert 'id="audit"' in html
-    assert html.count('<th scope="row">2') == 1 and "typo fix" in html
+    assert html.count('<th scope="row">Version 2') == 1 and "typo fix" in html
     assert "add trial trial-one" in html and "Record created" in html
     assert ">editor<" in html and ">reviewer<" in html
     assert "<li>enrollment</li>" in html

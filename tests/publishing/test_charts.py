@@ -1,8 +1,8 @@
 """Unit tests of the SVG charts (``publishing.pages.charts``) and of ``citation_context``.
 
-Rows are drawn from small ``RecordState`` objects built here, with no database: what a chart
-keeps and drops, how editor text is escaped, and the geometry (bar widths, log-scale x
-positions, ticks, heights).
+Charts are drawn from small ``RecordState`` objects built here, with no database: what a chart
+keeps and drops, how editor text is escaped, and the geometry (a 320-unit phone width, bar
+widths, log and linear x positions, ticks, heights).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 import re
 
 import pytest
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from publishing.pages import charts
 from publishing.pages.references import citation_context
@@ -19,6 +19,11 @@ from publishing.selectors import RecordState, Version
 
 HOSTILE_NAME = "A&B <script>alert(1)</script>"
 HOSTILE_ARM = '<b onmouseover="x()">Len</b> & co'
+ARMS = {"len": "Lenalidomide", "pbo": "Placebo"}
+
+
+def arm_label(key):
+    return ARMS.get(key, key)
 
 
 def trial(name: str = "Trial X", *, arms=None, outcomes=()) -> RecordState:
@@ -57,6 +62,10 @@ def hr(estimate, low=None, high=None, level=None, arm="len", reference_arm="pbo"
     }
 
 
+def difference(estimate, low=None, high=None, unit="months", **extra):
+    return {**hr(estimate, low, high, 95), "kind": "absolute_difference", "unit": unit, **extra}
+
+
 def attribute(svg: str, element: str, name: str) -> list[str]:
     """Every ``name="..."`` of every ``<element ...>`` in ``svg``."""
     return [
@@ -65,466 +74,275 @@ def attribute(svg: str, element: str, name: str) -> list[str]:
     ]
 
 
-# --- median_bar_rows ----------------------------------------------------------------------------
+def texts(svg: str) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
 
 
-def test_median_bar_rows_keeps_median_pfs_and_ttp_in_time_units_only():
-    record = trial(
-        outcomes=[
-            outcome("pfs", values=[{"arm": "len", "value": 46}, {"arm": "pbo", "value": 27.5}]),
-            outcome("ttp", values=[{"arm": "len", "value": 41.2}]),
-            outcome("ttp", "median", "days", values=[{"arm": "pbo", "value": 300}]),
-            outcome("os", values=[{"arm": "len", "value": 111}]),
-            outcome("pfs", "duration_unspecified", values=[{"arm": "len", "value": 39}]),
-            outcome("pfs", "mean", values=[{"arm": "len", "value": 40}]),
-            outcome("pfs", "rate_at_timepoint", "percent", values=[{"arm": "len", "value": 60}]),
-            outcome("pfs", "median", "percent", values=[{"arm": "len", "value": 60}]),
-            outcome("pfs", "median", "other", values=[{"arm": "len", "value": 60}]),
-            outcome("orr", values=[{"arm": "len", "value": 60}]),
-            outcome(None, values=[{"arm": "len", "value": 60}], title="Days to recovery"),
-            outcome("pfs", subgroup="High risk", values=[{"arm": "len", "value": 20}]),
-            outcome("pfs", subgroup="", values=[{"arm": "pbo", "value": 21}]),  # empty: none
-        ]
-    )
-    rows = charts.median_bar_rows(record)
-    assert [(r["value"], r["description"]) for r in rows] == [
-        (46, "Trial X: Lenalidomide (PFS): 46 months"),
-        (27.5, "Trial X: Placebo (PFS): 27.5 months"),
-        (41.2, "Trial X: Lenalidomide (TTP): 41.2 months"),
-        (300, "Trial X: Placebo (TTP): 300 days"),
-        (21, "Trial X: Placebo (PFS): 21 months"),
-    ]
-    assert [r["unit"] for r in rows] == ["months", "months", "months", "days", "months"]
-    assert [str(r["label_html"]) for r in rows] == [
-        "Trial X: Lenalidomide (PFS)",
-        "Trial X: Placebo (PFS)",
-        "Trial X: Lenalidomide (TTP)",
-        "Trial X: Placebo (TTP)",
-        "Trial X: Placebo (PFS)",
-    ]
-    assert [str(r["text_html"]) for r in rows] == [
-        "46 months",
-        "27.5 months",
-        "41.2 months",
-        "300 days",
-        "21 months",
-    ]
+def values(*numbers):
+    keys = ["len", "pbo", "third"]
+    return [{"arm": keys[i], "value": n} for i, n in enumerate(numbers)]
 
 
-def test_median_bar_charts_draw_one_chart_per_time_unit():
-    record = trial(
-        outcomes=[
-            outcome("pfs", "median", "days", values=[{"arm": "len", "value": 300}]),
-            outcome("ttp", values=[{"arm": "len", "value": 40}, {"arm": "pbo", "value": 20}]),
-            outcome("pfs", "median", "weeks", values=[{"arm": "pbo", "value": 1}]),
-        ]
-    )
-    charts_drawn = charts.median_bar_charts(charts.median_bar_rows(record), "bars")
-    assert [(c["id"], c["title"]) for c in charts_drawn] == [
-        ("bars", "Median progression-free survival or time to progression, by arm (days)"),
-        ("bars-months", "Median progression-free survival or time to progression, by arm (months)"),
-        ("bars-weeks", "Median progression-free survival or time to progression, by arm (weeks)"),
-    ]
-    # each chart is scaled on its own: 300 days and 40 months both fill the plot
-    assert [attribute("".join(c["rows"]), "rect", "width") for c in charts_drawn] == [
-        ["290"],
-        ["290", "145"],
-        ["290"],
-    ]
-    assert charts_drawn[2]["description"] == "Trial X: Placebo (PFS): 1 week"
-    assert charts.median_bar_charts([], "bars") == []
+# --- outcome_bars -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("value", "row_value", "text"),
+    ("measure", "unit"),
     [
-        ({"arm": "len", "value": 53.0}, 53.0, "53 months"),
-        ({"arm": "len", "value": None, "missing": "not_reached"}, None, "not reached"),
-        ({"arm": "len", "missing": "not_estimable", "raw": "NE"}, None, "not estimable"),
-        (
-            {"arm": "len", "missing": "other", "missing_text": "too few events"},
-            None,
-            "too few events",
-        ),
-        ({"arm": "len", "value": 60, "qualifier": "more_than"}, 60, "more than 60 months"),
-        ({"arm": "len", "value": 0.5, "qualifier": "about"}, 0.5, "about 0.5 months"),
-        ({"arm": "gone", "value": 12}, 12, "12 months"),
+        ("median", "months"),
+        ("median", "days"),
+        ("duration_unspecified", "months"),
+        ("mean", "weeks"),
+        ("rate_at_timepoint", "percent"),
+        ("proportion", "percent"),
     ],
 )
-def test_median_bar_rows_values(value, row_value, text):
-    (row,) = charts.median_bar_rows(trial(outcomes=[outcome("pfs", values=[value])]))
-    arm = "Lenalidomide" if value["arm"] == "len" else value["arm"]  # unknown arm: its key
-    assert row["value"] == row_value
-    assert row["description"] == f"Trial X: {arm} (PFS): {text}"
-    assert str(row["text_html"]) == text
+def test_outcome_bars_draw_durations_rates_and_proportions(measure, unit):
+    chart = charts.outcome_bars(outcome("pfs", measure, unit, values(46, 23)), arm_label, "c")
+    assert chart["id"] == "c" and chart["width"] == "320"
+    assert len(chart["rows"]) == 2 and all(isinstance(r, Markup) for r in chart["rows"])
 
 
 @pytest.mark.parametrize(
-    "record",
+    "drawn",
     [
-        trial(outcomes=[]),
-        trial(outcomes=[outcome("pfs", values=[])]),
-        trial(outcomes=[outcome("os", values=[{"arm": "len", "value": 10}])]),
-        RecordState("trial", "id", "t", [], {"name": "No outcomes"}),
+        outcome("pfs", "event_count", "count", values(25, 10)),  # counts of unequal arms
+        outcome("pfs", "median", "other", values(25, 10)),
+        outcome("pfs", "number", "percent", values(25, 10)),
+        outcome("pfs", "median", "months", values(25)),  # one arm: nothing to compare
+        outcome("pfs", "median", "months", []),
+        outcome("pfs", "median", "months", [{"arm": "len", "missing": "not_reached"}] * 2),
+        outcome("pfs", "median", "months", values(-2, 4)),
     ],
 )
-def test_median_bar_rows_none(record):
-    assert charts.median_bar_rows(record) == []
+def test_outcome_bars_none(drawn):
+    assert charts.outcome_bars(drawn, arm_label, "c") is None
 
 
-def test_median_bar_rows_escape_editor_text():
-    record = trial(
-        HOSTILE_NAME,
-        arms=[{"key": "len", "label": HOSTILE_ARM}],
-        outcomes=[outcome("pfs", values=[{"arm": "len", "value": 10}])],
+def test_outcome_bars_scale_durations_to_the_longest_and_percentages_to_100():
+    months = charts.outcome_bars(outcome("pfs", "median", "months", values(46, 23)), arm_label, "c")
+    assert attribute("".join(months["rows"]), "rect", "width") == ["304", "152"]
+    assert months["title"] == "Progression-free survival, by arm (bars to scale)"
+    percent = charts.outcome_bars(
+        outcome("os", "proportion", "percent", values(4, 3)), arm_label, "c"
     )
-    (row,) = charts.median_bar_rows(record)
-    assert isinstance(row["label_html"], Markup)
-    assert str(row["label_html"]) == (
-        "A&amp;B &lt;script&gt;alert(1)&lt;/script&gt;: "
-        "&lt;b onmouseover=&#34;x()&#34;&gt;Len&lt;/b&gt; &amp; co (PFS)"
+    assert attribute("".join(percent["rows"]), "rect", "width") == ["12.2", "9.1"]
+    assert percent["title"].endswith("(bars to scale, 0 to 100%)")
+
+
+def test_outcome_bars_label_each_bar_above_it_with_the_result_in_words():
+    drawn = outcome(
+        "os",
+        values=[{"arm": "len", "missing": "not_reached"}, {"arm": "pbo", "value": 76}],
+        subgroup="High risk",
     )
-    # the description is plain text, escaped by the template (autoescape): never Markup
-    assert not isinstance(row["description"], Markup)
-    assert row["description"] == f"{HOSTILE_NAME}: {HOSTILE_ARM} (PFS): 10 months"
-
-    chart = charts.median_bars([row], "c")
-    (svg,) = chart["rows"]
-    assert "<script>" not in svg and "<b " not in svg
-    assert str(row["label_html"]) in svg
-
-
-# --- median_bars --------------------------------------------------------------------------------
-
-
-def bar_row(value, label="Arm", text="t"):
-    return {
-        "value": value,
-        "description": f"{label}: {text}",
-        "label_html": escape(label),
-        "text_html": escape(text),
-    }
-
-
-def test_median_bars_empty():
-    assert charts.median_bars([], "chart") is None
-
-
-def test_median_bars_layout():
-    rows = [bar_row(40, "A"), bar_row(20, "B"), bar_row(None, "C", "not reached"), bar_row(10)]
-    chart = charts.median_bars(rows, "pfs-chart")
-    assert chart["id"] == "pfs-chart"
-    assert chart["title"] == (
-        "Median progression-free survival or time to progression, by arm (months)"
-    )
-    assert chart["description"] == "A: t; B: t; C: not reached; Arm: t"
-    assert chart["width"] == "720"
-    assert chart["height"] == str(40 + 4 * 24)
-    assert all(isinstance(row, Markup) for row in chart["rows"])
+    chart = charts.outcome_bars(drawn, arm_label, "c")
     svg = "".join(chart["rows"])
-    # the largest value fills the plot (720 - 300 - 130 = 290), the others in proportion;
-    # a value not given draws no bar at all
-    assert attribute(svg, "rect", "width") == ["290", "145", "72.5"]
-    assert attribute(svg, "rect", "x") == ["300", "300", "300"]
-    assert attribute(svg, "rect", "y") == ["30", "54", "102"]
-    # labels end at the plot; each value's text starts 6 after its bar (or after the axis)
-    texts = list(zip(attribute(svg, "text", "x"), attribute(svg, "text", "y"), strict=True))
-    assert texts == [
-        ("292", "45"),
-        ("596", "45"),
-        ("292", "69"),
-        ("451", "69"),
-        ("292", "93"),
-        ("306", "93"),
-        ("292", "117"),
-        ("378.5", "117"),
-    ]
-    assert ">C</text>" in svg and ">not reached</text>" in svg
+    assert texts(svg) == ["Lenalidomide: median not reached", "Placebo: median 76 months"]
+    # no bar for the value not given; each label line 18 units, bar 12, gap 10
+    assert attribute(svg, "text", "y") == ["18", "58"]
+    assert attribute(svg, "rect", "y") == ["62"] and attribute(svg, "rect", "x") == ["8"]
+    assert chart["height"] == str(4 + 2 * (18 + 12 + 10))
+    assert chart["description"] == "Lenalidomide: median not reached; Placebo: median 76 months"
+    assert "(subgroup: High risk)" in chart["title"]
 
 
-@pytest.mark.parametrize(
-    ("values", "widths"),
-    [
-        ([53], ["290"]),
-        ([3, 7], ["124.3", "290"]),  # 290 * 3 / 7 = 124.29
-        ([0.6, 100], ["1.7", "290"]),  # 290 * 0.6 / 100 = 1.74
-        ([46, 46.0], ["290", "290"]),
-        ([1, 1000], ["0.3", "290"]),
-        ([0.1, 1000], ["290"]),  # 0.029 rounds to 0: no bar rather than a zero-width one
-        ([0, 10], ["290"]),
-        ([0, 0], []),  # no division by zero
-        ([None, None], []),
-    ],
-)
-def test_median_bars_widths_proportional(values, widths):
-    chart = charts.median_bars([bar_row(v) for v in values], "c")
-    assert attribute("".join(chart["rows"]), "rect", "width") == widths
-    assert chart["height"] == str(40 + 24 * len(values))
+def test_outcome_bars_wrap_long_labels_within_the_phone_width():
+    long_arm = "Revlimid maintenance after autologous stem-cell transplantation"
+    chart = charts.outcome_bars(outcome("pfs", values=values(40, 20)), {"len": long_arm}.get, "c")
+    svg = "".join(chart["rows"])
+    lines = texts(svg)
+    assert len(lines) > 2 and all(len(line) <= charts.WRAP for line in lines)
+    assert " ".join(lines[:-1]) == f"{long_arm}: median 40 months"
+    assert all(float(w) <= 304 for w in attribute(svg, "rect", "width"))
 
 
-@pytest.mark.parametrize("n", [1, 2, 5, 30])
-def test_median_bars_height_grows_with_rows(n):
-    chart = charts.median_bars([bar_row(i + 1) for i in range(n)], "c")
-    assert chart["height"] == str(40 + 24 * n)
-    assert len(chart["rows"]) == n
-    assert attribute("".join(chart["rows"]), "rect", "y") == [str(30 + 24 * i) for i in range(n)]
+def test_outcome_bars_escape_editor_text():
+    chart = charts.outcome_bars(
+        outcome("pfs", values=values(10, 5)), {"len": HOSTILE_ARM, "pbo": "P&O"}.get, "c"
+    )
+    svg = "".join(chart["rows"])
+    assert "<b " not in svg and "&lt;b onmouseover=" in svg and "P&amp;O" in svg
+    # the description is plain text, escaped by the template (autoescape): never Markup
+    assert not isinstance(chart["description"], Markup)
+    assert HOSTILE_ARM in chart["description"]
 
 
-# --- hazard_ratio_rows --------------------------------------------------------------------------
+# --- effect_rows --------------------------------------------------------------------------------
 
 
-def test_hazard_ratio_rows_keeps_hazard_ratios_with_an_estimate():
-    other = {**hr(0.7, 0.5, 0.9, 95), "kind": "odds_ratio"}
-    no_estimate = {**hr(None), "p_value": 0.01}
+def test_effect_rows_keep_every_estimate_with_a_number():
     record = trial(
         outcomes=[
-            outcome("pfs", comparisons=[hr(0.48, 0.36, 0.63, 95), other, no_estimate]),
             outcome(
-                "os",
-                "rate_at_timepoint",
-                "percent",
-                timepoint={"value": 36, "unit": "months"},
-                treatment_phase="maintenance",
-                comparisons=[hr(1.0, reference_arm="gone")],
+                "pfs",
+                comparisons=[
+                    hr(0.48, 0.36, 0.63, 95),
+                    hr(None, p_value=0.01),  # no number: not an estimate
+                    {**hr(None), "kind": "not_stated", "significant": True},
+                    difference(13.5),
+                ],
             ),
-            outcome("ttp", comparisons=[hr(2, 1.25, 3.2)]),
+            outcome("os", subgroup="High risk", comparisons=[hr(0.9, 0.6, 1.3)]),
         ]
     )
-    rows = charts.hazard_ratio_rows(record)
-    assert [(r["estimate"], r["low"], r["high"]) for r in rows] == [
-        (0.48, 0.36, 0.63),
-        (1.0, None, None),
-        (2, 1.25, 3.2),
+    rows = charts.effect_rows(record)
+    assert [(r["measure"], r["estimate_text"], r["interval_text"], r["plotted"]) for r in rows] == [
+        ("Hazard ratio", "0.48", "95% CI 0.36 to 0.63", True),
+        ("Absolute difference", "13.5 months", "no confidence interval given", False),
+        ("Hazard ratio", "0.9", "CI 0.6 to 1.3", True),
     ]
-    assert [r["description"] for r in rows] == [
+    assert [r["scale"] for r in rows] == ["ratio", "absolute_difference:months", "ratio"]
+    assert rows[0]["description"] == (
         "Trial X: Progression-free survival, Lenalidomide vs Placebo: "
-        "hazard ratio 0.48 (95% CI 0.36 to 0.63)",
-        "Trial X: Overall survival at 36 months (maintenance), Lenalidomide vs gone: "
-        "hazard ratio 1",
-        "Trial X: Time to progression, Lenalidomide vs Placebo: hazard ratio 2 (CI 1.25 to 3.2)",
-    ]
-    assert [str(r["text_html"]) for r in rows] == [
-        "0.48 (95% CI 0.36 to 0.63)",
-        "1",
-        "2 (CI 1.25 to 3.2)",
-    ]
-    assert str(rows[0]["label_html"]) == (
-        "Trial X: Progression-free survival, Lenalidomide vs Placebo"
+        "hazard ratio 0.48 (95% CI 0.36 to 0.63)"
     )
+    # a subgroup's estimate never reads as the whole population's
+    assert rows[2]["outcome"] == "Overall survival (High risk)"
+    assert (rows[1]["low"], rows[1]["high"]) == (None, None)
 
 
 @pytest.mark.parametrize(
-    ("comparison", "text"),
+    "comparison",
     [
-        (hr(0.48, 0.36, 0.63, 95), "0.48 (95% CI 0.36 to 0.63)"),
-        (hr(0.5, 0.4, 1.0, 95.0), "0.5 (95% CI 0.4 to 1)"),
-        (hr(0.0001, 0.00001, 0.001), "0.0001 (CI 0.00001 to 0.001)"),
-        (hr(0.75, None, 0.9, 95), "0.75"),  # one bound: no half interval
-        (hr(0.75, 0.6, None, 95), "0.75"),
-        (hr(0.75, level=95), "0.75"),
+        hr(0.75, None, 0.9, 95),  # one bound: never half an interval
+        hr(0.75, 0.6, None, 95),
+        hr(0.75, 0, 0.9, 95),  # a ratio's bound of 0 has no place on a log scale
     ],
 )
-def test_hazard_ratio_rows_text(comparison, text):
-    (row,) = charts.hazard_ratio_rows(trial(outcomes=[outcome(comparisons=[comparison])]))
-    assert str(row["text_html"]) == text
-    assert row["description"].endswith(f": hazard ratio {text}")
+def test_effect_rows_plot_only_whole_intervals(comparison):
+    (row,) = charts.effect_rows(trial(outcomes=[outcome(comparisons=[comparison])]))
+    assert not row["plotted"]
+    assert charts.forest_plots([row], "f") == []
 
 
-def test_hazard_ratio_rows_none():
-    assert charts.hazard_ratio_rows(trial()) == []
-    assert charts.hazard_ratio_rows(trial(outcomes=[outcome(comparisons=[hr(None)])])) == []
-
-
-def test_hazard_ratio_rows_escape_editor_text():
-    record = trial(
-        HOSTILE_NAME,
-        arms=[{"key": "len", "label": HOSTILE_ARM}, {"key": "pbo", "label": "P&O"}],
-        outcomes=[outcome(comparisons=[hr(0.5, 0.4, 0.7, 95)])],
-    )
-    (row,) = charts.hazard_ratio_rows(record)
-    assert isinstance(row["label_html"], Markup)
-    assert str(row["label_html"]) == (
-        "A&amp;B &lt;script&gt;alert(1)&lt;/script&gt;: Progression-free survival, "
-        "&lt;b onmouseover=&#34;x()&#34;&gt;Len&lt;/b&gt; &amp; co vs P&amp;O"
-    )
-    assert not isinstance(row["description"], Markup)
-    assert HOSTILE_NAME in row["description"]
-    (svg,) = charts.forest_plot([row], "f")["rows"]
-    assert "<script>" not in svg and "<b " not in svg
-    assert str(row["label_html"]) in svg
-
-
-def test_hazard_ratio_rows_keep_the_qualifier():
+def test_effect_rows_keep_the_qualifier():
     comparison = hr(0.5, 0.3, 0.8, 95, qualifier="less_than")
-    (row,) = charts.hazard_ratio_rows(trial(outcomes=[outcome(comparisons=[comparison])]))
-    assert str(row["text_html"]).startswith("less than 0.5")
+    (row,) = charts.effect_rows(trial(outcomes=[outcome(comparisons=[comparison])]))
+    assert row["estimate_text"] == "less than 0.5"
     assert "hazard ratio less than 0.5" in row["description"]
 
 
-def test_hazard_ratio_rows_do_not_pass_a_subgroup_off_as_everyone():
-    record = trial(
-        outcomes=[
-            outcome("pfs", comparisons=[hr(0.5, 0.4, 0.6, 95)]),
-            outcome("pfs", subgroup="High-risk cytogenetics", comparisons=[hr(0.9, 0.6, 1.3)]),
-        ]
-    )
-    rows = charts.hazard_ratio_rows(record)
-    labels = [str(row["label_html"]) for row in rows]
-    assert len(set(labels)) == len(labels), labels
-    for row in rows:
-        if row["estimate"] == 0.9:
-            assert "High-risk cytogenetics" in row["description"]
+# --- forest plots -------------------------------------------------------------------------------
 
 
-# --- forest_plot --------------------------------------------------------------------------------
-
-
-def forest_row(estimate, low=None, high=None, label="Row"):
+def effect(estimate, low, high, scale="ratio", label="Row"):
     return {
+        "trial": label,
+        "outcome": "PFS",
+        "arms": "A vs B",
+        "measure": "Hazard ratio" if scale == "ratio" else "Absolute difference",
+        "estimate_text": str(estimate),
+        "interval_text": f"95% CI {low} to {high}",
+        "scale": scale,
         "estimate": estimate,
         "low": low,
         "high": high,
-        "description": f"{label}: hazard ratio {estimate}",
-        "label_html": escape(label),
-        "text_html": escape(str(estimate)),
+        "plotted": True,
+        "description": f"{label}: {estimate}",
     }
 
 
-def log_x(value, lo, hi, left=300, right=570):
-    """Where ``value`` sits on a log axis from ``lo`` at ``left`` to ``hi`` at ``right``."""
+def log_x(value, lo, hi, left=8, right=312):
     return left + (math.log(value) - math.log(lo)) / (math.log(hi) - math.log(lo)) * (right - left)
 
 
-def forest_positions(chart):
+def intervals(chart):
+    """(x1, x2, centre) of each row's interval: the solid lines (the dashed ones mark 1 or 0)."""
     svg = "".join(chart["rows"])
-    return {
-        "centre": [float(x) for x in attribute(svg, "rect", "x")],
-        "x1": [float(x) for x in attribute(svg, "line", "x1")],
-        "x2": [float(x) for x in attribute(svg, "line", "x2")],
-        "y": [int(y) for y in attribute(svg, "line", "y1")],
-    }
+    solid = [tag for tag in re.findall(r"<line\b[^>]*>", svg) if "dasharray" not in tag]
+    return [
+        (float(attribute(tag, "line", "x1")[0]), float(attribute(tag, "line", "x2")[0]), centre)
+        for tag, centre in zip(solid, map(float, attribute(svg, "rect", "x")), strict=True)
+    ]
 
 
-def test_forest_plot_empty():
+def test_forest_plots_one_per_scale_of_the_plotted_rows():
+    rows = [
+        effect(0.5, 0.3, 0.8),
+        effect(4, 1, 7, "absolute_difference:months"),
+        {**effect(0.7, None, None), "plotted": False},
+        effect(1.2, 0.9, 1.6),
+    ]
+    drawn = charts.forest_plots(rows, "forest")
+    assert [c["id"] for c in drawn] == ["forest", "forest-2"]
+    assert [len(c["rows"]) for c in drawn] == [2, 1]
+    assert drawn[0]["ratio"] and not drawn[1]["ratio"]
+    assert drawn[0]["title"] == "Ratios (log scale) with confidence intervals"
+    assert drawn[1]["title"] == "Absolute difference with confidence intervals"
+    assert charts.forest_plots([], "f") == []
     assert charts.forest_plot([], "f") is None
 
 
 def test_forest_plot_symmetric_log_scale():
-    # the range is 0.25 / 1.25 = 0.2 to 4 * 1.25 = 5, symmetric about 1 on a log scale,
-    # so 1 is in the middle of the plot (300 to 570) and 0.5 and 2 are mirror images
-    rows = [forest_row(0.5, 0.25, 1, "A"), forest_row(2, 1, 4, "B")]
-    chart = charts.forest_plot(rows, "forest")
-    assert chart["id"] == "forest"
-    assert chart["title"] == (
-        "Hazard ratios with confidence intervals (values below 1 favour the first arm)"
-    )
-    assert chart["description"] == "A: hazard ratio 0.5; B: hazard ratio 2"
-    assert chart["one_x"] == "435"
-    assert chart["width"] == "720"
-    assert chart["height"] == str(60 + 2 * 24)
-    assert chart["axis_y"] == str(60 + 2 * 24 - 22)
-    assert chart["top"] == "24"
-    assert chart["ticks"] == [
-        {"x": "318.7", "label": "0.25"},
-        {"x": "376.9", "label": "0.5"},
-        {"x": "435", "label": "1"},
-        {"x": "493.1", "label": "2"},
-        {"x": "551.3", "label": "4"},
-    ]
-    positions = forest_positions(chart)
-    assert positions == {
-        "centre": [376.9, 493.1],
-        "x1": [318.7, 435.0],
-        "x2": [435.0, 551.3],
-        "y": [42, 66],
-    }
-    svg = "".join(chart["rows"])
-    assert attribute(svg, "text", "x")[1::2] == ["578", "578"]  # value texts right of the plot
+    # 0.25 / 1.25 = 0.2 to 4 * 1.25 = 5: symmetric about 1, which sits mid-plot (8 to 312)
+    chart = charts.forest_plot([effect(0.5, 0.25, 1, label="A"), effect(2, 1, 4)], "forest")
+    assert [t["label"] for t in chart["ticks"]] == ["0.25", "0.5", "1", "2", "4"]
+    xs = [float(t["x"]) for t in chart["ticks"]]
+    assert xs[2] == pytest.approx(160, abs=0.06)
+    assert xs[1] + xs[3] == pytest.approx(2 * xs[2], abs=0.11)  # mirror images about 1
+    assert intervals(chart) == [(xs[0], xs[2], xs[1]), (xs[2], xs[4], xs[3])]
+    assert chart["description"] == "A: 0.5; Row: 2"
+    assert chart["width"] == "320" and chart["reference"] == "1"
 
 
 @pytest.mark.parametrize(
     "rows",
     [
-        [forest_row(0.48, 0.36, 0.63)],
-        [forest_row(0.5, 0.4, 0.8), forest_row(0.75, 0.6, 0.95), forest_row(1.3, 0.9, 1.9)],
-        [forest_row(0.05, 0.01, 0.2), forest_row(8, 3, 20)],
-        [forest_row(1.0, 0.8, 1.25)],
-        [forest_row(3.5, 2.2, 5.6)],
-        [forest_row(0.7)],  # no interval
+        [effect(0.48, 0.36, 0.63)],
+        [effect(0.5, 0.4, 0.8), effect(0.75, 0.6, 0.95), effect(1.3, 0.9, 1.9)],
+        [effect(0.05, 0.01, 0.2), effect(8, 3, 20)],
+        [effect(3.5, 2.2, 5.6)],
     ],
 )
 def test_forest_plot_positions_on_a_log_scale(rows):
     chart = charts.forest_plot(rows, "f")
-    values = [v for r in rows for v in (r["estimate"], r["low"], r["high"]) if v]
-    lo, hi = min([*values, 1.0]) / 1.25, max([*values, 1.0]) * 1.25
-    one_x = float(chart["one_x"])
-    assert one_x == pytest.approx(log_x(1.0, lo, hi), abs=0.051)
-    assert 300 < one_x < 570  # 1 is always drawn, inside the plot
-
-    positions = forest_positions(chart)
-    for i, row in enumerate(rows):
-        centre = positions["centre"][i]
+    numbers = [v for r in rows for v in (r["estimate"], r["low"], r["high"])]
+    lo, hi = min([*numbers, 1.0]) / 1.25, max([*numbers, 1.0]) * 1.25
+    for row, (x1, x2, centre) in zip(rows, intervals(chart), strict=True):
         assert centre == pytest.approx(log_x(row["estimate"], lo, hi), abs=0.051)
-        # below 1 is left of the line of no effect, above 1 right of it
-        if row["estimate"] < 1:
-            assert centre < one_x
-        elif row["estimate"] > 1:
-            assert centre > one_x
-        else:
-            assert centre == one_x
-        low, high = row["low"] or row["estimate"], row["high"] or row["estimate"]
-        assert positions["x1"][i] == pytest.approx(log_x(low, lo, hi), abs=0.051)
-        assert positions["x2"][i] == pytest.approx(log_x(high, lo, hi), abs=0.051)
-        assert 300 < positions["x1"][i] <= centre <= positions["x2"][i] < 570
-        assert positions["y"][i] == 30 + 24 * i + 12
-
-    # ticks only within the drawn range, each where its value belongs
-    assert [t["label"] for t in chart["ticks"]] == [
-        label
-        for t, label in ((0.25, "0.25"), (0.5, "0.5"), (1, "1"), (2, "2"), (4, "4"))
-        if lo <= t <= hi
-    ]
+        assert x1 == pytest.approx(log_x(row["low"], lo, hi), abs=0.051)
+        assert x2 == pytest.approx(log_x(row["high"], lo, hi), abs=0.051)
+        assert 8 <= x1 <= centre <= x2 <= 312
     for tick in chart["ticks"]:
-        assert 300 <= float(tick["x"]) <= 570
+        assert lo <= float(tick["label"]) <= hi
         assert float(tick["x"]) == pytest.approx(log_x(float(tick["label"]), lo, hi), abs=0.051)
 
 
+def test_forest_plot_of_differences_is_linear_around_zero():
+    scale = "absolute_difference:months"
+    chart = charts.forest_plot([effect(4, -2, 10, scale), effect(-3, -6, 0, scale)], "f")
+    assert not chart["ratio"] and chart["reference"] == "0"
+    # -6 to 10, widened by a tenth of the span (1.6) each side: -7.6 to 11.6
+    labels = [t["label"] for t in chart["ticks"]]
+    assert labels == ["-5", "0", "5", "10"]
+    xs = {t["label"]: float(t["x"]) for t in chart["ticks"]}
+    assert xs["5"] - xs["0"] == pytest.approx(xs["10"] - xs["5"], abs=0.11)
+    (x1, x2, centre), (y1, y2, other) = intervals(chart)
+    assert x1 < xs["0"] < centre < x2 and y1 < other < y2 == pytest.approx(xs["0"], abs=0.06)
+
+
 @pytest.mark.parametrize(
-    ("rows", "ticks"),
-    [
-        ([forest_row(0.5, 0.4, 0.8)], ["0.5", "1"]),  # 0.32 to 1.25
-        ([forest_row(0.48, 0.36, 0.63)], ["0.5", "1"]),  # 0.288 to 1.25
-        ([forest_row(0.25, 0.2, 0.3)], ["0.25", "0.5", "1"]),  # 0.16 to 1.25
-        ([forest_row(1.0)], ["1"]),  # 0.8 to 1.25
-        ([forest_row(1.6, 1.2, 3.3)], ["1", "2", "4"]),  # 0.8 to 4.125
-        ([forest_row(0.05, 0.01, 0.2), forest_row(8, 3, 20)], ["0.25", "0.5", "1", "2", "4"]),
-    ],
+    ("lo", "hi", "ticks"),
+    [(-7.6, 11.6, [-5, 0, 5, 10]), (0, 1, [0, 0.5, 1]), (-0.3, 30.2, [0, 10, 20, 30])],
 )
-def test_forest_plot_ticks_only_within_range(rows, ticks):
-    assert [t["label"] for t in charts.forest_plot(rows, "f")["ticks"]] == ticks
+def test_linear_ticks_are_round(lo, hi, ticks):
+    assert charts._linear_ticks(lo, hi) == ticks
 
 
-def test_forest_plot_equal_log_steps_are_equal_distances():
-    chart = charts.forest_plot([forest_row(0.5, 0.25, 1), forest_row(2, 1, 4)], "f")
-    xs = [float(t["x"]) for t in chart["ticks"]]
-    steps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
-    assert steps == pytest.approx([steps[0]] * 4, abs=0.11)
-
-
-def test_forest_plot_one_bound_draws_from_the_estimate():
-    chart = charts.forest_plot([forest_row(0.5, None, 0.8), forest_row(0.5, 0.4, None)], "f")
-    positions = forest_positions(chart)
-    assert positions["x1"][0] == positions["centre"][0] < positions["x2"][0]
-    assert positions["x1"][1] < positions["centre"][1] == positions["x2"][1]
-
-
-@pytest.mark.parametrize("n", [1, 2, 7, 40])
+@pytest.mark.parametrize("n", [1, 2, 7])
 def test_forest_plot_height_grows_with_rows(n):
-    chart = charts.forest_plot([forest_row(0.5 + i / 100, 0.4, 0.9) for i in range(n)], "f")
-    assert chart["height"] == str(60 + 24 * n)
-    assert chart["axis_y"] == str(60 + 24 * n - 22)
+    chart = charts.forest_plot([effect(0.5 + i / 100, 0.4, 0.9) for i in range(n)], "f")
+    # each row: its label on one line, its estimate on the next, then the interval
+    assert chart["height"] == str(4 + n * (2 * 18 + 6 + 14) + 4 + 18 + 6)
     assert len(chart["rows"]) == n
-    assert forest_positions(chart)["y"] == [42 + 24 * i for i in range(n)]
+
+
+def test_forest_plot_escapes_editor_text():
+    row = {**effect(0.5, 0.4, 0.7, label=HOSTILE_NAME), "arms": f"{HOSTILE_ARM} vs P&O"}
+    (svg,) = charts.forest_plot([row], "f")["rows"]
+    assert "<script>" not in svg and "<b " not in svg
+    assert "A&amp;B &lt;script&gt;" in svg
 
 
 # --- citation_context ---------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""axe-core in a real browser, for the browser tests of published pages (and the admin).
+
+axe-core comes from the npm registry at a pinned version, installed once into
+``var/node-tools`` (``NODE_TOOLS_DIR``), as tests/api/test_generated_clients.py installs its
+generators. It is run through Playwright's ``page.evaluate``, which DevTools runs outside the
+page's Content-Security-Policy: the pages keep their strict policy (no scripts at all) while
+they are checked.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from tests.conftest import missing_service
+
+AXE_VERSION = "4.14.1"
+# The rules the published pages and the admin are held to: WCAG 2.x A and AA, and axe's
+# best practices (landmarks, one h1, headings in order...).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def node_tools() -> Path:
+    return Path(os.environ.get("NODE_TOOLS_DIR", Path.cwd() / "var" / "node-tools"))
+
+
+@cache
+def axe_source() -> str:
+    """axe.min.js of the pinned version, installed with npm on first use."""
+    script = node_tools() / "node_modules" / "axe-core" / "axe.min.js"
+    package = node_tools() / "node_modules" / "axe-core" / "package.json"
+    if not script.exists() or f'"version": "{AXE_VERSION}"' not in package.read_text():
+        if shutil.which("npm") is None:
+            missing_service("the accessibility checks need Node.js and npm (axe-core is on npm)")
+        node_tools().mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(node_tools()),
+                f"axe-core@{AXE_VERSION}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    return script.read_text()
+
+
+def axe_violations(page, impacts: tuple[str, ...] | None = None) -> list[dict]:
+    """axe-core's violations on the page as loaded, each as
+    ``{"id", "impact", "help", "nodes": [target selectors...]}``; with ``impacts``, only
+    those of these impacts (e.g. ``("critical", "serious")``)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source())
+    results = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' '))}))",
+        AXE_TAGS,
+    )
+    return [v for v in results if impacts is None or v["impact"] in impacts]
+
+
+def describe(violations: list[dict]) -> str:
+    """Violations in a line each, for an assertion message."""
+    return "\n".join(
+        f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['nodes'][:5])}" for v in violations
+    )
+
+
+WIDEST_ELEMENTS = """(width) => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > width + 0.5)
+  .slice(0, 8)
+  .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}`
+    + ` ${(e.textContent || '').trim().slice(0, 40)}`
+    + ` right=${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
+def assert_no_horizontal_scroll(page, width: int) -> None:
+    """At a window ``width`` px wide, the page does not scroll sideways; a failure names the
+    elements that stick out."""
+    size = page.viewport_size or {"height": 800}
+    page.set_viewport_size({"width": width, "height": size["height"]})
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, (
+        f"{page.url} is {scroll_width} px wide at {width} px: "
+        + "; ".join(page.evaluate(WIDEST_ELEMENTS, width))
+    )
