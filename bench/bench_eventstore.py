@@ -306,7 +306,8 @@ def _peer_fill(peer, documents: dict, count: int) -> None:
         aggregate = pending.get(slug) or peer.held[slug]
         aggregate.revise({**documents[slug], "summary": f"Peer revision {n}"})
         pending[slug] = aggregate
-        if len(pending) >= 500:
+        # At most a few hundred events per save: one save of thousands stalls its pipeline.
+        if len(pending) >= 250 or n % 250 == 249:
             peer.app.save(*pending.values())
             pending.clear()
     if pending:

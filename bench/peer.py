@@ -59,7 +59,7 @@ class Peer:
         self.ids: dict[str, uuid.UUID] = {}
         self.held: dict[str, Any] = {}
 
-    def load(self, documents: dict[str, dict], revisions: int, batch: int = 500) -> int:
+    def load(self, documents: dict[str, dict], revisions: int, batch: int = 250) -> int:
         """One aggregate per document, then ``revisions`` revisions spread over them: the
         same number of events as our log. Saved ``batch`` aggregates per transaction."""
         slugs = sorted(documents)
@@ -85,7 +85,7 @@ class Peer:
             aggregate.revise({**documents[slug], "summary": f"Synthetic revision {n}"})
             pending[slug] = aggregate
             count += 1
-            if len(pending) >= batch:
+            if len(pending) >= batch or n % batch == batch - 1:
                 flush()
         flush()
         return count
