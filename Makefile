@@ -35,7 +35,11 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench: install $(VENV)/.bench-installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 check-deploy: install

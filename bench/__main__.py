@@ -1,11 +1,13 @@
 """`make bench`: every benchmark, figures printed and saved to bench/results/.
 
     make bench                              # all, at full size
-    make bench BENCH_ARGS="--only eventstore --events 20000"
+    make bench BENCH_ARGS="--only eventstore --events 20000 --approvals 200"
+    make bench BENCH_ARGS="--only publishing --trials 100000"   # corpus via the batch path
     make bench BENCH_ARGS="--only imports --studies 1000 --references 5000"
     make bench BENCH_ARGS="--only reads --read-trials 1000 --read-seconds 5"
 
-PostgreSQL is used when DATABASE_URL points at it (the targets are stated for PostgreSQL);
+PostgreSQL is used when DATABASE_URL points at it (the targets are stated for PostgreSQL; the
+peer, pyeventsourcing, runs there only: `make bench` installs the `bench` extra);
 each benchmark creates and drops its own database, never touching the configured one's data.
 """
 
@@ -24,7 +26,12 @@ def main(argv=None) -> int:
         "--only", choices=["eventstore", "publishing", "imports", "reads"], action="append"
     )
     parser.add_argument("--events", type=int, default=100_000, help="event-store log size")
-    parser.add_argument("--approvals", type=int, default=1000, help="full approvals to time")
+    parser.add_argument(
+        "--approvals", type=int, default=1000, help="approvals (and appends) to time"
+    )
+    parser.add_argument(
+        "--batch", type=int, default=1000, help="change requests in the timed batch approval"
+    )
     parser.add_argument("--trials", type=int, default=10_000, help="publishing dataset size")
     parser.add_argument(
         "--repeats", type=int, default=3, help="full publications (and floors) to time"

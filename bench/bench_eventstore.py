@@ -1,15 +1,23 @@
-"""Event-store benchmarks: approvals/s, appends/s, replay events/s and replay peak memory.
+"""Event-store benchmarks, each figure beside the peer's (pyeventsourcing on the same
+PostgreSQL, same documents) and the floor's (the same SQL written by hand), runs alternating:
 
-The log is filled to ``--events`` (default 100,000) with synthetic trial records and their
-revisions. Replay (``manage.py rebuild_projections``) runs in a subprocess at a quarter, half
-and all of the log, so its peak memory (max RSS) can be compared as the log grows: a replay
-that streams stays flat.
+- approve one change request (services) vs the peer's read-modify-save of one aggregate;
+  propose + approve per second;
+- one append per transaction: ``eventstore.append`` vs the peer's save vs the floor;
+- a batch approval (``approve_change_requests``) in events per second;
+- the whole-log read, decoded: ``eventstore.read_log`` vs the peer's ``select_notifications``
+  plus decoding into domain events;
+- upcasting v1 documents and ``reading.changed_paths``; a replay and the chain's check.
+
+The corpus (``--events`` / 10 trials with their citations, interventions and topics) is
+loaded through the batch path; the log is then filled to ``--events`` with revisions.
 """
 
 from __future__ import annotations
 
 import copy
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -44,22 +52,35 @@ def replay_in_subprocess() -> dict:
     }
 
 
+def ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 3)
+
+
+def timed(function, *args) -> float:
+    started = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - started
+
+
+def ratio(ours: float | None, theirs: float | None) -> float | None:
+    return round(ours / theirs, 2) if ours and theirs else None
+
+
 def run(args) -> dict:
     from bench.database import use_fresh_database
 
     backend = use_fresh_database("curation_bench_events")
     from django.db import transaction
 
+    from bench import peer as peer_module
     from bench.generator import bench_users, load_dataset
     from curation import eventstore, services
-    from curation.models import Event
     from curation.permissions import EDITORS, REVIEWERS, ensure_groups
     from evidence.diff import diff_documents
     from evidence.models import Trial
 
     target = args.events
-    # About one record in six events: records are revised several times over their life.
-    n_trials = max(10, target // 10)
+    n_trials = max(20, target // 10)
     results: dict = {"backend": backend, "target_events": target}
 
     started = time.perf_counter()
@@ -70,58 +91,154 @@ def run(args) -> dict:
         "events": created,
         "seconds": round(elapsed, 1),
         "events_per_second": round(created / elapsed),
-        "note": "eventstore.append + projection.apply per record, 500 per transaction",
+        "note": "the batch path: eventstore.Batch + projection.apply_many, 500 per transaction",
     }
+    print(f"  loaded {created} records in {elapsed:.1f} s", flush=True)
 
-    # Full approvals: propose + approve through the services, one transaction each.
     proposer, approver = bench_users()
     groups = ensure_groups()
     proposer.groups.add(groups[EDITORS])
     approver.groups.add(groups[REVIEWERS])
     proposer, approver = (type(proposer).objects.get(pk=u.pk) for u in (proposer, approver))
-    trials = list(Trial.objects.order_by("slug").values_list("slug", flat=True))
-    sample = min(args.approvals, len(trials))
+    trials = {t.slug: t for t in Trial.objects.order_by("slug")}
+    slugs = sorted(trials)
+    state = {s: (trials[s].id, trials[s].version, trials[s].document) for s in slugs}
+
+    peer = floor = None
+    if backend == "postgresql" and peer_module.available():
+        peer = peer_module.Peer()
+        peer.load({s: state[s][2] for s in slugs}, revisions=0)
+        floor = peer_module.Floor()
+    else:
+        print("  peer not run: needs PostgreSQL and `pip install -e '.[bench]'`", flush=True)
+
+    # Approvals, alternating with the peer's read-modify-save of the same trial.
+    sample = min(args.approvals, len(slugs) // 2)
+    proposes, approves, peers = [], [], []
     started = time.perf_counter()
     for i in range(sample):
-        trial = Trial.objects.get(slug=trials[i])
-        doc = copy.deepcopy(trial.document)
+        slug = slugs[i]
+        doc = copy.deepcopy(state[slug][2])
         doc["summary"] = f"Benchmark revision {i}"
+
+        def ours(slug=slug, doc=doc):
+            t0 = time.perf_counter()
+            cr = services.propose(
+                user=proposer,
+                record_type="trial",
+                action="revise",
+                record=slug,
+                base_version=state[slug][1],
+                document=doc,
+                rationale="benchmark",
+            )
+            t1 = time.perf_counter()
+            services.approve(cr, user=approver)
+            proposes.append(t1 - t0)
+            approves.append(time.perf_counter() - t1)
+            state[slug] = (state[slug][0], state[slug][1] + 1, doc)
+
+        if peer is not None and i % 2:
+            peers.append(timed(peer.read_modify_save, slug, doc))
+        ours()
+        if peer is not None and not i % 2:
+            peers.append(timed(peer.read_modify_save, slug, doc))
+    total = sum(proposes) + sum(approves)
+    results["approve"] = {
+        "count": sample,
+        "approve_ms": ms(approves),
+        "propose_ms": ms(proposes),
+        "propose_approve_per_second": round(sample / total, 1),
+        "peer_read_modify_save_ms": ms(peers) if peers else None,
+        "ratio_to_peer": ratio(ms(approves), ms(peers) if peers else None),
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
+    print(f"  approve: {results['approve']}", flush=True)
+
+    # Appends, one per transaction: ours, the floor's SQL, the peer's save, in turn.
+    ours_t, floor_t, peer_t = [], [], []
+    for i in range(args.approvals):
+        slug = slugs[i % len(slugs)]
+        stream_id, version, doc = state[slug]
+        new_doc = {**doc, "summary": f"Append {i}"}
+        new = eventstore.NewEvent(
+            stream_type="trial",
+            stream_id=stream_id,
+            slug=slug,
+            type="revised",
+            document=new_doc,
+            changes=diff_documents(doc, new_doc),
+            proposer_id=proposer.pk,
+            approver_id=approver.pk,
+            rationale="bench",
+        )
+
+        at = [version]  # the stream's version, moved on by ours and the floor's appends
+
+        def ours(new=new, at=at):
+            with transaction.atomic():
+                eventstore.append(new, expected_version=at[0])
+            at[0] += 1
+
+        def by_hand(new=new, at=at):
+            floor.append(new, at[0])
+            at[0] += 1
+
+        runs = [("ours", ours)]
+        if floor is not None:
+            runs.append(("floor", by_hand))
+            runs.append(("peer", lambda slug=slug, d=new_doc: peer.save(slug, d)))
+        runs = runs[i % len(runs) :] + runs[: i % len(runs)]
+        for name, function in runs:
+            elapsed = timed(function)
+            {"ours": ours_t, "floor": floor_t, "peer": peer_t}[name].append(elapsed)
+        state[slug] = (stream_id, at[0], new_doc)
+    results["append"] = {
+        "count": len(ours_t),
+        "ours_ms": ms(ours_t),
+        "floor_ms": ms(floor_t) if floor_t else None,
+        "peer_save_ms": ms(peer_t) if peer_t else None,
+        "ratio_to_floor": ratio(ms(ours_t), ms(floor_t) if floor_t else None),
+        "ratio_to_peer": ratio(ms(ours_t), ms(peer_t) if peer_t else None),
+    }
+    print(f"  append: {results['append']}", flush=True)
+
+    # A batch approval: a reviewer approves an import's worth of requests in one action.
+    batch_slugs = slugs[sample : sample + min(args.batch, len(slugs) - sample)]
+    ids = []
+    for slug in batch_slugs:
+        doc = {**state[slug][2], "summary": "Imported and reviewed"}
         cr = services.propose(
             user=proposer,
             record_type="trial",
             action="revise",
-            record=trial.slug,
-            base_version=trial.version,
+            record=slug,
+            base_version=state[slug][1],
             document=doc,
-            rationale="benchmark",
+            rationale="import",
         )
-        services.approve(cr, user=approver)
+        ids.append(cr.pk)
+        state[slug] = (state[slug][0], state[slug][1] + 1, doc)
+    started = time.perf_counter()
+    events = services.approve_change_requests(approver, ids) if ids else []
     elapsed = time.perf_counter() - started
-    results["approvals"] = {
-        "count": sample,
-        "seconds": round(elapsed, 1),
-        "approvals_per_second": round(sample / elapsed, 1),
-        "note": "services.propose + services.approve: validation, merge check, append, projection",
+    results["batch_approval"] = {
+        "requests": len(ids),
+        "seconds": round(elapsed, 2),
+        "events_per_second": round(len(events) / elapsed) if events else None,
     }
+    print(f"  batch approval: {results['batch_approval']}", flush=True)
 
-    # Fill the rest of the log with revisions: append (and project) in batches.
-    documents = {t.slug: (t.id, t.version, t.document) for t in Trial.objects.all()}
-    slugs = sorted(documents)
-    checkpoints = sorted({target // 4, target // 2, target})
-    replays = []
-    appended = 0
-    append_seconds = 0.0
-    round_no = 0
-    while (total := Event.objects.count()) < target:
-        batch_end = min(target, total + 1000)
-        started = time.perf_counter()
-        with transaction.atomic():
-            for n in range(batch_end - total):
-                slug = slugs[(appended + n) % len(slugs)]
-                stream_id, version, doc = documents[slug]
-                new_doc = copy.deepcopy(doc)
-                new_doc["summary"] = f"Synthetic revision {round_no}-{appended + n}"
-                eventstore.append(
+    # Fill the log to the target with revisions (batch appends), the peer's log alike.
+    filled, started = 0, time.perf_counter()
+    while (total_events := eventstore.last_position()) < target:
+        items = []
+        for n in range(min(1000, target - total_events)):
+            slug = slugs[(filled + n) % len(slugs)]
+            stream_id, version, doc = state[slug]
+            new_doc = {**doc, "summary": f"Synthetic revision {filled + n}"}
+            items.append(
+                (
                     eventstore.NewEvent(
                         stream_type="trial",
                         stream_id=stream_id,
@@ -133,23 +250,117 @@ def run(args) -> dict:
                         approver_id=approver.pk,
                         rationale="bench",
                     ),
-                    expected_version=version,
+                    version,
                 )
-                documents[slug] = (stream_id, version + 1, new_doc)
-        append_seconds += time.perf_counter() - started
-        appended += batch_end - total
-        round_no += 1
-        now = Event.objects.count()
-        for checkpoint in checkpoints:
-            if total < checkpoint <= now:
-                replays.append(replay_in_subprocess())
-                print(f"  replay at {now} events: {replays[-1]}", flush=True)
-    results["append_revisions"] = {
-        "events": appended,
-        "seconds": round(append_seconds, 1),
-        "events_per_second": round(appended / append_seconds) if append_seconds else None,
-        "note": "eventstore.append only (hash chain, version check), 1000 per transaction",
+            )
+            state[slug] = (stream_id, version + 1, new_doc)
+        with transaction.atomic():
+            eventstore.append_many(items)
+        filled += len(items)
+    fill_seconds = time.perf_counter() - started
+    results["append_batches"] = {
+        "events": filled,
+        "seconds": round(fill_seconds, 1),
+        "events_per_second": round(filled / fill_seconds) if filled else None,
+        "note": "eventstore.append_many, 1000 per transaction",
     }
-    results["replay"] = replays
+    log_size = eventstore.last_position()
+    if peer is not None:
+        # The peer's log so far: one event per trial, then its read-modify-saves and saves.
+        have = len(slugs) + len(peers) + len(peer_t)
+        if log_size > have:
+            _peer_fill(peer, {s: state[s][2] for s in slugs}, log_size - have)
+
+    # The whole log, read and decoded: ours and the peer's, alternating.
+    ours_r, peer_r = [], []
+    for _ in range(args.repeats):
+        ours_r.append(timed(lambda: sum(1 for _ in eventstore.read_log())))
+        if peer is not None:
+            peer_r.append(timed(peer.read_log))
+    results["log_read"] = {
+        "events": log_size,
+        "ours_seconds": round(statistics.median(ours_r), 2),
+        "peer_seconds": round(statistics.median(peer_r), 2) if peer_r else None,
+        "ratio_to_peer": ratio(statistics.median(ours_r), statistics.median(peer_r))
+        if peer_r
+        else None,
+    }
+    print(f"  log read: {results['log_read']}", flush=True)
+
+    results["upcast_and_paths"] = _upcast_and_paths(log_size)
+    print(f"  upcast, changed paths: {results['upcast_and_paths']}", flush=True)
+    results["replay"] = [replay_in_subprocess()]
     results["chain_verified"] = eventstore.verify_chain().ok
+    if peer is not None:
+        peer.close()
+        floor.close()
+    print_table(results)
     return results
+
+
+def _peer_fill(peer, documents: dict, count: int) -> None:
+    slugs = sorted(documents)
+    pending: dict = {}
+    for n in range(count):
+        slug = slugs[n % len(slugs)]
+        aggregate = pending.get(slug) or peer.held[slug]
+        aggregate.revise({**documents[slug], "summary": f"Peer revision {n}"})
+        pending[slug] = aggregate
+        # At most a few hundred events per save: one save of thousands stalls its pipeline.
+        if len(pending) >= 250 or n % 250 == 249:
+            peer.app.save(*pending.values())
+            pending.clear()
+    if pending:
+        peer.app.save(*pending.values())
+
+
+def _upcast_and_paths(log_size: int) -> dict:
+    """Upcasting the v1 trial documents of the test suite's frozen log, per document, and
+    ``reading.changed_paths`` over the whole log."""
+    import orjson
+
+    from curation import eventstore
+    from evidence.documents import upcast
+
+    frozen = orjson.loads((ROOT / "tests" / "data" / "event_log_v1.json").read_bytes())
+    v1 = [
+        row["fields"]["document"]
+        for row in frozen
+        if row["model"] == "curation.event"
+        and row["fields"]["stream_type"] == "trial"
+        and row["fields"]["document"]
+    ]
+    samples = []
+    for _ in range(20):
+        for doc in v1:
+            samples.append(timed(upcast, "trial", doc))
+    started = time.perf_counter()
+    paths = eventstore.changed_paths(0, log_size)
+    elapsed = time.perf_counter() - started
+    return {
+        "v1_trial_documents": len(v1),
+        "upcast_v1_trial_ms": ms(samples) if samples else None,
+        "changed_paths_events": len(paths),
+        "changed_paths_seconds": round(elapsed, 2),
+    }
+
+
+def print_table(results: dict) -> None:
+    a, p, b, r = (results[k] for k in ("approve", "append", "batch_approval", "log_read"))
+    rows = [
+        ("approve one change request (ms)", a["approve_ms"], a["peer_read_modify_save_ms"],
+         "peer read-modify-save", a["ratio_to_peer"]),
+        ("propose + approve per second", a["propose_approve_per_second"], None, "", None),
+        ("append, one per transaction (ms)", p["ours_ms"], p["peer_save_ms"], "peer save",
+         p["ratio_to_peer"]),
+        ("append, one per transaction (ms)", p["ours_ms"], p["floor_ms"], "floor (SQL by hand)",
+         p["ratio_to_floor"]),
+        ("batch approval (events/s)", b["events_per_second"], None, "", None),
+        (f"whole-log read, {r['events']} events (s)", r["ours_seconds"], r["peer_seconds"],
+         "peer select_notifications + decode", r["ratio_to_peer"]),
+    ]  # fmt: skip
+    print("\n  figure | ours | peer or floor | which | ratio")
+    for name, ours, theirs, which, ratio_ in rows:
+        print(f"  {name} | {ours} | {theirs if theirs is not None else ''} | {which} | "
+              f"{ratio_ if ratio_ is not None else ''}")  # fmt: skip
+    print(flush=True)

@@ -17,6 +17,10 @@ def use_fresh_database(name: str) -> str:
         import psycopg
 
         parts = urlsplit(url)
+        # Named after the configured database too, so that benchmarks run by people (or
+        # helpers) with different databases on one server never drop each other's.
+        own = parts.path.lstrip("/")
+        name = f"{name}_{own}"[:63] if own and own not in name else name
         admin_url = urlunsplit(parts._replace(path="/postgres"))
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

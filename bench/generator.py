@@ -337,8 +337,9 @@ def bench_users():
 def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 500) -> dict[str, int]:
     """Append one created event per generated record, projecting each, in batched transactions.
 
-    Goes through ``eventstore.append`` and ``projection.apply`` (no change requests: the bench
-    users stand for a proposer and an approver). Returns counts by record type.
+    Goes through the batch path, ``eventstore.Batch`` and ``projection.apply_many`` (no change
+    requests: the bench users stand for a proposer and an approver). Returns counts by record
+    type.
     """
     from django.db import transaction
 
@@ -351,9 +352,11 @@ def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 500) -> dict[st
     batch: list[tuple[str, dict[str, Any]]] = []
 
     def flush() -> None:
-        with transaction.atomic():
+        # The batch path (as ``approve_change_requests`` writes): one lock, one multi-row
+        # insert of events, the projection with set-based writes.
+        with transaction.atomic(), eventstore.Batch() as appends:
             for record_type, document in batch:
-                event = eventstore.append(
+                event = appends.append(
                     eventstore.NewEvent(
                         stream_type=record_type,
                         stream_id=uuid.uuid5(stream_namespace, f"{record_type}:{document['slug']}"),
@@ -368,8 +371,9 @@ def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 500) -> dict[st
                     expected_version=0,
                 )
                 event.approver = approver
-                projection.apply(event)
                 counts[record_type] = counts.get(record_type, 0) + 1
+            appends.flush()
+            projection.apply_many(appends.events)
         batch.clear()
 
     for item in generate_dataset(n_trials, seed):

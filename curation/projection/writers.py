@@ -16,8 +16,22 @@ from evidence.documents import record_types
 from .rows import ItemRef, Rows
 
 
-def _ids_by_slug(model: type[ev.Record], slugs: set[str]) -> dict[str, uuid.UUID]:
-    return dict(model.objects.filter(slug__in=slugs).values_list("slug", "id")) if slugs else {}
+def _ids_by_slugs(wanted: dict[str, set[str]]) -> list[tuple[str, str, uuid.UUID]]:
+    """(record type, slug, id) of the records asked for by type and slug, in one query."""
+    from django.db.models import CharField, Value
+
+    parts = [
+        ev.RECORD_MODELS[record_type]
+        .objects.filter(slug__in=slugs)
+        .annotate(record_type=Value(record_type, output_field=CharField()))
+        .values_list("record_type", "slug", "id")
+        .order_by()
+        for record_type, slugs in wanted.items()
+        if slugs
+    ]
+    if not parts:
+        return []
+    return list(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
 
 
 def _relation_rows(rows: Rows, known: dict[str, dict[str, uuid.UUID]] | None = None) -> tuple:
@@ -27,18 +41,20 @@ def _relation_rows(rows: Rows, known: dict[str, dict[str, uuid.UUID]] | None = N
     rebuild's cache); other slugs are looked up.
     """
     known = known or {}
-
-    def ids(record_type: str, slugs: set[str]) -> dict[str, uuid.UUID]:
+    wanted = {
+        "intervention": {s for _, s in rows.trial_interventions},
+        "citation": {s for _, s in rows.trial_citations},
+        "trial": {slug for _, _, slug, _ in rows.topic_trials},
+    }
+    found: dict[str, dict[str, uuid.UUID]] = {}
+    missing: dict[str, set[str]] = {}
+    for record_type, slugs in wanted.items():
         cached = known.get(record_type, {})
-        found = {slug: cached[slug] for slug in slugs if slug in cached}
-        missing = slugs - found.keys()
-        if missing:
-            found.update(_ids_by_slug(ev.RECORD_MODELS[record_type], missing))
-        return found
-
-    interventions = ids("intervention", {s for _, s in rows.trial_interventions})
-    citations = ids("citation", {s for _, s in rows.trial_citations})
-    trials = ids("trial", {slug for _, _, slug, _ in rows.topic_trials})
+        found[record_type] = {slug: cached[slug] for slug in slugs if slug in cached}
+        missing[record_type] = slugs - found[record_type].keys()
+    for record_type, slug, id_ in _ids_by_slugs(missing):  # one query for every type
+        found[record_type][slug] = id_
+    interventions, citations, trials = (found[t] for t in ("intervention", "citation", "trial"))
     return (
         [
             {"trial_id": t, "intervention_id": interventions[s]}

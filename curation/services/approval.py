@@ -35,12 +35,20 @@ def resolve_against_current(
     A proposal based on an older version is merged onto the current one when the fields it
     changes were left alone meanwhile; otherwise VersionConflict names the colliding fields.
     """
-    current = eventstore.current_version(cr.record_type, cr.record_id)
     if cr.action == Action.CREATE:
+        current = eventstore.current_version(cr.record_type, cr.record_id)
         taken = bool(current or selectors.stream_id_for_slug(cr.record_type, cr.record_slug))
         return resolve_onto(cr, current, None, slug_taken=taken)
-    current_doc = selectors.document_at_version(cr.record_type, cr.record_id, current)
-    return resolve_onto(cr, current, current_doc)
+    # The stream's last event gives its version and document in one query.
+    last = (
+        eventstore.select_events(cr.record_type, cr.record_id)
+        .order_by("-version")
+        .only("stream_type", "version", "document")
+        .first()
+    )
+    if last is None:
+        return resolve_onto(cr, 0, None)
+    return resolve_onto(cr, last.version, last.upcast_document)
 
 
 def resolve_onto(

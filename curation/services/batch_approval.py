@@ -219,9 +219,16 @@ def _close(requests: list[ChangeRequest], reviewer, comment: str) -> None:
         cr.decided_by = reviewer
         cr.updated_at = now
         cr._history_user = reviewer
-    ChangeRequest.objects.bulk_update(
-        requests, ["status", "decided_at", "decided_by", "updated_at", "needs_rebase"], 500
+    # The same values for every request (plain UPDATEs, not a CASE per row and column).
+    ids = [cr.pk for cr in requests]
+    ChangeRequest.objects.filter(pk__in=ids).update(
+        status=workflow.ACTIONS["approve"].leads_to,
+        decided_at=now,
+        decided_by=reviewer,
+        updated_at=now,
     )
+    if flagged := [cr.pk for cr in requests if cr.needs_rebase]:
+        ChangeRequest.objects.filter(pk__in=flagged).update(needs_rebase=True)
     ChangeRequest.history.bulk_history_create(requests, batch_size=1000, update=True)
     Review.objects.bulk_create(
         [
