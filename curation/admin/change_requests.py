@@ -26,6 +26,7 @@ from .. import selectors, services
 from ..errors import CurationError, ValidationFailed, VersionConflict
 from ..imports.provenance import imported_source, source_beside
 from ..models import ChangeRequest
+from .citation_imports import import_citations_view
 from .forms import ProposalForms, RationaleForms
 from .guards import ReadOnlyHistoryAdmin, refused
 from .imports import import_ctgov_view
@@ -171,7 +172,14 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             self.admin_site.admin_view(lambda request: import_ctgov_view(request, self.admin_site)),
             name="curation_changerequest_import_ctgov",
         )
-        return [edit, import_ctgov, *super().get_urls()]
+        import_citations = path(
+            "import-citations/",
+            self.admin_site.admin_view(
+                lambda request: import_citations_view(request, self.admin_site)
+            ),
+            name="curation_changerequest_import_citations",
+        )
+        return [edit, import_ctgov, import_citations, *super().get_urls()]
 
     def edit_view(self, request, object_id):
         """The proposal form, showing the request's proposed document; saving submits again."""

@@ -95,6 +95,7 @@ def outcome_context(outcome: dict[str, Any], arm_label) -> dict[str, Any]:
         "subgroup": outcome.get("subgroup"),
         "note": outcome.get("note"),
         "source": fmt.source_text(outcome.get("source")),
+        "source_url": fmt.source_url(outcome.get("source")),
         "refs": [*outcome.get("citations", []), *fmt.source_refs(outcome.get("source"))],
         "unit": fmt.results_unit(outcome),
         "values": [
@@ -104,6 +105,7 @@ def outcome_context(outcome: dict[str, Any], arm_label) -> dict[str, Any]:
                 "source_wording": fmt.source_wording(v),
                 "participants": fmt.participants(v),
                 "source": fmt.source_text(v.get("source")),
+                "source_url": fmt.source_url(v.get("source")),
                 "refs": fmt.source_refs(v.get("source")),
                 "note": v.get("note"),
             }
@@ -118,6 +120,7 @@ def outcome_context(outcome: dict[str, Any], arm_label) -> dict[str, Any]:
                 "significance": fmt.significance(c),
                 "method": c.get("method"),
                 "source": fmt.source_text(c.get("source")),
+                "source_url": fmt.source_url(c.get("source")),
                 "refs": fmt.source_refs(c.get("source")),
                 "note": c.get("note"),
             }
