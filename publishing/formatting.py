@@ -362,6 +362,22 @@ def source_text(source: dict[str, Any] | None) -> str:
     return ", ".join(parts)
 
 
+# A ClinicalTrials.gov study's posted results; only a well-formed NCT id is put into the URL.
+CTGOV_RESULTS_URL = "https://clinicaltrials.gov/study/{}?tab=results"
+NCT_ID = re.compile(r"^NCT[0-9]{8}$")
+
+
+def source_url(source: dict[str, Any] | None) -> str:
+    """Where a reader checks a number imported from a registry: its results on
+    ClinicalTrials.gov ('' for any other source)."""
+    if not source or source.get("registry") != "NCT":
+        return ""
+    registry_id = source.get("registry_id")
+    if not isinstance(registry_id, str) or not NCT_ID.match(registry_id):
+        return ""
+    return CTGOV_RESULTS_URL.format(registry_id)
+
+
 def source_refs(source: dict[str, Any] | None) -> list[str]:
     return [source["citation"]] if source and source.get("citation") else []
 

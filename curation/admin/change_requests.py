@@ -28,6 +28,7 @@ from ..imports.provenance import imported_source, source_beside
 from ..models import ChangeRequest
 from ..narratives import narrative_warnings
 from . import desk
+from .citation_imports import import_citations_view
 from .discussion import DISCUSSION_ACTIONS, UnresolvedCommentsFilter, discuss, threads_beside
 from .forms import ProposalForms, RationaleForms
 from .guards import ReadOnlyHistoryAdmin, refused
@@ -220,7 +221,14 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             self.admin_site.admin_view(desk.claim_view),
             name="curation_changerequest_claim",
         )
-        return [edit, import_ctgov, claim, *super().get_urls()]
+        import_citations = path(
+            "import-citations/",
+            self.admin_site.admin_view(
+                lambda request: import_citations_view(request, self.admin_site)
+            ),
+            name="curation_changerequest_import_citations",
+        )
+        return [edit, import_ctgov, import_citations, claim, *super().get_urls()]
 
     def edit_view(self, request, object_id):
         """The proposal form, showing the request's proposed document; saving submits again."""

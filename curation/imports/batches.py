@@ -218,9 +218,13 @@ def run_batch(batch_id: int, part: int = 0, parts: int = 1) -> ImportBatch | Non
 
 def _run_item(batch: ImportBatch, item_id: int) -> None:
     with transaction.atomic():
+        # The item's row alone (of=self, no ordering by batch): joined, the batch's row would
+        # be locked too, and while another part updates the batch's counters this item
+        # would be skipped as if another run had it.
         item = (
-            ImportBatchItem.objects.select_for_update(skip_locked=True)
+            ImportBatchItem.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=item_id, status=Item.PENDING)
+            .order_by()
             .first()
         )
         if item is None:

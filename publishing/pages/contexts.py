@@ -175,6 +175,7 @@ def outcome_context(outcome: dict[str, Any], arm_label) -> dict[str, Any]:
             "source_wording": fmt.source_wording(v),
             "participants": fmt.participants(v),
             "source": fmt.source_text(v.get("source")),
+            "source_url": fmt.source_url(v.get("source")),
             "refs": fmt.source_refs(v.get("source")),
         }
         given = v.get("value") is not None or v.get("missing")
@@ -193,6 +194,7 @@ def outcome_context(outcome: dict[str, Any], arm_label) -> dict[str, Any]:
             "significance": fmt.significance(c),
             "method": c.get("method"),
             "source": fmt.source_text(c.get("source")),
+            "source_url": fmt.source_url(c.get("source")),
             "refs": fmt.source_refs(c.get("source")),
         }
         if row["result"] == "not reported":
@@ -209,6 +211,7 @@ def outcome_context(outcome: dict[str, Any], arm_label) -> dict[str, Any]:
         "time_frame": outcome.get("time_frame"),
         "subgroup": outcome.get("subgroup"),
         "source": fmt.source_text(outcome.get("source")),
+        "source_url": fmt.source_url(outcome.get("source")),
         "refs": [*outcome.get("citations", []), *fmt.source_refs(outcome.get("source"))],
         "unit": fmt.results_unit(outcome),
         "values": values,

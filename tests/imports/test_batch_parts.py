@@ -4,9 +4,10 @@ one study at a time; each study validated once (curation.imports.batches, batch_
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from curation.errors import CurationError
 from curation.imports import batch_files, batches
@@ -164,3 +165,41 @@ def test_a_long_run_keeps_no_log_of_its_queries(editor):
         connection.force_debug_cursor = False
     assert many.items.filter(status="made").count() == 5
     assert 0 < logged <= 2 * per_item
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_item_is_not_skipped_while_another_part_holds_the_batch_row(editor, monkeypatch):
+    """Parts update the batch's counters as they go; taking an item must lock the item's row
+    alone, or an item is skipped (left pending) whenever another part holds the batch."""
+    batch = start(editor, studies_array(2))
+    locked, release = threading.Event(), threading.Event()
+
+    def another_part_updating_the_counters():
+        try:
+            with transaction.atomic():
+                ImportBatch.objects.select_for_update().get(pk=batch.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=another_part_updating_the_counters)
+    run_item = batches._run_item
+
+    def while_another_part_holds_the_batch(batch, item_id):
+        if not holder.is_alive() and not locked.is_set():
+            holder.start()
+            assert locked.wait(10)
+            threading.Timer(0.5, release.set).start()  # it commits a moment later
+        run_item(batch, item_id)
+
+    monkeypatch.setattr(batches, "_run_item", while_another_part_holds_the_batch)
+    try:
+        batches.run_batch(batch.pk, 0, 1)
+    finally:
+        release.set()
+        if holder.is_alive():
+            holder.join()
+    batch.refresh_from_db()
+    assert (batch.status, batch.made) == ("done", 2)
+    assert not batch.items.filter(status="pending").exists()

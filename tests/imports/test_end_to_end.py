@@ -85,3 +85,19 @@ def test_published_page_shows_medians_iqr_and_not_reached(published_import):
     # The 9 concentrations below the level of quantification are not called "not reached".
     assert page.count("below the limit of quantification") >= 9
     assert "NCT04431453" in page
+
+
+def test_each_imported_number_links_to_the_registry_results(published_import):
+    page = published_import
+    link = '(<a href="https://clinicaltrials.gov/study/NCT04431453?tab=results">NCT04431453</a>)'
+    labels = [
+        a["label"]
+        for a in real(REMDESIVIR)["protocolSection"]["armsInterventionsModule"]["armGroups"]
+    ]
+    for label in labels[:2]:
+        assert link in row(page, label, DISCHARGE)
+    # Every imported value links there (the 15 "not reached" cells among them); the link is
+    # the only one that leaves the page.
+    not_reached = [c for c in page.split("<td>") if "median not reached" in c.split("</td>")[0]]
+    assert len(not_reached) == 15 and all(link in cell for cell in not_reached)
+    assert len(re.findall(r'href="https?://', page)) == page.count(link) > 15

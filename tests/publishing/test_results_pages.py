@@ -69,7 +69,9 @@ def test_a_one_sided_interval_with_p_below_0_001(results_published):
     html = trial_page(results_published)
     row = result_row(html, "Hazard ratio, Drugex vs Placebo", "<caption>Progression-free")
     assert "0.62 (97.5% one-sided CI up to 0.8); p &lt; 0.001; statistically significant" in row
-    assert "(NCT09999999)" in row and "Method: Cox proportional hazards" in row
+    # From the registry: its source links to the study's results there.
+    registry = '<a href="https://clinicaltrials.gov/study/NCT09999999?tab=results">NCT09999999</a>'
+    assert f"({registry})" in row and "Method: Cox proportional hazards" in row
     assert "not reported" not in row  # the reason given for the absent bound is not shown
     # a one-sided interval has one bound only: no forest plot draws it as if it had two
     assert html.count("0.62 (97.5% one-sided CI up to 0.8)") == 1
