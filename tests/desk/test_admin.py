@@ -161,3 +161,25 @@ def test_the_outbox_is_for_superusers(client, people, superuser):
     assert client.get("/admin/curation/notification/").status_code == 403
     html = page(client, superuser, "/admin/curation/notification/")
     assert "reviewer@example.org" in html and "pending" in html
+
+
+def test_the_dashboard_reads_a_fixed_number_of_queries(client, people, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    reviewer = people["reviewer"]
+
+    def count() -> int:
+        client.force_login(reviewer)
+        client.get("/admin/")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/admin/").status_code == 200
+        return len(captured)
+
+    propose(people["editor"], "one-2020")
+    few = count()
+    for n in range(6):
+        cr = propose(people["editor"], f"more-{n}-2020")
+        if n % 2:
+            services.claim(cr, user=reviewer)
+    assert count() == few
