@@ -65,6 +65,9 @@ MATRIX = [
     ("post", CR + "{P}/comments/{R}/resolve/", None, (401, 409, 409, 409)),
     ("get", CR + "{P}/comments/{C}/resolve/", None, (401, 405, 405, 405)),
     ("get", CR + "{P}/approve/", None, (401, 405, 405, 405)),
+    ("get", "/api/v1/releases/", None, (200, 200, 200, 200)),
+    ("post", "/api/v1/releases/", {"name": "2026-12"}, (401, 403, 403, 400)),
+    ("delete", "/api/v1/releases/", None, (401, 405, 405, 405)),
     ("get", "/api/v1/schema/", None, (200, 200, 200, 200)),
     ("get", "/api/v1/docs/", None, (200, 200, 200, 200)),
 ]
