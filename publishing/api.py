@@ -137,21 +137,13 @@ class ReleaseCreateSerializer(StrictSerializer):
     )
 
 
-class ReadOrLoggedIn(permissions.BasePermission):
-    """Anyone reads; writing needs a login (401), then the services decide (403)."""
-
-    def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or bool(
-            request.user and request.user.is_authenticated
-        )
-
-
 class ReleaseList(JsonApi, generics.ListAPIView):
     """Named releases, newest first (GET, anyone); mark a snapshot as a release (POST: staff
     with the permission to add releases). Releases are never changed or deleted."""
 
     serializer_class = ReleaseSerializer
-    permission_classes = [ReadOrLoggedIn]
+    # Anyone reads; writing needs a login (401), then the service decides (403).
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     pagination_class = Pagination
 
     @extend_schema(responses={200: ReleaseSerializer(many=True), **error_responses(400, 401, 429)})
