@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from curation.api.exceptions import error_body
+from publishing.api import ReleaseList
 
 
 def health(request):
@@ -23,6 +24,7 @@ api_v1 = [
     path("", include("evidence.api.urls")),
     path("", include("curation.api.urls")),
     path("snapshots/", include("publishing.api_urls")),
+    path("releases/", ReleaseList.as_view(), name="release-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's settings as a script file (docs/?script=) instead of
     # an inline script, so the docs page runs under a CSP without 'unsafe-inline' scripts.

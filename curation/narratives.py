@@ -3,15 +3,16 @@
 - ``narrative_warnings(cr)``: the prose of the record a change request changes, and of the
   topics that show it, that still quotes a number the request changes; the review page, the
   API's change-request detail and the approval's review record show them;
-- ``corpus_report()``: every number in the prose of every live record that matches no
-  structured value of it (a topic: nor of the trials it shows), for ``check_narratives``.
+- ``corpus_report()``: every number in the prose of every live trial and topic (the record
+  types with results and findings) that matches no structured value of it (a topic: nor of
+  the trials it shows), for ``check_narratives``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from evidence.documents import referenced_slugs
+from evidence.documents import record_types, referenced_slugs
 from evidence.models import RECORD_MODELS, Topic
 from evidence.narratives import prose_of, stale_quotes, unmatched_numbers
 
@@ -55,6 +56,8 @@ def corpus_report() -> list[dict[str, Any]]:
     report = []
     trials = {t.slug: t.document for t in RECORD_MODELS["trial"].objects.only("slug", "document")}
     for record_type, model in RECORD_MODELS.items():
+        if not record_types.get(record_type).findings:
+            continue  # citations and interventions describe a source or a drug, no results
         for record in model.objects.only("slug", "document").order_by("slug"):
             related = []
             if record_type == "topic":

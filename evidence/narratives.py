@@ -5,8 +5,9 @@ number, which drift apart when only one of them is edited.
   topic paragraphs), each with its path as ``evidence.diff`` writes paths;
 - ``numbers_in(text)``: the numbers a text quotes, leaving out those that are not results:
   years, citation markers ("[12]", "reference 14"), page numbers ("p. 4"), confidence levels
-  ("95% CI"), trial phases ("phase 3"), ordinals ("1st") and numbers inside names ("CALGB
-  100104", "MM-015", "IFM 2005-02");
+  ("95% CI"), trial phases ("phase 3"), abstract numbers, ordinals ("1st"), numbers inside
+  names ("CALGB 100104", "MM-015", "IFM 2005-02") and the rest of a list or range that
+  starts with one of these ("references 10 and 11", "cited as '1-6,8'");
 - ``stale_quotes(old, new, texts)``: for every number a change changes, the sentences that
   still quote the old number (the review's narrative warnings);
 - ``unmatched_numbers(document, related)``: numbers in a document's prose that match no
@@ -37,7 +38,7 @@ _NUMBER = re.compile(r"(?<![\w.,/])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w]|[.,]\
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(“\"'])")
 _BEFORE_SKIPS = re.compile(
     r"(?:\b(?i:phase|phases|p\.|pp\.|page|pages|ref\.|reference|references|refs?\.?|version|"
-    r"number|grade|type|stage|cycle|day|week|cited|citing|cites|listed)(?i:\s+as)?\s*|"
+    r"number|no\.|abstract|grade|type|stage|cycle|day|week|cited|citing|cites|listed)(?i:\s+as)?\s*|"
     r"[A-Za-z]-|\b(?:19|20)\d\d-|\[[\d,\s–-]*|#)$"
 )
 # A name with a number: "CALGB 100104", "IFM 2005" (an all-capitals word, then a whole number

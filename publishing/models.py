@@ -1,5 +1,6 @@
 """Published snapshots and the lease that keeps publishing single-flight on SQLite."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -71,3 +72,32 @@ class PublishLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.holder or 'free'}"
+
+
+class Release(models.Model):
+    """A published snapshot marked as a named release ("2026-12"), with its release notes.
+
+    Never changed nor deleted (no admin or API path does; database triggers refuse UPDATE and
+    DELETE, see ``migrations/_release_triggers.py``). ``notes`` is generated once, when the
+    release is made (``publishing.releases``): the events after the previous release's
+    position up to this one's, so they read the same forever, like the snapshot.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    note = models.TextField(blank=True)
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="releases")
+    position = models.BigIntegerField(help_text="The snapshot's event position.")
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next"
+    )
+    notes = models.JSONField(help_text="What changed since the previous release.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-position", "-id"]
+
+    def __str__(self) -> str:
+        return f"release {self.name} (snapshot {self.snapshot.seq})"

@@ -101,12 +101,15 @@ def _allow_flushing_events(request):
         return
     request.getfixturevalue("_django_db_helper")
     from curation.migrations import _triggers, _workflow_triggers
+    from publishing.migrations import _release_triggers
 
     _triggers.install(connection)
     _workflow_triggers.install(connection)  # append-only reviews (SQLite's flush drops one)
+    _release_triggers.install(connection)  # releases are kept for ever, likewise
     yield
     _triggers.allow_flush(connection)
     _workflow_triggers.allow_flush(connection)
+    _release_triggers.allow_flush(connection)
 
 
 def make_user(username: str, group: str | None = None, superuser: bool = False):

@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver
 from curation import services
 from curation.models import ChangeRequest, Event, Notification, NotificationPreference
 from curation.seed import seed_accounts
-from publishing.models import Snapshot
+from publishing.models import Release, Snapshot
 from tests import documents
 from tests.conftest import api_token
 from tests.factories import create_approved
@@ -188,8 +188,8 @@ def account_tables() -> list[str]:
 
 @pytest.fixture
 def walked_rows(admin_trials, editor, editor2, reviewer, superuser):
-    """A change request in each state, a snapshot, an import batch, an API token and a
-    bystander account."""
+    """A change request in each state, a snapshot and its release, an import batch, an API
+    token and a bystander account."""
     xi = admin_trials["myeloma_xi"]
     create_approved(*seed_accounts(), "topic", documents.article_topic())
 
@@ -212,7 +212,15 @@ def walked_rows(admin_trials, editor, editor2, reviewer, superuser):
     services.withdraw(propose(editor2, "Withdrawn."), user=editor2)
     services.approve(propose(editor, "Approved."), user=reviewer)
     # A snapshot row as the publishing tests create them (no files needed for the admin).
-    Snapshot.objects.create(seq=1, position=Event.objects.count())
+    snapshot = Snapshot.objects.create(seq=1, position=Event.objects.count())
+    # A release of it, made as publishing.releases makes them (its page is read-only).
+    Release.objects.create(
+        name="2026-12",
+        snapshot=snapshot,
+        position=snapshot.position,
+        notes={"counts": {"added": 0, "revised": 1, "retracted": 0}, "changes": []},
+        created_by=superuser,
+    )
     # An import batch with a failure (its page lists failures), run in this process.
     from curation.imports import batches
 

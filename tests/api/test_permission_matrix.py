@@ -81,6 +81,9 @@ MATRIX = [
         (401, 200, 200, 200),
     ),
     ("post", "/api/v1/notification-preferences/", {}, (401, 405, 405, 405)),
+    ("get", "/api/v1/releases/", None, (200, 200, 200, 200)),
+    ("post", "/api/v1/releases/", {"name": "2026-12"}, (401, 403, 403, 400)),
+    ("delete", "/api/v1/releases/", None, (401, 405, 405, 405)),
     ("get", "/api/v1/schema/", None, (200, 200, 200, 200)),
     ("get", "/api/v1/docs/", None, (200, 200, 200, 200)),
 ]
