@@ -198,6 +198,20 @@ def change_request_list() -> QuerySet[ChangeRequest]:
     return ChangeRequest.objects.select_related("author", "decided_by").order_by("-id")
 
 
+def current_document(cr: ChangeRequest) -> dict | None:
+    """The document of the record a change request is about, as it is now (None: no record
+    yet, or retracted)."""
+    if not cr.record_slug:
+        return None
+    live = live_record(cr.record_type, cr.record_slug)
+    return live.document if live else None
+
+
+def waiting_for_review_count() -> int:
+    """How many change requests wait for a reviewer's decision (submitted, not yet decided)."""
+    return ChangeRequest.objects.filter(status=ChangeRequest.Status.SUBMITTED).count()
+
+
 def change_request_detail(pk: int) -> ChangeRequestDetail:
     cr = (
         ChangeRequest.objects.select_related("author", "decided_by")

@@ -33,5 +33,10 @@ from .guards import ReadOnlyHistoryAdmin, ReadOnlyModelAdmin, harden_admin_site
 admin.site.site_header = "Evidence curation"
 admin.site.site_title = "Evidence curation"
 admin.site.index_title = "Propose and review evidence"
+# "View site" opens what readers see: the newest published snapshot (the site root only
+# redirects back to the admin).
+admin.site.site_url = "/published/latest/"
+# The index adds the review queue's count and a link to the published site.
+admin.site.index_template = "admin/curation/index.html"
 
 __all__ = ["ReadOnlyHistoryAdmin", "ReadOnlyModelAdmin", "harden_admin_site"]

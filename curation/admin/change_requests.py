@@ -18,14 +18,17 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from evidence import models as ev
-from evidence.diff import describe_path, labelled_changes
+from evidence.diff import describe_path, flatten, labelled_changes
 
 from .. import selectors, services
 from ..errors import CurationError, ValidationFailed, VersionConflict
 from ..imports.provenance import imported_source, source_beside
 from ..models import ChangeRequest
+from .diff_values import labelled, registry_id_text, value_labels
 from .forms import ProposalForms, RationaleForms
 from .guards import ReadOnlyHistoryAdmin, refused
 from .imports import import_ctgov_view
@@ -87,24 +90,30 @@ def _display(value: Any) -> str:
         return "no"
     if isinstance(value, list):
         return ", ".join(_display(v).removeprefix("key=").removeprefix("arm=") for v in value)
+    if isinstance(value, dict) and {"registry", "id"} <= value.keys():
+        text = registry_id_text(value.get("registry"), value.get("id"))
+        return f"{text} (editorial)" if value.get("editorial") else text
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_display(v)}" for k, v in value.items())
     return str(value)
 
 
+def _imported_id(imported) -> str:
+    """The imported record's registry and id for the review page ("ClinicalTrials.gov
+    NCT00114101", "ISRCTN49407852": never the registry's name twice)."""
+    if not imported:
+        return ""
+    registry, ident = imported.source.registry, imported.source.registry_id
+    if registry == "NCT":
+        return f"ClinicalTrials.gov {ident}"
+    return registry_id_text(registry, ident)
+
+
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
-    list_display = (
-        "__str__",
-        "record_type",
-        "record_slug",
-        "action",
-        "status",
-        "author",
-        "submitted_at",
-        "waiting",
-        "needs_rebase",
-    )
+    # The state first (status, conflict, how long it waits), so that it stays in view at
+    # 1,280 px beside the filters; the request's name already says action, type and slug.
+    list_display = ("__str__", "state", "waiting", "author", "submitted_at")
     list_filter = (StatusFilter, "record_type", "author", AgeFilter, "needs_rebase")
     search_fields = ("record_slug",)
     list_select_related = ("author",)
@@ -118,6 +127,18 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="state", ordering="status")
+    def state(self, obj) -> str:
+        """The status, and "needs rebase" in words when the record moved on under it."""
+        status = obj.get_status_display()
+        return format_html(
+            "{}{}",
+            status,
+            mark_safe(' <strong class="needs-rebase">⚠ needs rebase</strong>')
+            if obj.needs_rebase and obj.is_open
+            else "",
+        )
 
     @admin.display(description="waiting")
     def waiting(self, obj) -> str:
@@ -227,6 +248,7 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
                 data=data,
                 rationale=cr.rationale,
                 citations=cr.citations,
+                reviewer_note=cr.reviewer_note,
             )
         return ProposalForms(
             cr.record_type,
@@ -237,12 +259,14 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             creating=cr.action == ChangeRequest.Action.CREATE,
             rationale=cr.rationale,
             citations=cr.citations,
+            reviewer_note=cr.reviewer_note,
         )
 
     @staticmethod
     def _handle_edit(request, cr: ChangeRequest, forms: ProposalForms | RationaleForms) -> int:
         """Save and submit again; the HTTP status to answer with (302: done)."""
         if not forms.is_valid():
+            forms.add_document_errors(services.document_errors)
             return 400
         try:
             services.revise_and_resubmit(
@@ -251,6 +275,7 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
                 document=forms.to_document(),
                 rationale=forms.rationale,
                 citations=forms.citations,
+                reviewer_note=forms.reviewer_note,
                 expected_base_version=forms.base_version,
             )
         except ValidationFailed as exc:
@@ -271,8 +296,22 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
 
     def review_context(self, request, cr: ChangeRequest) -> dict[str, Any]:
         labels_from = cr.document or cr.base_document
+        # An open request shows each field's value in the record as it is now (which may
+        # have moved on since the request's base version); a decided one what it was before.
+        current = flatten(selectors.current_document(cr) or {}) if cr.is_open else None
         changes = [
-            {**change, "old": _display(change["old"]), "new": _display(change["new"])}
+            {
+                **change,
+                "old": _display(
+                    labelled(
+                        change["old"] if current is None else current.get(change["path"]),
+                        value_labels(cr.record_type, change["path"]),
+                    )
+                ),
+                "new": _display(
+                    labelled(change["new"], value_labels(cr.record_type, change["path"]))
+                ),
+            }
             for change in labelled_changes(cr.base_document, cr.document)
         ]
         # An imported request: the registry's value beside each proposed one.
@@ -290,6 +329,7 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             "title": f"Review {cr}",
             "cr": cr,
             "changes": changes,
+            "columns": ("Current", "Proposed") if cr.is_open else ("Before", "After"),
             "check": check,
             "conflict_fields": [
                 describe_path(path, labels_from)
@@ -304,6 +344,7 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
             "citations": [(slug, citation_titles.get(slug, "")) for slug in cr.citations],
             "reviews": selectors.reviews_of(cr),
             "imported": imported_source(cr),
+            "imported_id": _imported_id(imported_source(cr)),
             "shows_sources": beside is not None,
             "events": cr.events.all(),
             "record_url": record_url(cr.record_type, cr.record_id),

@@ -11,7 +11,8 @@ writes in one transaction, and raises a ``curation.errors`` exception with a rea
 - ``transitions``: ``submit``, ``reject``, ``request_changes``, ``withdraw``, ``add_comment``;
 - ``approval``: ``approve`` (append the event and project it, one transaction), ``rebase``,
   and the read-only ``approval_check`` behind the reviewer's conflict banner;
-- ``inputs``: checks of documents, free text and citations.
+- ``inputs``: checks of documents, free text and citations (``document_errors``: the
+  validator's word on a document without proposing it).
 
 Approving appends the event and projects it in the same transaction; publishing hears about
 it through ``signals.events_appended`` on commit.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from ..models import ChangeRequest
 from .approval import ApprovalCheck, approval_check, approve, rebase, resolve_against_current
+from .inputs import document_errors
 from .policy import can_propose, can_review, takes_part
 from .policy import propose_refusal as _propose_refusal
 from .proposals import propose, revise_and_resubmit, update_draft
@@ -51,6 +53,7 @@ __all__ = [
     "approve",
     "can_propose",
     "can_review",
+    "document_errors",
     "propose",
     "propose_refusal",
     "rebase",
