@@ -132,6 +132,11 @@ class ChangeRequest(models.Model):
     base_document = models.JSONField(null=True, help_text="The record's document at base_version.")
     document = models.JSONField(null=True, help_text="Proposed document (null for a retraction).")
     rationale = models.TextField()
+    # The rationale is published in the audit trail; this note is for reviewers only and
+    # never leaves curation (no event, no snapshot carries it).
+    reviewer_note = models.TextField(
+        blank=True, default="", help_text="A note for reviewers only; never published."
+    )
     citations = models.JSONField(
         default=list, blank=True, help_text="Slugs of supporting citations."
     )

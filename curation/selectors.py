@@ -265,6 +265,20 @@ def discussion_of(cr: ChangeRequest | int) -> QuerySet[Comment]:
     )
 
 
+def current_document(cr: ChangeRequest) -> dict | None:
+    """The document of the record a change request is about, as it is now (None: no record
+    yet, or retracted)."""
+    if not cr.record_slug:
+        return None
+    live = live_record(cr.record_type, cr.record_slug)
+    return live.document if live else None
+
+
+def waiting_for_review_count() -> int:
+    """How many change requests wait for a reviewer's decision (submitted, not yet decided)."""
+    return ChangeRequest.objects.filter(status=ChangeRequest.Status.SUBMITTED).count()
+
+
 def change_request_detail(pk: int) -> ChangeRequestDetail:
     cr = (
         with_unresolved_comments(

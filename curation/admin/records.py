@@ -219,6 +219,7 @@ class RecordAdmin(ReadOnlyHistoryAdmin):
         if forms.adding_rows:
             return forms, 200  # an "Add ..." button: show the form again, propose nothing
         if not forms.is_valid():
+            forms.add_document_errors(services.document_errors)
             return forms, 400
         try:
             cr = services.propose(
@@ -230,6 +231,7 @@ class RecordAdmin(ReadOnlyHistoryAdmin):
                 base_version=forms.base_version if record else None,
                 rationale=forms.rationale,
                 citations=forms.citations,
+                reviewer_note=forms.reviewer_note,
             )
         except ValidationFailed as exc:
             forms.add_errors(exc.errors)

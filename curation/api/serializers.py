@@ -122,7 +122,16 @@ class ChangeRequestCreateSerializer(StrictSerializer):
         allow_null=True,
         help_text="The whole proposed document (leave it out for a retraction).",
     )
-    rationale = StrictCharField(max_length=MAX_TEXT, help_text="Why the change is needed.")
+    rationale = StrictCharField(
+        max_length=MAX_TEXT,
+        help_text="Why the change is needed. Published in the audit trail once approved.",
+    )
+    reviewer_note = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_TEXT,
+        help_text="A note for reviewers only; never published.",
+    )
     citations = serializers.ListField(
         child=StrictCharField(max_length=100),
         required=False,
@@ -137,6 +146,7 @@ class ChangeRequestCreateSerializer(StrictSerializer):
 class ChangeRequestUpdateSerializer(StrictSerializer):
     document = DocumentField(required=False)
     rationale = StrictCharField(required=False, max_length=MAX_TEXT)
+    reviewer_note = StrictCharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     citations = serializers.ListField(
         child=StrictCharField(max_length=100), required=False, max_length=200
     )
@@ -149,7 +159,9 @@ class ChangeRequestUpdateSerializer(StrictSerializer):
     def validate(self, attrs):
         # base_version only guards an edit; on its own it changes nothing.
         if not attrs.keys() - {"base_version"}:
-            raise serializers.ValidationError("give document, rationale or citations to change")
+            raise serializers.ValidationError(
+                "give document, rationale, reviewer_note or citations to change"
+            )
         return attrs
 
 
@@ -366,6 +378,7 @@ class ChangeRequestSerializer(ResponseModelSerializer):
             "base_version",
             "needs_rebase",
             "rationale",
+            "reviewer_note",
             "citations",
             "author",
             "created_at",

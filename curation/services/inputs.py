@@ -129,6 +129,17 @@ def _validate(record_type: str, document: Any, known: KnownRecords | None = None
     return canonical
 
 
+def document_errors(record_type: str, document: Any) -> list[dict[str, str]]:
+    """What the validator says of a proposed document ({path, message}, paths under
+    ``document.``), without proposing it: a form shows these beside its own errors, so an
+    editor fixes everything in one round."""
+    try:
+        _validate(record_type, document)
+    except ValidationFailed as exc:
+        return list(exc.errors)
+    return []
+
+
 def _text_errors(path: str, text: Any) -> list[dict[str, str]]:
     """A free text or slug holding NUL or another control character: PostgreSQL cannot
     store NUL (a 500 instead of a 400), and the others are invisible to the reviewer."""
@@ -165,6 +176,16 @@ def _require_rationale(rationale: Any) -> str:
     if not isinstance(rationale, str) or not rationale.strip():
         raise ValidationFailed([{"path": "rationale", "message": "say why this change is needed"}])
     return rationale.strip()
+
+
+def _reviewer_note(note: Any) -> str:
+    """The note for reviewers only (may be empty): plain text, never published."""
+    note = _plain_text("reviewer_note", note)
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise ValidationFailed([{"path": "reviewer_note", "message": "must be text"}])
+    return note.strip()
 
 
 def _comment(comment: Any) -> str:

@@ -14,7 +14,14 @@ from .. import selectors
 from ..errors import NotFound, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Review
 from . import workflow
-from .inputs import _check_citations, _locked, _require_rationale, _text_errors, _validate
+from .inputs import (
+    _check_citations,
+    _locked,
+    _require_rationale,
+    _reviewer_note,
+    _text_errors,
+    _validate,
+)
 from .policy import propose_refusal
 from .transitions import announce, submit
 
@@ -34,6 +41,7 @@ def propose(
     rationale: str,
     citations: Iterable[str] = (),
     submit: bool = True,
+    reviewer_note: str = "",
 ) -> ChangeRequest:
     """Open a change request. Only Editors propose; nothing about the record changes yet."""
     if (refused := propose_refusal(user)) is not None:
@@ -52,6 +60,7 @@ def propose(
     if errors:
         raise ValidationFailed(errors)
     rationale = _require_rationale(rationale)
+    reviewer_note = _reviewer_note(reviewer_note)
     citations = _check_citations(citations)
 
     if action == Action.CREATE:
@@ -140,6 +149,7 @@ def propose(
         )
     cr.action = action
     cr.rationale = rationale
+    cr.reviewer_note = reviewer_note
     cr.citations = citations
     cr.author = user
     cr.status = Status.SUBMITTED if submit else Status.DRAFT
@@ -161,6 +171,7 @@ def update_draft(
     rationale: str | None = None,
     citations: Iterable[str] | None = None,
     expected_base_version: int | None = None,
+    reviewer_note: str | None = None,
 ) -> ChangeRequest:
     """Change a draft (or a request sent back for changes) before it is submitted again.
 
@@ -188,6 +199,8 @@ def update_draft(
         cr.record_slug = canonical["slug"]
     if rationale is not None:
         cr.rationale = _require_rationale(rationale)
+    if reviewer_note is not None:
+        cr.reviewer_note = _reviewer_note(reviewer_note)
     if citations is not None:
         cr.citations = _check_citations(citations)
     cr._history_user = user
@@ -205,6 +218,7 @@ def revise_and_resubmit(
     citations: Iterable[str] | None = None,
     comment: str = "",
     expected_base_version: int | None = None,
+    reviewer_note: str | None = None,
 ) -> ChangeRequest:
     """The author's edit of a draft (or a request sent back for changes), submitted again.
 
@@ -217,6 +231,7 @@ def revise_and_resubmit(
         rationale=rationale,
         citations=citations,
         expected_base_version=expected_base_version,
+        reviewer_note=reviewer_note,
     )
     return submit(cr, user=user, comment=comment)
 

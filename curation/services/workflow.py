@@ -113,7 +113,10 @@ ACTIONS: dict[str, WorkflowAction] = {
             "approve",
             "Approve",
             "approved",
-            "Approved: the change is recorded and published.",
+            (
+                "Approved: the change is recorded; publication is queued (the published "
+                "pages show it once the worker has published it)."
+            ),
             (Status.SUBMITTED,),
             Status.APPROVED,
             "reviewer",

@@ -484,7 +484,7 @@ def _post_bad(client, editor, record_type: str, slug: str, edit) -> object:
     response = client.post(change_url(record_type, record), as_post(data))
     assert response.status_code == 400
     assert not ChangeRequest.objects.filter(author=editor).exists()
-    assert "Please correct the errors below; nothing was saved." in response.content.decode()
+    assert "Nothing was saved. Please correct" in response.content.decode()
     return response.context["forms"]
 
 

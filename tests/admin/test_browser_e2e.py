@@ -86,7 +86,7 @@ def test_editor_proposes_reviewer_approves_trial_shows_new_value(
         "textarea[name='proposal-rationale']",
         "The duration section of the article gives 38.9 months; use the more precise figure.",
     )
-    page.select_option("select[name='proposal-citations']", "jackson-2019-lancet-oncol-myeloma-xi")
+    page.check("input[name='proposal-citations'][value='jackson-2019-lancet-oncol-myeloma-xi']")
     page.screenshot(path=str(edit_shot), full_page=True)
     page.click("input[name='_propose']")
     page.wait_for_selector(".messagelist .success")

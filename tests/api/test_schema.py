@@ -60,9 +60,11 @@ def test_bodies_reference_real_components(schema):
         "base_version",
         "document",
         "rationale",
+        "reviewer_note",
         "citations",
         "draft",
     }
+    assert "never published" in body["properties"]["reviewer_note"]["description"]
     document = body["properties"]["document"]
     assert any("RecordDocument" in str(option) for option in document.get("oneOf", [document]))
     assert _ref(create["responses"]["201"]["content"]).endswith("/ChangeRequestDetail")

@@ -85,16 +85,18 @@ class LabelCache:
 
 
 class RecordChoiceField(forms.MultipleChoiceField):
-    """Slugs of other records. Selected slugs come first, in the document's order, because
-    browsers submit selected options in page order and the order of citations matters."""
+    """Slugs of other records, as a list of check boxes: a click ticks or unticks one box
+    and never drops the others (a multi-select drops every choice but the one clicked unless
+    Ctrl is held). Selected slugs come first, in the document's order, because browsers
+    submit ticked boxes in page order and the order of citations matters."""
 
-    widget = forms.SelectMultiple(attrs={"size": 6})
+    widget = forms.CheckboxSelectMultiple(attrs={"class": "record-choices"})
 
     def __init__(self, model, *, label_field: str, **kwargs):
         self.model = model
         self.label_field = label_field
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", "Hold Ctrl (Cmd on a Mac) to select more than one.")
+        kwargs.setdefault("help_text", "Tick each one that applies; ticked ones are listed first.")
         super().__init__(**kwargs)
 
     def load_choices(self, selected: list[str], labels: LabelCache | None = None) -> None:
@@ -104,7 +106,12 @@ class RecordChoiceField(forms.MultipleChoiceField):
 
 
 def _record_label(labels: dict[str, str], slug: str) -> str:
-    return f"{_short(labels.get(slug) or slug)} ({slug})"
+    """A record's title or name with its slug, unless the name already says the slug:
+    "Revlimid (lenalidomide)", not "Revlimid (lenalidomide) (lenalidomide)"."""
+    label = labels.get(slug) or slug
+    if slug.replace("-", " ").casefold() in label.replace("-", " ").casefold():
+        return _short(label)
+    return f"{_short(label)} ({slug})"
 
 
 class OrderedRecordChoiceField(RecordChoiceField):
@@ -269,16 +276,18 @@ def flatten(item: dict[str, Any], names) -> dict[str, Any]:
     return flat
 
 
-def name_controls(form: forms.Form) -> None:
+def name_controls(form: forms.Form, context: str = "") -> None:
     """Give every visible control of ``form`` an accessible name: tables and grid cells show
     their controls without a <label> of their own, so each says what it is (its field's
-    label) to screen readers, and its help text as a tooltip. Check-box lists keep the labels
-    of their boxes."""
+    label) and, with ``context``, where it is ("Value, Revlimid maintenance, Overall
+    survival"), to screen readers; its help text is its tooltip. Check-box lists keep the
+    labels of their boxes."""
     for name, field in form.fields.items():
         widget = field.widget
         if widget.is_hidden or isinstance(widget, forms.CheckboxSelectMultiple):
             continue
-        widget.attrs.setdefault("aria-label", str(field.label or pretty_name(name)))
+        label = str(field.label or pretty_name(name))
+        widget.attrs["aria-label"] = f"{label}, {context}" if context else label
         if field.help_text:
             widget.attrs.setdefault("title", str(field.help_text))
 

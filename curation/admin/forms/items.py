@@ -117,9 +117,7 @@ class OutcomeForm(ItemForm, SourceFields):
         widget=forms.TextInput(attrs={"size": 3, "inputmode": "decimal"}),
     )
     dispersion__sides = sides_field(docs.Dispersion, "sides", label="Interval sides")
-    citations = citations_field(
-        label="Citations", widget=forms.SelectMultiple(attrs={"size": 2}), help_text=""
-    )
+    citations = citations_field(label="Citations", help_text="")
     note = forms.CharField(
         required=False,
         strip=False,
@@ -197,8 +195,9 @@ class TrialFindingForm(FindingForm):
 
     outcomes = forms.MultipleChoiceField(
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
-        help_text="Outcomes of this trial the statement rests on (Ctrl or Cmd for several).",
+        # Check boxes: a click never drops the outcomes already chosen.
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "record-choices"}),
+        help_text="Outcomes of this trial the statement rests on; tick each one.",
     )
     field_order = ["key", "statement", "kind", "outcomes", "citations", "note"]
     new_item_defaults = {"trials": []}
@@ -220,7 +219,7 @@ class TrialFindingForm(FindingForm):
 
 class TopicFindingForm(FindingForm):
     trials = RecordChoiceField(
-        Trial, label_field="name", help_text="Trials the statement is about (Ctrl or Cmd)."
+        Trial, label_field="name", help_text="Trials the statement is about; tick each one."
     )
     field_order = ["key", "statement", "kind", "trials", "citations", "note"]
     document_fields = ("statement", "kind", "trials", "citations", "note")

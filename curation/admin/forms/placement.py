@@ -30,24 +30,34 @@ ITEM_LISTS = {
 class ErrorPlacement:
     """Mixed into ``ProposalForms``: the service's errors ({path, message}) on its fields."""
 
-    def add_errors(self, errors: list[dict[str, str]]) -> None:
-        """Put each service error ({path, message}) on the field that holds the value."""
+    def add_errors(self, errors: list[dict[str, str]], *, beside_form_errors=False) -> None:
+        """Put each service error ({path, message}) on the field that holds the value.
+
+        ``beside_form_errors``: the document was assembled from forms that already have
+        errors (so that every error shows in one round); a field that has its own error
+        keeps only that one, and an error no field holds is dropped (the field's own error
+        says what to fix first)."""
+        self._taken = (
+            {(id(form), name) for form in self.all_forms() for name in form.errors}
+            if beside_form_errors
+            else None
+        )
         for error in errors:
             path, message = error.get("path") or "", error.get("message") or ""
-            if not self._place(path, message):
+            if not self._place(path, message) and self._taken is None:
                 self.errors_without_field.append(f"{path or 'document'}: {message}")
 
     def _place(self, path: str, message: str) -> bool:
         parts = parse_path(path)
-        if parts[:1] in (["rationale"], ["citations"]):
-            self.meta.add_error(parts[0], message)
+        if parts[:1] in (["rationale"], ["citations"], ["reviewer_note"]):
+            self._add_error(self.meta, parts[0], message)
             return True
         if parts[:1] != ["document"] or len(parts) < 2:
             return False
         parts = parts[1:]
         name = _field_name(self.record, [p for p in parts if isinstance(p, str)])
         if name is not None and not self.record.fields[name].disabled:
-            self.record.add_error(name, _with_item(parts, message))
+            self._add_error(self.record, name, _with_item(parts, message))
             return True
         top = parts[0]
         is_item = len(parts) >= 2 and isinstance(parts[1], int)
@@ -56,22 +66,48 @@ class ErrorPlacement:
             return self._on_record_field(parts, message)
         i, rest = parts[1], parts[2:]
         if top == "arms" and rest[:1] == ["regimen"] and (i, *rest[1:2]) in self.regimen_at:
-            return _on_form(self.regimen_at[(i, rest[1])], rest[2:], path, message)
+            return self._on_form(self.regimen_at[(i, rest[1])], rest[2:], path, message)
         if top == "outcomes":
             if rest[:1] == ["values"] and len(rest) >= 2 and (i, rest[1]) in self.cell_at:
-                return _on_form(self.cell_at[(i, rest[1])], rest[2:], path, message)
+                return self._on_form(self.cell_at[(i, rest[1])], rest[2:], path, message)
             if (
                 rest[:1] == ["comparisons"]
                 and len(rest) >= 2
                 and (i, rest[1]) in self.comparison_at
             ):
-                return _on_form(self.comparison_at[(i, rest[1])], rest[2:], path, message)
-        return _on_form(item_at[i], rest, path, message)
+                return self._on_form(self.comparison_at[(i, rest[1])], rest[2:], path, message)
+        return self._on_form(item_at[i], rest, path, message)
+
+    def _on_form(self, form: forms.Form, rest: list[str | int], path: str, message: str) -> bool:
+        """Put an error on ``form``: on the field ``rest`` names (``["trials", 2]``: that
+        field, naming item 3; ``["source", "page"]``: ``source__page``), or above the form's
+        fields, naming the path."""
+        names = [part for part in rest if isinstance(part, str)]
+        field = _field_name(form, names) if all(isinstance(p, str) for p in rest) else None
+        listed = len(rest) == 2 and isinstance(rest[0], str) and isinstance(rest[1], int)
+        if field is not None:
+            self._add_error(form, field, message)
+        elif listed and rest[0] in form.fields:
+            self._add_error(form, rest[0], f"item {rest[1] + 1}: {message}")
+        else:
+            self._add_error(form, None, f"{path}: {message}")
+        return True
+
+    def _add_error(self, form: forms.Form, field: str | None, message: str) -> None:
+        taken = getattr(self, "_taken", None)
+        if taken is not None:
+            # Beside the forms' own errors: only errors on fields without one, and errors of
+            # a whole row only where no field of the row has one.
+            if (id(form), field or "__all__") in taken:
+                return
+            if field is None and any(form_id == id(form) for form_id, _ in taken):
+                return
+        form.add_error(field, message)
 
     def _on_record_field(self, parts, message) -> bool:
         name = str(parts[0])
         if name in self.record.fields and not self.record.fields[name].disabled:
-            self.record.add_error(name, _with_item(parts, message))
+            self._add_error(self.record, name, _with_item(parts, message))
             return True
         return False
 
@@ -89,22 +125,6 @@ def _field_name(form: forms.Form, names: list[str]) -> str | None:
     if name in form.fields:
         return name
     return next((field for field in form.fields if field.startswith(f"{name}__")), None)
-
-
-def _on_form(form: forms.Form, rest: list[str | int], path: str, message: str) -> bool:
-    """Put an error on ``form``: on the field ``rest`` names (``["trials", 2]``: that field,
-    naming item 3; ``["source", "page"]``: ``source__page``), or above the form's fields,
-    naming the path."""
-    names = [part for part in rest if isinstance(part, str)]
-    field = _field_name(form, names) if all(isinstance(p, str) for p in rest) else None
-    listed = len(rest) == 2 and isinstance(rest[0], str) and isinstance(rest[1], int)
-    if field is not None:
-        form.add_error(field, message)
-    elif listed and rest[0] in form.fields:
-        form.add_error(rest[0], f"item {rest[1] + 1}: {message}")
-    else:
-        form.add_error(None, f"{path}: {message}")
-    return True
 
 
 def _with_item(parts: list[str | int], message: str) -> str:

@@ -17,7 +17,8 @@ from django.http import QueryDict
 from evidence import documents as docs
 
 from .assembly import DocumentAssembly
-from .fields import LabelCache
+from .error_summary import error_summary
+from .fields import LabelCache, name_controls
 from .grid import ComparisonForm, ResultCellForm
 from .initial import document_to_initial
 from .items import (
@@ -52,6 +53,7 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
         creating: bool | None = None,
         rationale: str = "",
         citations: list[str] | None = None,
+        reviewer_note: str = "",
     ):
         """``base_document`` is what the forms show and what saving starts from (None: a blank
         new record). ``creating`` (default: no base document) leaves the slug editable, as
@@ -82,7 +84,7 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
         self.labels = LabelCache()
         self.formsets: list[forms.BaseFormSet] = []
         initial = document_to_initial(record_type, base_document)
-        self.meta = proposal_meta_form(data, base_version, rationale, citations)
+        self.meta = proposal_meta_form(data, base_version, rationale, citations, reviewer_note)
         self.record = RecordForm(
             record_type,
             data,
@@ -100,6 +102,7 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
             self._topic_forms(initial)
         if self.adding_rows:
             self._show_no_errors()
+        self._name_controls()
 
     # Building the forms ------------------------------------------------------------------------
 
@@ -200,9 +203,11 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
         self.conduct_notes = self._formset(
             ConductNoteForm, "conduct_notes", initial["conduct_notes"]
         )
+        # Only outcome rows that have a title: a blank row is no outcome to rest on.
         outcome_choices = [
-            (str(o), self._row_label(form, "title", f"New outcome {o + 1}"))
+            (str(o), title)
             for o, form in enumerate(self.outcomes.forms)
+            if (title := self._row_label(form, "title", ""))
         ]
         self.findings = self._formset(
             TrialFindingForm, "findings", initial["findings"], outcome_choices=outcome_choices
@@ -242,6 +247,31 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
                     min(slots, docs.MAX_COMPARISONS)
                 )
         return max(1, min(slots, docs.MAX_COMPARISONS))
+
+    def _name_controls(self) -> None:
+        """Every control's accessible name says where it is: its arm and outcome in the
+        results grid, its row in a list ("Key, arm 2 (Thalidomide)")."""
+        if self.is_trial:
+            arms = self.arm_headers()
+            outcomes = [row["label"] for row in self.grid_rows()]
+            for (o, a), cell in self.cells.items():
+                name_controls(cell, f"{arms[a]}, {outcomes[o]}")
+            for (o, k), cmp in self.comparisons.items():
+                name_controls(cmp, f"comparison {k + 1}, {outcomes[o]}")
+            for a, form in enumerate(self.arms.forms):
+                name_controls(form, f"arm {a + 1} ({arms[a]})")
+                for p, part in enumerate(self.regimens[a].forms):
+                    name_controls(part, f"regimen part {p + 1} of arm {a + 1} ({arms[a]})")
+            for o, form in enumerate(self.outcomes.forms):
+                name_controls(form, f"outcome {o + 1} ({outcomes[o]})")
+            items = {"conduct note": self.conduct_notes, "finding": self.findings}
+        elif self.is_topic:
+            items = {"section": self.sections, "finding": self.findings}
+        else:
+            items = {}
+        for noun, formset in items.items():
+            for i, form in enumerate(formset.forms):
+                name_controls(form, f"{noun} {i + 1}")
 
     # Rendering helpers ---------------------------------------------------------------------
 
@@ -289,6 +319,24 @@ class ProposalForms(ProposalMeta, DocumentAssembly, ErrorPlacement):
             valid &= all([form.is_valid() for form in self.comparisons.values()])
             valid = valid and self._finding_outcomes_are_kept()
         return bool(valid) and not self.errors_without_field
+
+    def add_document_errors(self, check) -> None:
+        """After ``is_valid()`` failed: the document as far as the forms could read it,
+        checked by ``check`` (``services.document_errors``), its errors placed beside the
+        forms' own, so that one round shows every error (a CI error with a missing title)."""
+        if self.adding_rows or self.refused or not self.is_bound:
+            return
+        try:
+            document = self.to_document()
+        except (KeyError, TypeError, ValueError, AttributeError):
+            # Forms with errors may leave too little to build a document from; their own
+            # errors come first, and the rest shows once they are fixed.
+            return
+        self.add_errors(check(self.record_type, document), beside_form_errors=True)
+
+    def error_summary(self):
+        """Every error of the page, with the id of its field, for the list at the top."""
+        return error_summary(self)
 
     def _finding_outcomes_are_kept(self) -> bool:
         """A finding may only rest on an outcome row that stays (filled in, not removed)."""

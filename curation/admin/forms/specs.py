@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,8 @@ LINES_HELP = "One per line."
 # A registry id the source does not give: "NCT: NCT00114101 (editorial)".
 EDITORIAL_MARK = "(editorial)"
 CONDITION_SEPARATOR = "|"
+ESCAPED_SEPARATOR = "\\|"
+UNESCAPED_SEPARATOR = re.compile(r"(?<!\\)\|")
 TRIAL_DATES = (
     ("start", "Start date"),
     ("primary_completion", "Primary completion date"),
@@ -85,7 +88,8 @@ RECORD_FIELDS: dict[str, list[DocField]] = {
                 rows=2,
                 help_text=(
                     "One per line, as the source names it; a code after a bar, then its "
-                    "coding system: Multiple myeloma | C90.0 | ICD-10."
+                    "coding system: Multiple myeloma | C90.0 | ICD-10. A bar that is part "
+                    "of the name is written \\|."
                 ),
             ),
             "conditions",
@@ -269,11 +273,19 @@ def _condition_line(condition: dict[str, Any]) -> str:
     parts = [condition.get("text") or ""]
     if condition.get("code") is not None or condition.get("system") is not None:
         parts += [condition.get("code") or "", condition.get("system") or ""]
-    return f" {CONDITION_SEPARATOR} ".join(parts)
+    # A bar inside a part is written "\|", so that it is not read as a separator.
+    escaped = [part.replace(CONDITION_SEPARATOR, ESCAPED_SEPARATOR) for part in parts]
+    return f" {CONDITION_SEPARATOR} ".join(escaped)
+
+
+def _condition_parts(line: str) -> list[str]:
+    r"""A condition line split at its bars, except a bar written "\|" (part of the text)."""
+    parts = UNESCAPED_SEPARATOR.split(line)
+    return [part.strip().replace(ESCAPED_SEPARATOR, CONDITION_SEPARATOR) for part in parts]
 
 
 def _condition(line: str) -> dict[str, Any]:
-    text, code, system = [*[p.strip() for p in line.split(CONDITION_SEPARATOR)], "", ""][:3]
+    text, code, system = [*_condition_parts(line), "", ""][:3]
     return {"text": text, "code": code or None, "system": system or None}
 
 
@@ -309,7 +321,7 @@ class RecordForm(forms.Form):
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
-            if line.count(CONDITION_SEPARATOR) > 2:
+            if len(_condition_parts(line)) > 3:
                 raise ValidationError(
                     f"Line {number}: write the condition, then at most a code and its system, "
                     f"each after a {CONDITION_SEPARATOR}."

@@ -31,7 +31,9 @@ class OrderedSelects(forms.SelectMultiple):
         box = forms.Select(choices=[("", "—"), *self.choices])
         boxes = []
         for i, slug in enumerate([*chosen, *[""] * self.spare]):
-            box_attrs = {**attrs, "aria-label": f"{i + 1}."}
+            # "Trials, section 2: box 1": the field and row (name_controls), and which box.
+            named = attrs.get("aria-label", "")
+            box_attrs = {**attrs, "aria-label": f"{named}: box {i + 1}" if named else f"{i + 1}."}
             if base_id:
                 box_attrs["id"] = f"{base_id}_{i}"
             boxes.append((box.render(name, slug, box_attrs, renderer),))

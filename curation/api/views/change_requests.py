@@ -194,6 +194,7 @@ class ChangeRequestViewSet(
             rationale=data["rationale"],
             citations=data.get("citations", []),
             submit=not data["draft"],
+            reviewer_note=data.get("reviewer_note", ""),
         )
         return self.detail_response(cr, status.HTTP_201_CREATED)
 
