@@ -1,4 +1,4 @@
-"""axe-core in a real browser, for the browser tests of published pages (and the admin).
+"""axe-core in a real browser, for the browser tests of the published pages and the admin.
 
 axe-core comes from the npm registry at a pinned version, installed once into
 ``var/node-tools`` (``NODE_TOOLS_DIR``), as tests/api/test_generated_clients.py installs its
@@ -21,6 +21,8 @@ AXE_VERSION = "4.14.1"
 # The rules the published pages and the admin are held to: WCAG 2.x A and AA, and axe's
 # best practices (landmarks, one h1, headings in order...).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+# The admin is held to the same rules, but only its critical and serious violations fail it.
+BLOCKING = ("critical", "serious")
 
 
 def node_tools() -> Path:
@@ -67,6 +69,11 @@ def axe_violations(page, impacts: tuple[str, ...] | None = None) -> list[dict]:
         AXE_TAGS,
     )
     return [v for v in results if impacts is None or v["impact"] in impacts]
+
+
+def blocking(violations: list[dict]) -> list[dict]:
+    """The critical and serious violations, which fail an admin page."""
+    return [v for v in violations if v["impact"] in BLOCKING]
 
 
 def describe(violations: list[dict]) -> str:
