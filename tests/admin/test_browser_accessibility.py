@@ -17,8 +17,8 @@ import pytest
 from curation import selectors, services
 from curation.models import ChangeRequest
 from curation.seed import load_seed
-
 from tests.axe import axe_violations, blocking, describe
+
 from .test_browser_e2e import ARTIFACTS, browser, log_in  # noqa: F401 (browser is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
