@@ -2,8 +2,8 @@
 subject and the template of its text. A person may turn any of them off
 (``preferences``); ``notify`` refuses a kind that is not listed here.
 
-Only kinds that something sends are listed. To add one (a comment, a reply in a discussion):
-add a ``Kind`` here with its template ``curation/mail/<name>.txt``, and call
+Only kinds that something sends are listed. To add one: add a ``Kind`` here with its
+template ``curation/mail/<name>.txt``, and call
 ``curation.notifications.notify("<name>", change_request, actor, recipients=...)`` from the
 service that does the thing, inside its transaction.
 """
@@ -104,6 +104,25 @@ KINDS: dict[str, Kind] = {
             "its author",
             "[curation] {cr}: {actor} asks for changes",
             _author,
+        ),
+        Kind(
+            "commented",
+            "Someone commented on your change request",
+            "its author",
+            "[curation] {cr}: {actor} commented",
+            _author,
+        ),
+        Kind(
+            "replied",
+            "A reply in a discussion you take part in",
+            "the request's author and everyone who wrote in the thread",
+            "[curation] {cr}: {actor} replied",
+        ),
+        Kind(
+            "batch_approved",
+            "Your change requests were approved in one action",
+            "the author of each request in the batch (one mail listing theirs)",
+            "[curation] {count} of your change requests approved by {actor}",
         ),
         Kind(
             "taken_over",

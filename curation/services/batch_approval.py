@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from evidence.diff import diff_documents
 
-from .. import eventstore, projection
+from .. import eventstore, notifications, projection
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event, Review
 from ..signals import events_appended
@@ -237,3 +237,30 @@ def _close(requests: list[ChangeRequest], reviewer, comment: str) -> None:
         ],
         batch_size=1000,
     )
+    _announce(requests, reviewer, comment)
+
+
+# A batch mail lists at most this many of the author's requests (an import approves thousands).
+MAILED_REQUESTS = 50
+
+
+def _announce(requests: list[ChangeRequest], reviewer, comment: str) -> None:
+    """One mail per author listing their requests of the batch, where ``approve`` would send
+    one per request: an editor whose import of a thousand studies was approved gets one."""
+    by_author: dict[int, list[ChangeRequest]] = {}
+    for cr in requests:
+        by_author.setdefault(cr.author_id, []).append(cr)
+    for mine in by_author.values():
+        items = [{"cr": cr, "url": notifications.admin_url(cr)} for cr in mine[:MAILED_REQUESTS]]
+        notifications.notify(
+            "batch_approved",
+            None,
+            reviewer,
+            recipients=[mine[0].author],
+            context={
+                "count": len(mine),
+                "items": items,
+                "more": len(mine) - len(items),
+                "comment": comment,
+            },
+        )

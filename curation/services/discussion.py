@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from evidence.diff import diff_documents
 
+from .. import notifications
 from ..errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from ..models import ChangeRequest, Comment
 from . import workflow
@@ -131,9 +132,22 @@ def add_comment(
     else:
         thread = None
         path = _check_path(cr, path)
-    return Comment.objects.create(
+    made = Comment.objects.create(
         change_request=cr, author=user, parent=thread, path=path, text=text
     )
+    _announce(cr, made, thread)
+    return made
+
+
+def _announce(cr: ChangeRequest, made: Comment, thread: Comment | None) -> None:
+    """A comment goes to the request's author; a reply to the author and everyone who wrote
+    in the thread (``notify`` leaves out the one who wrote it)."""
+    context = {"comment": made.text, "path": made.path}
+    if thread is None:
+        notifications.notify("commented", cr, made.author, context=context)
+        return
+    taking_part = [cr.author, thread.author, *(reply.author for reply in thread.replies.all())]
+    notifications.notify("replied", cr, made.author, recipients=taking_part, context=context)
 
 
 def _comment_of(cr: ChangeRequest | int, comment: Comment | int) -> Comment:

@@ -140,6 +140,7 @@ def test_the_notification_settings_page(client, people):
     # Untick "approved", keep the rest.
     data = {"submitted": "on", "resubmitted": "on", "rejected": "on", "changes_requested": "on"}
     data |= {"taken_over": "on", "overdue_digest": "on"}
+    data |= {"commented": "on", "replied": "on", "batch_approved": "on"}
     response = client.post(url, data)
     assert response.status_code == 302
     assert list(

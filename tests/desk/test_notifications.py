@@ -12,8 +12,9 @@ from django.utils import timezone
 from curation import notifications, services
 from curation.errors import PermissionDenied, ValidationFailed
 from curation.models import ChangeRequest, Notification
+from tests.conftest import make_user
 
-from .conftest import propose
+from .conftest import propose, with_email
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +187,59 @@ def test_due_dates_and_the_overdue_digest(people, settings):
 def test_no_digest_when_nothing_is_overdue(people):
     propose(people["editor"])
     assert notifications.send_overdue_digest() == 0
+
+
+def test_a_comment_goes_to_the_author_and_a_reply_to_everyone_in_the_thread(people):
+    cr = propose(people["editor"])
+    thread = services.add_comment(cr, user=people["reviewer"], comment="Which table is this from?")
+    row = Notification.objects.get(kind="commented")
+    assert row.recipient == people["editor"] and "Which table is this from?" in row.body
+    assert f"/admin/curation/changerequest/{cr.pk}/change/" in row.body
+    services.add_comment(cr, user=people["editor"], comment="Table 2.", parent=thread)
+    assert sent_to("replied") == {"reviewer"}  # the author wrote it: not told of it
+    Notification.objects.all().delete()
+    services.add_comment(cr, user=people["reviewer2"], comment="Agreed.", parent=thread.pk)
+    assert sent_to("replied") == {"editor", "reviewer"}
+    assert not Notification.objects.filter(kind="commented").exists()
+
+
+def test_the_author_commenting_on_their_own_request_is_told_nothing(people):
+    cr = propose(people["editor"])
+    services.add_comment(cr, user=people["editor"], comment="Note: page 4.")
+    assert not Notification.objects.filter(kind__in=["commented", "replied"]).exists()
+
+
+def test_a_batch_approval_sends_each_author_one_mail_listing_theirs(people):
+    other = with_email(make_user("editor2", "Editors"))
+    mine = [propose(people["editor"], f"mine-{i}-2020") for i in range(3)]
+    theirs = propose(other, "theirs-2020")
+    Notification.objects.all().delete()
+    services.approve_change_requests(
+        people["reviewer"], [cr.pk for cr in [*mine, theirs]], comment="Checked against PubMed."
+    )
+    rows = Notification.objects.filter(kind="batch_approved")
+    assert sorted(r.recipient.username for r in rows) == ["editor", "editor2"]
+    editor_mail = rows.get(recipient=people["editor"])
+    assert editor_mail.subject == "[curation] 3 of your change requests approved by reviewer"
+    assert all(cr.record_slug in editor_mail.body for cr in mine)
+    assert theirs.record_slug not in editor_mail.body
+    assert "Comment: Checked against PubMed." in editor_mail.body
+    assert not Notification.objects.filter(kind="approved").exists()  # not one per request
+
+
+def test_a_long_batch_mail_names_the_first_requests_and_counts_the_rest(people, monkeypatch):
+    from curation.services import batch_approval
+
+    monkeypatch.setattr(batch_approval, "MAILED_REQUESTS", 2)
+    crs = [propose(people["editor"], f"long-{i}-2020") for i in range(3)]
+    services.approve_change_requests(people["reviewer"], [cr.pk for cr in crs])
+    body = Notification.objects.get(kind="batch_approved").body
+    assert crs[0].record_slug in body and crs[1].record_slug in body
+    assert crs[2].record_slug not in body and "and 1 more" in body
+
+
+def test_new_kinds_can_be_turned_off(people):
+    notifications.set_preferences(people["editor"], {"commented": False})
+    cr = propose(people["editor"])
+    services.add_comment(cr, user=people["reviewer"], comment="Hm.")
+    assert not Notification.objects.filter(kind="commented").exists()
