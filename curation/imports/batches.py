@@ -30,8 +30,10 @@ import orjson
 from django.conf import settings
 from django.db import DatabaseError, reset_queries, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
+from .. import notifications
 from ..errors import CurationError, NotFound, ValidationFailed
 from ..models import ChangeRequest, ImportBatch, ImportBatchItem
 from ..services.policy import propose_refusal
@@ -201,18 +203,32 @@ def run_batch(batch_id: int, part: int = 0, parts: int = 1) -> ImportBatch | Non
         .order_by("position")
         .values_list("pk", "key")
     )
-    # Ids only, read in chunks: memory stays flat however large the batch.
-    for item_id, key in pending.iterator(chunk_size=500):
-        if parts == 1 or part_of(key, parts) == part:
-            # A long task keeps no log of its queries (with DEBUG on, each holds its SQL,
-            # a whole study's JSON): as a request does, each item starts a new one.
-            reset_queries()
-            _run_item(batch, item_id)
+    # Ids only, read in chunks: memory stays flat however large the batch. The reviewers
+    # hear of the batch once, when it is done, not of each request it submits.
+    with notifications.held("submitted"):
+        for item_id, key in pending.iterator(chunk_size=500):
+            if parts == 1 or part_of(key, parts) == part:
+                # A long task keeps no log of its queries (with DEBUG on, each holds its
+                # SQL, a whole study's JSON): as a request does, each item starts a new one.
+                reset_queries()
+                _run_item(batch, item_id)
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if not ImportBatchItem.objects.filter(batch=batch, status=Item.PENDING).exists():
             locked.status, locked.finished_at = ImportBatch.Status.DONE, timezone.now()
             locked.save(update_fields=["status", "finished_at"])
+            if locked.submit and locked.made:
+                notifications.notify(
+                    "batch_submitted",
+                    None,
+                    batch.author,
+                    context={
+                        "batch": locked,
+                        "count": locked.made,
+                        "batch_url": settings.SITE_URL
+                        + reverse("admin:curation_importbatch_change", args=[locked.pk]),
+                    },
+                )
     return locked
 
 

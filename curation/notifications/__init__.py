@@ -16,7 +16,7 @@ from __future__ import annotations
 from .delivery import deliver
 from .digest import send_overdue_digest
 from .kinds import KINDS, Kind
-from .outbox import admin_url, notify, request_delivery
+from .outbox import admin_url, held, notify, request_delivery
 from .preferences import preferences_of, set_preferences, wants
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Kind",
     "admin_url",
     "deliver",
+    "held",
     "notify",
     "preferences_of",
     "request_delivery",

@@ -42,6 +42,10 @@ def _reviewers_or_claimant(cr: ChangeRequest, actor) -> Iterable:
     return reviewers().exclude(pk=cr.author_id)
 
 
+def _reviewers_but_actor(cr, actor) -> Iterable:
+    return reviewers().exclude(pk=getattr(actor, "pk", None))
+
+
 def _author(cr: ChangeRequest, actor) -> Iterable:
     return [cr.author]
 
@@ -76,6 +80,13 @@ KINDS: dict[str, Kind] = {
             "reviewers (only the claimant, once a reviewer has claimed it)",
             "[curation] {cr} submitted for review by {actor}",
             _reviewers_or_claimant,
+        ),
+        Kind(
+            "batch_submitted",
+            "An import batch submitted change requests for review",
+            "reviewers (one mail per batch, instead of one per request)",
+            "[curation] import batch {batch.pk}: {count} change requests submitted by {actor}",
+            _reviewers_but_actor,
         ),
         Kind(
             "resubmitted",

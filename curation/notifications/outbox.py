@@ -4,7 +4,9 @@ a worker, sent once that transaction has committed, to deliver them."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +23,22 @@ logger = logging.getLogger(__name__)
 # Sending must never hold a workflow step up when the broker is down: one quick try, then the
 # beat's send_notifications delivers what is pending.
 SEND_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+
+
+# Kinds that ``notify`` writes nothing for, inside ``held`` (an import batch sends one summary).
+_held: ContextVar[frozenset[str]] = ContextVar("held_notifications", default=frozenset())
+
+
+@contextmanager
+def held(*kinds: str) -> Iterator[None]:
+    """Inside this block ``notify`` writes nothing of ``kinds``: the caller sends one
+    notification for the whole (an import batch of a thousand submitted studies tells the
+    reviewers once, not a thousand times)."""
+    token = _held.set(_held.get() | frozenset(kinds))
+    try:
+        yield
+    finally:
+        _held.reset(token)
 
 
 def admin_url(cr: ChangeRequest) -> str:
@@ -46,6 +64,8 @@ def notify(
     spec = KINDS.get(kind)
     if spec is None:
         raise ValueError(f"no notification kind {kind!r}; register it in notifications.kinds")
+    if kind in _held.get():
+        return []
     if recipients is None:
         recipients = spec.recipients(change_request, actor)
     actor_id = getattr(actor, "pk", None)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from curation import services
+from curation import notifications, services
 from curation.models import ChangeRequest, Notification, NotificationPreference
 
 from .conftest import propose
@@ -138,9 +138,7 @@ def test_the_notification_settings_page(client, people):
     assert 'name="approved"' in html and "Your change request was approved" in html
     assert 'for="id_approved"' in html  # every checkbox has its label
     # Untick "approved", keep the rest.
-    data = {"submitted": "on", "resubmitted": "on", "rejected": "on", "changes_requested": "on"}
-    data |= {"taken_over": "on", "overdue_digest": "on"}
-    data |= {"commented": "on", "replied": "on", "batch_approved": "on"}
+    data = {kind: "on" for kind in notifications.KINDS if kind != "approved"}
     response = client.post(url, data)
     assert response.status_code == 302
     assert list(

@@ -228,3 +228,34 @@ def test_starting_a_batch_sends_it_to_a_worker_once_committed(
             user=editor, kind="ctgov", raw=studies_array(1), filename="s.json"
         )
     assert sent == [[batch.pk]]
+
+
+def test_reviewers_hear_of_a_submitted_batch_once_not_of_each_request(editor, reviewer):
+    from curation.models import Notification
+
+    for user in (editor, reviewer):
+        user.email = f"{user.username}@example.org"
+        user.save()
+    batch = batches.run_batch(start(editor, studies_array(3, broken_at=1), submit=True).pk)
+    assert batch.made == 2 and batch.failed == 1
+    assert ChangeRequest.objects.filter(status="submitted").count() == 2
+    assert not Notification.objects.filter(kind="submitted").exists()
+    row = Notification.objects.get(kind="batch_submitted")
+    assert row.recipient == reviewer
+    assert (
+        row.subject == f"[curation] import batch {batch.pk}: 2 change requests submitted by editor"
+    )
+    assert "2 change requests submitted for review, 1 failed" in row.body
+    assert f"/admin/curation/importbatch/{batch.pk}/change/" in row.body
+    # A single submission outside a batch still tells the reviewers at once.
+    services.import_ctgov_study(user=editor, study=small_study(nct_id="NCT20000001"), submit=True)
+    assert Notification.objects.filter(kind="submitted", recipient=reviewer).count() == 1
+
+
+def test_a_draft_batch_tells_nobody(editor, reviewer):
+    from curation.models import Notification
+
+    reviewer.email = "reviewer@example.org"
+    reviewer.save()
+    batches.run_batch(start(editor, studies_array(2)).pk)
+    assert not Notification.objects.exists()
