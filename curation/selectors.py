@@ -230,7 +230,7 @@ def discussion_of(cr: ChangeRequest | int) -> QuerySet[Comment]:
 def change_request_detail(pk: int) -> ChangeRequestDetail:
     cr = (
         with_unresolved_comments(ChangeRequest.objects.select_related("author", "decided_by"))
-        .prefetch_related("reviews__author")
+        .prefetch_related("reviews__author", "reviews__warnings")
         .filter(pk=pk)
         .first()
     )
