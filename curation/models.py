@@ -228,10 +228,6 @@ class Review(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     comment = models.TextField(blank=True)
-    # What the reviewer was shown when deciding, kept with the decision: for an approval,
-    # {"narrative_warnings": [...]} (``curation.narratives``). Nullable, so that SQLite adds
-    # the column instead of rebuilding the table (which would drop the append-only triggers).
-    data = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -242,7 +238,23 @@ class Review(models.Model):
 
     @property
     def narrative_warnings(self) -> list:
-        return (self.data or {}).get("narrative_warnings", [])
+        """For an approval: the narrative warnings the reviewer approved despite."""
+        try:
+            return self.warnings.narrative_warnings
+        except ReviewWarnings.DoesNotExist:
+            return []
+
+
+class ReviewWarnings(models.Model):
+    """What a reviewer was warned of when deciding, kept with the decision: for an approval,
+    the narrative warnings (``curation.narratives``). A table of its own, so the reviews'
+    columns (and the triggers that keep them append-only) stay as they are."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="warnings")
+    narrative_warnings = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"{len(self.narrative_warnings)} warnings on {self.review}"
 
 
 class SourceDocument(models.Model):

@@ -45,12 +45,6 @@ def narrative_warnings(cr: ChangeRequest) -> list[dict[str, Any]]:
     ]
 
 
-def approval_review_data(cr: ChangeRequest) -> dict[str, Any] | None:
-    """What an approval's review records besides its comment: the narrative warnings."""
-    warnings = narrative_warnings(cr)
-    return {"narrative_warnings": warnings} if warnings else None
-
-
 def corpus_report() -> list[dict[str, Any]]:
     """[{record, path, number, sentence}] of prose numbers that match no structured value."""
     report = []

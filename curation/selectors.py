@@ -284,7 +284,7 @@ def change_request_detail(pk: int) -> ChangeRequestDetail:
         with_unresolved_comments(
             ChangeRequest.objects.select_related("author", "decided_by", "claimed_by")
         )
-        .prefetch_related("reviews__author")
+        .prefetch_related("reviews__author", "reviews__warnings")
         .filter(pk=pk)
         .first()
     )

@@ -189,8 +189,13 @@ def create_release(*, user, name: Any, note: Any = "", snapshot: Any = None) -> 
 
 
 def release_named(name: str) -> Release:
-    release = Release.objects.select_related("snapshot").filter(name=name).first()
-    if release is None or not NAME.fullmatch(name):
+    # The pattern first: a name that cannot be one (a NUL in it) never reaches the database.
+    release = (
+        Release.objects.select_related("snapshot").filter(name=name).first()
+        if NAME.fullmatch(name)
+        else None
+    )
+    if release is None:
         raise NotFound(f"no release named {name[:60]!r}")
     return release
 

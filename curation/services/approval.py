@@ -18,7 +18,7 @@ from evidence.diff import MergeConflict, diff_documents, three_way_merge
 from .. import eventstore, projection, selectors
 from ..errors import ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event, Review
-from ..narratives import approval_review_data
+from ..narratives import narrative_warnings
 from ..signals import events_appended
 from . import workflow
 from .inputs import _comment, _locked, _validate
@@ -154,7 +154,7 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
     event.approver = user  # the projection's history user, without a query
     projection.apply(event)
     # The reviewer may approve despite narrative warnings; the review keeps what they were.
-    record_step(cr, user, "approve", comment, data=approval_review_data(cr))
+    record_step(cr, user, "approve", comment, warnings=narrative_warnings(cr))
     selectors.open_requests_for(cr.record_type, cr.record_id).exclude(pk=cr.pk).update(
         needs_rebase=True
     )

@@ -7,17 +7,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import notifications
-from ..models import ChangeRequest, Review
+from ..models import ChangeRequest, Review, ReviewWarnings
 from . import workflow
 from .inputs import _comment, _locked, _validate
 
 
 def record_step(
-    cr: ChangeRequest, user, action: str, comment: str = "", data: dict | None = None
+    cr: ChangeRequest, user, action: str, comment: str = "", warnings: list | None = None
 ) -> ChangeRequest:
     """Move ``cr`` to the state ``action`` leads to and write the review row that says who did
-    it (with ``data``: what the reviewer was shown); the caller has checked that ``user``
-    may."""
+    it (with ``warnings``: the narrative warnings the reviewer was shown); the caller has
+    checked that ``user`` may."""
     comment = _comment(comment)
     workflow.ACTIONS[action].check_comment(comment)
     cr.status = workflow.ACTIONS[action].leads_to
@@ -28,7 +28,9 @@ def record_step(
         cr.decided_by = user
     cr._history_user = user
     cr.save()
-    Review.objects.create(change_request=cr, author=user, kind=action, comment=comment, data=data)
+    review = Review.objects.create(change_request=cr, author=user, kind=action, comment=comment)
+    if warnings:
+        ReviewWarnings.objects.create(review=review, narrative_warnings=warnings)
     announce(cr, user, action, comment)
     return cr
 

@@ -184,6 +184,7 @@ def test_published_pages_list_releases_and_their_notes(first, client, editor, re
     again = client.get("/published/releases/2026-12/notes.json", HTTP_IF_NONE_MATCH=notes["ETag"])
     assert again.status_code == 304
     assert client.get("/published/releases/nope/notes.html").status_code == 404
+    assert client.get("/published/releases/a%00b/notes.json").status_code == 404
     assert client.post("/published/releases/2026-12/notes.json").status_code == 405
 
 
