@@ -21,7 +21,8 @@ from evidence.diff import diff_documents
 
 from .. import eventstore, notifications, projection
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
-from ..models import ChangeRequest, Event, Review
+from ..models import ChangeRequest, Event, Review, ReviewWarnings
+from ..narratives import narrative_warnings
 from ..signals import events_appended
 from . import workflow
 from .approval import EVENT_TYPES, resolve_onto, retraction_blockers
@@ -230,10 +231,20 @@ def _close(requests: list[ChangeRequest], reviewer, comment: str) -> None:
     if flagged := [cr.pk for cr in requests if cr.needs_rebase]:
         ChangeRequest.objects.filter(pk__in=flagged).update(needs_rebase=True)
     ChangeRequest.history.bulk_history_create(requests, batch_size=1000, update=True)
-    Review.objects.bulk_create(
+    reviews = Review.objects.bulk_create(
         [
             Review(change_request=cr, author=reviewer, kind=Review.Kind.APPROVE, comment=comment)
             for cr in requests
+        ],
+        batch_size=1000,
+    )
+    # As ``approve`` does: the review keeps the narrative warnings the reviewer approved over
+    # (only revisions can have any: a new record quotes no old number).
+    ReviewWarnings.objects.bulk_create(
+        [
+            ReviewWarnings(review=review, narrative_warnings=warnings)
+            for review, cr in zip(reviews, requests, strict=True)
+            if (warnings := narrative_warnings(cr))
         ],
         batch_size=1000,
     )

@@ -133,3 +133,14 @@ def test_consumers_see_no_change_requests_nor_their_warnings(quoted_27, editor_c
     made = editor_client.post(URL, revise_payload(trial_at(28), 1), format="json")
     response = token_client(make_user("consumer")).get(f"{URL}{made.json()['id']}/")
     assert response.status_code == 403
+
+
+def test_a_batch_approval_keeps_the_warnings_as_one_approval_does(
+    quoted_27, editor, editor_client, reviewer, reviewer_client
+):
+    made = editor_client.post(URL, revise_payload(trial_at(28), 1), format="json").json()
+    shown = reviewer_client.get(f"{URL}{made['id']}/").json()["narrative_warnings"]
+    assert len(shown) == 3
+    services.approve_change_requests(reviewer, [made["id"]])
+    review = Review.objects.get(change_request_id=made["id"], kind="approve")
+    assert review.narrative_warnings == shown
