@@ -154,7 +154,9 @@ def run(args=None) -> dict:
         return {"skipped": "the reads benchmark needs DATABASE_URL=postgres://..."}
     from urllib.parse import urlsplit, urlunsplit
 
-    name = f"bench_reads_{os.getpid()}"
+    from bench.database import scratch_name
+
+    name = scratch_name(f"bench_reads_{os.getpid()}", database_url)
     env = {
         **os.environ,
         "BENCH_READS_DATABASE": name,

@@ -11,16 +11,20 @@ import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
 
+def scratch_name(name: str, url: str) -> str:
+    """The database a benchmark calls ``name``: named after the configured one too, so that
+    benchmarks run by people with different databases on one server never drop each other's."""
+    own = urlsplit(url).path.lstrip("/")
+    return f"{name}_{own}"[:63] if own and own not in name else name
+
+
 def use_fresh_database(name: str) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         import psycopg
 
         parts = urlsplit(url)
-        # Named after the configured database too, so that benchmarks run by people (or
-        # helpers) with different databases on one server never drop each other's.
-        own = parts.path.lstrip("/")
-        name = f"{name}_{own}"[:63] if own and own not in name else name
+        name = scratch_name(name, url)
         admin_url = urlunsplit(parts._replace(path="/postgres"))
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -166,6 +166,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_documents_validated_yet():
+    # The services remember documents they validated (per process, by content): a test that
+    # counts validations must not find the same document validated by an earlier test.
+    from curation.services.inputs import forget_validated
+
+    forget_validated()
+
+
 class _NothingHere(BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(404)

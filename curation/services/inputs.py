@@ -52,6 +52,11 @@ def _content_key(record_type: str, document: Any) -> tuple[str, str] | None:
     return record_type, hashlib.sha256(text).hexdigest()
 
 
+def forget_validated() -> None:
+    """Empty this process's cache of validated documents (tests start each from nothing)."""
+    _VALIDATED.clear()
+
+
 def _remember(key: tuple[str, str] | None, canonical: bytes) -> None:
     if key is None:
         return

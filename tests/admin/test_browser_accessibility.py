@@ -17,7 +17,7 @@ import pytest
 from curation import selectors, services
 from curation.models import ChangeRequest
 from curation.seed import load_seed
-from tests.axe import axe_violations, blocking, describe
+from tests.axe import ADMIN_TAGS, axe_violations, blocking, describe
 
 from .test_browser_e2e import ARTIFACTS, browser, log_in  # noqa: F401 (browser is a fixture)
 
@@ -94,7 +94,7 @@ def test_admin_pages_have_no_serious_accessibility_violations(
                     page.locator(f"#{part}").screenshot(
                         path=str(SHOTS / f"{name}-{part}-{width}.png")
                     )
-            violations = axe_violations(page)
+            violations = axe_violations(page, tags=ADMIN_TAGS)
             impacts = Counter(v["impact"] for v in violations for _ in v["nodes"])
             counts[f"{name}@{width}"] = {
                 "critical": impacts["critical"],

@@ -9,9 +9,11 @@ wrote them), then migrated forward.
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.core.serializers import python as python_serializer
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
@@ -110,8 +112,11 @@ def test_a_v1_database_migrates_to_what_a_projection_of_its_log_gives():
     latest = executor.loader.graph.leaf_nodes()
     executor.migrate(V1_MIGRATIONS)
     try:
-        call_command("loaddata", str(LOG), verbosity=0)
         old_apps = executor.loader.project_state(V1_MIGRATIONS).apps
+        # The log is loaded as the models were then: today's models have columns (a note
+        # for reviewers, claims) that a v1 database does not.
+        with mock.patch.object(python_serializer, "apps", old_apps):
+            call_command("loaddata", str(LOG), verbosity=0)
         project_v1_trials(old_apps)
         assert any(
             cr.document and "schema_version" not in cr.document
