@@ -338,6 +338,7 @@ class ImportBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name_plural = "import batches"
 
     def __str__(self) -> str:
         return f"batch {self.pk} ({self.filename}: {self.processed} of {self.total})"
