@@ -113,6 +113,23 @@ def retraction_blockers(cr: ChangeRequest) -> None:
         )
 
 
+def approval_event(cr: ChangeRequest, reviewer, current_doc, final) -> eventstore.NewEvent:
+    """The event approving ``cr`` appends (one place for single and batch approvals): the
+    final document, what changed from the current one, who proposed and approved, and why."""
+    return eventstore.NewEvent(
+        stream_type=cr.record_type,
+        stream_id=cr.record_id,
+        slug=cr.record_slug,
+        type=EVENT_TYPES[cr.action],
+        document=final,
+        changes=diff_documents(current_doc, final),
+        proposer_id=cr.author_id,
+        approver_id=reviewer.pk,
+        change_request_id=cr.pk,
+        rationale=cr.rationale,
+    )
+
+
 @workflow.performs("approve")
 @transaction.atomic
 def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
@@ -132,22 +149,9 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
             )
     else:
         retraction_blockers(cr)
-    event_type = EVENT_TYPES[cr.action]
     try:
         event = eventstore.append(
-            eventstore.NewEvent(
-                stream_type=cr.record_type,
-                stream_id=cr.record_id,
-                slug=cr.record_slug,
-                type=event_type,
-                document=final,
-                changes=diff_documents(current_doc, final),
-                proposer_id=cr.author_id,
-                approver_id=user.pk,
-                change_request_id=cr.pk,
-                rationale=cr.rationale,
-            ),
-            expected_version=current,
+            approval_event(cr, user, current_doc, final), expected_version=current
         )
     except eventstore.ConcurrencyConflict as exc:
         raise VersionConflict(str(exc), [], exc.actual) from None

@@ -17,15 +17,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from evidence.diff import diff_documents
-
 from .. import eventstore, notifications, projection
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event, Review, ReviewWarnings
 from ..narratives import narrative_warnings
 from ..signals import events_appended
 from . import workflow
-from .approval import EVENT_TYPES, resolve_onto, retraction_blockers
+from .approval import approval_event, resolve_onto, retraction_blockers
 from .inputs import KnownRecords, _comment, _references, _validate
 from .policy import can_review
 
@@ -193,21 +191,7 @@ def _append(batch, records, known, cr, reviewer, unprojected) -> Event:
     else:
         _flush(batch, unprojected)  # who refers to the record is read from the read models
         retraction_blockers(cr)
-    return batch.append(
-        eventstore.NewEvent(
-            stream_type=cr.record_type,
-            stream_id=cr.record_id,
-            slug=cr.record_slug,
-            type=EVENT_TYPES[cr.action],
-            document=final,
-            changes=diff_documents(current_doc, final),
-            proposer_id=cr.author_id,
-            approver_id=reviewer.pk,
-            change_request_id=cr.pk,
-            rationale=cr.rationale,
-        ),
-        expected_version=current,
-    )
+    return batch.append(approval_event(cr, reviewer, current_doc, final), expected_version=current)
 
 
 def _close(requests: list[ChangeRequest], reviewer, comment: str) -> None:
