@@ -186,7 +186,7 @@ class ChangeRequest(models.Model):
         return self.status in self.OPEN_STATUSES
 
     # Due dates: a submitted request is due REVIEW_WINDOW_DAYS after it was (last) submitted.
-    # ``curation.selectors.overdue_requests`` is the same rule as a query.
+    # ``curation.desk_selectors.overdue_requests`` is the same rule as a query.
 
     @property
     def due_at(self) -> datetime | None:

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from .. import notifications, selectors, services
+from .. import desk_selectors, notifications, services
 from ..errors import CurationError
 from ..models import ChangeRequest, Notification
 from ..services.policy import claim_refusal, unclaim_refusal
@@ -46,7 +46,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no"):
-            return selectors.filter_overdue(queryset, self.value() == "yes")
+            return desk_selectors.filter_overdue(queryset, self.value() == "yes")
         return queryset
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from .. import selectors
+from .. import desk_selectors
 from .kinds import reviewers
 from .outbox import admin_url, notify
 
@@ -12,7 +12,7 @@ from .outbox import admin_url, notify
 def send_overdue_digest() -> int:
     """Write today's digest for each reviewer (overdue requests they did not write and that
     no one else has claimed); at most one per reviewer and day. Returns how many."""
-    overdue = list(selectors.overdue_requests().select_related("author", "claimed_by"))
+    overdue = list(desk_selectors.overdue_requests().select_related("author", "claimed_by"))
     if not overdue:
         return 0
     today = timezone.now().date().isoformat()
@@ -24,7 +24,7 @@ def send_overdue_digest() -> int:
             if cr.author_id != reviewer.pk and cr.claimed_by_id in (None, reviewer.pk)
         ]
         key = f"overdue_digest:{today}:{reviewer.pk}"
-        if not theirs or selectors.notification_exists(key):
+        if not theirs or desk_selectors.notification_exists(key):
             continue
         items = [{"cr": cr, "url": admin_url(cr)} for cr in theirs]
         written += len(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from curation import selectors
+from curation import desk_selectors
 
 register = template.Library()
 
@@ -13,6 +13,6 @@ register = template.Library()
 def queue_summary(context):
     """The review queue's count and the published site's address, for the admin index."""
     return {
-        "waiting": selectors.waiting_for_review_count(),
+        "waiting": desk_selectors.waiting_for_review().count(),
         "site_url": context.get("site_url") or "/published/latest/",
     }

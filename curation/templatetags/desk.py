@@ -2,7 +2,7 @@
 
 from django import template
 
-from curation import selectors
+from curation import desk_selectors
 
 register = template.Library()
 
@@ -10,4 +10,4 @@ register = template.Library()
 @register.simple_tag
 def desk_dashboard(user):
     """What waits for whom, for ``user``; nothing for someone who takes no part."""
-    return selectors.dashboard(user)
+    return desk_selectors.dashboard(user)

@@ -15,7 +15,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from curation import selectors, services
+from curation import desk_selectors, selectors, services
 from curation.errors import NotFound
 from curation.models import ChangeRequest, Comment
 from evidence.api.params import column_max, path_number
@@ -52,7 +52,7 @@ class ChangeRequestFilter(filters.FilterSet):
         fields = ["status", "record_type", "record", "author", "claimed_by", "unclaimed", "overdue"]
 
     def filter_overdue(self, queryset, name, value):
-        return selectors.filter_overdue(queryset, value)
+        return desk_selectors.filter_overdue(queryset, value)
 
 
 COMMENT_ID = OpenApiParameter(
