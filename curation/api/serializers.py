@@ -13,7 +13,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from curation import selectors, services
-from curation.models import ChangeRequest, Comment, Event, Review
+from curation.models import ChangeRequest, Event, Review
 from curation.narratives import narrative_warnings
 from curation.services.batch_approval import MAX_BATCH
 from evidence.api.params import WholeNumberField, column_max
@@ -193,21 +193,6 @@ class ApprovedBatchSerializer(serializers.Serializer):
     )
 
 
-class CommentSerializer(StrictSerializer):
-    comment = StrictCharField(max_length=MAX_TEXT)
-    path = StrictCharField(
-        required=False,
-        allow_blank=True,
-        max_length=MAX_TEXT,
-        help_text="A field of the request's diff, as its `diff` lists it "
-        "(`outcomes[key=pfs].values[arm=len].value`), or an item of it (`arms[key=len]`); "
-        "absent: the request as a whole. A reply takes its thread's field.",
-    )
-    parent = StrictIntegerField(
-        required=False, min_value=1, help_text="Reply to this comment (a thread's first)."
-    )
-
-
 # --- Responses --------------------------------------------------------------------------------
 
 
@@ -311,40 +296,6 @@ class ReviewSerializer(ResponseModelSerializer):
     class Meta:
         model = Review
         fields = ["kind", "author", "comment", "created_at", "narrative_warnings"]
-
-
-class ReplySerializer(ResponseModelSerializer):
-    author = UsernameField()
-    comment = serializers.CharField(source="text")
-
-    class Meta:
-        model = Comment
-        fields = ["id", "author", "comment", "created_at"]
-
-
-class DiscussionCommentSerializer(ResponseModelSerializer):
-    """A thread of the discussion: its first comment, with its replies."""
-
-    author = UsernameField()
-    comment = serializers.CharField(source="text")
-    path = serializers.CharField(help_text="The diff's field it is about; empty: the request.")
-    resolved = serializers.BooleanField()
-    resolved_by = UsernameField(allow_null=True)
-    replies = ReplySerializer(many=True)
-
-    class Meta:
-        model = Comment
-        fields = [
-            "id",
-            "author",
-            "comment",
-            "path",
-            "created_at",
-            "resolved",
-            "resolved_at",
-            "resolved_by",
-            "replies",
-        ]
 
 
 class ChangeRequestSerializer(ResponseModelSerializer):

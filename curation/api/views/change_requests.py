@@ -23,7 +23,7 @@ from evidence.api.serializers import WRITE_ERRORS, error_responses
 from evidence.api.views import Pagination
 from evidence.documents import RECORD_TYPES
 
-from .. import serializers
+from .. import discussion_serializers, serializers
 from ..permissions import TakesPartInCuration
 from .base import JsonApi, validated
 from .desk import ClaimRoutes
@@ -58,7 +58,7 @@ class ChangeRequestFilter(filters.FilterSet):
 COMMENT_ID = OpenApiParameter(
     "comment_id", int, OpenApiParameter.PATH, description="The thread's first comment."
 )
-RESOLVE_RESPONSES = {200: serializers.DiscussionCommentSerializer, **WRITE_ERRORS}
+RESOLVE_RESPONSES = {200: discussion_serializers.DiscussionCommentSerializer, **WRITE_ERRORS}
 TRANSITION_RESPONSES = {200: serializers.ChangeRequestDetailSerializer, **WRITE_ERRORS}
 
 
@@ -234,14 +234,14 @@ class ChangeRequestViewSet(
     @extend_schema(
         methods=["GET"],
         responses={
-            200: serializers.DiscussionCommentSerializer(many=True),
+            200: discussion_serializers.DiscussionCommentSerializer(many=True),
             **error_responses(401, 403, 404, 429),
         },
     )
     @extend_schema(
         methods=["POST"],
-        request=serializers.CommentSerializer,
-        responses={201: serializers.DiscussionCommentSerializer, **WRITE_ERRORS},
+        request=discussion_serializers.CommentSerializer,
+        responses={201: discussion_serializers.DiscussionCommentSerializer, **WRITE_ERRORS},
     )
     # A request's discussion is short (a page of threads): not paginated, not filtered.
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
@@ -252,8 +252,10 @@ class ChangeRequestViewSet(
         if request.method == "GET":
             selectors.change_request_detail(pk)  # 404 for a request that does not exist
             threads = selectors.discussion_of(pk)
-            return Response(serializers.DiscussionCommentSerializer(threads, many=True).data)
-        data = validated(serializers.CommentSerializer, request.data)
+            return Response(
+                discussion_serializers.DiscussionCommentSerializer(threads, many=True).data
+            )
+        data = validated(discussion_serializers.CommentSerializer, request.data)
         made = services.add_comment(
             pk,
             user=request.user,
@@ -265,7 +267,7 @@ class ChangeRequestViewSet(
 
     def _thread_response(self, pk: int, thread_id: int, status_code=status.HTTP_200_OK):
         thread = selectors.discussion_of(pk).get(pk=thread_id)
-        data = serializers.DiscussionCommentSerializer(thread).data
+        data = discussion_serializers.DiscussionCommentSerializer(thread).data
         return Response(data, status=status_code)
 
     def _set_resolved(self, request, comment_id: str, resolved: bool):
