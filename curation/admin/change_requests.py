@@ -8,7 +8,6 @@ page, which shows the proposal's forms; saving submits it again.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
@@ -37,51 +36,6 @@ from .forms import ProposalForms, RationaleForms
 from .guards import ReadOnlyHistoryAdmin, refused
 from .imports import import_ctgov_view
 from .links import record_url
-
-
-class StatusFilter(admin.SimpleListFilter):
-    """The queue opens on requests waiting for review; "All" shows every request."""
-
-    title = "status"
-    parameter_name = "status"
-    default = ChangeRequest.Status.SUBMITTED
-
-    def lookups(self, request, model_admin):
-        return [*ChangeRequest.Status.choices, ("all", "All")]
-
-    def choices(self, changelist):
-        current = self.value() or self.default
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": current == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or self.default
-        return queryset if value == "all" else queryset.filter(status=value)
-
-
-class AgeFilter(admin.SimpleListFilter):
-    """How long a request has been waiting since it was (last) submitted."""
-
-    title = "waiting"
-    parameter_name = "age"
-
-    def lookups(self, request, model_admin):
-        return [("day", "Less than a day"), ("week", "1 to 7 days"), ("older", "More than 7 days")]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        day, week = now - timedelta(days=1), now - timedelta(days=7)
-        if self.value() == "day":
-            return queryset.filter(submitted_at__gte=day)
-        if self.value() == "week":
-            return queryset.filter(submitted_at__lt=day, submitted_at__gte=week)
-        if self.value() == "older":
-            return queryset.filter(submitted_at__lt=week)
-        return queryset
 
 
 def _display(value: Any) -> str:
@@ -119,10 +73,10 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
     # view at 1,280 px beside the filters; the request's name already says action, type and slug.
     list_display = ("__str__", "state", "waiting", "due", "claimed_by", "unresolved", "author")
     list_filter = (
-        StatusFilter,
+        desk.StatusFilter,
         "record_type",
         "author",
-        AgeFilter,
+        desk.AgeFilter,
         desk.OverdueFilter,
         desk.ClaimFilter,
         "needs_rebase",

@@ -1,7 +1,10 @@
-"""The reviewer's desk in the admin: claiming on the review page, the queue's claim and
-overdue filters, each person's notification settings, and the outbox (superusers)."""
+"""The reviewer's desk in the admin: claiming on the review page, the queue's filters
+(status, waiting, overdue, claim), each person's notification settings, and the outbox
+(superusers)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -164,3 +167,48 @@ class NotificationAdmin(SuperusersOnly, ReadOnlyModelAdmin):
         return TemplateResponse(
             request, "admin/curation/notification_preferences.html", context, status=status
         )
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The queue opens on requests waiting for review; "All" shows every request."""
+
+    title = "status"
+    parameter_name = "status"
+    default = ChangeRequest.Status.SUBMITTED
+
+    def lookups(self, request, model_admin):
+        return [*ChangeRequest.Status.choices, ("all", "All")]
+
+    def choices(self, changelist):
+        current = self.value() or self.default
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.default
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
+class AgeFilter(admin.SimpleListFilter):
+    """How long a request has been waiting since it was (last) submitted."""
+
+    title = "waiting"
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [("day", "Less than a day"), ("week", "1 to 7 days"), ("older", "More than 7 days")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        day, week = now - timedelta(days=1), now - timedelta(days=7)
+        if self.value() == "day":
+            return queryset.filter(submitted_at__gte=day)
+        if self.value() == "week":
+            return queryset.filter(submitted_at__lt=day, submitted_at__gte=week)
+        if self.value() == "older":
+            return queryset.filter(submitted_at__lt=week)
+        return queryset
