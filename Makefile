@@ -24,8 +24,11 @@ run: install
 	$(BIN)/python manage.py setup_demo_accounts
 	$(BIN)/python -m config.devserver
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist; each has its own test database),
+# whole files to a worker so module fixtures are built once; PYTEST_WORKERS=0 runs in one.
+PYTEST_WORKERS ?= 2
 test: install lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

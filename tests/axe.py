@@ -1,7 +1,7 @@
 """axe-core in a real browser, for the browser tests of the published pages and the admin.
 
 axe-core comes from the npm registry at a pinned version, installed once into
-``var/node-tools`` (``NODE_TOOLS_DIR``), as tests/api/test_generated_clients.py installs its
+``var/node-tools`` (``tests/node_tools.py``), as tests/api/test_generated_clients.py installs its
 generators. It is run through Playwright's ``page.evaluate``, which DevTools runs outside the
 page's Content-Security-Policy: the pages keep their strict policy (no scripts at all) while
 they are checked.
@@ -9,13 +9,10 @@ they are checked.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from functools import cache
 from pathlib import Path
 
-from tests.conftest import missing_service
+from tests.node_tools import npm_install
 
 AXE_VERSION = "4.14.1"
 # The rules the published pages and the admin are held to: WCAG 2.x A and AA, and axe's
@@ -28,35 +25,16 @@ ADMIN_TAGS = [tag for tag in AXE_TAGS if tag != "wcag22aa"]
 BLOCKING = ("critical", "serious")
 
 
-def node_tools() -> Path:
-    return Path(os.environ.get("NODE_TOOLS_DIR", Path.cwd() / "var" / "node-tools"))
-
-
 @cache
 def axe_source() -> str:
     """axe.min.js of the pinned version, installed with npm on first use."""
-    script = node_tools() / "node_modules" / "axe-core" / "axe.min.js"
-    package = node_tools() / "node_modules" / "axe-core" / "package.json"
-    if not script.exists() or f'"version": "{AXE_VERSION}"' not in package.read_text():
-        if shutil.which("npm") is None:
-            missing_service("the accessibility checks need Node.js and npm (axe-core is on npm)")
-        node_tools().mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            [
-                "npm",
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(node_tools()),
-                f"axe-core@{AXE_VERSION}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-    return script.read_text()
+
+    def installed(folder: Path) -> bool:
+        package = folder / "node_modules" / "axe-core" / "package.json"
+        return package.exists() and f'"version": "{AXE_VERSION}"' in package.read_text()
+
+    folder = npm_install([f"axe-core@{AXE_VERSION}"], installed)
+    return (folder / "node_modules" / "axe-core" / "axe.min.js").read_text()
 
 
 def axe_violations(

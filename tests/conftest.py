@@ -112,6 +112,26 @@ def _allow_flushing_events(request):
     _release_triggers.allow_flush(connection)
 
 
+@pytest.fixture(scope="module")
+def seed_for_the_module(django_db_setup, django_db_blocker):
+    """The seed, loaded through the pipeline once for a whole module (about 3 s each time).
+
+    It is loaded in a transaction that stays open until the module's last test and is then
+    rolled back. Each test of the module asks for ``db`` as usual, which runs it in a savepoint
+    inside that transaction, rolled back after it: every test starts from the same seeded
+    state and the next module from an empty database. Only for modules whose tests all want
+    the seed and none needs ``transactional_db`` (which would empty the tables under it).
+    """
+    from django.db import transaction
+
+    from curation.seed import load_seed
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_seed()
+        yield
+        transaction.set_rollback(True)
+
+
 def make_user(username: str, group: str | None = None, superuser: bool = False):
     from django.contrib.auth import get_user_model
 

@@ -40,10 +40,34 @@ def fingerprint(table_names) -> dict[str, list[tuple]]:
     return result
 
 
+def digests(table_names) -> dict[str, str]:
+    """One digest per table of all its rows, in one round trip on PostgreSQL.
+
+    As telling as ``fingerprint`` about *whether* a table changed (every column of every row,
+    in any order), at a fraction of the cost: the admin walk compares the tables before and
+    after some 1,400 posts, and reading ~40 tables whole each time was a third of its time.
+    """
+    if connection.vendor != "postgresql":
+        return {table: repr(rows) for table, rows in fingerprint(table_names).items()}
+    quote = connection.ops.quote_name
+    parts = [
+        f"SELECT %s, md5(coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), '')) "  # noqa: S608
+        f"FROM {quote(table)} r"
+        for table in table_names
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), list(table_names))
+        return dict(cursor.fetchall())
+
+
 def differences(before: dict, after: dict) -> dict[str, str]:
     """Which tables changed and how many rows were added or removed (for failure messages)."""
     changed = {}
     for table in before:
+        if isinstance(before[table], str):  # digests: which tables, not which rows
+            if before[table] != after[table]:
+                changed[table] = "changed"
+            continue
         old, new = set(before[table]), set(after[table])
         if old != new:
             changed[table] = f"{len(new - old)} rows new or changed, {len(old - new)} gone"

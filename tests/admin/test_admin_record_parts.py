@@ -21,7 +21,6 @@ from curation.admin.forms import ProposalForms
 from curation.models import ChangeRequest
 from curation.seed import (
     corrected_document,
-    load_seed,
     seed_accounts,
     seed_corrections,
     seed_records,
@@ -39,8 +38,8 @@ RATIONALE = "Restores the seed article's content."
 
 
 @pytest.fixture
-def seeded(db):
-    load_seed()
+def seeded(seed_for_the_module, db):
+    """The seed as ``load_seed`` leaves it (loaded once for the module, see tests/conftest)."""
 
 
 def live(record_type: str, slug: str):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 from django.core.management import call_command
 
 from curation.models import Event
-from tests.conftest import missing_service
+from tests.node_tools import npm_install
 
 PACKAGE = "evidence_curation_api_client"
 # What the generators say when they leave something out.
@@ -84,23 +83,10 @@ def test_the_python_client_has_every_endpoint(python_client):
 
 
 def test_typescript_types_generate_and_compile(schema_file, tmp_path):
-    if shutil.which("npm") is None:
-        missing_service("this test needs Node.js and npm (openapi-typescript comes from npm)")
-    tools = Path(os.environ.get("NODE_TOOLS_DIR", Path.cwd() / "var" / "node-tools"))
-    tools.mkdir(parents=True, exist_ok=True)
-    if not (tools / "node_modules" / ".bin" / "openapi-typescript").exists():
-        _run(
-            [
-                "npm",
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(tools),
-                "openapi-typescript@7.13.0",
-                "typescript@5.9.3",
-            ]
-        )
+    tools = npm_install(
+        ["openapi-typescript@7.13.0", "typescript@5.9.3"],
+        lambda folder: (folder / "node_modules" / ".bin" / "openapi-typescript").exists(),
+    )
     types = tmp_path / "api.d.ts"
     output = _run(
         [str(tools / "node_modules/.bin/openapi-typescript"), str(schema_file), "-o", str(types)]
