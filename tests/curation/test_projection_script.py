@@ -13,8 +13,8 @@ from django.db import transaction
 
 from curation.models import ChangeRequest
 from curation.projection import live
-from curation.services.inputs import forget_validated
 from curation.seed import load_seed
+from curation.services.inputs import forget_validated
 from evidence import models as ev
 from tests import documents, factories
 from tests.read_models import read_model_state
