@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.utils import timezone
 
@@ -96,6 +97,40 @@ def _version_and_head(stream_type: str, stream_id: uuid.UUID) -> tuple[int, int,
     return version, position or 0, hash_ or GENESIS_HASH
 
 
+@dataclass(frozen=True)
+class StreamHead:
+    """A stream's version and last document, with the log's head: what an append after the
+    lock needs to know (``append(..., head=...)`` then reads nothing again)."""
+
+    stream_type: str
+    stream_id: uuid.UUID
+    version: int
+    document: dict[str, Any] | None  # as stored (the caller upcasts it)
+    position: int
+    hash: str
+
+
+def stream_head(stream_type: str, stream_id: uuid.UUID) -> StreamHead:
+    """``StreamHead`` in one statement. Call under the append lock: nothing moves after."""
+    last = f"FROM {TABLE} WHERE stream_type = %s AND stream_id = %s ORDER BY version DESC LIMIT 1"
+    top = f"FROM {TABLE} ORDER BY position DESC LIMIT 1"
+    document = recorder().json_as_text.format(column="document")
+    stream = [stream_type, _db_stream_id(stream_id)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Scalar subqueries, each one index lookup (and portable: SQLite has no LATERAL).
+            f"SELECT (SELECT version {last}), (SELECT {document} {last}), "  # noqa: S608
+            f"(SELECT position {top}), (SELECT hash {top})",
+            stream + stream,
+        )
+        version, document, position, hash_ = cursor.fetchone()
+    if isinstance(document, str | bytes):  # the backend hands JSON to the field to decode
+        document = orjson.loads(document)
+    return StreamHead(
+        stream_type, stream_id, version or 0, document, position or 0, hash_ or GENESIS_HASH
+    )
+
+
 def _versions(streams: set[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID], int]:
     """Current versions of many streams (0 for a new one), one query per thousand streams."""
     from django.db.models import Max
@@ -160,14 +195,26 @@ def _event(new: NewEvent, position: int, version: int, prev_hash: str, recorded_
     return event
 
 
-def append(new: NewEvent, *, expected_version: int, recorded_at: datetime | None = None) -> Event:
+def append(
+    new: NewEvent,
+    *,
+    expected_version: int,
+    recorded_at: datetime | None = None,
+    head: StreamHead | None = None,
+) -> Event:
     """Append one event to its stream. Raises ConcurrencyConflict on a stale version.
 
     Call inside transaction.atomic() together with the projection and the change request's
-    status update, so that all of them commit or none does.
+    status update, so that all of them commit or none does. ``head``: the stream's head read
+    by ``stream_head`` after this transaction took the lock (then the append is one INSERT).
     """
-    lock_for_append()
-    actual, position, prev_hash = _version_and_head(new.stream_type, new.stream_id)
+    if head is None:
+        lock_for_append()
+        actual, position, prev_hash = _version_and_head(new.stream_type, new.stream_id)
+    elif (head.stream_type, head.stream_id) != (new.stream_type, new.stream_id):
+        raise ValueError("the head given is of another stream")
+    else:
+        actual, position, prev_hash = head.version, head.position, head.hash
     if actual != expected_version:
         raise ConcurrencyConflict(f"{new.stream_type}:{new.stream_id}", expected_version, actual)
     event = _event(new, position + 1, actual + 1, prev_hash, recorded_at)

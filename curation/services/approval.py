@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from evidence.diff import MergeConflict, diff_documents, three_way_merge
+from evidence.documents import upcast
 
 from .. import eventstore, projection, selectors
 from ..errors import ValidationFailed, VersionConflict
@@ -21,8 +22,9 @@ from ..models import ChangeRequest, Event, Review
 from ..narratives import narrative_warnings
 from ..signals import events_appended
 from . import workflow
+from .closing import close_approved
 from .inputs import _comment, _locked, _validate
-from .transitions import record_step
+from .transitions import announce
 
 Action = ChangeRequest.Action
 
@@ -140,7 +142,10 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
     cr = _locked(cr)
     workflow.ACTIONS["approve"].check(cr, user)
     comment = _comment(comment)  # refused before anything is appended
-    current, current_doc, final = resolve_against_current(cr)
+    workflow.ACTIONS["approve"].check_comment(comment)
+    # The record's version and document and the log's head, in one read under the lock.
+    head = eventstore.stream_head(cr.record_type, cr.record_id)
+    current, current_doc, final = resolve_head(cr, head)
     if final is not None:
         final = _validate(cr.record_type, final)
         if final == current_doc:
@@ -151,20 +156,30 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
         retraction_blockers(cr)
     try:
         event = eventstore.append(
-            approval_event(cr, user, current_doc, final), expected_version=current
+            approval_event(cr, user, current_doc, final), expected_version=current, head=head
         )
     except eventstore.ConcurrencyConflict as exc:
         raise VersionConflict(str(exc), [], exc.actual) from None
     event.approver = user  # the projection's history user, without a query
     projection.apply(event)
     # The reviewer may approve despite narrative warnings; the review keeps what they were.
-    record_step(cr, user, "approve", comment, warnings=narrative_warnings(cr))
-    selectors.open_requests_for(cr.record_type, cr.record_id).exclude(pk=cr.pk).update(
-        needs_rebase=True
+    close_approved(
+        [cr], user, comment, {cr.pk: narrative_warnings(cr)}, {(cr.record_type, cr.record_id)}
     )
+    announce(cr, user, "approve", comment)
     position = event.position
     transaction.on_commit(lambda: events_appended.send(sender=Event, position=position))
     return event
+
+
+def resolve_head(
+    cr: ChangeRequest, head: eventstore.StreamHead
+) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None]:
+    """``resolve_against_current`` from the record's ``eventstore.stream_head``."""
+    if cr.action == Action.CREATE:
+        taken = bool(head.version or selectors.stream_id_for_slug(cr.record_type, cr.record_slug))
+        return resolve_onto(cr, head.version, None, slug_taken=taken)
+    return resolve_onto(cr, head.version, upcast(cr.record_type, head.document))
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from .. import eventstore, notifications, projection
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
-from ..models import ChangeRequest, Event, Review, ReviewWarnings
-from ..narratives import narrative_warnings
+from ..models import ChangeRequest, Event
+from ..narratives import TopicsShowing, narrative_warnings
 from ..signals import events_appended
 from . import workflow
 from .approval import approval_event, resolve_onto, retraction_blockers
+from .closing import close_approved
 from .inputs import KnownRecords, _comment, _references, _validate
 from .policy import can_review
 
@@ -159,13 +159,12 @@ def approve_change_requests(reviewer, ids, *, comment: str = "") -> list[Event]:
         cr.needs_rebase = cr.needs_rebase or (cr.record_type, cr.record_id) in touched
         touched.add((cr.record_type, cr.record_id))
     _flush(batch, unprojected)
-    _close(requests, reviewer, comment)
-    for record_type in {t for t, _ in touched}:
-        ChangeRequest.objects.filter(
-            record_type=record_type,
-            record_id__in=[i for t, i in touched if t == record_type],
-            status__in=ChangeRequest.OPEN_STATUSES,
-        ).exclude(pk__in=ids).update(needs_rebase=True)
+    # As ``approve`` does: each review keeps the narrative warnings the reviewer approved
+    # over (only revisions can have any: a new record quotes no old number).
+    topics = TopicsShowing()
+    warnings = {cr.pk: narrative_warnings(cr, topics) for cr in requests}
+    close_approved(requests, reviewer, comment, warnings, touched)
+    _announce(requests, reviewer, comment)
     position = batch.position
     transaction.on_commit(lambda: events_appended.send(sender=Event, position=position))
     return batch.events
@@ -192,47 +191,6 @@ def _append(batch, records, known, cr, reviewer, unprojected) -> Event:
         _flush(batch, unprojected)  # who refers to the record is read from the read models
         retraction_blockers(cr)
     return batch.append(approval_event(cr, reviewer, current_doc, final), expected_version=current)
-
-
-def _close(requests: list[ChangeRequest], reviewer, comment: str) -> None:
-    """Move the requests to approved with their history and review rows, as ``record_step``
-    does for one."""
-    now = timezone.now()
-    for cr in requests:
-        cr.status = workflow.ACTIONS["approve"].leads_to
-        cr.decided_at = now
-        cr.decided_by = reviewer
-        cr.updated_at = now
-        cr._history_user = reviewer
-    # The same values for every request (plain UPDATEs, not a CASE per row and column).
-    ids = [cr.pk for cr in requests]
-    ChangeRequest.objects.filter(pk__in=ids).update(
-        status=workflow.ACTIONS["approve"].leads_to,
-        decided_at=now,
-        decided_by=reviewer,
-        updated_at=now,
-    )
-    if flagged := [cr.pk for cr in requests if cr.needs_rebase]:
-        ChangeRequest.objects.filter(pk__in=flagged).update(needs_rebase=True)
-    ChangeRequest.history.bulk_history_create(requests, batch_size=1000, update=True)
-    reviews = Review.objects.bulk_create(
-        [
-            Review(change_request=cr, author=reviewer, kind=Review.Kind.APPROVE, comment=comment)
-            for cr in requests
-        ],
-        batch_size=1000,
-    )
-    # As ``approve`` does: the review keeps the narrative warnings the reviewer approved over
-    # (only revisions can have any: a new record quotes no old number).
-    ReviewWarnings.objects.bulk_create(
-        [
-            ReviewWarnings(review=review, narrative_warnings=warnings)
-            for review, cr in zip(reviews, requests, strict=True)
-            if (warnings := narrative_warnings(cr))
-        ],
-        batch_size=1000,
-    )
-    _announce(requests, reviewer, comment)
 
 
 # A batch mail lists at most this many of the author's requests (an import approves thousands).
