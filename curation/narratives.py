@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from evidence.documents import record_types, referenced_slugs
 from evidence.models import RECORD_MODELS, Topic
-from evidence.narratives import prose_of, stale_quotes, unmatched_numbers
+from evidence.narratives import changed_numbers, prose_of, quotes_of, unmatched_numbers
 
 from .models import ChangeRequest
 
@@ -64,13 +64,16 @@ def narrative_warnings(cr: ChangeRequest, topics=topics_showing) -> list[dict[st
     (``topics``: ``topics_showing``, or a ``TopicsShowing`` read once for a batch)."""
     if cr.document is None or cr.base_document is None:
         return []  # a new record has no old numbers; a retracted one no prose left
+    pairs = changed_numbers(cr.base_document, cr.document)
+    if not pairs:
+        return []  # no number changed: no prose can quote one (and no topic is read)
     texts = [(f"{cr.record_type}:{cr.record_slug}", prose_of(cr.document))]
     for topic in topics(cr.record_type, cr.record_slug):
         texts.append((f"topic:{topic.slug}", prose_of(topic.document)))
     return [
         {"record": record, **quote.as_dict()}
         for record, prose in texts
-        for quote in stale_quotes(cr.base_document, cr.document, prose)
+        for quote in quotes_of(pairs, prose)
     ]
 
 

@@ -41,12 +41,16 @@ def flatten(document: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict):
             for name, child in value.items():
                 walk(f"{prefix}.{name}" if prefix else name, child)
-        elif _is_keyed_list(value):
-            flat[f"{prefix}[]"] = [_item_id(item) for item in value]
-            for item in value:
-                walk(f"{prefix}[{_item_id(item)}]", item)
-        else:
-            flat[prefix] = value
+            return
+        if isinstance(value, list) and value:
+            # A keyed list (``_is_keyed_list``), with each item's id worked out once.
+            ids = [_item_id(item) for item in value]
+            if all(ids) and len(set(ids)) == len(ids):
+                flat[f"{prefix}[]"] = ids
+                for item_id, item in zip(ids, value, strict=True):
+                    walk(f"{prefix}[{item_id}]", item)
+                return
+        flat[prefix] = value
 
     walk("", document)
     return flat

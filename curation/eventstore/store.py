@@ -83,17 +83,16 @@ def _db_stream_id(stream_id: uuid.UUID) -> Any:
     return _STREAM_ID.get_db_prep_value(stream_id, connection)
 
 
-def _version_and_head(stream_type: str, stream_id: uuid.UUID) -> tuple[int, int, str]:
-    """(stream's version, head position, head hash) in one statement, after the lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COALESCE(MAX(version), 0) FROM {TABLE} "  # noqa: S608 - our names
-            "WHERE stream_type = %s AND stream_id = %s), "
-            f"h.position, h.hash FROM (SELECT 1) AS one LEFT JOIN "
-            f"(SELECT position, hash FROM {TABLE} ORDER BY position DESC LIMIT 1) AS h ON 1 = 1",
-            [stream_type, _db_stream_id(stream_id)],
-        )
-        version, position, hash_ = cursor.fetchone()
+def _locked_version_and_head(stream_type: str, stream_id: uuid.UUID) -> tuple[int, int, str]:
+    """Take the append lock, then read (stream's version, head position, head hash): one
+    round trip on PostgreSQL (``Recorder.locked_fetchone``)."""
+    version, position, hash_ = recorder().locked_fetchone(
+        f"SELECT (SELECT COALESCE(MAX(version), 0) FROM {TABLE} "  # noqa: S608 - our names
+        "WHERE stream_type = %s AND stream_id = %s), "
+        f"(SELECT position FROM {TABLE} ORDER BY position DESC LIMIT 1), "
+        f"(SELECT hash FROM {TABLE} ORDER BY position DESC LIMIT 1)",
+        [stream_type, _db_stream_id(stream_id)],
+    )
     return version, position or 0, hash_ or GENESIS_HASH
 
 
@@ -148,8 +147,36 @@ def _versions(streams: set[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID]
     return {stream: found.get(stream, 0) for stream in streams}
 
 
+_JSON = {f.attname for f in _FIELDS if f.get_internal_type() == "JSONField"}
+
+
+def _orjson_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _copy(events: Sequence[Event]) -> None:
+    """PostgreSQL COPY of many events, JSON serialised by orjson (the rows ``_insert``
+    writes: the database stores the same jsonb whichever serialiser wrote its text)."""
+    from psycopg.types.json import Jsonb
+
+    sql = f"COPY {TABLE} ({_COLUMNS}) FROM STDIN"  # noqa: S608 - our own names
+    with connection.cursor() as wrapper, wrapper.cursor.copy(sql) as copy:
+        for event in events:
+            row = []
+            for field in _FIELDS:
+                value = getattr(event, field.attname)
+                if field.attname in _JSON:
+                    row.append(None if value is None else Jsonb(value, dumps=_orjson_text))
+                else:
+                    row.append(field.get_db_prep_save(value, connection))
+            copy.write_row(row)
+
+
 def _insert(events: Sequence[Event]) -> None:
-    """One INSERT per event in a single executemany (psycopg pipelines them)."""
+    """One INSERT for one event; COPY for many on PostgreSQL, else multi-row INSERTs."""
+    if len(events) > 1 and connection.vendor == "postgresql":
+        _copy(events)
+        return
     placeholders = ", ".join(["%s"] * len(_FIELDS))
     rows = [
         [f.get_db_prep_save(getattr(e, f.attname), connection) for f in _FIELDS] for e in events
@@ -209,8 +236,9 @@ def append(
     by ``stream_head`` after this transaction took the lock (then the append is one INSERT).
     """
     if head is None:
-        lock_for_append()
-        actual, position, prev_hash = _version_and_head(new.stream_type, new.stream_id)
+        if not connection.in_atomic_block:
+            raise RuntimeError("append() must run inside transaction.atomic()")
+        actual, position, prev_hash = _locked_version_and_head(new.stream_type, new.stream_id)
     elif (head.stream_type, head.stream_id) != (new.stream_type, new.stream_id):
         raise ValueError("the head given is of another stream")
     else:

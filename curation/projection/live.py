@@ -56,15 +56,19 @@ def _tables() -> dict[str, str]:
 
 
 # The same deletes on PostgreSQL, as one round trip: the cascades the ORM would follow
-# (values and comparisons of the records' arms and outcomes), written out; each statement
-# takes the record ids as its one array parameter.
+# (values and comparisons of the records' arms and outcomes), written out, one statement
+# per referring column so that each is an index lookup (an OR of subqueries scans the whole
+# table); each statement takes the record ids as its one array parameter.
 POSTGRES_ITEM_DELETES = {
     "trial": [
-        "DELETE FROM {value} WHERE outcome_id IN (SELECT id FROM {outcome} WHERE trial_id = "
-        "ANY(%s)) OR arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
-        "DELETE FROM {comparison} WHERE outcome_id IN (SELECT id FROM {outcome} WHERE "
-        "trial_id = ANY(%s)) OR arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s)) "
-        "OR reference_arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
+        "DELETE FROM {value} WHERE outcome_id IN "
+        "(SELECT id FROM {outcome} WHERE trial_id = ANY(%s))",
+        "DELETE FROM {value} WHERE arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
+        "DELETE FROM {comparison} WHERE outcome_id IN "
+        "(SELECT id FROM {outcome} WHERE trial_id = ANY(%s))",
+        "DELETE FROM {comparison} WHERE arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
+        "DELETE FROM {comparison} WHERE reference_arm_id IN "
+        "(SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
         "DELETE FROM {arm} WHERE trial_id = ANY(%s)",
         "DELETE FROM {outcome} WHERE trial_id = ANY(%s)",
         "DELETE FROM {finding} WHERE trial_id = ANY(%s)",

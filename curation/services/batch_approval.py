@@ -204,12 +204,15 @@ def _announce(requests: list[ChangeRequest], reviewer, comment: str) -> None:
     for cr in requests:
         by_author.setdefault(cr.author_id, []).append(cr)
     for mine in by_author.values():
+        author = mine[0].author
+        if not (author.is_active and author.email):
+            continue  # nobody to write to (``notify`` would leave them out too)
         items = [{"cr": cr, "url": notifications.admin_url(cr)} for cr in mine[:MAILED_REQUESTS]]
         notifications.notify(
             "batch_approved",
             None,
             reviewer,
-            recipients=[mine[0].author],
+            recipients=[author],
             context={
                 "count": len(mine),
                 "items": items,
