@@ -172,6 +172,14 @@ def _copy(events: Sequence[Event]) -> None:
             copy.write_row(row)
 
 
+def _insert_statement(event: Event) -> tuple[str, list]:
+    placeholders = ", ".join(["%s"] * len(_FIELDS))
+    return (
+        f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({placeholders})",  # noqa: S608
+        [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _FIELDS],
+    )
+
+
 def _insert(events: Sequence[Event]) -> None:
     """One INSERT for one event; COPY for many on PostgreSQL, else multi-row INSERTs."""
     if len(events) > 1 and connection.vendor == "postgresql":
@@ -183,10 +191,7 @@ def _insert(events: Sequence[Event]) -> None:
     ]
     with connection.cursor() as cursor:
         if len(rows) == 1:
-            cursor.execute(
-                f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({placeholders})",  # noqa: S608
-                rows[0],
-            )
+            cursor.execute(*_insert_statement(events[0]))
         else:
             size = max(1, connection.ops.bulk_batch_size(_FIELDS, events))
             for start in range(0, len(rows), size):
@@ -228,12 +233,15 @@ def append(
     expected_version: int,
     recorded_at: datetime | None = None,
     head: StreamHead | None = None,
+    script=None,
 ) -> Event:
     """Append one event to its stream. Raises ConcurrencyConflict on a stale version.
 
     Call inside transaction.atomic() together with the projection and the change request's
     status update, so that all of them commit or none does. ``head``: the stream's head read
     by ``stream_head`` after this transaction took the lock (then the append is one INSERT).
+    ``script`` (a ``projection.script.Script``, PostgreSQL): the INSERT is added to it, to go
+    with the writes that follow in one round trip, instead of being sent now.
     """
     if head is None:
         if not connection.in_atomic_block:
@@ -246,7 +254,11 @@ def append(
     if actual != expected_version:
         raise ConcurrencyConflict(f"{new.stream_type}:{new.stream_id}", expected_version, actual)
     event = _event(new, position + 1, actual + 1, prev_hash, recorded_at)
-    _insert([event])
+    if script is None:
+        _insert([event])
+    else:
+        sql, params = _insert_statement(event)
+        script.add(sql, *params)
     return event
 
 

@@ -126,21 +126,26 @@ def _runs(events: Sequence[Event]) -> Iterable[list[Event]]:
         yield run
 
 
-def apply(event: Event) -> None:
+def apply(event: Event, script: Script | None = None) -> None:
     """Project one just-appended event, inside the appending transaction."""
-    apply_many([event])
+    apply_many([event], script)
 
 
-def apply_many(events: Sequence[Event]) -> None:
-    """Project just-appended events, in position order, inside the appending transaction."""
+def apply_many(events: Sequence[Event], script: Script | None = None) -> None:
+    """Project just-appended events, in position order, inside the appending transaction.
+
+    ``script`` (PostgreSQL): the caller's, holding writes not sent yet (the events'
+    INSERT); the projection's writes are added to it and the caller runs it."""
     approvers = _approvers(events)
     for run in _runs(events):
-        _apply_run(run, approvers)
+        _apply_run(run, approvers, script)
 
 
-def _apply_run(events: list[Event], approvers: dict[int, object]) -> None:
+def _apply_run(events: list[Event], approvers: dict[int, object], script=None) -> None:
     for event in events:
         if event.type == Event.Type.RETRACTED:
+            if script is not None:
+                script.run()  # what came before is written before the ORM deletes
             _retract(event, approvers[event.approver_id])
     live = [e for e in events if e.type != Event.Type.RETRACTED]
     by_type: dict[str, list[Event]] = {}
@@ -149,8 +154,10 @@ def _apply_run(events: list[Event], approvers: dict[int, object]) -> None:
     if not by_type:
         return
     if _use_script(by_type):
-        _write_script(by_type)
+        _write_script(by_type, script)
     else:
+        if script is not None:
+            script.run()
         _write_orm(by_type, approvers)
 
 
@@ -161,10 +168,11 @@ def _use_script(by_type: dict[str, list[Event]]) -> bool:
     )
 
 
-def _write_script(by_type: dict[str, list[Event]]) -> None:
-    """PostgreSQL: the run's deletes, records, history rows and items in one round trip."""
+def _write_script(by_type: dict[str, list[Event]], given: Script | None = None) -> None:
+    """PostgreSQL: the run's deletes, records, history rows and items in one round trip
+    (added to ``given``, which its owner runs, if there is one)."""
     builder = RowBuilder()
-    script = Script()
+    script = given or Script()
     for entry in record_types.in_creation_order():
         typed = by_type.get(entry.name)
         if not typed:
@@ -189,7 +197,8 @@ def _write_script(by_type: dict[str, list[Event]]) -> None:
         history.sort(key=lambda h: h["history_type"] == "~")
         script.upsert_records(entry.model, rows, history)
     script.items(builder.rows)
-    script.run()
+    if given is None:
+        script.run()
 
 
 def _write_orm(by_type: dict[str, list[Event]], approvers: dict[int, object]) -> None:

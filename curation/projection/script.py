@@ -11,6 +11,7 @@ Python between statements. The rows written are those ``OrmWriter`` and simple-h
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import orjson
@@ -42,14 +43,23 @@ def _quoted(columns: list[str], prefix: str = "") -> str:
     return ", ".join(f'{prefix}"{c}"' for c in columns)
 
 
+@functools.cache
+def history_model(model: type) -> type | None:
+    """``model``'s historical model (simple-history), None if it keeps no history."""
+    history = getattr(model, "history", None)
+    return None if history is None else history.model
+
+
+@functools.cache
 def history_supported(model: type) -> bool:
     """Whether ``model``'s history rows are the record's columns plus simple-history's own
-    (anything else is left to simple-history itself)."""
-    history = getattr(model, "history", None)
+    (anything else is left to simple-history itself). Asked once per model: simple-history
+    builds a new manager on every ``model.history``."""
+    history = history_model(model)
     if history is None:
         return True
     own = {f.column for f in model._meta.concrete_fields}
-    theirs = {f.column for f in history.model._meta.concrete_fields}
+    theirs = {f.column for f in history._meta.concrete_fields}
     return theirs - own == HISTORY_COLUMNS
 
 
@@ -86,8 +96,8 @@ class Script:
             f"ORDER BY r.ordinality ON CONFLICT (id) DO UPDATE SET {updates}",
             _json([{model._meta.get_field(k).column: v for k, v in r.items()} for r in rows]),
         )
-        if history and getattr(model, "history", None) is not None:
-            hist = model.history.model._meta.db_table
+        if history and history_model(model) is not None:
+            hist = history_model(model)._meta.db_table
             extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
             self.add(
                 f"INSERT INTO {hist} ({names}, {_quoted(extra)}) "  # noqa: S608

@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..models import ChangeRequest, Review, ReviewWarnings
-from ..projection.script import HISTORY_COLUMNS, Script
+from ..projection.script import Script, history_model, history_supported
 from . import workflow
 
 
@@ -26,10 +26,12 @@ def close_approved(
     comment: str,
     warnings: dict[int, list[dict[str, Any]]],
     touched: set[tuple[str, Any]],
+    script: Script | None = None,
 ) -> None:
     """Close ``requests`` (in their order) as approved by ``reviewer``; ``warnings``: the
     narrative warnings by request id (requests without any left out); ``touched``: the
-    (record type, record id) approved, whose other open requests need a rebase."""
+    (record type, record id) approved, whose other open requests need a rebase. ``script``:
+    the caller's, with writes not sent yet; these are added and the caller runs it."""
     now = timezone.now()
     status = workflow.ACTIONS["approve"].leads_to
     for cr in requests:
@@ -37,27 +39,23 @@ def close_approved(
         cr._history_user = reviewer
     if not requests:
         return
-    if connection.vendor == "postgresql" and _history_supported():
-        _close_by_script(requests, reviewer, comment, warnings, touched, now)
+    if connection.vendor == "postgresql" and history_supported(ChangeRequest):
+        _close_by_script(requests, reviewer, comment, warnings, touched, now, script)
     else:
+        if script is not None:
+            script.run()
         _close_by_orm(requests, reviewer, comment, warnings, touched, now)
 
 
-def _history_supported() -> bool:
-    own = {f.column for f in ChangeRequest._meta.concrete_fields}
-    theirs = {f.column for f in ChangeRequest.history.model._meta.concrete_fields}
-    return theirs - own == HISTORY_COLUMNS
-
-
-def _close_by_script(requests, reviewer, comment, warnings, touched, now) -> None:
+def _close_by_script(requests, reviewer, comment, warnings, touched, now, given=None) -> None:
     table = ChangeRequest._meta.db_table
-    history = ChangeRequest.history.model._meta.db_table
+    history = history_model(ChangeRequest)._meta.db_table
     review = Review._meta.db_table
     warned = ReviewWarnings._meta.db_table
     ids = [cr.pk for cr in requests]
     columns = ", ".join(f'"{f.column}"' for f in ChangeRequest._meta.concrete_fields)
     source = ", ".join(f'c."{f.column}"' for f in ChangeRequest._meta.concrete_fields)
-    script = Script()
+    script = given or Script()
     script.add(
         f"UPDATE {table} SET status = %s, decided_at = %s, decided_by_id = %s, "  # noqa: S608
         "updated_at = %s WHERE id = ANY(%s)",
@@ -101,7 +99,8 @@ def _close_by_script(requests, reviewer, comment, warnings, touched, now) -> Non
             list(ChangeRequest.OPEN_STATUSES),
             ids,
         )
-    script.run()
+    if given is None:
+        script.run()
 
 
 def _close_by_orm(requests, reviewer, comment, warnings, touched, now) -> None:
