@@ -180,6 +180,19 @@ def _insert_statement(event: Event) -> tuple[str, list]:
     )
 
 
+def _insert_prepared(event: Event) -> None:
+    """One event, PostgreSQL: a prepared statement with its parameters bound on the server
+    (the extended protocol, as a hand-written psycopg append sends it), on the connection
+    Django holds, in its transaction. Django's cursors bind on the client: every append
+    would send, and the server parse, the whole document as SQL text."""
+    import psycopg
+
+    sql, params = _insert_statement(event)
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+
+
 def _insert(events: Sequence[Event]) -> None:
     """One INSERT for one event; COPY for many on PostgreSQL, else multi-row INSERTs."""
     if len(events) > 1 and connection.vendor == "postgresql":
@@ -189,6 +202,9 @@ def _insert(events: Sequence[Event]) -> None:
     rows = [
         [f.get_db_prep_save(getattr(e, f.attname), connection) for f in _FIELDS] for e in events
     ]
+    if len(rows) == 1 and connection.vendor == "postgresql":
+        _insert_prepared(events[0])
+        return
     with connection.cursor() as cursor:
         if len(rows) == 1:
             cursor.execute(*_insert_statement(events[0]))
