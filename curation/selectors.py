@@ -44,6 +44,12 @@ def record_exists(record_type: str, slug: str) -> bool:
 def existing_records(wanted: dict[str, set[str]]) -> set[tuple[str, str]]:
     """Which of the given (record type -> slugs) are live records, in one query (a UNION of
     one SELECT per record type asked about)."""
+    query = existing_records_query(wanted)
+    return set(query) if query is not None else set()
+
+
+def existing_records_query(wanted: dict[str, set[str]]) -> QuerySet | None:
+    """``existing_records``'s query, (record type, slug) rows; None when nothing is asked."""
     from django.db.models import CharField, Value
 
     parts = [
@@ -55,9 +61,8 @@ def existing_records(wanted: dict[str, set[str]]) -> set[tuple[str, str]]:
         if slugs and (model := RECORD_MODELS.get(record_type)) is not None
     ]
     if not parts:
-        return set()
-    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return set(query)
+        return None
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
 def stream_id_for_slug(record_type: str, slug: str) -> uuid.UUID | None:

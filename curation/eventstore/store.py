@@ -109,25 +109,41 @@ class StreamHead:
     hash: str
 
 
-def stream_head(stream_type: str, stream_id: uuid.UUID) -> StreamHead:
-    """``StreamHead`` in one statement. Call under the append lock: nothing moves after."""
+def stream_head(
+    stream_type: str, stream_id: uuid.UUID, *, also: tuple[str, list] | None = None
+) -> StreamHead | tuple[StreamHead, list[tuple]]:
+    """``StreamHead`` in one statement. Call under the append lock: nothing moves after.
+
+    ``also``: another read (sql, params) sent in the same round trip on PostgreSQL; then
+    (head, that read's rows) is returned."""
     last = f"FROM {TABLE} WHERE stream_type = %s AND stream_id = %s ORDER BY version DESC LIMIT 1"
     top = f"FROM {TABLE} ORDER BY position DESC LIMIT 1"
     document = recorder().json_as_text.format(column="document")
     stream = [stream_type, _db_stream_id(stream_id)]
+    # Scalar subqueries, each one index lookup (and portable: SQLite has no LATERAL).
+    sql = (
+        f"SELECT (SELECT version {last}), (SELECT {document} {last}), "  # noqa: S608
+        f"(SELECT position {top}), (SELECT hash {top})"
+    )
+    rows: list[tuple] = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            # Scalar subqueries, each one index lookup (and portable: SQLite has no LATERAL).
-            f"SELECT (SELECT version {last}), (SELECT {document} {last}), "  # noqa: S608
-            f"(SELECT position {top}), (SELECT hash {top})",
-            stream + stream,
-        )
-        version, document, position, hash_ = cursor.fetchone()
+        if also is not None and connection.vendor == "postgresql":
+            cursor.execute(f"{sql}; {also[0]}", [*stream, *stream, *also[1]])
+            version, document, position, hash_ = cursor.fetchone()
+            cursor.nextset()
+            rows = cursor.fetchall()
+        else:
+            cursor.execute(sql, stream + stream)
+            version, document, position, hash_ = cursor.fetchone()
+            if also is not None:
+                cursor.execute(*also)
+                rows = cursor.fetchall()
     if isinstance(document, str | bytes):  # the backend hands JSON to the field to decode
         document = orjson.loads(document)
-    return StreamHead(
+    head = StreamHead(
         stream_type, stream_id, version or 0, document, position or 0, hash_ or GENESIS_HASH
     )
+    return head if also is None else (head, rows)
 
 
 def _versions(streams: set[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID], int]:

@@ -24,7 +24,7 @@ from ..projection.script import Script
 from ..signals import events_appended
 from . import workflow
 from .closing import close_approved
-from .inputs import _comment, _locked, _validate
+from .inputs import KnownRecords, _comment, _locked, _references, _validate
 from .transitions import announce
 
 Action = ChangeRequest.Action
@@ -144,11 +144,12 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
     workflow.ACTIONS["approve"].check(cr, user)
     comment = _comment(comment)  # refused before anything is appended
     workflow.ACTIONS["approve"].check_comment(comment)
-    # The record's version and document and the log's head, in one read under the lock.
-    head = eventstore.stream_head(cr.record_type, cr.record_id)
+    # The record's version and document, the log's head and which of the records the
+    # proposal refers to exist: one round trip under the lock.
+    head, known = _head_and_references(cr)
     current, current_doc, final = resolve_head(cr, head)
     if final is not None:
-        final = _validate(cr.record_type, final)
+        final = _validate(cr.record_type, final, known)
         if final == current_doc:
             raise VersionConflict(
                 "the change was already made by another approved request", [], current
@@ -179,6 +180,18 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
     position = event.position
     transaction.on_commit(lambda: events_appended.send(sender=Event, position=position))
     return event
+
+
+def _head_and_references(cr: ChangeRequest) -> tuple[eventstore.StreamHead, KnownRecords]:
+    """``eventstore.stream_head`` and ``KnownRecords`` of the proposed document's references,
+    read together (a merged document's other references are looked up when asked)."""
+    wanted = _references(cr.record_type, cr.document)
+    query = selectors.existing_records_query(wanted)
+    if query is None:
+        return eventstore.stream_head(cr.record_type, cr.record_id), KnownRecords(wanted, set())
+    sql, params = query.query.sql_with_params()
+    head, rows = eventstore.stream_head(cr.record_type, cr.record_id, also=(sql, list(params)))
+    return head, KnownRecords(wanted, {tuple(row) for row in rows})
 
 
 def resolve_head(
