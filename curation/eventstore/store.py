@@ -147,14 +147,25 @@ def stream_head(
 
 
 def _versions(streams: set[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID], int]:
-    """Current versions of many streams (0 for a new one), one query per thousand streams."""
+    """Current versions of many streams (0 for a new one), one query per thousand streams
+    (on PostgreSQL the ids go as one array parameter, not a thousand placeholders)."""
     from django.db.models import Max
 
     found: dict[tuple[str, uuid.UUID], int] = {}
     ids = sorted({stream_id for _, stream_id in streams})
     for start in range(0, len(ids), 1000):
+        part = ids[start : start + 1000]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT stream_type, stream_id, MAX(version) FROM {TABLE} "  # noqa: S608
+                    "WHERE stream_id = ANY(%s) GROUP BY stream_type, stream_id",
+                    [part],
+                )
+                found.update(((t, s), v) for t, s, v in cursor.fetchall())
+            continue
         rows = (
-            Event.objects.filter(stream_id__in=ids[start : start + 1000])
+            Event.objects.filter(stream_id__in=part)
             .values("stream_type", "stream_id")
             .annotate(top=Max("version"))
             .values_list("stream_type", "stream_id", "top")

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from .. import eventstore, notifications, projection
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event
 from ..narratives import TopicsShowing, narrative_warnings
+from ..runtime import cyclic_gc_paused
 from ..signals import events_appended
 from . import workflow
 from .approval import approval_event, resolve_onto, retraction_blockers
@@ -72,6 +76,26 @@ def _naming(index: int, pk: int, exc: CurationError) -> CurationError:
     return type(exc)(f"change request {pk}: {exc.message}")
 
 
+def _locked_requests(ids: list[int]) -> dict[int, ChangeRequest]:
+    """The requests by id, row-locked, with their author; their two documents read as JSON
+    text and decoded by orjson (what the JSONFields would hold, several times faster)."""
+    rows = (
+        ChangeRequest.objects.select_for_update()
+        .select_related("author")
+        .defer("document", "base_document")
+        .annotate(
+            document_text=Cast("document", TextField()),
+            base_text=Cast("base_document", TextField()),
+        )
+        .in_bulk(ids)
+    )
+    for cr in rows.values():
+        cr.document = orjson.loads(cr.document_text) if cr.document_text is not None else None
+        cr.base_document = orjson.loads(cr.base_text) if cr.base_text is not None else None
+        del cr.document_text, cr.base_text
+    return rows
+
+
 class _Records:
     """The current version and document of the records a batch touches, read in bulk and
     kept up to date as the batch appends."""
@@ -85,10 +109,17 @@ class _Records:
         self.documents: dict[tuple[str, Any], dict | None] = {}
         for record_type in {t for t, _ in streams}:
             ids = [i for t, i in streams if t == record_type]
-            rows = record_types.get(record_type).model.objects.filter(id__in=ids)
-            for id_, version, document in rows.values_list("id", "version", "document"):
+            # The documents as JSON text, decoded by orjson (Django's JSONField decodes with
+            # the standard library, several times slower for thousands of documents).
+            rows = (
+                record_types.get(record_type)
+                .model.objects.filter(id__in=ids)
+                .annotate(text=Cast("document", TextField()))
+                .values_list("id", "version", "text")
+            )
+            for id_, version, text in rows:
                 if version == batch.version(record_type, id_):
-                    self.documents[(record_type, id_)] = document
+                    self.documents[(record_type, id_)] = orjson.loads(text)
         creates = [cr for cr in requests if cr.action == Action.CREATE]
         self.slugs = {
             (t, s)
@@ -112,10 +143,17 @@ class _Records:
         self.slugs.add((event.stream_type, event.slug))
 
 
-@transaction.atomic
 def approve_change_requests(reviewer, ids, *, comment: str = "") -> list[Event]:
     """Approve the change requests ``ids`` in that order, all or none: each is checked as
     ``approve`` checks it, and the events are those approving them one by one would append."""
+    # A batch allocates many short-lived documents and rows and no cyclic garbage: the
+    # cyclic collector's walks over everything the process holds found nothing.
+    with cyclic_gc_paused():
+        return _approve_change_requests(reviewer, ids, comment)
+
+
+@transaction.atomic
+def _approve_change_requests(reviewer, ids, comment: str) -> list[Event]:
     # Who may approve at all is said before anything is read (each request is checked below).
     if not (reviewer and reviewer.is_authenticated):
         raise PermissionDenied("you must be logged in")
@@ -126,7 +164,7 @@ def approve_change_requests(reviewer, ids, *, comment: str = "") -> list[Event]:
     batch = eventstore.Batch()
     comment = _comment(comment)
     workflow.ACTIONS["approve"].check_comment(comment)
-    found = ChangeRequest.objects.select_for_update().select_related("author").in_bulk(ids)
+    found = _locked_requests(ids)
     if missing := [pk for pk in ids if pk not in found]:
         raise NotFound(f"no change request {', '.join(map(str, missing))}")
     requests = [found[pk] for pk in ids]
