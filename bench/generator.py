@@ -381,13 +381,10 @@ def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 2000) -> dict[s
             projection.apply_many(appends.events)
         batch.clear()
 
-    from curation.runtime import cyclic_gc_paused
-
-    with cyclic_gc_paused():  # as the batch approval: many short-lived objects, no cycles
-        for item in generate_dataset(n_trials, seed):
-            batch.append(item)
-            if len(batch) >= batch_size:
-                flush()
-        if batch:
+    for item in generate_dataset(n_trials, seed):
+        batch.append(item)
+        if len(batch) >= batch_size:
             flush()
+    if batch:
+        flush()
     return counts

@@ -44,12 +44,6 @@ def record_exists(record_type: str, slug: str) -> bool:
 def existing_records(wanted: dict[str, set[str]]) -> set[tuple[str, str]]:
     """Which of the given (record type -> slugs) are live records, in one query (a UNION of
     one SELECT per record type asked about)."""
-    query = existing_records_query(wanted)
-    return set(query) if query is not None else set()
-
-
-def existing_records_query(wanted: dict[str, set[str]]) -> QuerySet | None:
-    """``existing_records``'s query, (record type, slug) rows; None when nothing is asked."""
     from django.db.models import CharField, Value
 
     parts = [
@@ -61,8 +55,23 @@ def existing_records_query(wanted: dict[str, set[str]]) -> QuerySet | None:
         if slugs and (model := RECORD_MODELS.get(record_type)) is not None
     ]
     if not parts:
-        return None
-    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        return set()
+    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return set(query)
+
+
+def existing_records_sql(wanted: dict[str, set[str]]) -> tuple[str, list] | None:
+    """``existing_records``'s query as PostgreSQL (sql, params), (record type, slug) rows,
+    for a caller sending it with another read; None when no slug could exist."""
+    parts, params = [], []
+    for record_type, slugs in sorted(wanted.items()):
+        model = RECORD_MODELS.get(record_type)
+        possible = sorted(s for s in slugs if is_possible_slug(s))
+        if model is None or not possible:
+            continue
+        parts.append(f"SELECT %s, slug FROM {model._meta.db_table} WHERE slug = ANY(%s)")  # noqa: S608
+        params += [record_type, possible]
+    return (" UNION ALL ".join(parts), params) if parts else None
 
 
 def stream_id_for_slug(record_type: str, slug: str) -> uuid.UUID | None:

@@ -216,7 +216,8 @@ def _insert_prepared(event: Event) -> None:
 
     sql, params = _insert_statement(event)
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    # Django's own error classes (IntegrityError, ...), as its cursors raise them.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
 
 

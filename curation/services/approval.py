@@ -186,12 +186,13 @@ def _head_and_references(cr: ChangeRequest) -> tuple[eventstore.StreamHead, Know
     """``eventstore.stream_head`` and ``KnownRecords`` of the proposed document's references,
     read together (a merged document's other references are looked up when asked)."""
     wanted = _references(cr.record_type, cr.document)
-    query = selectors.existing_records_query(wanted)
+    if connection.vendor != "postgresql":
+        return eventstore.stream_head(cr.record_type, cr.record_id), KnownRecords(wanted)
+    query = selectors.existing_records_sql(wanted)
     if query is None:
         return eventstore.stream_head(cr.record_type, cr.record_id), KnownRecords(wanted, set())
-    sql, params = query.query.sql_with_params()
-    head, rows = eventstore.stream_head(cr.record_type, cr.record_id, also=(sql, list(params)))
-    return head, KnownRecords(wanted, {tuple(row) for row in rows})
+    head, rows = eventstore.stream_head(cr.record_type, cr.record_id, also=query)
+    return head, KnownRecords(wanted, {(t, slug) for t, slug in rows})
 
 
 def resolve_head(

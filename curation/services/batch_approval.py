@@ -23,7 +23,6 @@ from .. import eventstore, notifications, projection
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event
 from ..narratives import TopicsShowing, narrative_warnings
-from ..runtime import cyclic_gc_paused
 from ..signals import events_appended
 from . import workflow
 from .approval import approval_event, resolve_onto, retraction_blockers
@@ -143,17 +142,10 @@ class _Records:
         self.slugs.add((event.stream_type, event.slug))
 
 
+@transaction.atomic
 def approve_change_requests(reviewer, ids, *, comment: str = "") -> list[Event]:
     """Approve the change requests ``ids`` in that order, all or none: each is checked as
     ``approve`` checks it, and the events are those approving them one by one would append."""
-    # A batch allocates many short-lived documents and rows and no cyclic garbage: the
-    # cyclic collector's walks over everything the process holds found nothing.
-    with cyclic_gc_paused():
-        return _approve_change_requests(reviewer, ids, comment)
-
-
-@transaction.atomic
-def _approve_change_requests(reviewer, ids, comment: str) -> list[Event]:
     # Who may approve at all is said before anything is read (each request is checked below).
     if not (reviewer and reviewer.is_authenticated):
         raise PermissionDenied("you must be logged in")
