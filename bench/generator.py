@@ -341,7 +341,7 @@ def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 2000) -> dict[s
     requests: the bench users stand for a proposer and an approver). Returns counts by record
     type.
     """
-    from django.db import transaction
+    from django.db import reset_queries, transaction
 
     from curation import eventstore, projection
     from evidence.diff import diff_documents
@@ -380,6 +380,8 @@ def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 2000) -> dict[s
             appends.flush()
             projection.apply_many(appends.events)
         batch.clear()
+        # With DEBUG on, Django keeps every statement's text, here megabytes per batch.
+        reset_queries()
 
     for item in generate_dataset(n_trials, seed):
         batch.append(item)
