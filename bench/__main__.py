@@ -3,6 +3,7 @@
     make bench                              # all, at full size
     make bench BENCH_ARGS="--only eventstore --events 20000 --approvals 200"
     make bench BENCH_ARGS="--only publishing --trials 100000"   # corpus via the batch path
+    make bench BENCH_ARGS="--only publishing --only reads --scale 100k"  # issue 16 scale
     make bench BENCH_ARGS="--only imports --studies 1000 --references 5000"
     make bench BENCH_ARGS="--only reads --read-trials 1000 --read-seconds 5"
 
@@ -18,6 +19,8 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# --scale: the corpus sizes issue 16 asks the publishing and reads benchmarks to run at.
+SCALES = {"10k": 10_000, "50k": 50_000, "100k": 100_000}
 
 
 def main(argv=None) -> int:
@@ -52,7 +55,16 @@ def main(argv=None) -> int:
         default=None,
         help="processes importing a batch at once, one part each (default IMPORT_BATCH_PARTS)",
     )
+    parser.add_argument(
+        "--scale",
+        choices=sorted(SCALES),
+        help="corpus size of the publishing and reads benchmarks at once (sets --trials and "
+        "--read-trials); every corpus is loaded through the batch path "
+        "(bench.generator.load_dataset: eventstore.Batch and projection.apply_many)",
+    )
     args = parser.parse_args(argv)
+    if args.scale:
+        args.trials = args.read_trials = SCALES[args.scale]
     selected = args.only or ["eventstore", "publishing", "imports", "reads"]
     RESULTS.mkdir(exist_ok=True)
     for name in selected:

@@ -12,36 +12,68 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+from django.db.models import Q
+
 from evidence.documents import record_types, referenced_slugs
 from evidence.models import RECORD_MODELS, Topic
-from evidence.narratives import prose_of, stale_quotes, unmatched_numbers
+from evidence.narratives import changed_numbers, prose_of, quotes_of, unmatched_numbers
 
 from .models import ChangeRequest
+
+
+def _may_show(slug: str) -> Q:
+    """Topics whose document may list the trial ``slug`` (a section's or a finding's trials):
+    a JSON containment filter on PostgreSQL, none elsewhere; ``topics_showing`` checks."""
+    if connection.vendor != "postgresql":
+        return Q()
+    return Q(document__contains={"sections": [{"trials": [slug]}]}) | Q(
+        document__contains={"findings": [{"trials": [slug]}]}
+    )
+
+
+def _shows(topic: Topic, slug: str) -> bool:
+    return slug in referenced_slugs("topic", topic.document).get("trial", ())
 
 
 def topics_showing(record_type: str, slug: str) -> list[Topic]:
     """Live topics whose sections or findings show the record (trials only have that)."""
     if record_type != "trial":
         return []
-    return [
-        topic
-        for topic in Topic.objects.only("slug", "document").order_by("slug")
-        if slug in referenced_slugs("topic", topic.document).get("trial", ())
-    ]
+    candidates = Topic.objects.filter(_may_show(slug)).only("slug", "document").order_by("slug")
+    return [topic for topic in candidates if _shows(topic, slug)]
 
 
-def narrative_warnings(cr: ChangeRequest) -> list[dict[str, Any]]:
+class TopicsShowing:
+    """``topics_showing`` for many trials (a batch): every topic read once, when first asked."""
+
+    def __init__(self) -> None:
+        self.topics: list[Topic] | None = None
+
+    def __call__(self, record_type: str, slug: str) -> list[Topic]:
+        if record_type != "trial":
+            return []
+        if self.topics is None:
+            self.topics = list(Topic.objects.only("slug", "document").order_by("slug"))
+        return [topic for topic in self.topics if _shows(topic, slug)]
+
+
+def narrative_warnings(cr: ChangeRequest, topics=topics_showing) -> list[dict[str, Any]]:
     """[{record, path, sentence, old, new}] for every sentence that still quotes a number the
-    request changes: in the proposed document itself, then in each topic that shows it."""
+    request changes: in the proposed document itself, then in each topic that shows it
+    (``topics``: ``topics_showing``, or a ``TopicsShowing`` read once for a batch)."""
     if cr.document is None or cr.base_document is None:
         return []  # a new record has no old numbers; a retracted one no prose left
+    pairs = changed_numbers(cr.base_document, cr.document)
+    if not pairs:
+        return []  # no number changed: no prose can quote one (and no topic is read)
     texts = [(f"{cr.record_type}:{cr.record_slug}", prose_of(cr.document))]
-    for topic in topics_showing(cr.record_type, cr.record_slug):
+    for topic in topics(cr.record_type, cr.record_slug):
         texts.append((f"topic:{topic.slug}", prose_of(topic.document)))
     return [
         {"record": record, **quote.as_dict()}
         for record, prose in texts
-        for quote in stale_quotes(cr.base_document, cr.document, prose)
+        for quote in quotes_of(pairs, prose)
     ]
 
 

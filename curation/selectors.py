@@ -60,6 +60,20 @@ def existing_records(wanted: dict[str, set[str]]) -> set[tuple[str, str]]:
     return set(query)
 
 
+def existing_records_sql(wanted: dict[str, set[str]]) -> tuple[str, list] | None:
+    """``existing_records``'s query as PostgreSQL (sql, params), (record type, slug) rows,
+    for a caller sending it with another read; None when no slug could exist."""
+    parts, params = [], []
+    for record_type, slugs in sorted(wanted.items()):
+        model = RECORD_MODELS.get(record_type)
+        possible = sorted(s for s in slugs if is_possible_slug(s))
+        if model is None or not possible:
+            continue
+        parts.append(f"SELECT %s, slug FROM {model._meta.db_table} WHERE slug = ANY(%s)")  # noqa: S608
+        params += [record_type, possible]
+    return (" UNION ALL ".join(parts), params) if parts else None
+
+
 def stream_id_for_slug(record_type: str, slug: str) -> uuid.UUID | None:
     """The stream of a record by slug, live or retracted (slugs are never reused)."""
     if not is_possible_slug(slug):

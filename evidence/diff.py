@@ -22,8 +22,9 @@ def _item_id(item: Any) -> str | None:
     if not isinstance(item, dict):
         return None
     for field in _ITEM_ID_FIELDS:
-        if isinstance(item.get(field), str):
-            return f"{field}={item[field]}"
+        value = item.get(field)
+        if isinstance(value, str):
+            return f"{field}={value}"
     return None
 
 
@@ -37,18 +38,32 @@ def _is_keyed_list(value: Any) -> bool:
 def flatten(document: dict[str, Any]) -> dict[str, Any]:
     flat: dict[str, Any] = {}
 
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, dict):
-            for name, child in value.items():
-                walk(f"{prefix}.{name}" if prefix else name, child)
-        elif _is_keyed_list(value):
-            flat[f"{prefix}[]"] = [_item_id(item) for item in value]
-            for item in value:
-                walk(f"{prefix}[{_item_id(item)}]", item)
-        else:
-            flat[prefix] = value
+    def walk_dict(prefix: str, value: dict) -> None:
+        for name, child in value.items():
+            path = prefix + name
+            if isinstance(child, dict):
+                walk_dict(path + ".", child)
+            elif isinstance(child, list) and child:
+                walk_list(path, child)
+            else:
+                flat[path] = child
 
-    walk("", document)
+    def walk_list(path: str, value: list) -> None:
+        # A keyed list (``_is_keyed_list``), with each item's id worked out once.
+        ids = [_item_id(item) for item in value]
+        if all(ids) and len(set(ids)) == len(ids):
+            flat[path + "[]"] = ids
+            for item_id, item in zip(ids, value, strict=True):
+                walk_dict(f"{path}[{item_id}].", item)
+        else:
+            flat[path] = value
+
+    if isinstance(document, dict):
+        walk_dict("", document)
+    elif isinstance(document, list) and document:
+        walk_list("", document)
+    else:
+        flat[""] = document
     return flat
 
 

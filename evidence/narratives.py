@@ -168,7 +168,11 @@ def stale_quotes(
 ) -> list[StaleQuote]:
     """Sentences of ``texts`` ([(path, text)]) that still quote a number the change from
     ``old`` to ``new`` changes (exactly, as written: "27" for 27, not "27.4")."""
-    pairs = changed_numbers(old, new)
+    return quotes_of(changed_numbers(old, new), texts)
+
+
+def quotes_of(pairs: list[tuple[Any, Any]], texts: Iterable[tuple[str, str]]) -> list[StaleQuote]:
+    """``stale_quotes`` given the change's ``changed_numbers``."""
     found: list[StaleQuote] = []
     for path, text in texts:
         for quoted in numbers_in(text):

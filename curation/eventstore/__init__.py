@@ -31,12 +31,14 @@ from .store import (
     Batch,
     ConcurrencyConflict,
     NewEvent,
+    StreamHead,
     append,
     append_many,
     current_version,
     head,
     last_position,
     lock_for_append,
+    stream_head,
 )
 from .verify import ChainReport, verify_chain
 
@@ -49,6 +51,7 @@ __all__ = [
     "RecordedEvent",
     "StoredEvent",
     "NewEvent",
+    "StreamHead",
     "append",
     "append_many",
     "as_utc",
@@ -67,5 +70,6 @@ __all__ = [
     "recorder",
     "select_events",
     "select_notifications",
+    "stream_head",
     "verify_chain",
 ]

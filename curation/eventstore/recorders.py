@@ -28,6 +28,14 @@ class Recorder:
         """Serialise appends until the current transaction ends."""
         raise NotImplementedError
 
+    def locked_fetchone(self, sql: str, params: list) -> tuple:
+        """Take the append lock, then run ``sql`` (a read that must see every append
+        committed before the lock was granted) and return its one row."""
+        self.lock_for_append()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
     def documents(
         self, positions: list[int], chunk: int = 1000
     ) -> list[tuple[int, str, str | None]]:
@@ -126,6 +134,17 @@ class PostgresRecorder(Recorder):
         # Transaction-scoped: released by the commit or rollback that ends the append.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [self.APPEND_LOCK_ID])
+
+    def locked_fetchone(self, sql: str, params: list) -> tuple:
+        """The lock and the read in one round trip: two statements in one query string. In
+        READ COMMITTED each statement takes its own snapshot, so the read, which starts once
+        the lock is granted, sees every append committed before."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT pg_advisory_xact_lock(%s); {sql}", [self.APPEND_LOCK_ID, *params]
+            )
+            cursor.nextset()
+            return cursor.fetchone()
 
 
 class SqliteRecorder(Recorder):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.utils import timezone
 
@@ -82,29 +83,89 @@ def _db_stream_id(stream_id: uuid.UUID) -> Any:
     return _STREAM_ID.get_db_prep_value(stream_id, connection)
 
 
-def _version_and_head(stream_type: str, stream_id: uuid.UUID) -> tuple[int, int, str]:
-    """(stream's version, head position, head hash) in one statement, after the lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COALESCE(MAX(version), 0) FROM {TABLE} "  # noqa: S608 - our names
-            "WHERE stream_type = %s AND stream_id = %s), "
-            f"h.position, h.hash FROM (SELECT 1) AS one LEFT JOIN "
-            f"(SELECT position, hash FROM {TABLE} ORDER BY position DESC LIMIT 1) AS h ON 1 = 1",
-            [stream_type, _db_stream_id(stream_id)],
-        )
-        version, position, hash_ = cursor.fetchone()
+def _locked_version_and_head(stream_type: str, stream_id: uuid.UUID) -> tuple[int, int, str]:
+    """Take the append lock, then read (stream's version, head position, head hash): one
+    round trip on PostgreSQL (``Recorder.locked_fetchone``)."""
+    version, position, hash_ = recorder().locked_fetchone(
+        f"SELECT (SELECT COALESCE(MAX(version), 0) FROM {TABLE} "  # noqa: S608 - our names
+        "WHERE stream_type = %s AND stream_id = %s), "
+        f"(SELECT position FROM {TABLE} ORDER BY position DESC LIMIT 1), "
+        f"(SELECT hash FROM {TABLE} ORDER BY position DESC LIMIT 1)",
+        [stream_type, _db_stream_id(stream_id)],
+    )
     return version, position or 0, hash_ or GENESIS_HASH
 
 
+@dataclass(frozen=True)
+class StreamHead:
+    """A stream's version and last document, with the log's head: what an append after the
+    lock needs to know (``append(..., head=...)`` then reads nothing again)."""
+
+    stream_type: str
+    stream_id: uuid.UUID
+    version: int
+    document: dict[str, Any] | None  # as stored (the caller upcasts it)
+    position: int
+    hash: str
+
+
+def stream_head(
+    stream_type: str, stream_id: uuid.UUID, *, also: tuple[str, list] | None = None
+) -> StreamHead | tuple[StreamHead, list[tuple]]:
+    """``StreamHead`` in one statement. Call under the append lock: nothing moves after.
+
+    ``also``: another read (sql, params) sent in the same round trip on PostgreSQL; then
+    (head, that read's rows) is returned."""
+    last = f"FROM {TABLE} WHERE stream_type = %s AND stream_id = %s ORDER BY version DESC LIMIT 1"
+    top = f"FROM {TABLE} ORDER BY position DESC LIMIT 1"
+    document = recorder().json_as_text.format(column="document")
+    stream = [stream_type, _db_stream_id(stream_id)]
+    # Scalar subqueries, each one index lookup (and portable: SQLite has no LATERAL).
+    sql = (
+        f"SELECT (SELECT version {last}), (SELECT {document} {last}), "  # noqa: S608
+        f"(SELECT position {top}), (SELECT hash {top})"
+    )
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        if also is not None and connection.vendor == "postgresql":
+            cursor.execute(f"{sql}; {also[0]}", [*stream, *stream, *also[1]])
+            version, document, position, hash_ = cursor.fetchone()
+            cursor.nextset()
+            rows = cursor.fetchall()
+        else:
+            cursor.execute(sql, stream + stream)
+            version, document, position, hash_ = cursor.fetchone()
+            if also is not None:
+                cursor.execute(*also)
+                rows = cursor.fetchall()
+    if isinstance(document, str | bytes):  # the backend hands JSON to the field to decode
+        document = orjson.loads(document)
+    head = StreamHead(
+        stream_type, stream_id, version or 0, document, position or 0, hash_ or GENESIS_HASH
+    )
+    return head if also is None else (head, rows)
+
+
 def _versions(streams: set[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID], int]:
-    """Current versions of many streams (0 for a new one), one query per thousand streams."""
+    """Current versions of many streams (0 for a new one), one query per thousand streams
+    (on PostgreSQL the ids go as one array parameter, not a thousand placeholders)."""
     from django.db.models import Max
 
     found: dict[tuple[str, uuid.UUID], int] = {}
     ids = sorted({stream_id for _, stream_id in streams})
     for start in range(0, len(ids), 1000):
+        part = ids[start : start + 1000]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT stream_type, stream_id, MAX(version) FROM {TABLE} "  # noqa: S608
+                    "WHERE stream_id = ANY(%s) GROUP BY stream_type, stream_id",
+                    [part],
+                )
+                found.update(((t, s), v) for t, s, v in cursor.fetchall())
+            continue
         rows = (
-            Event.objects.filter(stream_id__in=ids[start : start + 1000])
+            Event.objects.filter(stream_id__in=part)
             .values("stream_type", "stream_id")
             .annotate(top=Max("version"))
             .values_list("stream_type", "stream_id", "top")
@@ -113,18 +174,68 @@ def _versions(streams: set[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID]
     return {stream: found.get(stream, 0) for stream in streams}
 
 
+_JSON = {f.attname for f in _FIELDS if f.get_internal_type() == "JSONField"}
+
+
+def _orjson_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _copy(events: Sequence[Event]) -> None:
+    """PostgreSQL COPY of many events, JSON serialised by orjson (the rows ``_insert``
+    writes: the database stores the same jsonb whichever serialiser wrote its text)."""
+    from psycopg.types.json import Jsonb
+
+    sql = f"COPY {TABLE} ({_COLUMNS}) FROM STDIN"  # noqa: S608 - our own names
+    with connection.cursor() as wrapper, wrapper.cursor.copy(sql) as copy:
+        for event in events:
+            row = []
+            for field in _FIELDS:
+                value = getattr(event, field.attname)
+                if field.attname in _JSON:
+                    row.append(None if value is None else Jsonb(value, dumps=_orjson_text))
+                else:
+                    row.append(field.get_db_prep_save(value, connection))
+            copy.write_row(row)
+
+
+def _insert_statement(event: Event) -> tuple[str, list]:
+    placeholders = ", ".join(["%s"] * len(_FIELDS))
+    return (
+        f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({placeholders})",  # noqa: S608
+        [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _FIELDS],
+    )
+
+
+def _insert_prepared(event: Event) -> None:
+    """One event, PostgreSQL: a prepared statement with its parameters bound on the server
+    (the extended protocol, as a hand-written psycopg append sends it), on the connection
+    Django holds, in its transaction. Django's cursors bind on the client: every append
+    would send, and the server parse, the whole document as SQL text."""
+    import psycopg
+
+    sql, params = _insert_statement(event)
+    connection.ensure_connection()
+    # Django's own error classes (IntegrityError, ...), as its cursors raise them.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+
+
 def _insert(events: Sequence[Event]) -> None:
-    """One INSERT per event in a single executemany (psycopg pipelines them)."""
+    """One INSERT for one event; COPY for many on PostgreSQL, else multi-row INSERTs."""
+    if len(events) > 1 and connection.vendor == "postgresql":
+        _copy(events)
+        return
     placeholders = ", ".join(["%s"] * len(_FIELDS))
     rows = [
         [f.get_db_prep_save(getattr(e, f.attname), connection) for f in _FIELDS] for e in events
     ]
+    if len(rows) == 1 and connection.vendor == "postgresql":
+        _insert_prepared(events[0])
+        return
     with connection.cursor() as cursor:
         if len(rows) == 1:
-            cursor.execute(
-                f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({placeholders})",  # noqa: S608
-                rows[0],
-            )
+            cursor.execute(*_insert_statement(events[0]))
         else:
             size = max(1, connection.ops.bulk_batch_size(_FIELDS, events))
             for start in range(0, len(rows), size):
@@ -160,18 +271,38 @@ def _event(new: NewEvent, position: int, version: int, prev_hash: str, recorded_
     return event
 
 
-def append(new: NewEvent, *, expected_version: int, recorded_at: datetime | None = None) -> Event:
+def append(
+    new: NewEvent,
+    *,
+    expected_version: int,
+    recorded_at: datetime | None = None,
+    head: StreamHead | None = None,
+    script=None,
+) -> Event:
     """Append one event to its stream. Raises ConcurrencyConflict on a stale version.
 
     Call inside transaction.atomic() together with the projection and the change request's
-    status update, so that all of them commit or none does.
+    status update, so that all of them commit or none does. ``head``: the stream's head read
+    by ``stream_head`` after this transaction took the lock (then the append is one INSERT).
+    ``script`` (a ``projection.script.Script``, PostgreSQL): the INSERT is added to it, to go
+    with the writes that follow in one round trip, instead of being sent now.
     """
-    lock_for_append()
-    actual, position, prev_hash = _version_and_head(new.stream_type, new.stream_id)
+    if head is None:
+        if not connection.in_atomic_block:
+            raise RuntimeError("append() must run inside transaction.atomic()")
+        actual, position, prev_hash = _locked_version_and_head(new.stream_type, new.stream_id)
+    elif (head.stream_type, head.stream_id) != (new.stream_type, new.stream_id):
+        raise ValueError("the head given is of another stream")
+    else:
+        actual, position, prev_hash = head.version, head.position, head.hash
     if actual != expected_version:
         raise ConcurrencyConflict(f"{new.stream_type}:{new.stream_id}", expected_version, actual)
     event = _event(new, position + 1, actual + 1, prev_hash, recorded_at)
-    _insert([event])
+    if script is None:
+        _insert([event])
+    else:
+        sql, params = _insert_statement(event)
+        script.add(sql, *params)
     return event
 
 

@@ -20,6 +20,7 @@ from evidence.documents import record_types
 
 from ..models import Event
 from .rows import RowBuilder
+from .script import Script, history_supported
 from .writers import OrmWriter
 
 
@@ -55,15 +56,19 @@ def _tables() -> dict[str, str]:
 
 
 # The same deletes on PostgreSQL, as one round trip: the cascades the ORM would follow
-# (values and comparisons of the records' arms and outcomes), written out; each statement
-# takes the record ids as its one array parameter.
+# (values and comparisons of the records' arms and outcomes), written out, one statement
+# per referring column so that each is an index lookup (an OR of subqueries scans the whole
+# table); each statement takes the record ids as its one array parameter.
 POSTGRES_ITEM_DELETES = {
     "trial": [
-        "DELETE FROM {value} WHERE outcome_id IN (SELECT id FROM {outcome} WHERE trial_id = "
-        "ANY(%s)) OR arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
-        "DELETE FROM {comparison} WHERE outcome_id IN (SELECT id FROM {outcome} WHERE "
-        "trial_id = ANY(%s)) OR arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s)) "
-        "OR reference_arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
+        "DELETE FROM {value} WHERE outcome_id IN "
+        "(SELECT id FROM {outcome} WHERE trial_id = ANY(%s))",
+        "DELETE FROM {value} WHERE arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
+        "DELETE FROM {comparison} WHERE outcome_id IN "
+        "(SELECT id FROM {outcome} WHERE trial_id = ANY(%s))",
+        "DELETE FROM {comparison} WHERE arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
+        "DELETE FROM {comparison} WHERE reference_arm_id IN "
+        "(SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
         "DELETE FROM {arm} WHERE trial_id = ANY(%s)",
         "DELETE FROM {outcome} WHERE trial_id = ANY(%s)",
         "DELETE FROM {finding} WHERE trial_id = ANY(%s)",
@@ -121,26 +126,82 @@ def _runs(events: Sequence[Event]) -> Iterable[list[Event]]:
         yield run
 
 
-def apply(event: Event) -> None:
+def apply(event: Event, script: Script | None = None) -> None:
     """Project one just-appended event, inside the appending transaction."""
-    apply_many([event])
+    apply_many([event], script)
 
 
-def apply_many(events: Sequence[Event]) -> None:
-    """Project just-appended events, in position order, inside the appending transaction."""
+def apply_many(events: Sequence[Event], script: Script | None = None) -> None:
+    """Project just-appended events, in position order, inside the appending transaction.
+
+    ``script`` (PostgreSQL): the caller's, holding writes not sent yet (the events'
+    INSERT); the projection's writes are added to it and the caller runs it."""
     approvers = _approvers(events)
     for run in _runs(events):
-        _apply_run(run, approvers)
+        _apply_run(run, approvers, script)
 
 
-def _apply_run(events: list[Event], approvers: dict[int, object]) -> None:
+def _apply_run(events: list[Event], approvers: dict[int, object], script=None) -> None:
     for event in events:
         if event.type == Event.Type.RETRACTED:
+            if script is not None:
+                script.run()  # what came before is written before the ORM deletes
             _retract(event, approvers[event.approver_id])
     live = [e for e in events if e.type != Event.Type.RETRACTED]
     by_type: dict[str, list[Event]] = {}
     for event in live:
         by_type.setdefault(event.stream_type, []).append(event)
+    if not by_type:
+        return
+    if _use_script(by_type):
+        _write_script(by_type, script)
+    else:
+        if script is not None:
+            script.run()
+        _write_orm(by_type, approvers)
+
+
+def _use_script(by_type: dict[str, list[Event]]) -> bool:
+    """PostgreSQL, and record types whose history rows the script knows how to write."""
+    return connection.vendor == "postgresql" and all(
+        history_supported(record_types.get(t).model) for t in by_type
+    )
+
+
+def _write_script(by_type: dict[str, list[Event]], given: Script | None = None) -> None:
+    """PostgreSQL: the run's deletes, records, history rows and items in one round trip
+    (added to ``given``, which its owner runs, if there is one)."""
+    builder = RowBuilder()
+    script = given or Script()
+    for entry in record_types.in_creation_order():
+        typed = by_type.get(entry.name)
+        if not typed:
+            continue
+        statements = POSTGRES_ITEM_DELETES.get(entry.name, [])
+        tables = _tables()
+        for statement in statements:
+            sql = statement.format(**tables)
+            script.add(sql, *[[e.stream_id for e in typed]] * sql.count("%s"))
+        rows = [builder.add(event) for event in typed]
+        # As simple-history's bulk_history_create: new records first, then updated ones.
+        history = [
+            {
+                "id": event.stream_id,
+                "history_date": event.recorded_at,
+                "history_change_reason": _reason(event),
+                "history_type": "~" if event.version > 1 else "+",
+                "history_user_id": event.approver_id,
+            }
+            for event in typed
+        ]
+        history.sort(key=lambda h: h["history_type"] == "~")
+        script.upsert_records(entry.model, rows, history)
+    script.items(builder.rows)
+    if given is None:
+        script.run()
+
+
+def _write_orm(by_type: dict[str, list[Event]], approvers: dict[int, object]) -> None:
     builder = RowBuilder()
     for entry in record_types.in_creation_order():
         typed = by_type.get(entry.name)

@@ -11,18 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from evidence.diff import MergeConflict, diff_documents, three_way_merge
+from evidence.documents import upcast
 
 from .. import eventstore, projection, selectors
 from ..errors import ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event, Review
 from ..narratives import narrative_warnings
+from ..projection.script import Script
 from ..signals import events_appended
 from . import workflow
-from .inputs import _comment, _locked, _validate
-from .transitions import record_step
+from .closing import close_approved
+from .inputs import KnownRecords, _comment, _locked, _references, _validate
+from .transitions import announce
 
 Action = ChangeRequest.Action
 
@@ -140,31 +143,66 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
     cr = _locked(cr)
     workflow.ACTIONS["approve"].check(cr, user)
     comment = _comment(comment)  # refused before anything is appended
-    current, current_doc, final = resolve_against_current(cr)
+    workflow.ACTIONS["approve"].check_comment(comment)
+    # The record's version and document, the log's head and which of the records the
+    # proposal refers to exist: one round trip under the lock.
+    head, known = _head_and_references(cr)
+    current, current_doc, final = resolve_head(cr, head)
     if final is not None:
-        final = _validate(cr.record_type, final)
+        final = _validate(cr.record_type, final, known)
         if final == current_doc:
             raise VersionConflict(
                 "the change was already made by another approved request", [], current
             )
     else:
         retraction_blockers(cr)
+    # The reviewer may approve despite narrative warnings; the review keeps what they were
+    # (read before the writes: projecting this record changes no topic they read).
+    warnings = narrative_warnings(cr)
+    # PostgreSQL: the event's INSERT, the projection and the request's closing go to the
+    # server together, one round trip.
+    script = Script() if connection.vendor == "postgresql" else None
     try:
         event = eventstore.append(
-            approval_event(cr, user, current_doc, final), expected_version=current
+            approval_event(cr, user, current_doc, final),
+            expected_version=current,
+            head=head,
+            script=script,
         )
     except eventstore.ConcurrencyConflict as exc:
         raise VersionConflict(str(exc), [], exc.actual) from None
     event.approver = user  # the projection's history user, without a query
-    projection.apply(event)
-    # The reviewer may approve despite narrative warnings; the review keeps what they were.
-    record_step(cr, user, "approve", comment, warnings=narrative_warnings(cr))
-    selectors.open_requests_for(cr.record_type, cr.record_id).exclude(pk=cr.pk).update(
-        needs_rebase=True
-    )
+    projection.apply(event, script)
+    close_approved([cr], user, comment, {cr.pk: warnings}, {(cr.record_type, cr.record_id)}, script)
+    if script is not None:
+        script.run()
+    announce(cr, user, "approve", comment)
     position = event.position
     transaction.on_commit(lambda: events_appended.send(sender=Event, position=position))
     return event
+
+
+def _head_and_references(cr: ChangeRequest) -> tuple[eventstore.StreamHead, KnownRecords]:
+    """``eventstore.stream_head`` and ``KnownRecords`` of the proposed document's references,
+    read together (a merged document's other references are looked up when asked)."""
+    wanted = _references(cr.record_type, cr.document)
+    if connection.vendor != "postgresql":
+        return eventstore.stream_head(cr.record_type, cr.record_id), KnownRecords(wanted)
+    query = selectors.existing_records_sql(wanted)
+    if query is None:
+        return eventstore.stream_head(cr.record_type, cr.record_id), KnownRecords(wanted, set())
+    head, rows = eventstore.stream_head(cr.record_type, cr.record_id, also=query)
+    return head, KnownRecords(wanted, {(t, slug) for t, slug in rows})
+
+
+def resolve_head(
+    cr: ChangeRequest, head: eventstore.StreamHead
+) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None]:
+    """``resolve_against_current`` from the record's ``eventstore.stream_head``."""
+    if cr.action == Action.CREATE:
+        taken = bool(head.version or selectors.stream_id_for_slug(cr.record_type, cr.record_slug))
+        return resolve_onto(cr, head.version, None, slug_taken=taken)
+    return resolve_onto(cr, head.version, upcast(cr.record_type, head.document))
 
 
 @dataclass(frozen=True)

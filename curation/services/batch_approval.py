@@ -14,16 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from .. import eventstore, notifications, projection
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
-from ..models import ChangeRequest, Event, Review, ReviewWarnings
-from ..narratives import narrative_warnings
+from ..models import ChangeRequest, Event
+from ..narratives import TopicsShowing, narrative_warnings
 from ..signals import events_appended
 from . import workflow
 from .approval import approval_event, resolve_onto, retraction_blockers
+from .closing import close_approved
 from .inputs import KnownRecords, _comment, _references, _validate
 from .policy import can_review
 
@@ -72,6 +75,26 @@ def _naming(index: int, pk: int, exc: CurationError) -> CurationError:
     return type(exc)(f"change request {pk}: {exc.message}")
 
 
+def _locked_requests(ids: list[int]) -> dict[int, ChangeRequest]:
+    """The requests by id, row-locked, with their author; their two documents read as JSON
+    text and decoded by orjson (what the JSONFields would hold, several times faster)."""
+    rows = (
+        ChangeRequest.objects.select_for_update()
+        .select_related("author")
+        .defer("document", "base_document")
+        .annotate(
+            document_text=Cast("document", TextField()),
+            base_text=Cast("base_document", TextField()),
+        )
+        .in_bulk(ids)
+    )
+    for cr in rows.values():
+        cr.document = orjson.loads(cr.document_text) if cr.document_text is not None else None
+        cr.base_document = orjson.loads(cr.base_text) if cr.base_text is not None else None
+        del cr.document_text, cr.base_text
+    return rows
+
+
 class _Records:
     """The current version and document of the records a batch touches, read in bulk and
     kept up to date as the batch appends."""
@@ -85,10 +108,17 @@ class _Records:
         self.documents: dict[tuple[str, Any], dict | None] = {}
         for record_type in {t for t, _ in streams}:
             ids = [i for t, i in streams if t == record_type]
-            rows = record_types.get(record_type).model.objects.filter(id__in=ids)
-            for id_, version, document in rows.values_list("id", "version", "document"):
+            # The documents as JSON text, decoded by orjson (Django's JSONField decodes with
+            # the standard library, several times slower for thousands of documents).
+            rows = (
+                record_types.get(record_type)
+                .model.objects.filter(id__in=ids)
+                .annotate(text=Cast("document", TextField()))
+                .values_list("id", "version", "text")
+            )
+            for id_, version, text in rows:
                 if version == batch.version(record_type, id_):
-                    self.documents[(record_type, id_)] = document
+                    self.documents[(record_type, id_)] = orjson.loads(text)
         creates = [cr for cr in requests if cr.action == Action.CREATE]
         self.slugs = {
             (t, s)
@@ -126,7 +156,7 @@ def approve_change_requests(reviewer, ids, *, comment: str = "") -> list[Event]:
     batch = eventstore.Batch()
     comment = _comment(comment)
     workflow.ACTIONS["approve"].check_comment(comment)
-    found = ChangeRequest.objects.select_for_update().select_related("author").in_bulk(ids)
+    found = _locked_requests(ids)
     if missing := [pk for pk in ids if pk not in found]:
         raise NotFound(f"no change request {', '.join(map(str, missing))}")
     requests = [found[pk] for pk in ids]
@@ -159,13 +189,12 @@ def approve_change_requests(reviewer, ids, *, comment: str = "") -> list[Event]:
         cr.needs_rebase = cr.needs_rebase or (cr.record_type, cr.record_id) in touched
         touched.add((cr.record_type, cr.record_id))
     _flush(batch, unprojected)
-    _close(requests, reviewer, comment)
-    for record_type in {t for t, _ in touched}:
-        ChangeRequest.objects.filter(
-            record_type=record_type,
-            record_id__in=[i for t, i in touched if t == record_type],
-            status__in=ChangeRequest.OPEN_STATUSES,
-        ).exclude(pk__in=ids).update(needs_rebase=True)
+    # As ``approve`` does: each review keeps the narrative warnings the reviewer approved
+    # over (only revisions can have any: a new record quotes no old number).
+    topics = TopicsShowing()
+    warnings = {cr.pk: narrative_warnings(cr, topics) for cr in requests}
+    close_approved(requests, reviewer, comment, warnings, touched)
+    _announce(requests, reviewer, comment)
     position = batch.position
     transaction.on_commit(lambda: events_appended.send(sender=Event, position=position))
     return batch.events
@@ -194,47 +223,6 @@ def _append(batch, records, known, cr, reviewer, unprojected) -> Event:
     return batch.append(approval_event(cr, reviewer, current_doc, final), expected_version=current)
 
 
-def _close(requests: list[ChangeRequest], reviewer, comment: str) -> None:
-    """Move the requests to approved with their history and review rows, as ``record_step``
-    does for one."""
-    now = timezone.now()
-    for cr in requests:
-        cr.status = workflow.ACTIONS["approve"].leads_to
-        cr.decided_at = now
-        cr.decided_by = reviewer
-        cr.updated_at = now
-        cr._history_user = reviewer
-    # The same values for every request (plain UPDATEs, not a CASE per row and column).
-    ids = [cr.pk for cr in requests]
-    ChangeRequest.objects.filter(pk__in=ids).update(
-        status=workflow.ACTIONS["approve"].leads_to,
-        decided_at=now,
-        decided_by=reviewer,
-        updated_at=now,
-    )
-    if flagged := [cr.pk for cr in requests if cr.needs_rebase]:
-        ChangeRequest.objects.filter(pk__in=flagged).update(needs_rebase=True)
-    ChangeRequest.history.bulk_history_create(requests, batch_size=1000, update=True)
-    reviews = Review.objects.bulk_create(
-        [
-            Review(change_request=cr, author=reviewer, kind=Review.Kind.APPROVE, comment=comment)
-            for cr in requests
-        ],
-        batch_size=1000,
-    )
-    # As ``approve`` does: the review keeps the narrative warnings the reviewer approved over
-    # (only revisions can have any: a new record quotes no old number).
-    ReviewWarnings.objects.bulk_create(
-        [
-            ReviewWarnings(review=review, narrative_warnings=warnings)
-            for review, cr in zip(reviews, requests, strict=True)
-            if (warnings := narrative_warnings(cr))
-        ],
-        batch_size=1000,
-    )
-    _announce(requests, reviewer, comment)
-
-
 # A batch mail lists at most this many of the author's requests (an import approves thousands).
 MAILED_REQUESTS = 50
 
@@ -246,12 +234,15 @@ def _announce(requests: list[ChangeRequest], reviewer, comment: str) -> None:
     for cr in requests:
         by_author.setdefault(cr.author_id, []).append(cr)
     for mine in by_author.values():
+        author = mine[0].author
+        if not (author.is_active and author.email):
+            continue  # nobody to write to (``notify`` would leave them out too)
         items = [{"cr": cr, "url": notifications.admin_url(cr)} for cr in mine[:MAILED_REQUESTS]]
         notifications.notify(
             "batch_approved",
             None,
             reviewer,
-            recipients=[mine[0].author],
+            recipients=[author],
             context={
                 "count": len(mine),
                 "items": items,

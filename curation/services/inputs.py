@@ -83,9 +83,11 @@ class KnownRecords:
     notes the records it creates and retracts (``note``) so later documents see them as
     the same approvals one by one would. Other slugs are looked up one by one."""
 
-    def __init__(self, wanted: dict[str, set[str]]):
+    def __init__(self, wanted: dict[str, set[str]], found: set[tuple[str, str]] | None = None):
+        """``found``: the answer of ``selectors.existing_records(wanted)`` when the caller
+        read it already (with other reads, in one round trip)."""
         self.asked = {(t, s) for t, slugs in wanted.items() for s in slugs}
-        self.found = selectors.existing_records(wanted)
+        self.found = selectors.existing_records(wanted) if found is None else set(found)
 
     def exists(self, record_type: str, slug: str) -> bool:
         if (record_type, slug) in self.asked:

@@ -109,7 +109,13 @@ def propose(
                     }
                 ]
             )
-        base_document = selectors.document_at_version(record_type, live.id, base_version)
+        # The live record holds its current version's document (projected from its last
+        # event, upcast): an older base is read from the log.
+        base_document = (
+            live.document
+            if base_version == live.version
+            else selectors.document_at_version(record_type, live.id, base_version)
+        )
         if action == Action.RETRACT:
             if document is not None:
                 raise ValidationFailed(

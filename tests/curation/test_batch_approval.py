@@ -18,7 +18,7 @@ from curation.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from curation.models import ChangeRequest, Event
+from curation.models import ChangeRequest, Event, Review
 from curation.permissions import EDITORS, REVIEWERS, ensure_groups
 from evidence import models as ev
 from tests import documents, factories
@@ -233,4 +233,67 @@ def test_a_batch_retraction_sees_the_batch_before_it(trial, editor, reviewer):
     events = services.approve_change_requests(reviewer, [drops.pk, retract.pk])
     assert [e.type for e in events] == ["revised", "retracted"]
     assert not ev.Citation.objects.filter(slug="old-2019").exists()
+    assert eventstore.verify_chain().ok
+
+
+def full_state(since: int, ids: list[int]) -> dict:
+    """``state`` and the rest an approval writes: every history row of the requests (but its
+    own id), the warnings kept with each review, the topics and their rows, and every open
+    request's rebase flag."""
+    history = [
+        f.attname
+        for f in ChangeRequest.history.model._meta.concrete_fields
+        if f.attname != "history_id"
+    ]
+    return {
+        **state(since, ids),
+        "cr_history_rows": list(ChangeRequest.history.order_by("history_id").values_list(*history)),
+        "warnings": list(
+            Review.objects.filter(change_request_id__in=ids, kind="approve")
+            .order_by("change_request_id")
+            .values_list("change_request_id", "warnings__narrative_warnings")
+        ),
+        "topics": list(ev.Topic.objects.order_by("slug").values()),
+        "topic_trials": list(ev.TopicTrial.objects.order_by("id").values_list("order", "trial")),
+        "open": sorted(
+            ChangeRequest.objects.filter(status="submitted").values_list("pk", "needs_rebase")
+        ),
+    }
+
+
+def test_a_batch_with_warnings_topics_and_flags_writes_what_one_by_one_writes(editor, reviewer):
+    factories.create_approved(editor, reviewer, "intervention", documents.synthetic_intervention())
+    factories.create_approved(editor, reviewer, "citation", documents.synthetic_citation())
+    trial_doc = documents.synthetic_trial(summary="PFS was 27 months.")
+    trial_doc["outcomes"][0]["values"][0]["value"] = 27
+    factories.create_approved(editor, reviewer, "trial", trial_doc)
+    topic = documents.synthetic_topic()
+    topic["sections"][0]["body"] = ["In the synthetic trial, PFS reached 27 months."]
+    factories.create_approved(editor, reviewer, "topic", topic)
+    trial = ev.Trial.objects.get()
+    changed = copy.deepcopy(trial.document)
+    changed["outcomes"][0]["values"][0]["value"] = 28  # quoted in the summary and the topic
+    renumbered = services.propose(
+        user=editor, record_type="trial", action="revise", record=trial.slug,
+        base_version=1, document=changed, rationale="Updated analysis",
+    )  # fmt: skip
+    topic_row = ev.Topic.objects.get()
+    retitled = services.propose(
+        user=editor, record_type="topic", action="revise", record=topic_row.slug,
+        base_version=1, document={**topic_row.document, "title": "Retitled"}, rationale="Title",
+    )  # fmt: skip
+    outsider = propose_trial(editor, trial, summary="Left open.")
+    ids = [renumbered.pk, retitled.pk]
+    since = eventstore.last_position()
+    with mock.patch("django.utils.timezone.now", return_value=FIXED):
+        with transaction.atomic():
+            for pk in ids:
+                services.approve(pk, user=reviewer, comment="Numbers checked")
+            one_by_one = full_state(since, ids)
+            transaction.set_rollback(True)
+        services.approve_change_requests(reviewer, ids, comment="Numbers checked")
+        batch = full_state(since, ids)
+    assert batch == one_by_one
+    assert len(dict(batch["warnings"])[renumbered.pk]) == 2  # the summary and the topic
+    assert (outsider.pk, True) in batch["open"]
     assert eventstore.verify_chain().ok

@@ -1,0 +1,208 @@
+"""The live projection's writes on PostgreSQL as one script: every statement of a run of
+events (item deletes, the records' upsert, their history rows, every item table) sent in one
+round trip, each table's rows passed as one JSON parameter (serialised by orjson) and
+expanded by the server (``json_populate_recordset``), in the rows' order.
+
+Items refer to their arm and outcome by (trial, key) and to other records by slug; the
+script resolves those by joins on the rows it has just written, so no id travels back to
+Python between statements. The rows written are those ``OrmWriter`` and simple-history's
+``bulk_history_create`` write for the same ``Rows`` (tested against each other).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import orjson
+from django.db import connection
+
+from evidence import models as ev
+
+from .rows import Rows
+
+# Columns simple-history adds to a historical table, beside the record's own.
+HISTORY_COLUMNS = {
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user_id",
+}
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_SUBCLASS).decode()
+
+
+def _columns(model: type, *, skip: tuple[str, ...] = ("id",)) -> list[str]:
+    return [f.column for f in model._meta.concrete_fields if f.column not in skip]
+
+
+def _quoted(columns: list[str], prefix: str = "") -> str:
+    return ", ".join(f'{prefix}"{c}"' for c in columns)
+
+
+@functools.cache
+def history_model(model: type) -> type | None:
+    """``model``'s historical model (simple-history), None if it keeps no history."""
+    history = getattr(model, "history", None)
+    return None if history is None else history.model
+
+
+@functools.cache
+def history_supported(model: type) -> bool:
+    """Whether ``model``'s history rows are the record's columns plus simple-history's own
+    (anything else is left to simple-history itself). Asked once per model: simple-history
+    builds a new manager on every ``model.history``."""
+    history = history_model(model)
+    if history is None:
+        return True
+    own = {f.column for f in model._meta.concrete_fields}
+    theirs = {f.column for f in history._meta.concrete_fields}
+    return theirs - own == HISTORY_COLUMNS
+
+
+class Script:
+    """Statements and their parameters, run together in one round trip (psycopg sends a
+    client-side-bound multi-statement query as one simple query)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, sql: str, *params: Any) -> None:
+        self.statements.append(sql)
+        self.params.extend(params)
+
+    def run(self) -> None:
+        if not self.statements:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(";\n".join(self.statements), self.params)
+        self.statements, self.params = [], []
+
+    def upsert_records(self, model: type, rows: list[dict], history: list[dict]) -> None:
+        """INSERT ... ON CONFLICT (id) DO UPDATE of ``rows``, then one history row per entry
+        of ``history`` ({id, history_date, history_change_reason, history_type,
+        history_user_id}), copied from the row just written."""
+        table = model._meta.db_table
+        columns = _columns(model, skip=())
+        names = _quoted(columns)
+        updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c != "id")
+        self.add(
+            f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608 - our own names
+            f"FROM json_populate_recordset(NULL::{table}, %s::json) WITH ORDINALITY AS r "
+            f"ORDER BY r.ordinality ON CONFLICT (id) DO UPDATE SET {updates}",
+            _json([{model._meta.get_field(k).column: v for k, v in r.items()} for r in rows]),
+        )
+        if history and history_model(model) is not None:
+            hist = history_model(model)._meta.db_table
+            extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
+            self.add(
+                f"INSERT INTO {hist} ({names}, {_quoted(extra)}) "  # noqa: S608
+                f"SELECT {_quoted(columns, 't.')}, {_quoted(extra, 'h.')} "
+                f"FROM json_populate_recordset(NULL::{hist}, %s::json) WITH ORDINALITY AS h "
+                f"JOIN {table} AS t ON t.id = h.id ORDER BY h.ordinality",
+                _json(history),
+            )
+
+    def items(self, rows: Rows) -> None:
+        """Insert the item rows of ``rows`` (the records they belong to are written)."""
+        arm, outcome = ev.Arm._meta.db_table, ev.Outcome._meta.db_table
+        self._plain(ev.Arm, rows.arms)
+        self._plain(ev.Outcome, rows.outcomes)
+        self._by_refs(ev.OutcomeValue, rows.values, {"outcome": outcome, "arm": arm})
+        self._by_refs(
+            ev.Comparison,
+            rows.comparisons,
+            {"outcome": outcome, "arm": arm, "reference_arm": arm},
+        )
+        self._plain(ev.Finding, rows.findings)
+        through_i, through_c = ev.Trial.interventions.through, ev.Trial.citations.through
+        self._by_slug(
+            through_i,
+            [{"trial_id": t, "slug": s} for t, s in rows.trial_interventions],
+            "intervention_id",
+            ev.Intervention._meta.db_table,
+        )
+        self._by_slug(
+            through_c,
+            [{"trial_id": t, "slug": s} for t, s in rows.trial_citations],
+            "citation_id",
+            ev.Citation._meta.db_table,
+        )
+        self._by_slug(
+            ev.TopicTrial,
+            [
+                {"topic_id": topic, "section_key": section, "slug": slug, "order": order}
+                for topic, section, slug, order in rows.topic_trials
+            ],
+            "trial_id",
+            ev.Trial._meta.db_table,
+        )
+
+    def _plain(self, model: type, items: list[dict]) -> None:
+        if not items:
+            return
+        table = model._meta.db_table
+        columns = [model._meta.get_field(name).column for name in items[0]]
+        names = _quoted(columns)
+        self.add(
+            f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608
+            f"FROM json_populate_recordset(NULL::{table}, %s::json) WITH ORDINALITY AS r "
+            "ORDER BY r.ordinality",
+            _json([dict(zip(columns, item.values(), strict=True)) for item in items]),
+        )
+
+    def _by_refs(self, model: type, items: list[dict], refs: dict[str, str]) -> None:
+        """Items whose ``refs`` columns hold (trial id, key) of an arm or outcome: joined
+        to the rows of those keys to get their ids."""
+        if not items:
+            return
+        table = model._meta.db_table
+        plain = [n for n in items[0] if n not in refs]
+        columns = [model._meta.get_field(n).column for n in plain]
+        joins, ids = [], []
+        for n, (name, target) in enumerate(refs.items()):
+            joins.append(
+                f"JOIN {target} AS j{n} ON j{n}.trial_id = (e.item->>'{name}_trial')::uuid "
+                f"AND j{n}.key = e.item->>'{name}_key'"
+            )
+            ids.append((f"{name}_id", f"j{n}.id"))
+        payload = []
+        for item in items:
+            row = {c: item[n] for n, c in zip(plain, columns, strict=True)}
+            for name in refs:
+                row[f"{name}_trial"], row[f"{name}_key"] = item[name]
+            payload.append(row)
+        targets = _quoted([c for c, _ in ids] + columns)
+        sources = ", ".join([s for _, s in ids] + [f'v."{c}"' for c in columns])
+        self.add(
+            f"INSERT INTO {table} ({targets}) SELECT {sources} "  # noqa: S608
+            "FROM json_array_elements(%s::json) WITH ORDINALITY AS e(item, n) "
+            f"CROSS JOIN LATERAL json_populate_record(NULL::{table}, e.item) AS v "
+            f"{' '.join(joins)} ORDER BY e.n",
+            _json(payload),
+        )
+
+    def _by_slug(self, model: type, items: list[dict], column: str, target: str) -> None:
+        """Relation rows naming a record by slug: joined to it for its id (a slug with no
+        record is left out, as ``OrmWriter`` leaves it)."""
+        if not items:
+            return
+        table = model._meta.db_table
+        plain = [n for n in items[0] if n != "slug"]
+        columns = [model._meta.get_field(n).column for n in plain]
+        payload = [
+            {c: item[n] for n, c in zip(plain, columns, strict=True)} | {"slug": item["slug"]}
+            for item in items
+        ]
+        self.add(
+            f"INSERT INTO {table} ({_quoted([column, *columns])}) "  # noqa: S608
+            f"SELECT s.id, {_quoted(columns, 'v.')} "
+            "FROM json_array_elements(%s::json) WITH ORDINALITY AS e(item, n) "
+            f"CROSS JOIN LATERAL json_populate_record(NULL::{table}, e.item) AS v "
+            f"JOIN {target} AS s ON s.slug = e.item->>'slug' ORDER BY e.n",
+            _json(payload),
+        )
