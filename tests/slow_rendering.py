@@ -26,12 +26,13 @@ def slow_down_rendering(seconds_per_page: float) -> None:
 def slow_down_imports(seconds_per_record: float) -> None:
     """Each record of an import batch takes ``seconds_per_record`` longer (inside its
     transaction, so a kill in the middle leaves it undone)."""
-    from curation.imports import batches
+    from curation.imports import batches, study_chunks
 
-    change_request = batches._change_request
+    for module, name in ((batches, "_change_request"), (study_chunks, "_prepare")):
+        one_record = getattr(module, name)
 
-    def slowed(batch, item, _import=change_request):
-        time.sleep(seconds_per_record)
-        return _import(batch, item)
+        def slowed(batch, item, _import=one_record):
+            time.sleep(seconds_per_record)
+            return _import(batch, item)
 
-    batches._change_request = slowed
+        setattr(module, name, slowed)

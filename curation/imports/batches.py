@@ -33,12 +33,12 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import notifications
+from .. import bulk, notifications
 from ..errors import CurationError, NotFound, ValidationFailed
-from ..models import ChangeRequest, ImportBatch, ImportBatchItem
+from ..models import ImportBatch, ImportBatchItem
 from ..services.policy import propose_refusal
 from . import citation_formats as formats
-from . import citation_services, services
+from . import citation_services, study_chunks
 from .batch_files import reference_entries, study_entries
 from .errors import SourceTooLarge
 
@@ -48,8 +48,7 @@ Kind = ImportBatch.Kind
 Item = ImportBatchItem.Status
 CREATE_CHUNK = 200
 MIN_PART_ITEMS = 20
-# A change request in these states no longer stands for its record: importing it again is fine.
-CLOSED_UNMADE = (ChangeRequest.Status.REJECTED, ChangeRequest.Status.WITHDRAWN)
+CLOSED_UNMADE = study_chunks.CLOSED_UNMADE
 
 
 # --- Starting a batch ---------------------------------------------------------------------
@@ -122,9 +121,9 @@ def start_batch(
                 )
             )
             if len(chunk) >= CREATE_CHUNK:
-                ImportBatchItem.objects.bulk_create(chunk)
+                bulk.insert(ImportBatchItem, chunk)
                 chunk = []
-        ImportBatchItem.objects.bulk_create(chunk)
+        bulk.insert(ImportBatchItem, chunk)
         if total == 0:
             raise ValidationFailed(
                 [{"path": "", "message": "holds no records"}], f"{filename} holds no records"
@@ -205,13 +204,17 @@ def run_batch(batch_id: int, part: int = 0, parts: int = 1) -> ImportBatch | Non
     )
     # Ids only, read in chunks: memory stays flat however large the batch. The reviewers
     # hear of the batch once, when it is done, not of each request it submits.
+    # Studies go a chunk at a time (study_chunks), references one by one.
+    chunk_size = settings.IMPORT_BATCH_CHUNK if batch.kind == Kind.CTGOV else 1
     with notifications.held("submitted"):
+        chunk: list[int] = []
         for item_id, key in pending.iterator(chunk_size=500):
             if parts == 1 or part_of(key, parts) == part:
-                # A long task keeps no log of its queries (with DEBUG on, each holds its
-                # SQL, a whole study's JSON): as a request does, each item starts a new one.
-                reset_queries()
-                _run_item(batch, item_id)
+                chunk.append(item_id)
+                if len(chunk) >= chunk_size:
+                    _run_chunk(batch, chunk)
+                    chunk = []
+        _run_chunk(batch, chunk)
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if not ImportBatchItem.objects.filter(batch=batch, status=Item.PENDING).exists():
@@ -230,6 +233,18 @@ def run_batch(batch_id: int, part: int = 0, parts: int = 1) -> ImportBatch | Non
                     },
                 )
     return locked
+
+
+def _run_chunk(batch: ImportBatch, item_ids: list[int]) -> None:
+    if not item_ids:
+        return
+    # A long task keeps no log of its queries (with DEBUG on, each holds its SQL, a whole
+    # study's JSON): as a request does, each chunk starts a new one.
+    reset_queries()
+    if batch.kind == Kind.CTGOV:
+        study_chunks.run_chunk(batch, item_ids)
+    else:
+        _run_item(batch, item_ids[0])
 
 
 def _run_item(batch: ImportBatch, item_id: int) -> None:
@@ -294,16 +309,8 @@ def _import(batch: ImportBatch, item: ImportBatchItem) -> None:
 
 
 def _change_request(batch: ImportBatch, item: ImportBatchItem):
+    """A reference item's change request (studies go by chunks: ``study_chunks``)."""
     content = orjson.loads(item.content)
-    if batch.kind == Kind.CTGOV:
-        result = services.import_ctgov_study(
-            user=batch.author,
-            study=content["study"],
-            group_map=content["group_map"],
-            label=item.where,
-            submit=batch.submit,
-        )
-        return result.change_request, None
     reference = formats.Reference(**content)
     outcome = citation_services.import_reference(
         user=batch.author, reference=reference, where=item.where, submit=batch.submit

@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
-
-from django.db import transaction
 
 from evidence import models as ev
 from evidence.diff import labelled_changes
@@ -29,22 +26,16 @@ from evidence.documents import DocumentInvalid, validate_document
 
 from .. import selectors
 from ..errors import NotFound, ValidationFailed
-from ..models import ChangeRequest, SourceDocument
-from ..services import propose
+from ..models import SourceDocument
 from ..services.policy import propose_refusal
-from . import ctgov, fetch, reimport, sources
+from ..services.proposals import proposal
+from . import ctgov, fetch, reimport, sources, study_writes
 from .errors import NotAStudy, UnmappedGroups
+from .study_writes import ImportResult, PreparedImport
 
 REGISTRY = "NCT"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_LISTED_CHANGES = 60
-
-
-@dataclass
-class ImportResult:
-    change_request: ChangeRequest
-    warnings: list[dict[str, str]] = field(default_factory=list)
-    registry_changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def stage_ctgov_study(*, user, raw: bytes | str, label: str) -> SourceDocument:
@@ -82,7 +73,15 @@ def _staged(sha256: Any) -> SourceDocument:
     return source
 
 
-def import_ctgov_study(
+def import_ctgov_study(**study_input) -> ImportResult:
+    """Import one study: ``raw`` (a file's bytes), ``study`` (parsed JSON), ``nct_id``
+    (fetched) or ``staged`` (the sha256 of a study ``stage_ctgov_study`` stored). ``label``
+    names the input in errors (a file name). ``group_map``: results group title or id -> arm
+    key, ``new:KEY`` or ``-`` (see ``ctgov.resolve_groups``)."""
+    return study_writes.write(prepare_ctgov_study(**study_input))
+
+
+def prepare_ctgov_study(
     *,
     user,
     raw: bytes | str | None = None,
@@ -92,11 +91,10 @@ def import_ctgov_study(
     label: str | None = None,
     group_map: Mapping[str, str] | None = None,
     submit: bool = False,
-) -> ImportResult:
-    """Import one study: ``raw`` (a file's bytes), ``study`` (parsed JSON), ``nct_id``
-    (fetched) or ``staged`` (the sha256 of a study ``stage_ctgov_study`` stored). ``label``
-    names the input in errors (a file name). ``group_map``: results group title or id -> arm
-    key, ``new:KEY`` or ``-`` (see ``ctgov.resolve_groups``)."""
+    remember: bool = True,
+) -> PreparedImport:
+    """``import_ctgov_study`` up to its writes: every check, the mapping and the validation;
+    refused as it refuses. ``remember=False``: the validated document is not cached."""
     if (refused := propose_refusal(user)) is not None:
         raise refused
     group_map = _checked_group_map(group_map)
@@ -124,9 +122,10 @@ def import_ctgov_study(
     if nct not in label:
         label = f"{label} ({nct})"
     current = _trial_with_registry_id(nct)
+    given = (user, study, nct, label, origin, group_map, submit, remember)
     if current is None:
-        return _create(user, study, nct, label, origin, group_map, submit)
-    return _revise(user, current, study, nct, label, origin, group_map, submit)
+        return _create(*given)
+    return _revise(current, *given)
 
 
 def _fetched(nct_id: Any) -> tuple[Any, str, str]:
@@ -201,7 +200,7 @@ def _canonical(document: dict[str, Any], label: str) -> dict[str, Any]:
         ) from None
 
 
-def _create(user, study, nct, label, origin, group_map, submit) -> ImportResult:
+def _create(user, study, nct, label, origin, group_map, submit, remember) -> PreparedImport:
     mapped = ctgov.map_study(
         study, group_map=group_map, citations_by_pmid=_citations_by_pmid(study), label=label
     )
@@ -220,7 +219,7 @@ def _create(user, study, nct, label, origin, group_map, submit) -> ImportResult:
     lines = [f"Imported from ClinicalTrials.gov {nct}" + _updated(mapped.last_updated) + "."]
     # Validated once, by ``propose`` (a trial document is the import's costliest check).
     try:
-        return _propose(
+        return _prepare(
             user,
             mapped,
             study,
@@ -231,6 +230,7 @@ def _create(user, study, nct, label, origin, group_map, submit) -> ImportResult:
             [],
             action="create",
             document=mapped.document,
+            remember=remember,
         )
     except ValidationFailed as exc:
         if not any(e.get("path", "").startswith("document") for e in exc.errors):
@@ -238,7 +238,9 @@ def _create(user, study, nct, label, origin, group_map, submit) -> ImportResult:
         raise ValidationFailed(exc.errors, f"{label}: the imported trial is not valid") from None
 
 
-def _revise(user, current, study, nct, label, origin, group_map, submit) -> ImportResult:
+def _revise(
+    current, user, study, nct, label, origin, group_map, submit, remember
+) -> PreparedImport:
     cited = _citations_by_pmid(study)
     mapped = ctgov.map_study(
         study,
@@ -299,7 +301,7 @@ def _revise(user, current, study, nct, label, origin, group_map, submit) -> Impo
     ]
     if len(described) > MAX_LISTED_CHANGES:
         lines.append(f"- ... and {len(described) - MAX_LISTED_CHANGES} more (see the diff)")
-    return _propose(
+    return _prepare(
         user,
         mapped,
         study,
@@ -312,6 +314,7 @@ def _revise(user, current, study, nct, label, origin, group_map, submit) -> Impo
         document=document,
         record=current.slug,
         base_version=current.version,
+        remember=remember,
     )
 
 
@@ -333,16 +336,15 @@ def _previous_mapping(previous, current_document, label) -> dict[str, Any] | Non
         return None  # mapped differently then; the registry's fields are proposed in full
 
 
-@transaction.atomic
-def _propose(
-    user, mapped, study, origin, group_map, submit, lines, changes, **proposal
-) -> ImportResult:
+def _prepare(
+    user, mapped, study, origin, group_map, submit, lines, changes, **proposed
+) -> PreparedImport:
     if mapped.warnings:
         lines += ["", f"For the reviewer ({len(mapped.warnings)} warnings):"]
         lines += [f"- {w['message']} ({w['path']})" for w in mapped.warnings[:MAX_LISTED_CHANGES]]
         if len(mapped.warnings) > MAX_LISTED_CHANGES:
             lines.append(f"- ... and {len(mapped.warnings) - MAX_LISTED_CHANGES} more")
-    source = sources.store(
+    source = sources.Source.of(
         study,
         registry=REGISTRY,
         registry_id=mapped.nct_id,
@@ -350,15 +352,14 @@ def _propose(
         origin=origin,
     )
     lines.append(f"Source document: sha256 {source.sha256}.")
-    cr = propose(
+    cr = proposal(
         user=user,
         record_type="trial",
         rationale="\n".join(lines),
         submit=submit,
-        **proposal,
+        **proposed,
     )
-    sources.link(cr, source, group_map, mapped.warnings)
-    return ImportResult(change_request=cr, warnings=mapped.warnings, registry_changes=changes)
+    return PreparedImport(cr, source, group_map, mapped.warnings, changes, user, submit)
 
 
 def _updated(date: str | None) -> str:
