@@ -1,0 +1,195 @@
+"""Study batches imported a chunk at a time (curation.imports.study_chunks, study_writes,
+curation.bulk): the same change requests, history, reviews and source links as importing each
+study on its own; a crash in the middle of a chunk leaves none of it, and a rerun adds only
+what is missing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import DatabaseError
+
+from curation import bulk, services
+from curation.errors import CurationError
+from curation.imports import batches
+from curation.imports import services as imports
+from curation.models import (
+    ChangeRequest,
+    ImportedSource,
+    Review,
+    ReviewWarnings,
+    SourceDocument,
+)
+from curation.permissions import EDITORS
+
+from .studies import (
+    CERTOLIZUMAB,
+    CERTOLIZUMAB_MAP,
+    REMDESIVIR,
+    REMDESIVIR_MAP,
+    real,
+    small_study,
+    with_changes,
+)
+from .test_batches import start
+
+pytestmark = pytest.mark.django_db
+
+
+def entries() -> list[dict]:
+    """Studies of every kind a batch meets: the real ones with their group maps, one without
+    results, one whose groups need a map it does not give (refused), one that revises an
+    approved trial, and one twice (a repeat)."""
+    revised = with_changes(
+        small_study(nct_id="NCT30000009", last_update="2025-02-01"),
+        lambda s: s["protocolSection"]["identificationModule"].update(briefTitle="Renamed"),
+    )
+    return [
+        {"study": real(REMDESIVIR), "group_map": REMDESIVIR_MAP},
+        {"study": small_study(nct_id="NCT30000001"), "group_map": {}},
+        {"study": real(CERTOLIZUMAB), "group_map": CERTOLIZUMAB_MAP},
+        {"study": small_study(nct_id="NCT30000002", results=False), "group_map": {}},
+        {"study": real(CERTOLIZUMAB), "group_map": {}},  # groups to map: refused
+        {"study": revised, "group_map": {}},
+        {"study": small_study(nct_id="NCT30000001"), "group_map": {}},  # a repeat
+    ]
+
+
+def approved_trial(editor, reviewer) -> None:
+    """NCT30000009 as an approved trial, for a later version of it to revise."""
+    first = imports.import_ctgov_study(
+        user=editor, study=small_study(nct_id="NCT30000009"), submit=True
+    )
+    services.approve(first.change_request, user=reviewer)
+
+
+def outcome(cr: ChangeRequest) -> dict:
+    """All that a change request made by an import says, without ids and times."""
+    link = cr.imported_source
+    history = list(cr.history.values("history_type", "history_user", "status", "document"))
+    return {
+        "fields": {
+            f: getattr(cr, f)
+            for f in (
+                "record_type",
+                "record_id",
+                "record_slug",
+                "action",
+                "base_version",
+                "base_document",
+                "document",
+                "rationale",
+                "reviewer_note",
+                "citations",
+                "author_id",
+                "status",
+                "needs_rebase",
+            )
+        },  # fmt: skip
+        "submitted": cr.submitted_at is not None,
+        "reviews": list(cr.reviews.values_list("kind", "author", "comment")),
+        "history": history,
+        "source": (link.source.sha256, link.source.registry_id, link.source.last_updated),
+        "source_content": json.loads(link.source.content),
+        "group_map": link.group_map,
+        "warnings": link.warnings,
+    }
+
+
+@pytest.mark.parametrize("submit", [False, True])
+def test_a_chunk_writes_what_importing_each_study_alone_writes(editor, reviewer, settings, submit):
+    settings.IMPORT_BATCH_CHUNK = 4  # chunks of several studies, and a last one of three
+    approved_trial(editor, reviewer)
+    raw = json.dumps(entries()).encode()
+    batch = batches.run_batch(start(editor, raw, submit=submit).pk)
+    assert (batch.made, batch.skipped, batch.failed) == (5, 1, 1)
+    items = list(batch.items.order_by("position"))
+    chunked = {i.position: outcome(i.change_request) for i in items if i.status == "made"}
+    assert items[6].change_request_id == items[1].change_request_id  # the repeat
+    assert items[4].status == "failed" and "group" in items[4].message
+
+    stored = SourceDocument.objects.count()
+    for item, entry in zip(items, entries(), strict=True):
+        if item.status == "skipped":
+            continue
+        kwargs = dict(study=entry["study"], group_map=entry["group_map"], submit=submit)
+        if item.status == "failed":
+            with pytest.raises(CurationError) as raised:
+                imports.import_ctgov_study(user=editor, label=item.where, **kwargs)
+            assert (raised.value.message, raised.value.errors[0].get("path", "")) == (
+                item.message, item.path
+            )  # fmt: skip
+            continue
+        alone = imports.import_ctgov_study(user=editor, label=item.where, **kwargs)
+        expected = outcome(alone.change_request)
+        got = chunked[item.position]
+        if expected["fields"]["action"] == "create":  # a new record's stream id is its own
+            expected["fields"].pop("record_id"), got["fields"].pop("record_id")
+        assert got == expected
+    # Each source document stored once: importing the same studies again stored none.
+    assert SourceDocument.objects.count() == stored
+
+
+def test_a_crash_in_the_middle_of_a_chunk_leaves_none_of_it_and_a_rerun_adds_the_rest(
+    editor, settings, monkeypatch
+):
+    settings.IMPORT_BATCH_CHUNK = 3
+    raw = json.dumps([small_study(nct_id=f"NCT4000000{i}") for i in range(7)]).encode()
+    batch = start(editor, raw)
+    real_insert, calls = bulk.insert, []
+
+    def lost_after_the_change_requests(model, objs):
+        calls.append(model)
+        if model is ImportedSource and calls.count(ImportedSource) == 2:
+            raise DatabaseError("server closed the connection unexpectedly")
+        return real_insert(model, objs)
+
+    monkeypatch.setattr(bulk, "insert", lost_after_the_change_requests)
+    with pytest.raises(DatabaseError):
+        batches.run_batch(batch.pk)
+    # The second chunk had written its sources, change requests and history: all gone.
+    assert ChangeRequest.objects.count() == ChangeRequest.history.count() == 3
+    assert ImportedSource.objects.count() == SourceDocument.objects.count() == 3
+    batch.refresh_from_db()
+    assert (batch.processed, batch.made) == (3, 3)
+    assert batch.items.filter(status="pending").count() == 4
+
+    monkeypatch.setattr(bulk, "insert", real_insert)
+    batch = batches.run_batch(batch.pk)
+    assert (batch.status, batch.processed, batch.made, batch.failed) == ("done", 7, 7, 0)
+    slugs = sorted(ChangeRequest.objects.values_list("record_slug", flat=True))
+    assert slugs == [f"nct4000000{i}" for i in range(7)]  # one each, none twice
+    assert ChangeRequest.history.count() == ImportedSource.objects.count() == 7
+    made = batch.items.values_list("change_request_id", flat=True)
+    assert sorted(made) == sorted(ChangeRequest.objects.values_list("pk", flat=True))
+
+
+def test_a_batch_whose_author_may_no_longer_propose_fails_each_study_and_writes_nothing(
+    editor,
+):
+    batch = start(editor, json.dumps([small_study(nct_id="NCT50000001")] * 1).encode())
+    editor.groups.remove(editor.groups.get(name=EDITORS))
+    before = (ChangeRequest.objects.count(), Review.objects.count(), SourceDocument.objects.count())
+    batch = batches.run_batch(batch.pk)
+    assert (batch.status, batch.made, batch.failed) == ("done", 0, 1)
+    (failure,) = batches.failures(batch)
+    assert "propose" in failure.message.lower() or "permission" in failure.message.lower()
+    assert batch.items.get().content  # kept, for a rerun once the author may again
+    after = (ChangeRequest.objects.count(), Review.objects.count(), SourceDocument.objects.count())
+    assert after == before
+
+
+def test_json_beyond_what_orjson_writes_is_written_as_a_save_writes_it(editor):
+    """Integers over 64 bits (orjson refuses them) go through the field's own encoder; what
+    ``bulk.insert`` writes reads back as what a save writes."""
+    assert bulk.json_text({"n": 2**70}) == '{"n": 1180591620717411303424}'
+    assert bulk.json_text({"a": [1, 2.5, "é"]}) == '{"a":[1,2.5,"é"]}'
+    made = imports.import_ctgov_study(user=editor, study=small_study(), submit=True)
+    review = made.change_request.reviews.get()
+    warnings = [{"n": 2**70, "text": 'é \\ "quoted"\ttab'}, None, 0.1]
+    (row,) = bulk.insert(
+        ReviewWarnings, [ReviewWarnings(review=review, narrative_warnings=warnings)]
+    )
+    assert row.pk is not None
+    assert ReviewWarnings.objects.get(pk=row.pk).narrative_warnings == warnings
