@@ -31,8 +31,8 @@ def slow_down_imports(seconds_per_record: float) -> None:
     for module, name in ((batches, "_change_request"), (study_chunks, "_prepare")):
         one_record = getattr(module, name)
 
-        def slowed(batch, item, _import=one_record):
+        def slowed(batch, item, *given, _import=one_record):
             time.sleep(seconds_per_record)
-            return _import(batch, item)
+            return _import(batch, item, *given)
 
         setattr(module, name, slowed)

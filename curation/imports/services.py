@@ -20,17 +20,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from evidence import models as ev
 from evidence.diff import labelled_changes
 from evidence.documents import DocumentInvalid, validate_document
 
-from .. import selectors
 from ..errors import NotFound, ValidationFailed
 from ..models import SourceDocument
 from ..services.policy import propose_refusal
 from ..services.proposals import proposal
 from . import ctgov, fetch, reimport, sources, study_writes
 from .errors import NotAStudy, UnmappedGroups
+from .study_reads import StudyReads
 from .study_writes import ImportResult, PreparedImport
 
 REGISTRY = "NCT"
@@ -92,9 +91,11 @@ def prepare_ctgov_study(
     group_map: Mapping[str, str] | None = None,
     submit: bool = False,
     remember: bool = True,
+    reads: StudyReads | None = None,
 ) -> PreparedImport:
     """``import_ctgov_study`` up to its writes: every check, the mapping and the validation;
-    refused as it refuses. ``remember=False``: the validated document is not cached."""
+    refused as it refuses. ``remember=False``: the validated document is not cached;
+    ``reads``: what a batch read for a whole chunk of studies (``StudyReads.prefetched``)."""
     if (refused := propose_refusal(user)) is not None:
         raise refused
     group_map = _checked_group_map(group_map)
@@ -121,8 +122,9 @@ def prepare_ctgov_study(
         )
     if nct not in label:
         label = f"{label} ({nct})"
-    current = _trial_with_registry_id(nct)
-    given = (user, study, nct, label, origin, group_map, submit, remember)
+    reads = reads or StudyReads()
+    current = reads.trial_with_registry_id(nct)
+    given = (user, study, nct, label, origin, group_map, submit, remember, reads)
     if current is None:
         return _create(*given)
     return _revise(current, *given)
@@ -157,32 +159,6 @@ def _checked_group_map(group_map: Any) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in group_map.items()}
 
 
-def _trial_with_registry_id(nct_id: str) -> ev.Trial | None:
-    found = [
-        trial
-        for trial in ev.Trial.objects.filter(registry_ids_text__contains=nct_id)
-        if any(
-            r.get("registry") == REGISTRY and r.get("id") == nct_id
-            for r in trial.document.get("registry_ids", [])
-        )
-    ]
-    if len(found) > 1:
-        slugs = ", ".join(t.slug for t in found)
-        raise ValidationFailed(
-            [{"path": "registry_ids", "message": f"{nct_id} is the registry id of trials {slugs}"}],
-            f"cannot tell which trial {nct_id} updates",
-        )
-    return found[0] if found else None
-
-
-def _citations_by_pmid(study: dict[str, Any]) -> dict[str, str]:
-    """PMID -> slug of the citation records among the study's references."""
-    references = ctgov.get(study, "protocolSection", "referencesModule", "references") or []
-    pmids = [str(r["pmid"]) for r in references if isinstance(r, dict) and r.get("pmid")]
-    found = ev.Citation.objects.filter(pmid__in=pmids).order_by("slug")
-    return {pmid: slug for pmid, slug in found.values_list("pmid", "slug")}
-
-
 def _canonical(document: dict[str, Any], label: str) -> dict[str, Any]:
     """The mapped document in canonical form, or the validation errors naming the record."""
     try:
@@ -200,12 +176,12 @@ def _canonical(document: dict[str, Any], label: str) -> dict[str, Any]:
         ) from None
 
 
-def _create(user, study, nct, label, origin, group_map, submit, remember) -> PreparedImport:
+def _create(user, study, nct, label, origin, group_map, submit, remember, reads) -> PreparedImport:
     mapped = ctgov.map_study(
-        study, group_map=group_map, citations_by_pmid=_citations_by_pmid(study), label=label
+        study, group_map=group_map, citations_by_pmid=reads.citations_by_pmid(study), label=label
     )
     slug = mapped.document["slug"]
-    if selectors.stream_id_for_slug("trial", slug):
+    if reads.slug_taken("trial", slug):
         raise ValidationFailed(
             [
                 {
@@ -231,6 +207,7 @@ def _create(user, study, nct, label, origin, group_map, submit, remember) -> Pre
             action="create",
             document=mapped.document,
             remember=remember,
+            slug_taken=reads.slug_taken,
         )
     except ValidationFailed as exc:
         if not any(e.get("path", "").startswith("document") for e in exc.errors):
@@ -239,9 +216,9 @@ def _create(user, study, nct, label, origin, group_map, submit, remember) -> Pre
 
 
 def _revise(
-    current, user, study, nct, label, origin, group_map, submit, remember
+    current, user, study, nct, label, origin, group_map, submit, remember, reads
 ) -> PreparedImport:
-    cited = _citations_by_pmid(study)
+    cited = reads.citations_by_pmid(study)
     mapped = ctgov.map_study(
         study,
         group_map=group_map,
@@ -328,7 +305,7 @@ def _previous_mapping(previous, current_document, label) -> dict[str, Any] | Non
             study,
             group_map=previous.group_map,
             existing=current_document,
-            citations_by_pmid=_citations_by_pmid(study),
+            citations_by_pmid=StudyReads().citations_by_pmid(study),
             label=label,
         )
         return validate_document("trial", mapped.document)

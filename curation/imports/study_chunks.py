@@ -13,6 +13,7 @@ killed mid-chunk leaves none of the chunk: a rerun imports its items, and no oth
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import orjson
 from django.db import DatabaseError, transaction
@@ -22,6 +23,7 @@ from django.utils import timezone
 from ..errors import CurationError
 from ..models import ChangeRequest, ImportBatch, ImportBatchItem
 from . import services, study_writes
+from .study_reads import StudyReads
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,11 @@ def run_chunk(batch: ImportBatch, item_ids: list[int]) -> None:
         if not items:
             return  # done meanwhile, or being done by another run of the batch
         earlier = _made_earlier(batch, items)
+        contents = {item.pk: _content(item) for item in items}
+        # What the studies' imports read, read once for all of them.
+        reads = StudyReads.prefetched(
+            [c["study"] for c in contents.values() if isinstance(c, dict) and "study" in c]
+        )
         first_of_key: dict[str, ImportBatchItem] = {}
         prepared: list[tuple[ImportBatchItem, study_writes.PreparedImport]] = []
         repeats: list[tuple[ImportBatchItem, ImportBatchItem]] = []
@@ -52,7 +59,7 @@ def run_chunk(batch: ImportBatch, item_ids: list[int]) -> None:
                 _skip(item, *earlier[item.key])
             elif item.key in first_of_key:
                 repeats.append((item, first_of_key[item.key]))
-            elif (ready := _prepare(batch, item)) is not None:
+            elif (ready := _prepare(batch, item, contents.pop(item.pk), reads)) is not None:
                 first_of_key[item.key] = item
                 prepared.append((item, ready))
         results = study_writes.write_many([ready for _, ready in prepared])
@@ -88,10 +95,20 @@ def _skip(item: ImportBatchItem, change_request_id: int, batch_id: int, where: s
     )
 
 
-def _prepare(batch: ImportBatch, item: ImportBatchItem) -> study_writes.PreparedImport | None:
+def _content(item: ImportBatchItem) -> Any:
+    try:
+        return orjson.loads(item.content)
+    except orjson.JSONDecodeError:
+        return None  # said as the item's failure by _prepare
+
+
+def _prepare(
+    batch: ImportBatch, item: ImportBatchItem, content: Any, reads: StudyReads
+) -> study_writes.PreparedImport | None:
     """The item's import checked and built, or None with the item failed and why."""
     try:
-        content = orjson.loads(item.content)
+        if content is None:
+            content = orjson.loads(item.content)  # raises, saying where it stops being JSON
         return services.prepare_ctgov_study(
             user=batch.author,
             study=content["study"],
@@ -99,6 +116,7 @@ def _prepare(batch: ImportBatch, item: ImportBatchItem) -> study_writes.Prepared
             label=item.where,
             submit=batch.submit,
             remember=False,  # a worker's cache would only grow: nobody here approves them
+            reads=reads,
         )
     except CurationError as exc:
         errors = getattr(exc, "errors", None) or [{}]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -83,11 +83,13 @@ def proposal(
     submit: bool = True,
     reviewer_note: str = "",
     remember: bool = True,
+    slug_taken: Callable[[str, str], bool] | None = None,
 ) -> ChangeRequest:
     """The change request ``propose`` opens, checked as it checks it, not yet saved: a caller
     that opens many at once (an import batch) saves them together (``save_proposals``).
     ``remember=False``: the validated document is not kept in this process's cache (a batch
-    worker would only fill it)."""
+    worker would only fill it). ``slug_taken``: whether a slug is or was a record's, as a
+    caller read it for many proposals at once (by default, read here)."""
     if (refused := propose_refusal(user)) is not None:
         raise refused
     errors = []
@@ -118,7 +120,8 @@ def proposal(
             )
         canonical = _validate(record_type, document, remember=remember)
         slug = canonical["slug"]
-        if selectors.stream_id_for_slug(record_type, slug):
+        taken = slug_taken or selectors.stream_id_for_slug
+        if taken(record_type, slug):
             raise ValidationFailed(
                 [
                     {

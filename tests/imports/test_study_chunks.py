@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from curation import bulk, services
 from curation.errors import CurationError
@@ -22,6 +22,8 @@ from curation.models import (
     SourceDocument,
 )
 from curation.permissions import EDITORS
+from tests import documents
+from tests.factories import create_approved
 
 from .studies import (
     CERTOLIZUMAB,
@@ -57,7 +59,14 @@ def entries() -> list[dict]:
 
 
 def approved_trial(editor, reviewer) -> None:
-    """NCT30000009 as an approved trial, for a later version of it to revise."""
+    """NCT30000009 as an approved trial, for a later version of it to revise; and a citation
+    record that a reference of CERTOLIZUMAB names by its PMID."""
+    create_approved(
+        editor,
+        reviewer,
+        "citation",
+        documents.drugex_citation("van-der-heijde-2022", pmid="35296532"),
+    )
     first = imports.import_ctgov_study(
         user=editor, study=small_study(nct_id="NCT30000009"), submit=True
     )
@@ -105,6 +114,8 @@ def test_a_chunk_writes_what_importing_each_study_alone_writes(editor, reviewer,
     batch = batches.run_batch(start(editor, raw, submit=submit).pk)
     assert (batch.made, batch.skipped, batch.failed) == (5, 1, 1)
     items = list(batch.items.order_by("position"))
+    assert items[2].change_request.document["citations"] == ["van-der-heijde-2022"]
+    assert items[5].change_request.action == "revise"
     chunked = {i.position: outcome(i.change_request) for i in items if i.status == "made"}
     assert items[6].change_request_id == items[1].change_request_id  # the repeat
     assert items[4].status == "failed" and "group" in items[4].message
@@ -193,3 +204,26 @@ def test_json_beyond_what_orjson_writes_is_written_as_a_save_writes_it(editor):
     )
     assert row.pk is not None
     assert ReviewWarnings.objects.get(pk=row.pk).narrative_warnings == warnings
+
+
+def test_a_chunk_reads_the_database_a_few_times_whatever_its_size(editor, settings):
+    """The reads each study's import makes (the trial with its NCT id, the citations of its
+    PMIDs, whether its slug was a record's) are made once per chunk, for all its studies."""
+    settings.IMPORT_BATCH_CHUNK = 10
+
+    def queries_for(n: int, first: int) -> int:
+        raw = json.dumps([small_study(nct_id=f"NCT{first + i}") for i in range(n)]).encode()
+        batch = start(editor, raw)
+        queries = []
+
+        def counted(execute, sql, *args):
+            queries.append(sql)
+            return execute(sql, *args)
+
+        # Counted as they go (the task empties the debug log of queries at each chunk).
+        with connection.execute_wrapper(counted):
+            batch = batches.run_batch(batch.pk)
+        assert batch.made == n
+        return len(queries)
+
+    assert queries_for(2, 60000000) == queries_for(10, 61000000)
