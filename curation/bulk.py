@@ -19,9 +19,16 @@ import orjson
 from django.db import connection, models
 
 
-def insert(model: type[models.Model], objs: Sequence[models.Model]) -> Sequence[models.Model]:
+def insert(
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    json_texts: dict[int, str] | None = None,
+) -> Sequence[models.Model]:
     """Insert ``objs`` (unsaved instances of ``model``, ids unset) in one statement; each gets
-    its id, and the values a save would give (``auto_now_add`` times, defaults)."""
+    its id, and the values a save would give (``auto_now_add`` times, defaults).
+    ``json_texts``: JSON already written, by the id of the value (a change request's document
+    and its history row's are one object), shared by the calls given the same dict; the
+    values must outlive it."""
     if not objs:
         return objs
     if connection.vendor != "postgresql":
@@ -41,18 +48,26 @@ def insert(model: type[models.Model], objs: Sequence[models.Model]) -> Sequence[
         sql = f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN"
         with cursor.cursor.copy(sql) as copy:
             for obj in objs:
-                copy.write_row([getattr(obj, pk.attname), *(_db_value(f, obj) for f in fields)])
+                copy.write_row(
+                    [getattr(obj, pk.attname), *(_db_value(f, obj, json_texts) for f in fields)]
+                )
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
     return objs
 
 
-def _db_value(field: models.Field, obj: models.Model) -> Any:
+def _db_value(field: models.Field, obj: models.Model, json_texts: dict[int, str] | None) -> Any:
     value = field.pre_save(obj, add=True)
-    if isinstance(field, models.JSONField):
-        # SQL NULL for None, as the field itself stores it; the rest as JSON text.
-        return None if value is None else json_text(value, field.encoder)
-    return field.get_db_prep_save(value, connection)
+    if not isinstance(field, models.JSONField):
+        return field.get_db_prep_save(value, connection)
+    if value is None:
+        return None  # SQL NULL, as the field itself stores None
+    if json_texts is None or field.encoder is not None:
+        return json_text(value, field.encoder)
+    text = json_texts.get(id(value))
+    if text is None:
+        text = json_texts[id(value)] = json_text(value)
+    return text
 
 
 def json_text(value: Any, encoder: type[json.JSONEncoder] | None = None) -> str:

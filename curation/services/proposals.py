@@ -209,7 +209,8 @@ def save_proposals(crs: list[ChangeRequest], user, submit: bool) -> list[ChangeR
     """Save the change requests ``proposal`` built for ``user``, as ``propose`` saves each
     (its history row, and for a submitted one the review that says so and the reviewers'
     notification), in a few statements for all of them."""
-    bulk.insert(ChangeRequest, crs)
+    written: dict[int, str] = {}  # each document's JSON, written once for both rows
+    bulk.insert(ChangeRequest, crs, written)
     history = ChangeRequest.history.model
     now = timezone.now()
     bulk.insert(
@@ -224,6 +225,7 @@ def save_proposals(crs: list[ChangeRequest], user, submit: bool) -> list[ChangeR
             )
             for cr in crs
         ],
+        written,
     )
     if submit:
         bulk.insert(

@@ -150,11 +150,11 @@ def test_a_crash_in_the_middle_of_a_chunk_leaves_none_of_it_and_a_rerun_adds_the
     batch = start(editor, raw)
     real_insert, calls = bulk.insert, []
 
-    def lost_after_the_change_requests(model, objs):
+    def lost_after_the_change_requests(model, objs, *given):
         calls.append(model)
         if model is ImportedSource and calls.count(ImportedSource) == 2:
             raise DatabaseError("server closed the connection unexpectedly")
-        return real_insert(model, objs)
+        return real_insert(model, objs, *given)
 
     monkeypatch.setattr(bulk, "insert", lost_after_the_change_requests)
     with pytest.raises(DatabaseError):
