@@ -266,7 +266,7 @@ IMPORT_BATCH_STALE_SECONDS = float(os.environ.get("IMPORT_BATCH_STALE_SECONDS", 
 # import at once; a part holds at least 20 records.
 IMPORT_BATCH_PARTS = max(1, int(os.environ.get("IMPORT_BATCH_PARTS", "4")))
 # A part imports its studies this many at a time, each chunk one transaction with a few
-# statements for all of it (curation/imports/study_chunks.py); a killed worker loses at most
+# statements for all of it (curation/imports/batch_chunks.py); a killed worker loses at most
 # one chunk's work, which a rerun does again.
 IMPORT_BATCH_CHUNK = max(1, int(os.environ.get("IMPORT_BATCH_CHUNK", "20")))
 CELERY_BEAT_SCHEDULE = {

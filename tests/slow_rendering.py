@@ -26,13 +26,12 @@ def slow_down_rendering(seconds_per_page: float) -> None:
 def slow_down_imports(seconds_per_record: float) -> None:
     """Each record of an import batch takes ``seconds_per_record`` longer (inside its
     transaction, so a kill in the middle leaves it undone)."""
-    from curation.imports import batches, study_chunks
+    from curation.imports import batch_chunks
 
-    for module, name in ((batches, "_change_request"), (study_chunks, "_prepare")):
-        one_record = getattr(module, name)
+    one_record = batch_chunks._prepare
 
-        def slowed(batch, item, *given, _import=one_record):
-            time.sleep(seconds_per_record)
-            return _import(batch, item, *given)
+    def slowed(batch, item, *given, _import=one_record):
+        time.sleep(seconds_per_record)
+        return _import(batch, item, *given)
 
-        setattr(module, name, slowed)
+    batch_chunks._prepare = slowed

@@ -9,7 +9,7 @@ a Celery task, with progress; the one service the commands, the API and the admi
 - ``dispatch_batch`` (the task) splits a large batch into parts (by record identity), each
   run by ``run_batch`` as a task of its own, so several workers import it at once.
 - ``run_batch`` imports the pending items (of its part): references one by one, studies a
-  chunk at a time (``study_chunks``), each item or chunk in its own transaction with its item
+  chunk at a time (``batch_chunks``), each item or chunk in its own transaction with its item
   rows locked: the change requests, the items' outcomes and the batch's counters commit
   together or not at all. A worker killed mid-batch leaves the change requests it made;
   running the batch again (``resume_stalled``, from the beat) imports only the pending items.
@@ -27,19 +27,16 @@ import zlib
 from datetime import timedelta
 from typing import Any
 
-import orjson
 from django.conf import settings
-from django.db import DatabaseError, reset_queries, transaction
-from django.db.models import F
+from django.db import reset_queries, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from .. import bulk, notifications
-from ..errors import CurationError, NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..models import ImportBatch, ImportBatchItem
 from ..services.policy import propose_refusal
-from . import citation_formats as formats
-from . import citation_services, study_chunks
+from . import batch_chunks
 from .batch_files import reference_entries, study_entries
 from .errors import SourceTooLarge
 
@@ -49,7 +46,7 @@ Kind = ImportBatch.Kind
 Item = ImportBatchItem.Status
 CREATE_CHUNK = 200
 MIN_PART_ITEMS = 20
-CLOSED_UNMADE = study_chunks.CLOSED_UNMADE
+CLOSED_UNMADE = batch_chunks.CLOSED_UNMADE
 
 
 # --- Starting a batch ---------------------------------------------------------------------
@@ -205,8 +202,7 @@ def run_batch(batch_id: int, part: int = 0, parts: int = 1) -> ImportBatch | Non
     )
     # Ids only, read in chunks: memory stays flat however large the batch. The reviewers
     # hear of the batch once, when it is done, not of each request it submits.
-    # Studies go a chunk at a time (study_chunks), references one by one.
-    chunk_size = settings.IMPORT_BATCH_CHUNK if batch.kind == Kind.CTGOV else 1
+    chunk_size = settings.IMPORT_BATCH_CHUNK
     with notifications.held("submitted"):
         chunk: list[int] = []
         for item_id, key in pending.iterator(chunk_size=500):
@@ -242,83 +238,7 @@ def _run_chunk(batch: ImportBatch, item_ids: list[int]) -> None:
     # A long task keeps no log of its queries (with DEBUG on, each holds its SQL, a whole
     # study's JSON): as a request does, each chunk starts a new one.
     reset_queries()
-    if batch.kind == Kind.CTGOV:
-        study_chunks.run_chunk(batch, item_ids)
-    else:
-        _run_item(batch, item_ids[0])
-
-
-def _run_item(batch: ImportBatch, item_id: int) -> None:
-    with transaction.atomic():
-        # The item's row alone (of=self, no ordering by batch): joined, the batch's row would
-        # be locked too, and while another part updates the batch's counters this item
-        # would be skipped as if another run had it.
-        item = (
-            ImportBatchItem.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=item_id, status=Item.PENDING)
-            .order_by()
-            .first()
-        )
-        if item is None:
-            return  # done meanwhile, or being done by another run of the batch
-        earlier = (
-            ImportBatchItem.objects.filter(batch__kind=batch.kind, key=item.key, status=Item.MADE)
-            .exclude(pk=item.pk)
-            .exclude(change_request__status__in=CLOSED_UNMADE)
-            .first()
-        )
-        if earlier is not None:
-            item.status, item.change_request_id = Item.SKIPPED, earlier.change_request_id
-            item.message = (
-                f"already imported as change request {earlier.change_request_id} "
-                f"(batch {earlier.batch_id}, {earlier.where})"
-            )
-        else:
-            _import(batch, item)
-        if item.status != Item.FAILED:
-            item.content = ""  # the change request and its source document hold it now
-        item.save()
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            processed=F("processed") + 1,
-            # int(): PostgreSQL adds no boolean to an integer.
-            made=F("made") + int(item.status == Item.MADE),
-            skipped=F("skipped") + int(item.status == Item.SKIPPED),
-            failed=F("failed") + int(item.status == Item.FAILED),
-            heartbeat_at=timezone.now(),
-        )
-
-
-def _import(batch: ImportBatch, item: ImportBatchItem) -> None:
-    """The item's change request, or its failure; a refused record writes nothing."""
-    try:
-        with transaction.atomic():
-            item.change_request, up_to_date = _change_request(batch, item)
-    except CurationError as exc:
-        errors = getattr(exc, "errors", None) or [{}]
-        item.status, item.message, item.path = Item.FAILED, exc.message, errors[0].get("path", "")
-        return
-    except DatabaseError:
-        raise  # the database, not the record: the task retries, this item still pending
-    except Exception as exc:  # a bug on one record must not stop the others
-        logger.exception("import batch %s: %s", batch.pk, item.where)
-        item.status, item.message = Item.FAILED, f"unexpected error: {type(exc).__name__}: {exc}"
-        return
-    if item.change_request is not None:
-        item.status = Item.MADE
-    else:
-        item.status, item.message = Item.SKIPPED, f"citation {up_to_date} already says this"
-
-
-def _change_request(batch: ImportBatch, item: ImportBatchItem):
-    """A reference item's change request (studies go by chunks: ``study_chunks``)."""
-    content = orjson.loads(item.content)
-    reference = formats.Reference(**content)
-    outcome = citation_services.import_reference(
-        user=batch.author, reference=reference, where=item.where, submit=batch.submit
-    )
-    if outcome.error:
-        raise ValidationFailed([{"path": "", "message": outcome.error}], outcome.error)
-    return outcome.change_request, outcome.up_to_date
+    batch_chunks.run_chunk(batch, item_ids)
 
 
 def resume_stalled() -> list[int]:

@@ -1,4 +1,4 @@
-"""Study batches imported a chunk at a time (curation.imports.study_chunks, study_writes,
+"""Study batches imported a chunk at a time (curation.imports.batch_chunks, study_writes,
 curation.bulk): the same change requests, history, reviews and source links as importing each
 study on its own; a crash in the middle of a chunk leaves none of it, and a rerun adds only
 what is missing."""
@@ -75,7 +75,7 @@ def approved_trial(editor, reviewer) -> None:
 
 def outcome(cr: ChangeRequest) -> dict:
     """All that a change request made by an import says, without ids and times."""
-    link = cr.imported_source
+    link = getattr(cr, "imported_source", None)
     history = list(cr.history.values("history_type", "history_user", "status", "document"))
     return {
         "fields": {
@@ -99,10 +99,10 @@ def outcome(cr: ChangeRequest) -> dict:
         "submitted": cr.submitted_at is not None,
         "reviews": list(cr.reviews.values_list("kind", "author", "comment")),
         "history": history,
-        "source": (link.source.sha256, link.source.registry_id, link.source.last_updated),
-        "source_content": json.loads(link.source.content),
-        "group_map": link.group_map,
-        "warnings": link.warnings,
+        "source": link and (link.source.sha256, link.source.registry_id, link.source.last_updated),
+        "source_content": link and json.loads(link.source.content),
+        "group_map": link and link.group_map,
+        "warnings": link and link.warnings,
     }
 
 
@@ -227,3 +227,53 @@ def test_a_chunk_reads_the_database_a_few_times_whatever_its_size(editor, settin
         return len(queries)
 
     assert queries_for(2, 60000000) == queries_for(10, 61000000)
+
+
+def ris(title: str, surname: str, year: int, doi: str, volume: str) -> str:
+    return (
+        f"TY  - JOUR\nAU  - {surname}, A\nTI  - {title}\nJO  - Journal of Examples\n"
+        f"PY  - {year}\nVL  - {volume}\nDO  - {doi}\nER  - \n"
+    )
+
+
+@pytest.mark.parametrize("submit", [False, True])
+def test_a_chunk_of_references_writes_what_importing_each_alone_writes(
+    editor, reviewer, settings, submit
+):
+    """A new citation, a revision of a known one (found by DOI), and one that says nothing
+    the citation does not (up to date): as one by one."""
+    from curation.imports import citation_formats, citation_services
+
+    settings.IMPORT_BATCH_CHUNK = 2
+    same = ris("Known and unchanged", "Doe", 2019, "10.1000/same", "7")
+    (reference,) = citation_formats.parse(same, "ris", "first.ris")
+    first = citation_services.import_reference(
+        user=editor, reference=reference, where="first.ris", submit=True
+    )
+    services.approve(first.change_request, user=reviewer)
+    create_approved(
+        editor, reviewer, "citation", documents.drugex_citation("known-2020", doi="10.1000/k")
+    )
+    text = "\n".join(
+        [
+            ris("A new trial", "Attal", 2012, "10.1056/new", "366"),
+            ris("Maintenance study reported by known-2020", "Smith", 2020, "10.1000/k", "13"),
+            same,
+        ]
+    )
+    batch = batches.run_batch(
+        start(editor, text.encode(), kind="citations", filename="r.ris", submit=submit).pk
+    )
+    items = list(batch.items.order_by("position"))
+    assert [i.status for i in items] == ["made", "made", "skipped"]
+    assert items[2].message == f"citation {first.change_request.record_slug} already says this"
+    assert items[1].change_request.action == "revise"
+    parsed = citation_formats.parse(text, "ris", "r.ris")
+    for item, reference in zip(items[:2], parsed, strict=False):
+        alone = citation_services.import_reference(
+            user=editor, reference=reference, where=item.where, submit=submit
+        )
+        got, expected = outcome(item.change_request), outcome(alone.change_request)
+        if expected["fields"]["action"] == "create":
+            expected["fields"].pop("record_id"), got["fields"].pop("record_id")
+        assert got == expected

@@ -1,12 +1,13 @@
-"""A study batch's items imported a chunk at a time (``batches.run_batch`` calls
-``run_chunk``): the same outcome per item as importing them one by one, in a few statements
-per chunk instead of some twenty per study.
+"""A batch's items imported a chunk at a time (``batches.run_batch`` calls ``run_chunk``): the
+same outcome per item as importing each record on its own, in a few statements per chunk
+instead of some twenty per record.
 
 A chunk is one transaction: its items are taken under row locks (those another run holds are
-left to it), each study is checked, mapped and validated as a single import does
-(``services.prepare_ctgov_study``; a refused one is that item's failure and writes nothing),
-then the change requests, their source documents and links are written together
-(``study_writes.write_many``), with the items' outcomes and the batch's counters. A worker
+left to it), each record is checked (and a study mapped and validated) as a single import does
+(``services.prepare_ctgov_study``, ``citation_services.prepare_reference``; a refused one is
+that item's failure and writes nothing), then the change requests (and a study's source
+document and its link) are written together (``study_writes.write_many``,
+``proposals.save_proposals``), with the items' outcomes and the batch's counters. A worker
 killed mid-chunk leaves none of the chunk: a rerun imports its items, and no others twice.
 """
 
@@ -20,9 +21,11 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..errors import CurationError
+from ..errors import CurationError, ValidationFailed
 from ..models import ChangeRequest, ImportBatch, ImportBatchItem
-from . import services, study_writes
+from ..services.proposals import save_proposals
+from . import citation_formats as formats
+from . import citation_services, services, study_writes
 from .study_reads import StudyReads
 
 logger = logging.getLogger(__name__)
@@ -38,7 +41,9 @@ def run_chunk(batch: ImportBatch, item_ids: list[int]) -> None:
     study, stays small beside a worker's memory)."""
     with transaction.atomic():
         items = list(
-            # The items' rows alone (of=self), as for one item: see batches._run_item.
+            # The items' rows alone (of=self, no ordering by batch): joined, the batch's row
+            # would be locked too, and while another part updates the batch's counters these
+            # items would be skipped as if another run had them.
             ImportBatchItem.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk__in=item_ids, status=Item.PENDING)
             .order_by("position")
@@ -47,12 +52,14 @@ def run_chunk(batch: ImportBatch, item_ids: list[int]) -> None:
             return  # done meanwhile, or being done by another run of the batch
         earlier = _made_earlier(batch, items)
         contents = {item.pk: _content(item) for item in items}
-        # What the studies' imports read, read once for all of them.
-        reads = StudyReads.prefetched(
-            [c["study"] for c in contents.values() if isinstance(c, dict) and "study" in c]
-        )
+        reads = None
+        if batch.kind == ImportBatch.Kind.CTGOV:
+            # What the studies' imports read, read once for all of them.
+            reads = StudyReads.prefetched(
+                [c["study"] for c in contents.values() if isinstance(c, dict) and "study" in c]
+            )
         first_of_key: dict[str, ImportBatchItem] = {}
-        prepared: list[tuple[ImportBatchItem, study_writes.PreparedImport]] = []
+        prepared: list[tuple[ImportBatchItem, Any]] = []
         repeats: list[tuple[ImportBatchItem, ImportBatchItem]] = []
         for item in items:
             if item.key in earlier:
@@ -62,9 +69,9 @@ def run_chunk(batch: ImportBatch, item_ids: list[int]) -> None:
             elif (ready := _prepare(batch, item, contents.pop(item.pk), reads)) is not None:
                 first_of_key[item.key] = item
                 prepared.append((item, ready))
-        results = study_writes.write_many([ready for _, ready in prepared])
-        for (item, _), result in zip(prepared, results, strict=True):
-            item.status, item.change_request_id = Item.MADE, result.change_request.pk
+        made = _write(batch, [ready for _, ready in prepared])
+        for (item, _), change_request in zip(prepared, made, strict=True):
+            item.status, item.change_request_id = Item.MADE, change_request.pk
         for item, first in repeats:
             _skip(item, first.change_request_id, batch.pk, first.where)
         _save_outcomes(batch, items)
@@ -102,22 +109,34 @@ def _content(item: ImportBatchItem) -> Any:
         return None  # said as the item's failure by _prepare
 
 
-def _prepare(
-    batch: ImportBatch, item: ImportBatchItem, content: Any, reads: StudyReads
-) -> study_writes.PreparedImport | None:
-    """The item's import checked and built, or None with the item failed and why."""
+def _prepare(batch: ImportBatch, item: ImportBatchItem, content: Any, reads: Any) -> Any:
+    """The item's import checked and built (a prepared study import, or a reference's unsaved
+    change request), or None with the item's outcome said (failed and why, or up to date)."""
     try:
         if content is None:
             content = orjson.loads(item.content)  # raises, saying where it stops being JSON
-        return services.prepare_ctgov_study(
+        if batch.kind == ImportBatch.Kind.CTGOV:
+            return services.prepare_ctgov_study(
+                user=batch.author,
+                study=content["study"],
+                group_map=content["group_map"],
+                label=item.where,
+                submit=batch.submit,
+                remember=False,  # a worker's cache would only grow: nobody here approves them
+                reads=reads,
+            )
+        outcome = citation_services.prepare_reference(
             user=batch.author,
-            study=content["study"],
-            group_map=content["group_map"],
-            label=item.where,
+            reference=formats.Reference(**content),
+            where=item.where,
             submit=batch.submit,
-            remember=False,  # a worker's cache would only grow: nobody here approves them
-            reads=reads,
         )
+        if outcome.error:
+            raise ValidationFailed([{"path": "", "message": outcome.error}], outcome.error)
+        if outcome.change_request is None:
+            item.status = Item.SKIPPED
+            item.message = f"citation {outcome.up_to_date} already says this"
+        return outcome.change_request
     except CurationError as exc:
         errors = getattr(exc, "errors", None) or [{}]
         item.status, item.message, item.path = Item.FAILED, exc.message, errors[0].get("path", "")
@@ -127,6 +146,12 @@ def _prepare(
         logger.exception("import batch %s: %s", batch.pk, item.where)
         item.status, item.message = Item.FAILED, f"unexpected error: {type(exc).__name__}: {exc}"
     return None
+
+
+def _write(batch: ImportBatch, prepared: list[Any]) -> list[ChangeRequest]:
+    if batch.kind == ImportBatch.Kind.CTGOV:
+        return [result.change_request for result in study_writes.write_many(prepared)]
+    return save_proposals(prepared, batch.author, batch.submit)
 
 
 def _save_outcomes(batch: ImportBatch, items: list[ImportBatchItem]) -> None:
