@@ -8,11 +8,11 @@ a Celery task, with progress; the one service the commands, the API and the admi
   Starting the same file again while its batch is unfinished resumes that batch.
 - ``dispatch_batch`` (the task) splits a large batch into parts (by record identity), each
   run by ``run_batch`` as a task of its own, so several workers import it at once.
-- ``run_batch`` imports the pending items (of its part): references one by one, studies a
-  chunk at a time (``batch_chunks``), each item or chunk in its own transaction with its item
-  rows locked: the change requests, the items' outcomes and the batch's counters commit
-  together or not at all. A worker killed mid-batch leaves the change requests it made;
-  running the batch again (``resume_stalled``, from the beat) imports only the pending items.
+- ``run_batch`` imports the pending items (of its part) a chunk at a time (``batch_chunks``),
+  each chunk in its own transaction with its item rows locked: the change requests, the
+  items' outcomes and the batch's counters commit together or not at all. A worker killed
+  mid-batch leaves the change requests it made (none of the chunk it was in); running the
+  batch again (``resume_stalled``, from the beat) imports only the pending items.
   An item whose key already made a change request, in this batch or an earlier one of the
   same kind (not rejected or withdrawn), is skipped.
 - A record that is refused (not a study, groups to map, a malformed entry, ...) is a failure

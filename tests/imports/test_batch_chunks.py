@@ -1,7 +1,7 @@
-"""Study batches imported a chunk at a time (curation.imports.batch_chunks, study_writes,
+"""Batches imported a chunk at a time (curation.imports.batch_chunks, study_writes,
 curation.bulk): the same change requests, history, reviews and source links as importing each
-study on its own; a crash in the middle of a chunk leaves none of it, and a rerun adds only
-what is missing."""
+study or reference on its own; a chunk's reads made once for it; a crash in the middle of a
+chunk leaves none of it, and a rerun adds only what is missing."""
 
 from __future__ import annotations
 
