@@ -209,24 +209,8 @@ def save_proposals(crs: list[ChangeRequest], user, submit: bool) -> list[ChangeR
     """Save the change requests ``proposal`` built for ``user``, as ``propose`` saves each
     (its history row, and for a submitted one the review that says so and the reviewers'
     notification), in a few statements for all of them."""
-    written: dict[int, str] = {}  # each document's JSON, written once for both rows
-    bulk.insert(ChangeRequest, crs, written)
-    history = ChangeRequest.history.model
-    now = timezone.now()
-    bulk.insert(
-        history,
-        [
-            history(
-                history_date=now,
-                history_user=user,
-                history_change_reason=None,
-                history_type="+",
-                **{f.attname: getattr(cr, f.attname) for f in history.tracked_fields},
-            )
-            for cr in crs
-        ],
-        written,
-    )
+    bulk.insert(ChangeRequest, crs)
+    bulk.insert_history(ChangeRequest, crs, user)
     if submit:
         bulk.insert(
             Review,
