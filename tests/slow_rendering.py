@@ -26,12 +26,12 @@ def slow_down_rendering(seconds_per_page: float) -> None:
 def slow_down_imports(seconds_per_record: float) -> None:
     """Each record of an import batch takes ``seconds_per_record`` longer (inside its
     transaction, so a kill in the middle leaves it undone)."""
-    from curation.imports import batches
+    from curation.imports import batch_chunks
 
-    change_request = batches._change_request
+    one_record = batch_chunks._prepare
 
-    def slowed(batch, item, _import=change_request):
+    def slowed(batch, item, *given, _import=one_record):
         time.sleep(seconds_per_record)
-        return _import(batch, item)
+        return _import(batch, item, *given)
 
-    batches._change_request = slowed
+    batch_chunks._prepare = slowed

@@ -15,5 +15,9 @@
 - ``citation_formats``: PubMed XML, RIS, BibTeX and CSL-JSON -> references (pure);
   ``citation_services``: ``import_citations``, references to citation change requests
   (duplicates by DOI, PMID or title + year + first author become revisions);
+- ``batch_files``, ``batches``: a file of many records read into items and run by workers in
+  parts, with progress; ``batch_chunks``: a part's items a chunk at a time, each chunk one
+  transaction (``study_reads``: a chunk's reads at once; ``study_writes``: its writes at once,
+  through ``curation.bulk``);
 - ``errors``: why an import is refused.
 """

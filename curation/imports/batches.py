@@ -8,10 +8,11 @@ a Celery task, with progress; the one service the commands, the API and the admi
   Starting the same file again while its batch is unfinished resumes that batch.
 - ``dispatch_batch`` (the task) splits a large batch into parts (by record identity), each
   run by ``run_batch`` as a task of its own, so several workers import it at once.
-- ``run_batch`` imports the pending items (of its part) one by one, each in its own transaction
-  with its item row locked: the change request, the item's outcome and the batch's counters
-  commit together or not at all. A worker killed mid-batch leaves the change requests it made;
-  running the batch again (``resume_stalled``, from the beat) imports only the pending items.
+- ``run_batch`` imports the pending items (of its part) a chunk at a time (``batch_chunks``),
+  each chunk in its own transaction with its item rows locked: the change requests, the
+  items' outcomes and the batch's counters commit together or not at all. A worker killed
+  mid-batch leaves the change requests it made (none of the chunk it was in); running the
+  batch again (``resume_stalled``, from the beat) imports only the pending items.
   An item whose key already made a change request, in this batch or an earlier one of the
   same kind (not rejected or withdrawn), is skipped.
 - A record that is refused (not a study, groups to map, a malformed entry, ...) is a failure
@@ -26,19 +27,16 @@ import zlib
 from datetime import timedelta
 from typing import Any
 
-import orjson
 from django.conf import settings
-from django.db import DatabaseError, reset_queries, transaction
-from django.db.models import F
+from django.db import reset_queries, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import notifications
-from ..errors import CurationError, NotFound, ValidationFailed
-from ..models import ChangeRequest, ImportBatch, ImportBatchItem
+from .. import bulk, notifications
+from ..errors import NotFound, ValidationFailed
+from ..models import ImportBatch, ImportBatchItem
 from ..services.policy import propose_refusal
-from . import citation_formats as formats
-from . import citation_services, services
+from . import batch_chunks
 from .batch_files import reference_entries, study_entries
 from .errors import SourceTooLarge
 
@@ -48,8 +46,7 @@ Kind = ImportBatch.Kind
 Item = ImportBatchItem.Status
 CREATE_CHUNK = 200
 MIN_PART_ITEMS = 20
-# A change request in these states no longer stands for its record: importing it again is fine.
-CLOSED_UNMADE = (ChangeRequest.Status.REJECTED, ChangeRequest.Status.WITHDRAWN)
+CLOSED_UNMADE = batch_chunks.CLOSED_UNMADE
 
 
 # --- Starting a batch ---------------------------------------------------------------------
@@ -122,9 +119,9 @@ def start_batch(
                 )
             )
             if len(chunk) >= CREATE_CHUNK:
-                ImportBatchItem.objects.bulk_create(chunk)
+                bulk.insert(ImportBatchItem, chunk)
                 chunk = []
-        ImportBatchItem.objects.bulk_create(chunk)
+        bulk.insert(ImportBatchItem, chunk)
         if total == 0:
             raise ValidationFailed(
                 [{"path": "", "message": "holds no records"}], f"{filename} holds no records"
@@ -205,13 +202,16 @@ def run_batch(batch_id: int, part: int = 0, parts: int = 1) -> ImportBatch | Non
     )
     # Ids only, read in chunks: memory stays flat however large the batch. The reviewers
     # hear of the batch once, when it is done, not of each request it submits.
+    chunk_size = settings.IMPORT_BATCH_CHUNK
     with notifications.held("submitted"):
+        chunk: list[int] = []
         for item_id, key in pending.iterator(chunk_size=500):
             if parts == 1 or part_of(key, parts) == part:
-                # A long task keeps no log of its queries (with DEBUG on, each holds its
-                # SQL, a whole study's JSON): as a request does, each item starts a new one.
-                reset_queries()
-                _run_item(batch, item_id)
+                chunk.append(item_id)
+                if len(chunk) >= chunk_size:
+                    _run_chunk(batch, chunk)
+                    chunk = []
+        _run_chunk(batch, chunk)
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if not ImportBatchItem.objects.filter(batch=batch, status=Item.PENDING).exists():
@@ -232,85 +232,13 @@ def run_batch(batch_id: int, part: int = 0, parts: int = 1) -> ImportBatch | Non
     return locked
 
 
-def _run_item(batch: ImportBatch, item_id: int) -> None:
-    with transaction.atomic():
-        # The item's row alone (of=self, no ordering by batch): joined, the batch's row would
-        # be locked too, and while another part updates the batch's counters this item
-        # would be skipped as if another run had it.
-        item = (
-            ImportBatchItem.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=item_id, status=Item.PENDING)
-            .order_by()
-            .first()
-        )
-        if item is None:
-            return  # done meanwhile, or being done by another run of the batch
-        earlier = (
-            ImportBatchItem.objects.filter(batch__kind=batch.kind, key=item.key, status=Item.MADE)
-            .exclude(pk=item.pk)
-            .exclude(change_request__status__in=CLOSED_UNMADE)
-            .first()
-        )
-        if earlier is not None:
-            item.status, item.change_request_id = Item.SKIPPED, earlier.change_request_id
-            item.message = (
-                f"already imported as change request {earlier.change_request_id} "
-                f"(batch {earlier.batch_id}, {earlier.where})"
-            )
-        else:
-            _import(batch, item)
-        if item.status != Item.FAILED:
-            item.content = ""  # the change request and its source document hold it now
-        item.save()
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            processed=F("processed") + 1,
-            # int(): PostgreSQL adds no boolean to an integer.
-            made=F("made") + int(item.status == Item.MADE),
-            skipped=F("skipped") + int(item.status == Item.SKIPPED),
-            failed=F("failed") + int(item.status == Item.FAILED),
-            heartbeat_at=timezone.now(),
-        )
-
-
-def _import(batch: ImportBatch, item: ImportBatchItem) -> None:
-    """The item's change request, or its failure; a refused record writes nothing."""
-    try:
-        with transaction.atomic():
-            item.change_request, up_to_date = _change_request(batch, item)
-    except CurationError as exc:
-        errors = getattr(exc, "errors", None) or [{}]
-        item.status, item.message, item.path = Item.FAILED, exc.message, errors[0].get("path", "")
+def _run_chunk(batch: ImportBatch, item_ids: list[int]) -> None:
+    if not item_ids:
         return
-    except DatabaseError:
-        raise  # the database, not the record: the task retries, this item still pending
-    except Exception as exc:  # a bug on one record must not stop the others
-        logger.exception("import batch %s: %s", batch.pk, item.where)
-        item.status, item.message = Item.FAILED, f"unexpected error: {type(exc).__name__}: {exc}"
-        return
-    if item.change_request is not None:
-        item.status = Item.MADE
-    else:
-        item.status, item.message = Item.SKIPPED, f"citation {up_to_date} already says this"
-
-
-def _change_request(batch: ImportBatch, item: ImportBatchItem):
-    content = orjson.loads(item.content)
-    if batch.kind == Kind.CTGOV:
-        result = services.import_ctgov_study(
-            user=batch.author,
-            study=content["study"],
-            group_map=content["group_map"],
-            label=item.where,
-            submit=batch.submit,
-        )
-        return result.change_request, None
-    reference = formats.Reference(**content)
-    outcome = citation_services.import_reference(
-        user=batch.author, reference=reference, where=item.where, submit=batch.submit
-    )
-    if outcome.error:
-        raise ValidationFailed([{"path": "", "message": outcome.error}], outcome.error)
-    return outcome.change_request, outcome.up_to_date
+    # A long task keeps no log of its queries (with DEBUG on, each holds its SQL, a whole
+    # study's JSON): as a request does, each chunk starts a new one.
+    reset_queries()
+    batch_chunks.run_chunk(batch, item_ids)
 
 
 def resume_stalled() -> list[int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from evidence import models as ev
@@ -22,6 +23,7 @@ from ..errors import CurationError, NotFound, ValidationFailed
 from ..models import ChangeRequest
 from ..services import propose
 from ..services.policy import propose_refusal
+from ..services.proposals import proposal
 from . import citation_formats as formats
 from . import fetch, sources
 from .citation_formats import EntryError, Reference
@@ -209,17 +211,27 @@ def import_reference(*, user, reference: Reference, where: str, submit: bool) ->
     return _propose(user, reference, where, submit)
 
 
+def prepare_reference(*, user, reference: Reference, where: str, submit: bool) -> CitationOutcome:
+    """``import_reference`` up to its writes: the outcome's change request is checked and
+    built, not saved (a batch saves a chunk's together: ``proposals.save_proposals``)."""
+    if (refused := propose_refusal(user)) is not None:
+        raise refused
+    return _propose(user, reference, where, submit, build=partial(proposal, remember=False))
+
+
 def identity(reference: Reference) -> set[str]:
     """The keys by which two references are the same one."""
     return _identity(reference)
 
 
-def _propose(user, reference: Reference, where: str, submit: bool) -> CitationOutcome:
+def _propose(
+    user, reference: Reference, where: str, submit: bool, build=propose
+) -> CitationOutcome:
     fields = citation_fields(reference)
     match = existing_citation(reference)
     if match is None:
         document = {"slug": _new_slug(reference), **fields}
-        cr = propose(
+        cr = build(
             user=user, record_type="citation", action="create", document=document,
             rationale=f"Imported from {where}.", submit=submit,
         )  # fmt: skip
@@ -234,7 +246,7 @@ def _propose(user, reference: Reference, where: str, submit: bool) -> CitationOu
     lines = [f"Imported from {where}: the same reference as citation {citation.slug} "
              f"(by {recognised_by}); it gives:"]  # fmt: skip
     lines += [f"- {k}: {current.get(k)!r} → {proposal.get(k)!r}" for k in changed]
-    cr = propose(
+    cr = build(
         user=user, record_type="citation", action="revise", record=citation.slug,
         base_version=citation.version, document=proposal, rationale="\n".join(lines),
         submit=submit,

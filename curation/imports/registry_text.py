@@ -27,7 +27,11 @@ def unescape(text: str | None) -> str | None:
     """'\\<=50' -> '<=50'; other text unchanged; None stays None."""
     if text is None:
         return None
-    text = _CONTROL.sub("", _LINE_ENDS.sub("\n", str(text)))
+    text = str(text)
+    if "\\" not in text and text.isprintable():
+        # Most of the registry's text: no escape, no control character, no line end.
+        return text.strip()
+    text = _CONTROL.sub("", _LINE_ENDS.sub("\n", text))
     return _MARKDOWN_ESCAPE.sub(r"\1", text).strip()
 
 
@@ -40,6 +44,8 @@ def number(text: str | None) -> int | float | None:
     anything else ("NA", "", None). The caller decides what a non-number means."""
     if not isinstance(text, str) or not _NUMBER.match(text.strip()):
         return None
+    if text.isascii() and text.isdigit():
+        return int(text)  # most of the registry's numbers: counts
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
@@ -156,7 +162,13 @@ def unique_key(key: str, taken: set[str]) -> str:
 
 def pointer(*parts: str | int) -> str:
     """A JSON pointer (RFC 6901) from its reference tokens."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    tokens = []
+    for part in parts:
+        token = str(part)
+        if "~" in token or "/" in token:
+            token = token.replace("~", "~0").replace("/", "~1")
+        tokens.append("/" + token)
+    return "".join(tokens)
 
 
 def loose(title: str) -> str:

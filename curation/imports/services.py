@@ -18,33 +18,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-
-from evidence import models as ev
 from evidence.diff import labelled_changes
 from evidence.documents import DocumentInvalid, validate_document
 
-from .. import selectors
 from ..errors import NotFound, ValidationFailed
-from ..models import ChangeRequest, SourceDocument
-from ..services import propose
+from ..models import SourceDocument
 from ..services.policy import propose_refusal
-from . import ctgov, fetch, reimport, sources
+from ..services.proposals import proposal
+from . import ctgov, fetch, reimport, sources, study_writes
 from .errors import NotAStudy, UnmappedGroups
+from .study_reads import StudyReads
+from .study_writes import ImportResult, PreparedImport
 
 REGISTRY = "NCT"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_LISTED_CHANGES = 60
-
-
-@dataclass
-class ImportResult:
-    change_request: ChangeRequest
-    warnings: list[dict[str, str]] = field(default_factory=list)
-    registry_changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def stage_ctgov_study(*, user, raw: bytes | str, label: str) -> SourceDocument:
@@ -82,7 +72,15 @@ def _staged(sha256: Any) -> SourceDocument:
     return source
 
 
-def import_ctgov_study(
+def import_ctgov_study(**study_input) -> ImportResult:
+    """Import one study: ``raw`` (a file's bytes), ``study`` (parsed JSON), ``nct_id``
+    (fetched) or ``staged`` (the sha256 of a study ``stage_ctgov_study`` stored). ``label``
+    names the input in errors (a file name). ``group_map``: results group title or id -> arm
+    key, ``new:KEY`` or ``-`` (see ``ctgov.resolve_groups``)."""
+    return study_writes.write(prepare_ctgov_study(**study_input))
+
+
+def prepare_ctgov_study(
     *,
     user,
     raw: bytes | str | None = None,
@@ -92,11 +90,12 @@ def import_ctgov_study(
     label: str | None = None,
     group_map: Mapping[str, str] | None = None,
     submit: bool = False,
-) -> ImportResult:
-    """Import one study: ``raw`` (a file's bytes), ``study`` (parsed JSON), ``nct_id``
-    (fetched) or ``staged`` (the sha256 of a study ``stage_ctgov_study`` stored). ``label``
-    names the input in errors (a file name). ``group_map``: results group title or id -> arm
-    key, ``new:KEY`` or ``-`` (see ``ctgov.resolve_groups``)."""
+    remember: bool = True,
+    reads: StudyReads | None = None,
+) -> PreparedImport:
+    """``import_ctgov_study`` up to its writes: every check, the mapping and the validation;
+    refused as it refuses. ``remember=False``: the validated document is not cached;
+    ``reads``: what a batch read for a whole chunk of studies (``StudyReads.prefetched``)."""
     if (refused := propose_refusal(user)) is not None:
         raise refused
     group_map = _checked_group_map(group_map)
@@ -123,10 +122,12 @@ def import_ctgov_study(
         )
     if nct not in label:
         label = f"{label} ({nct})"
-    current = _trial_with_registry_id(nct)
+    reads = reads or StudyReads()
+    current = reads.trial_with_registry_id(nct)
+    given = (user, study, nct, label, origin, group_map, submit, remember, reads)
     if current is None:
-        return _create(user, study, nct, label, origin, group_map, submit)
-    return _revise(user, current, study, nct, label, origin, group_map, submit)
+        return _create(*given)
+    return _revise(current, *given)
 
 
 def _fetched(nct_id: Any) -> tuple[Any, str, str]:
@@ -158,32 +159,6 @@ def _checked_group_map(group_map: Any) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in group_map.items()}
 
 
-def _trial_with_registry_id(nct_id: str) -> ev.Trial | None:
-    found = [
-        trial
-        for trial in ev.Trial.objects.filter(registry_ids_text__contains=nct_id)
-        if any(
-            r.get("registry") == REGISTRY and r.get("id") == nct_id
-            for r in trial.document.get("registry_ids", [])
-        )
-    ]
-    if len(found) > 1:
-        slugs = ", ".join(t.slug for t in found)
-        raise ValidationFailed(
-            [{"path": "registry_ids", "message": f"{nct_id} is the registry id of trials {slugs}"}],
-            f"cannot tell which trial {nct_id} updates",
-        )
-    return found[0] if found else None
-
-
-def _citations_by_pmid(study: dict[str, Any]) -> dict[str, str]:
-    """PMID -> slug of the citation records among the study's references."""
-    references = ctgov.get(study, "protocolSection", "referencesModule", "references") or []
-    pmids = [str(r["pmid"]) for r in references if isinstance(r, dict) and r.get("pmid")]
-    found = ev.Citation.objects.filter(pmid__in=pmids).order_by("slug")
-    return {pmid: slug for pmid, slug in found.values_list("pmid", "slug")}
-
-
 def _canonical(document: dict[str, Any], label: str) -> dict[str, Any]:
     """The mapped document in canonical form, or the validation errors naming the record."""
     try:
@@ -201,12 +176,12 @@ def _canonical(document: dict[str, Any], label: str) -> dict[str, Any]:
         ) from None
 
 
-def _create(user, study, nct, label, origin, group_map, submit) -> ImportResult:
+def _create(user, study, nct, label, origin, group_map, submit, remember, reads) -> PreparedImport:
     mapped = ctgov.map_study(
-        study, group_map=group_map, citations_by_pmid=_citations_by_pmid(study), label=label
+        study, group_map=group_map, citations_by_pmid=reads.citations_by_pmid(study), label=label
     )
     slug = mapped.document["slug"]
-    if selectors.stream_id_for_slug("trial", slug):
+    if reads.slug_taken("trial", slug):
         raise ValidationFailed(
             [
                 {
@@ -220,7 +195,7 @@ def _create(user, study, nct, label, origin, group_map, submit) -> ImportResult:
     lines = [f"Imported from ClinicalTrials.gov {nct}" + _updated(mapped.last_updated) + "."]
     # Validated once, by ``propose`` (a trial document is the import's costliest check).
     try:
-        return _propose(
+        return _prepare(
             user,
             mapped,
             study,
@@ -231,6 +206,8 @@ def _create(user, study, nct, label, origin, group_map, submit) -> ImportResult:
             [],
             action="create",
             document=mapped.document,
+            remember=remember,
+            slug_taken=reads.slug_taken,
         )
     except ValidationFailed as exc:
         if not any(e.get("path", "").startswith("document") for e in exc.errors):
@@ -238,8 +215,10 @@ def _create(user, study, nct, label, origin, group_map, submit) -> ImportResult:
         raise ValidationFailed(exc.errors, f"{label}: the imported trial is not valid") from None
 
 
-def _revise(user, current, study, nct, label, origin, group_map, submit) -> ImportResult:
-    cited = _citations_by_pmid(study)
+def _revise(
+    current, user, study, nct, label, origin, group_map, submit, remember, reads
+) -> PreparedImport:
+    cited = reads.citations_by_pmid(study)
     mapped = ctgov.map_study(
         study,
         group_map=group_map,
@@ -299,7 +278,7 @@ def _revise(user, current, study, nct, label, origin, group_map, submit) -> Impo
     ]
     if len(described) > MAX_LISTED_CHANGES:
         lines.append(f"- ... and {len(described) - MAX_LISTED_CHANGES} more (see the diff)")
-    return _propose(
+    return _prepare(
         user,
         mapped,
         study,
@@ -312,6 +291,7 @@ def _revise(user, current, study, nct, label, origin, group_map, submit) -> Impo
         document=document,
         record=current.slug,
         base_version=current.version,
+        remember=remember,
     )
 
 
@@ -325,7 +305,7 @@ def _previous_mapping(previous, current_document, label) -> dict[str, Any] | Non
             study,
             group_map=previous.group_map,
             existing=current_document,
-            citations_by_pmid=_citations_by_pmid(study),
+            citations_by_pmid=StudyReads().citations_by_pmid(study),
             label=label,
         )
         return validate_document("trial", mapped.document)
@@ -333,16 +313,15 @@ def _previous_mapping(previous, current_document, label) -> dict[str, Any] | Non
         return None  # mapped differently then; the registry's fields are proposed in full
 
 
-@transaction.atomic
-def _propose(
-    user, mapped, study, origin, group_map, submit, lines, changes, **proposal
-) -> ImportResult:
+def _prepare(
+    user, mapped, study, origin, group_map, submit, lines, changes, **proposed
+) -> PreparedImport:
     if mapped.warnings:
         lines += ["", f"For the reviewer ({len(mapped.warnings)} warnings):"]
         lines += [f"- {w['message']} ({w['path']})" for w in mapped.warnings[:MAX_LISTED_CHANGES]]
         if len(mapped.warnings) > MAX_LISTED_CHANGES:
             lines.append(f"- ... and {len(mapped.warnings) - MAX_LISTED_CHANGES} more")
-    source = sources.store(
+    source = sources.Source.of(
         study,
         registry=REGISTRY,
         registry_id=mapped.nct_id,
@@ -350,15 +329,14 @@ def _propose(
         origin=origin,
     )
     lines.append(f"Source document: sha256 {source.sha256}.")
-    cr = propose(
+    cr = proposal(
         user=user,
         record_type="trial",
         rationale="\n".join(lines),
         submit=submit,
-        **proposal,
+        **proposed,
     )
-    sources.link(cr, source, group_map, mapped.warnings)
-    return ImportResult(change_request=cr, warnings=mapped.warnings, registry_changes=changes)
+    return PreparedImport(cr, source, group_map, mapped.warnings, changes, user, submit)
 
 
 def _updated(date: str | None) -> str:

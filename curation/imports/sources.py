@@ -4,11 +4,14 @@ finding the last import of a registry record."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
+from .. import bulk
 from ..models import ChangeRequest, ImportedSource, SourceDocument
 from .errors import NotAStudy, SourceTooLarge
 
@@ -35,6 +38,41 @@ def canonical(document: Any) -> bytes:
     return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
 
 
+@dataclass(frozen=True)
+class Source:
+    """A source document as it will be stored: its canonical JSON and that JSON's sha256."""
+
+    sha256: str
+    content: str
+    registry: str
+    registry_id: str
+    last_updated: str
+    fetched_from: str
+
+    @classmethod
+    def of(cls, document, *, registry, registry_id, last_updated, origin) -> Source:
+        content = canonical(document)
+        return cls(
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content.decode(),
+            registry=registry,
+            registry_id=registry_id,
+            last_updated=(last_updated or "")[:10],
+            fetched_from=origin[:500],
+        )
+
+    def row(self) -> SourceDocument:
+        return SourceDocument(
+            sha256=self.sha256,
+            content=self.content,
+            size=len(self.content.encode()),
+            registry=self.registry,
+            registry_id=self.registry_id,
+            last_updated=self.last_updated,
+            fetched_from=self.fetched_from,
+        )
+
+
 def store(
     document: dict[str, Any],
     *,
@@ -44,20 +82,43 @@ def store(
     origin: str,
 ) -> SourceDocument:
     """The stored copy of ``document``: created, or the one already stored with this content."""
-    content = canonical(document)
-    digest = hashlib.sha256(content).hexdigest()
-    source, _ = SourceDocument.objects.get_or_create(
-        sha256=digest,
-        defaults={
-            "registry": registry,
-            "registry_id": registry_id,
-            "last_updated": (last_updated or "")[:10],
-            "content": content.decode(),
-            "size": len(content),
-            "fetched_from": origin[:500],
-        },
+    return store_source(
+        Source.of(
+            document,
+            registry=registry,
+            registry_id=registry_id,
+            last_updated=last_updated,
+            origin=origin,
+        )
     )
-    return source
+
+
+def store_source(source: Source) -> SourceDocument:
+    row = source.row()
+    stored, _ = SourceDocument.objects.get_or_create(
+        sha256=source.sha256,
+        defaults={f: getattr(row, f) for f in STORED_FIELDS},
+    )
+    return stored
+
+
+STORED_FIELDS = ("registry", "registry_id", "last_updated", "content", "size", "fetched_from")
+
+
+def store_many(found: list[Source]) -> dict[str, int]:
+    """Store each source not stored yet, in one statement; sha256 -> id of every one. The
+    content of those already stored is not read back."""
+    wanted = {s.sha256: s for s in found}
+    ids = dict(SourceDocument.objects.filter(sha256__in=wanted).values_list("sha256", "id"))
+    missing = [s.row() for sha, s in wanted.items() if sha not in ids]
+    try:
+        with transaction.atomic():
+            bulk.insert(SourceDocument, missing)
+    except IntegrityError:
+        # Another worker stored one of them meanwhile: one by one, as a single import would.
+        return {sha: store_source(s).pk for sha, s in wanted.items()}
+    ids.update((row.sha256, row.pk) for row in missing)
+    return ids
 
 
 def link(cr: ChangeRequest, source: SourceDocument, group_map, warnings) -> ImportedSource:

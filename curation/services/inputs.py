@@ -102,10 +102,12 @@ class KnownRecords:
             self.found.discard((record_type, slug))
 
 
-def _validate(record_type: str, document: Any, known: KnownRecords | None = None) -> dict[str, Any]:
+def _validate(
+    record_type: str, document: Any, known: KnownRecords | None = None, remember: bool = True
+) -> dict[str, Any]:
     """``document`` validated and made canonical, references checked in one query (or
-    against ``known``)."""
-    key = _content_key(record_type, document) if isinstance(document, dict) else None
+    against ``known``); ``remember=False`` keeps it out of the cache."""
+    key = _content_key(record_type, document) if remember and isinstance(document, dict) else None
     cached = _VALIDATED.get(key) if key is not None else None
     if cached is not None:
         canonical = orjson.loads(cached)
@@ -129,6 +131,8 @@ def _validate(record_type: str, document: Any, known: KnownRecords | None = None
                 for e in exc.errors
             ]
         ) from None
+    if not remember:
+        return canonical
     # Kept in the validation's own key order (diffs follow it), keyed by the sorted form.
     text = orjson.dumps(canonical)
     _remember(key, text)

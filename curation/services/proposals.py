@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from evidence.documents import record_types
 
-from .. import selectors
+from .. import bulk, selectors
 from ..errors import NotFound, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Review
 from . import workflow
@@ -44,6 +44,52 @@ def propose(
     reviewer_note: str = "",
 ) -> ChangeRequest:
     """Open a change request. Only Editors propose; nothing about the record changes yet."""
+    cr = proposal(
+        user=user,
+        record_type=record_type,
+        action=action,
+        document=document,
+        record=record,
+        base_version=base_version,
+        rationale=rationale,
+        citations=citations,
+        submit=submit,
+        reviewer_note=reviewer_note,
+    )
+    return propose_saved(cr, user, submit)
+
+
+@transaction.atomic
+def propose_saved(cr: ChangeRequest, user, submit: bool) -> ChangeRequest:
+    """Save a change request ``proposal`` built: with, when submitted, the review that says
+    so and the reviewers' notification."""
+    cr.save()
+    if submit:
+        Review.objects.create(change_request=cr, author=user, kind=Review.Kind.SUBMIT)
+        announce(cr, user, "submit")
+    return cr
+
+
+def proposal(
+    *,
+    user,
+    record_type: str,
+    action: str,
+    document: dict[str, Any] | None = None,
+    record: str | None = None,
+    base_version: int | None = None,
+    rationale: str,
+    citations: Iterable[str] = (),
+    submit: bool = True,
+    reviewer_note: str = "",
+    remember: bool = True,
+    slug_taken: Callable[[str, str], bool] | None = None,
+) -> ChangeRequest:
+    """The change request ``propose`` opens, checked as it checks it, not yet saved: a caller
+    that opens many at once (an import batch) saves them together (``save_proposals``).
+    ``remember=False``: the validated document is not kept in this process's cache (a batch
+    worker would only fill it). ``slug_taken``: whether a slug is or was a record's, as a
+    caller read it for many proposals at once (by default, read here)."""
     if (refused := propose_refusal(user)) is not None:
         raise refused
     errors = []
@@ -72,9 +118,10 @@ def propose(
             raise ValidationFailed(
                 [{"path": "base_version", "message": "a new record is based on version 0"}]
             )
-        canonical = _validate(record_type, document)
+        canonical = _validate(record_type, document, remember=remember)
         slug = canonical["slug"]
-        if selectors.stream_id_for_slug(record_type, slug):
+        taken = slug_taken or selectors.stream_id_for_slug
+        if taken(record_type, slug):
             raise ValidationFailed(
                 [
                     {
@@ -128,7 +175,7 @@ def propose(
                 )
             canonical = None
         else:
-            canonical = _validate(record_type, document)
+            canonical = _validate(record_type, document, remember=remember)
             if canonical["slug"] != record:
                 raise ValidationFailed(
                     [
@@ -161,11 +208,23 @@ def propose(
     cr.status = Status.SUBMITTED if submit else Status.DRAFT
     cr.submitted_at = timezone.now() if submit else None
     cr._history_user = user
-    cr.save()
-    if submit:
-        Review.objects.create(change_request=cr, author=user, kind=Review.Kind.SUBMIT)
-        announce(cr, user, "submit")
     return cr
+
+
+def save_proposals(crs: list[ChangeRequest], user, submit: bool) -> list[ChangeRequest]:
+    """Save the change requests ``proposal`` built for ``user``, as ``propose`` saves each
+    (its history row, and for a submitted one the review that says so and the reviewers'
+    notification), in a few statements for all of them."""
+    bulk.insert(ChangeRequest, crs)
+    bulk.insert_history(ChangeRequest, crs, user)
+    if submit:
+        bulk.insert(
+            Review,
+            [Review(change_request=cr, author=user, kind=Review.Kind.SUBMIT) for cr in crs],
+        )
+        for cr in crs:
+            announce(cr, user, "submit")
+    return crs
 
 
 @transaction.atomic

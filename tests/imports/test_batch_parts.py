@@ -184,16 +184,16 @@ def test_an_item_is_not_skipped_while_another_part_holds_the_batch_row(editor, m
             connections.close_all()
 
     holder = threading.Thread(target=another_part_updating_the_counters)
-    run_item = batches._run_item
+    run_chunk = batches._run_chunk
 
-    def while_another_part_holds_the_batch(batch, item_id):
-        if not holder.is_alive() and not locked.is_set():
+    def while_another_part_holds_the_batch(batch, item_ids):
+        if item_ids and not holder.is_alive() and not locked.is_set():
             holder.start()
             assert locked.wait(10)
             threading.Timer(0.5, release.set).start()  # it commits a moment later
-        run_item(batch, item_id)
+        run_chunk(batch, item_ids)
 
-    monkeypatch.setattr(batches, "_run_item", while_another_part_holds_the_batch)
+    monkeypatch.setattr(batches, "_run_chunk", while_another_part_holds_the_batch)
     try:
         batches.run_batch(batch.pk, 0, 1)
     finally:

@@ -102,10 +102,11 @@ def test_a_zip_of_study_files(editor):
 
 
 def test_a_batch_that_fails_halfway_keeps_what_it_made_and_a_rerun_adds_only_the_rest(
-    editor, monkeypatch
+    editor, monkeypatch, settings
 ):
+    settings.IMPORT_BATCH_CHUNK = 2  # the database goes in the second chunk
     batch = start(editor, studies_array(5))
-    real_import, calls = services.import_ctgov_study, []
+    real_import, calls = services.prepare_ctgov_study, []
 
     def database_gone_at_the_third(**kwargs):
         calls.append(kwargs["label"])
@@ -113,7 +114,7 @@ def test_a_batch_that_fails_halfway_keeps_what_it_made_and_a_rerun_adds_only_the
             raise DatabaseError("connection lost")
         return real_import(**kwargs)
 
-    monkeypatch.setattr(services, "import_ctgov_study", database_gone_at_the_third)
+    monkeypatch.setattr(services, "prepare_ctgov_study", database_gone_at_the_third)
     with pytest.raises(DatabaseError):
         batches.run_batch(batch.pk)
     batch.refresh_from_db()
@@ -121,7 +122,7 @@ def test_a_batch_that_fails_halfway_keeps_what_it_made_and_a_rerun_adds_only_the
     assert ChangeRequest.objects.count() == 2
     assert batch.items.filter(status="pending").count() == 3
 
-    monkeypatch.setattr(services, "import_ctgov_study", real_import)
+    monkeypatch.setattr(services, "prepare_ctgov_study", real_import)
     again = start(editor, studies_array(5))  # the same file again: the same batch, resumed
     assert again.pk == batch.pk
     batch = batches.run_batch(batch.pk)

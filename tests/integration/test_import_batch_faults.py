@@ -19,6 +19,8 @@ def test_a_worker_killed_mid_batch_and_another_completes_it_without_duplicates(
     live_postgres, editor, send_tasks_to, workers
 ):
     resume = {"IMPORT_BATCH_RESUME_SECONDS": "1", "IMPORT_BATCH_STALE_SECONDS": "3"}
+    # Two studies a chunk (each chunk one transaction): the kill lands between chunks or in one.
+    resume["IMPORT_BATCH_CHUNK"] = "2"
     workers.start("slow", app="tests.integration.slow_worker", SLOW_IMPORT_SECONDS="0.5", **resume)
     batch = batches.start_batch(
         user=editor, kind="ctgov", raw=studies_array(RECORDS, broken_at=5), filename="s.json"
