@@ -4,8 +4,9 @@ all, in path order.
 
 Incremental like the pages: all the files of one record carry one ``inputs`` fingerprint in
 the manifest (the record's version, the canonical base and the mapping code). When the
-previous snapshot has every one of the record's files with that fingerprint, they are
-hard-linked; otherwise the record's resources are validated with fhir.resources and written.
+previous snapshot has every one of the record's files with that fingerprint, their manifest
+entries are kept (the bodies are shared objects); otherwise the record's resources are
+validated with fhir.resources and written.
 A resource that does not validate fails the build with ``InvalidResource``, which names its
 path and elements; the build stops, so the previous snapshot stays the one served. Our own
 code systems (``fhir.code_systems``: the endpoint codes) are published the same way, with the
@@ -77,7 +78,7 @@ def _cache_key(record: RecordState, inputs: str) -> str:
     return f"{inputs}:{record.current_hash}"
 
 
-def write_fhir_files(builder, directory: Path, evidence: EvidenceAsOf) -> None:
+def write_fhir_files(builder, evidence: EvidenceAsOf) -> None:
     """Write (or reuse) every record's FHIR files and the bundle through ``builder``
     (``SnapshotBuilder``: its ``write`` and ``reuse`` keep the manifest)."""
     base = fhir.canonical_base()
@@ -92,14 +93,14 @@ def write_fhir_files(builder, directory: Path, evidence: EvidenceAsOf) -> None:
             live.add(key)
             resources = record_resources(record, inputs, base)
             bundle.extend(resources)
-            _write_or_reuse(builder, directory, resources, inputs)
+            _write_or_reuse(builder, resources, inputs)
             _resource_cache[key] = resources  # valid: written now, or reused from before
     code_systems = [(fhir.resource_path(r), r) for r in fhir.code_systems(base)]
-    _write_or_reuse(builder, directory, code_systems, _code_system_inputs(base))
+    _write_or_reuse(builder, code_systems, _code_system_inputs(base))
     bundle.extend(code_systems)
     for stale in [key for key in _resource_cache if key not in live]:
         del _resource_cache[stale]
-    builder.write(directory, BUNDLE_PATH, dumps_compact(_bundle(bundle, base, evidence)))
+    builder.write(BUNDLE_PATH, dumps_compact(_bundle(bundle, base, evidence)))
 
 
 def _code_system_inputs(base: str) -> str:
@@ -107,30 +108,26 @@ def _code_system_inputs(base: str) -> str:
     return "fhir-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:27]
 
 
-def _write_or_reuse(builder, directory: Path, resources: list[tuple[str, dict]], inputs: str):
-    """Link the files from the previous snapshot, or validate them all, then write them."""
-    if _reuse_all(builder, directory, resources, inputs):
+def _write_or_reuse(builder, resources: list[tuple[str, dict]], inputs: str):
+    """Keep the files of the previous snapshot, or validate them all, then write them."""
+    if _reuse_all(builder, resources, inputs):
         return
     for path, resource in resources:
         fhir.validate(resource, path)
     for path, resource in resources:
-        builder.write(directory, path, dumps(resource), inputs)
+        builder.write(path, dumps(resource), inputs)
 
 
-def _reuse_all(builder, directory: Path, resources: list[tuple[str, dict]], inputs: str) -> bool:
-    """Hard-link the record's files when the previous snapshot has all of them from the same
-    inputs. All or none: a file is never written over a hard link (that would change the
-    previous snapshot's file too)."""
+def _reuse_all(builder, resources: list[tuple[str, dict]], inputs: str) -> bool:
+    """Keep the record's files when the previous snapshot has all of them from the same
+    inputs. All or none: the record's files are validated together when any is made."""
     previous = builder.previous_files
     if not resources or not all(previous.get(p, {}).get("inputs") == inputs for p, _ in resources):
         return False
-    if builder.previous is None or builder.previous.directory is None:
-        return False
-    linked = [path for path, _ in resources if builder.reuse(directory, path, inputs)]
-    if len(linked) == len(resources):
+    kept = [path for path, _ in resources if builder.reuse(path, inputs)]
+    if len(kept) == len(resources):
         return True
-    for path in linked:  # a file could not be linked: render the record's files instead
-        (directory / path).unlink()
+    for path in kept:  # a body could not be taken in: render the record's files instead
         builder.files.pop(path)
         builder.reused -= 1
     return False

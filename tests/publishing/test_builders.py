@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from publishing import services, storage
 from publishing.build import PreviousSnapshot, SnapshotBuilder, compare_directories
 from tests.factories import revise_approved
-from tests.publishing.published import fhir_files, published_bytes
+from tests.publishing.published import fhir_files, published_bytes, published_manifest
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def read_text(seq, path):
 
 def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(small_corpus):
     snapshot = services.publish_latest()
-    manifest = read_json(snapshot.seq, "manifest.json")
+    manifest = published_manifest(snapshot.seq)
     assert manifest["seq"] == snapshot.seq == 1
     assert manifest["position"] == small_corpus.position
     assert manifest["previous"] is None
@@ -204,11 +204,11 @@ def test_build_is_deterministic_and_rebuild_snapshot_matches(
 def test_rebuild_snapshot_reports_a_tampered_file(small_corpus, snapshot_mode):
     snapshot = services.publish_latest()
     tampered = published_bytes(snapshot.seq, "trials/trial-one.html") + b"tampered"
+    store = storage.snapshot_store()
+    entry = store.manifest(snapshot.seq).entry("trials/trial-one.html")
     if snapshot_mode == "filesystem":
-        (storage.snapshot_dir(snapshot.seq) / "trials" / "trial-one.html").write_bytes(tampered)
+        (storage.root() / storage.object_name(entry["sha256"])).write_bytes(tampered)
     else:
-        store = storage.snapshot_store()
-        entry = store.manifest(snapshot.seq).files["trials/trial-one.html"]
         name = store.object_name(entry["sha256"])
         store.backend.delete(name)
         store.backend.save(name, ContentFile(tampered))
@@ -227,18 +227,18 @@ def test_unchanged_records_reuse_the_previous_bytes(small_corpus, editor, review
     services.publish_latest()
     revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     second = services.publish_latest()
-    if snapshot_mode == "filesystem":
-        first_dir, second_dir = storage.snapshot_dir(1), storage.snapshot_dir(second.seq)
-        # trial-two is untouched: same file (hard link), not rendered again.
-        for path in ("trials/trial-two.json", "trials/trial-two.html"):
-            assert (first_dir / path).stat().st_ino == (second_dir / path).stat().st_ino
+    # trial-two is untouched: the same entry (one object, shared), not rendered again.
+    first_files = storage.snapshot_store().manifest(1).files
+    second_files = storage.snapshot_store().manifest(second.seq).files
+    for path in ("trials/trial-two.json", "trials/trial-two.html"):
+        assert first_files[path] == second_files[path]
     # trial-one changed, and the topic page shows it: both rendered again.
     for path in ("trials/trial-one.json", "trials/trial-one.html", "topics/maintenance.html"):
         assert published_bytes(1, path) != published_bytes(second.seq, path)
     assert "410 patients" in read_text(second.seq, "topics/maintenance.html")
     # 5 snapshot-wide files and the FHIR bundle, 3 pages and the FHIR files of the changed
     # trial; the unchanged trial's FHIR files are reused.
-    changed_fhir = fhir_files(read_json(second.seq, "manifest.json"), "trial-one")
+    changed_fhir = fhir_files(published_manifest(second.seq), "trial-one")
     assert changed_fhir and second.files_rendered == 6 + 3 + len(changed_fhir)
 
 

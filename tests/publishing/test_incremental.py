@@ -11,10 +11,11 @@ import pytest
 
 from curation.eventstore import last_position
 from evidence.documents import record_types
-from publishing import selectors, services, storage
+from publishing import published_manifest, selectors, services, storage
 from publishing.build import (
     PreviousSnapshot,
     SnapshotBuilder,
+    builder,
     compare_directories,
     entries,
     fhir_files,
@@ -33,6 +34,9 @@ def forget_everything_built() -> None:
     fingerprints._references_cache.clear()
     fhir_files._resource_cache.clear()
     selectors.CACHE = selectors.LogCache()
+    builder._last_built[:] = [None, None, None]
+    published_manifest._parts.clear()
+    storage._storage_store.cache_clear()
 
 
 def whole_evidence_json(evidence) -> bytes:

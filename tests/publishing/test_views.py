@@ -120,13 +120,16 @@ def test_nothing_outside_the_snapshot_is_reachable(client, first_snapshot, url):
 def test_a_symlink_planted_in_a_snapshot_is_not_followed(client, first_snapshot, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("secret")
-    page = storage.snapshot_dir(first_snapshot.seq) / "trials" / "trial-one.html"
-    page.unlink()
-    os.symlink(secret, page)
+    entry = storage.snapshot_store().manifest(first_snapshot.seq).entry("trials/trial-one.html")
+    body = storage.root() / storage.object_name(entry["sha256"])
+    body.unlink()
+    os.symlink(secret, body)
     response = client.get(f"/published/{first_snapshot.seq}/trials/trial-one.html")
     assert response.status_code == 404
     os.symlink(secret, storage.snapshot_dir(first_snapshot.seq) / "planted.txt")
     assert client.get(f"/published/{first_snapshot.seq}/planted.txt").status_code == 404
+    os.symlink(secret, storage.objects_root() / "planted.txt")
+    assert client.get(f"/published/{first_snapshot.seq}/objects/planted.txt").status_code == 404
 
 
 def test_latest_before_anything_is_published_is_404(client, snapshot_mode):
