@@ -5,6 +5,8 @@ asked for and kept per process by their sha256 (immutable: never stale)."""
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,10 +14,12 @@ from functools import cached_property
 from typing import Any
 
 import orjson
+from django.core.files import File
 
 from .build import manifest as split_manifest
 
 MANIFEST = "manifest.json"
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class SnapshotNotFound(Exception):
@@ -90,3 +94,44 @@ def parse_manifest(data: bytes, read_object=None) -> PublishedManifest:
     return PublishedManifest(
         orjson.loads(data), hashlib.sha256(data).hexdigest(), len(data), read_object
     )
+
+
+class ConcatenatedReader(io.RawIOBase):
+    """A composite file's bytes (``build.composite``): its parts' objects read one after the
+    other, each opened only when the previous one is used up."""
+
+    def __init__(self, openers: list[Callable[[], Any]]):
+        self._openers = iter(openers)
+        self._current = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while True:
+            if self._current is None:
+                opener = next(self._openers, None)
+                if opener is None:
+                    return 0
+                self._current = opener()
+            data = self._current.read(len(buffer))
+            if data:
+                buffer[: len(data)] = data
+                return len(data)
+            self._current.close()
+            self._current = None
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+        super().close()
+
+
+def open_composite(entry: dict[str, Any], open_object: Callable[[str], Any]) -> File:
+    """A composite file as one file (read in 1 MB blocks): ``open_object(sha256)`` opens a
+    part; a part whose name is not a sha256 is refused before anything is read."""
+    if not all(SHA256.match(str(sha)) for sha, _ in entry["parts"]):
+        raise SnapshotNotFound(entry.get("path"))
+    openers = [lambda sha=sha: open_object(sha) for sha, _ in entry["parts"]]
+    return File(io.BufferedReader(ConcatenatedReader(openers), 1 << 20), name=entry.get("path"))

@@ -27,7 +27,7 @@ from django.utils import timezone
 from curation.eventstore import last_position
 
 from . import locks, storage
-from .build import BuildResult, PreviousSnapshot, SnapshotBuilder, compare_directories
+from .build import BuildResult, PreviousSnapshot, SnapshotBuilder, compare_directories, composite
 from .build import manifest as split_manifest
 from .models import Snapshot
 from .selectors import latest_complete_snapshot
@@ -106,6 +106,7 @@ def _build(target: int, previous: Snapshot | None, lock: locks.Lock) -> Snapshot
         store.put_in_place(seq, result.manifest_bytes)
     except BaseException as exc:
         store.discard_build(seq)
+        composite.forget()  # the chunks it made may never have been stored
         Snapshot.objects.filter(pk=snapshot.pk).update(
             status=Snapshot.Status.FAILED,
             error=f"{type(exc).__name__}: {exc}"[:5000],

@@ -53,7 +53,13 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 
 from .build import manifest as split_manifest
 from .build.files import write_file
-from .published_manifest import MANIFEST, PublishedManifest, SnapshotNotFound, parse_manifest
+from .published_manifest import (
+    MANIFEST,
+    PublishedManifest,
+    SnapshotNotFound,
+    open_composite,
+    parse_manifest,
+)
 
 LATEST = "latest"
 BUILDING_DIR = ".building"
@@ -222,6 +228,8 @@ class FilesystemSnapshotStore(SnapshotStore):
         return _filesystem_manifest(path, mtime_ns)
 
     def open(self, seq: int, path: str, entry: dict[str, Any]) -> File:
+        if "parts" in entry:  # a composite (``build.composite``): its parts, concatenated
+            return open_composite(entry, lambda sha: self.open(seq, "", {"sha256": sha}))
         file_storage = FileSystemStorage(location=str(root()))
         if path == MANIFEST or self.manifest(seq).format < 2:
             name = f"{int(seq)}/{path}"

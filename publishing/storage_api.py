@@ -30,6 +30,7 @@ from .storage import (
     SnapshotNotFound,
     SnapshotStore,
     UploadError,
+    open_composite,
     parse_manifest,
     work_root,
 )
@@ -63,7 +64,9 @@ class StorageSnapshotStore(SnapshotStore):
 
         staging = self.staging(seq)
         shutil.rmtree(staging, ignore_errors=True)
-        return ObjectDirectorySink(staging, fanout=False)
+        return ObjectDirectorySink(
+            staging, fanout=False, identity=("storage", self.alias, id(self.backend))
+        )
 
     def discard_build(self, seq: int) -> None:
         shutil.rmtree(self.staging(seq), ignore_errors=True)
@@ -146,6 +149,8 @@ class StorageSnapshotStore(SnapshotStore):
             raise SnapshotNotFound(f"object {sha256}") from None
 
     def open(self, seq: int, path: str, entry: dict[str, Any]) -> File:
+        if "parts" in entry:  # a composite (``build.composite``): its parts, concatenated
+            return open_composite(entry, lambda sha: self.open(seq, "", {"sha256": sha}))
         if path == MANIFEST:
             name = self.manifest_name(seq)
         elif SHA256.match(entry.get("sha256", "")):

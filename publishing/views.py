@@ -80,7 +80,8 @@ def serve(request, ref: str, path: str = ""):
         entry = None
     if entry is None:
         raise Http404("no such file in this snapshot")
-    etag = f'"{entry["sha256"]}"'
+    # A whole-corpus file stored in parts has the parts' etag (``build.composite``).
+    etag = f'"{entry.get("sha256") or entry["etag"]}"'
     headers = {"ETag": etag, "Cache-Control": cache_control}
     if ref == storage.LATEST:
         headers["Content-Location"] = f"/published/{seq}/{path}"
@@ -114,4 +115,6 @@ def _open(
         response = HttpResponse(content_type=content_type)
         response["Content-Length"] = str(entry["size"])
         return response
-    return FileResponse(handle, content_type=content_type)
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Length"] = str(entry["size"])
+    return response

@@ -34,8 +34,10 @@ from evidence.documents import record_types
 
 from .. import pages
 from ..selectors import EvidenceAsOf, changes_between, evidence_as_of
+from . import composite
 from . import manifest as split_manifest
-from .entries import EntryParts, forget_stale_entries
+from .composite import CompositeWriter
+from .entries import EntryParts, evidence_composite, forget_stale_entries
 from .fhir_files import write_fhir_files
 from .files import dumps
 from .fingerprints import inputs_fingerprint, topic_page_inputs, trial_page_inputs
@@ -122,6 +124,13 @@ class SnapshotBuilder:
         self.written.append(path)
         self.rendered += 1
 
+    def add_composite(self, writer: CompositeWriter) -> None:
+        """A whole-corpus file whose parts ``writer`` stored (``composite``)."""
+        entry = writer.entry()
+        self.files[writer.path] = entry
+        self.written.append(writer.path)
+        self.rendered += 1
+
     def reuse(self, path: str, inputs: str) -> bool:
         """Keep the previous snapshot's file if it was made from the same inputs: its manifest
         entry, whose body both snapshots share."""
@@ -153,8 +162,10 @@ class SnapshotBuilder:
         self.previous_parts = state.parts if state is not None else split_manifest.PartTable.empty()
         # A build allocates millions of acyclic dicts and strings and leaves no cycles
         # behind (tested); the cyclic collector would walk the loaded evidence again and again.
+        composite.begin(sink.identity)
         with cyclic_gc_paused():
             result = self._build()
+        composite.end()
         if sink.reuses:
             _last_built[:] = [result.manifest_sha256, result.files, self.part_table]
         return result
@@ -260,9 +271,9 @@ class SnapshotBuilder:
         """evidence.json, schema.json, changes.json/.html and index.html; returns how many
         records changed since the previous snapshot, and how many findings there are."""
         snapshot = {"seq": self.seq, "position": self.position, "as_of": evidence.as_of}
-        published, findings = entries.evidence_json(evidence, snapshot)
-        self.write("evidence.json", published)
-        del published  # tens of megabytes: not kept while the pages are written
+        writer = CompositeWriter(self.sink, "evidence.json")
+        findings = evidence_composite(writer, evidence, snapshot)
+        self.add_composite(writer)
         self.write("schema.json", schema_json())
         previous_position = self.previous.position if self.previous else 0
         change_rows = pages.change_rows(changes_between(previous_position, self.position))

@@ -104,9 +104,61 @@ class EntryParts:
         return b"".join(parts), count
 
 
+def evidence_composite(writer, evidence: EvidenceAsOf, snapshot: dict[str, Any]) -> int:
+    """``evidence.json`` as a composite (``composite.CompositeWriter``): the same bytes as
+    ``EntryParts.evidence_json``, each record's part made only when its chunk is not stored
+    yet (and not kept: the chunk is). Returns how many findings it lists."""
+    arrays: dict[str, Any] = {}
+    for entry_type in record_types.REGISTRY:
+        records = evidence.records[entry_type.name].values()
+        arrays[entry_type.plural] = [
+            (r.slug, r.current_hash, lambda r=r: _compact(record_entry(r))) for r in records
+        ]
+    findings = []
+    count = 0
+    for owner_type in finding_owner_types():
+        for record in evidence.records[owner_type].values():
+            n = _findings_count(owner_type, record)
+            if n:
+                count += n
+                maker = _findings_maker(owner_type, record)
+                findings.append((record.slug, record.current_hash, maker))
+    arrays["findings"] = findings
+    keys = sorted([*arrays, "snapshot"])
+    writer.literal(b"{")
+    for number, key in enumerate(keys):
+        writer.literal(b'%s"%s":' % (b"," if number else b"", key.encode()))
+        if key == "snapshot":
+            writer.literal(_compact(snapshot))
+        else:
+            writer.literal(b"[")
+            writer.array_items(arrays[key])
+            writer.literal(b"]")
+    writer.literal(b"}\n")
+    return count
+
+
+# How many findings each record's document has, by event hash (a number: kept for every record).
+_findings_counts: dict[str, int] = {}
+
+
+def _findings_count(owner_type: str, record: RecordState) -> int:
+    found = _findings_counts.get(record.current_hash)
+    if found is None:
+        found = _findings_counts[record.current_hash] = len(record.document.get("findings", []))
+    return found
+
+
+def _findings_maker(owner_type: str, record: RecordState):
+    def make() -> bytes:
+        return b",".join(_compact(f) for f in record_findings(owner_type, record))
+
+    return make
+
+
 def forget_stale_entries(evidence: EvidenceAsOf) -> None:
     live = {r.current_hash for records in evidence.records.values() for r in records.values()}
-    for cache in (_entry_cache, _findings_cache):
+    for cache in (_entry_cache, _findings_cache, _findings_counts):
         for key in [k for k in cache if k not in live]:
             del cache[key]
     forget_stale_references(live)

@@ -19,16 +19,20 @@ resources).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from evidence.documents import record_types
 
 from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
-from .files import dumps, dumps_compact
+from .composite import CompositeWriter
+from .files import dumps
 
 PUBLISHING = Path(__file__).resolve().parent.parent
 BUNDLE_PATH = "fhir/bundle.json"
@@ -83,7 +87,7 @@ def write_fhir_files(builder, evidence: EvidenceAsOf) -> None:
     (``SnapshotBuilder``: its ``write`` and ``reuse`` keep the manifest)."""
     base = fhir.canonical_base()
     live: set[str] = set()
-    bundle: list[tuple[str, dict[str, Any]]] = []
+    items: dict[str, tuple[str, dict[str, Any]]] = {}  # path -> (cache key, resource)
     for record_type in record_types.names():
         if record_type not in fhir.MAIN_RESOURCE:
             continue  # a record type without a FHIR mapping (yet): not published as FHIR
@@ -92,15 +96,65 @@ def write_fhir_files(builder, evidence: EvidenceAsOf) -> None:
             key = _cache_key(record, inputs)
             live.add(key)
             resources = record_resources(record, inputs, base)
-            bundle.extend(resources)
+            for path, resource in resources:
+                items[path] = (key, resource)
             _write_or_reuse(builder, resources, inputs)
             _resource_cache[key] = resources  # valid: written now, or reused from before
     code_systems = [(fhir.resource_path(r), r) for r in fhir.code_systems(base)]
-    _write_or_reuse(builder, code_systems, _code_system_inputs(base))
-    bundle.extend(code_systems)
+    code_system_inputs = _code_system_inputs(base)
+    _write_or_reuse(builder, code_systems, code_system_inputs)
+    for path, resource in code_systems:
+        items[path] = (code_system_inputs, resource)
     for stale in [key for key in _resource_cache if key not in live]:
         del _resource_cache[stale]
-    builder.write(BUNDLE_PATH, dumps_compact(_bundle(bundle, base, evidence)))
+    writer = CompositeWriter(builder.sink, BUNDLE_PATH)
+    _bundle_composite(writer, items, base, evidence)
+    builder.add_composite(writer)
+
+
+# The bundle's paths in order, as of this process's last build: kept sorted by taking out and
+# putting in only the paths that changed (sorting every resource's path again each build cost
+# more than the rest of an approval's bundle).
+_bundle_order: list[Any] = [set(), []]
+
+
+def _sorted_paths(paths: set[str]) -> list[str]:
+    known, order = _bundle_order
+    if not order or len(paths ^ known) > len(paths) // 4:
+        order = sorted(paths)
+    else:
+        for path in known - paths:
+            del order[bisect.bisect_left(order, path)]
+        for path in paths - known:
+            bisect.insort(order, path)
+    _bundle_order[:] = [paths, order]
+    return order
+
+
+def _bundle_composite(writer, items: dict, base: str, evidence: EvidenceAsOf) -> None:
+    """The bundle (``_bundle``) as a composite: every resource in path order, in chunks."""
+
+    def item(path: str):
+        key, resource = items[path]
+        return (
+            path,
+            (path, key),
+            lambda: _compact(
+                {
+                    "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
+                    "resource": resource,
+                }
+            ),
+        )
+
+    head = _compact(_bundle([], base, evidence))  # {"entry":[],"id":...}: entry sorts first
+    writer.literal(b'{"entry":[')
+    writer.array_items(item(path) for path in _sorted_paths(set(items)))
+    writer.literal(b"]" + head[len(b'{"entry":[]') :] + b"\n")
+
+
+def _compact(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def _code_system_inputs(base: str) -> str:

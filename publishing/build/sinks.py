@@ -5,7 +5,7 @@
   under a temporary name and renamed, so an object is never seen half-written, and only if no
   object has its sha256 yet. Forked renderers write through it too (the filesystem is shared).
 - ``TreeSink``: every file at its path in a directory, as a rebuild is compared (nothing is
-  reused: a tree is a full build).
+  reused: a tree is a full build); a composite file (``composite``) is written whole.
 """
 
 from __future__ import annotations
@@ -19,9 +19,18 @@ from .files import write_file
 class ObjectDirectorySink:
     reuses = True
 
-    def __init__(self, objects: Path, fanout: bool = True, legacy_dir: Path | None = None):
+    def __init__(
+        self,
+        objects: Path,
+        fanout: bool = True,
+        legacy_dir: Path | None = None,
+        identity: object = None,
+    ):
         self.objects = str(objects)
         self.fanout = fanout
+        # Which store the objects end up in: chunks remembered from earlier builds
+        # (``composite``) are named again only in the same store.
+        self.identity = identity if identity is not None else ("directory", self.objects)
         self.legacy_dir = legacy_dir  # a format 1 previous snapshot's files, to take in
         self._made: set[str] = set()
 
@@ -44,6 +53,10 @@ class ObjectDirectorySink:
         temporary = f"{target}.{os.getpid()}.tmp"
         write_file(Path(temporary), data)
         os.replace(temporary, target)
+
+    def put_part(self, path: str, sha256: str, data: bytes) -> None:
+        """One part of a composite file (``composite``): an object like any other."""
+        self.put(path, sha256, data)
 
     def reuse(self, path: str, entry: dict) -> bool:
         """A file of the previous snapshot: its object is there already, unless that snapshot
@@ -75,14 +88,28 @@ class TreeSink:
     def __init__(self, directory: Path):
         self.directory = str(directory)
         self._made: set[str] = set()
+        self._composites: set[str] = set()  # composite files begun (their parts are appended)
 
-    def put(self, path: str, sha256: str, data: bytes) -> None:
+    def _target(self, path: str) -> str:
         target = f"{self.directory}/{path}"
         parent = os.path.dirname(target)
         if parent not in self._made:
             os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
-        write_file(Path(target), data)
+        return target
+
+    def put(self, path: str, sha256: str, data: bytes) -> None:
+        write_file(Path(self._target(path)), data)
+
+    identity = None
+
+    def put_part(self, path: str, sha256: str, data: bytes) -> None:
+        """The next part of a composite file: the file is its parts, concatenated."""
+        target = self._target(path)
+        mode = "ab" if path in self._composites else "wb"
+        self._composites.add(path)
+        with open(target, mode) as handle:
+            handle.write(data)
 
     def reuse(self, path: str, entry: dict) -> bool:
         return False

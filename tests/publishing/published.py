@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from publishing import storage
 
 
@@ -11,6 +13,15 @@ def published_bytes(seq: int, path: str) -> bytes:
     entry = store.manifest(seq).entry(path) or {}
     with store.open(seq, path, entry) as handle:
         return handle.read()
+
+
+def published_object(seq: int, sha256: str) -> bytes:
+    """One stored object (a part of a composite file), checked against its address."""
+    store = storage.snapshot_store()
+    with store.open(seq, "", {"sha256": sha256}) as handle:
+        data = handle.read()
+    assert hashlib.sha256(data).hexdigest() == sha256
+    return data
 
 
 def published_manifest(seq: int) -> dict:

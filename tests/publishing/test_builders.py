@@ -13,7 +13,12 @@ from django.core.management import CommandError, call_command
 from publishing import services, storage
 from publishing.build import PreviousSnapshot, SnapshotBuilder, compare_directories
 from tests.factories import revise_approved
-from tests.publishing.published import fhir_files, published_bytes, published_manifest
+from tests.publishing.published import (
+    fhir_files,
+    published_bytes,
+    published_manifest,
+    published_object,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +62,15 @@ def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(small_co
     }
     for entry in manifest["files"]:
         data = published_bytes(1, entry["path"])
-        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         assert len(data) == entry["size"]
+        if "parts" in entry:  # a whole-corpus file stored in parts: they are its bytes
+            assert entry["path"] in {"evidence.json", "fhir/bundle.json"}
+            assert b"".join(published_object(1, sha) for sha, _ in entry["parts"]) == data
+            assert [size for _, size in entry["parts"]] == [
+                len(published_object(1, sha)) for sha, _ in entry["parts"]
+            ]
+        else:
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
     manifest_bytes = published_bytes(1, "manifest.json")
     assert snapshot.manifest_sha256 == hashlib.sha256(manifest_bytes).hexdigest()
 
@@ -272,17 +284,22 @@ def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, set
     assert compare_directories(tmp_path / "single", tmp_path / "forked") == []
 
 
-def test_a_second_build_reuses_unchanged_entries(small_corpus, editor, reviewer):
+def test_a_second_build_serialises_only_the_chunks_that_changed(small_corpus, editor, reviewer):
     from publishing.build import entries
 
     services.publish_latest()
-    entries_before = dict(entries._entry_cache)
-    assert len(entries_before) == 5
     revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     with mock.patch.object(entries, "record_entry", wraps=entries.record_entry) as build_entry:
-        services.publish_latest()
-    assert build_entry.call_count == 1  # only the revised trial's entry is built again
-    assert len(entries._entry_cache) == 5
+        second = services.publish_latest()
+    # evidence.json's chunk of trials (both trials: one chunk at this size) is made again, and
+    # the revised trial's own file; the citation's, intervention's and topic's chunks are not.
+    assert {call.args[0].slug for call in build_entry.call_args_list} == {
+        "trial-one",
+        "trial-two",
+    }
+    evidence = orjson.loads(published_bytes(second.seq, "evidence.json"))
+    trial = next(t for t in evidence["trials"] if t["slug"] == "trial-one")
+    assert trial["document"]["enrollment"] == 410
 
 
 def test_a_failure_in_a_forked_renderer_fails_the_build(snapshot_root, settings, tmp_path):

@@ -34,8 +34,10 @@ def published_files(directory: Path) -> dict[str, str]:
     fingerprints, which hash the rendering code itself so that stale pages are re-rendered.
 
     The list was recorded before the manifest was split into parts (``manifest/<shard>.json``,
-    format 2): the manifest is compared joined again into its recorded shape (format 1, one
-    list of every file), so the metadata and every file's path, sha256 and size must match."""
+    format 2), and before whole-corpus files were stored in parts (``build.composite``): the
+    manifest is compared joined again into its recorded shape (format 1, one list of every
+    file, each with the sha256 of its bytes), so the metadata and every file's path, sha256 and
+    size must match."""
     files = {}
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         name = str(path.relative_to(directory))
@@ -49,6 +51,10 @@ def published_files(directory: Path) -> dict[str, str]:
                 listed.extend(json.loads((directory / part["path"]).read_bytes())["files"])
             for entry in listed:
                 entry.pop("inputs", None)
+                if "parts" in entry:  # stored in parts: recorded as the whole file's sha256
+                    whole = (directory / entry["path"]).read_bytes()
+                    entry.pop("parts"), entry.pop("etag")
+                    entry["sha256"] = hashlib.sha256(whole).hexdigest()
             manifest["files"] = sorted(listed, key=lambda entry: entry["path"])
             manifest["format"] = 1
             data = json.dumps(manifest, sort_keys=True).encode()
