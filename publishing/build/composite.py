@@ -54,6 +54,19 @@ def ends_chunk(key: str) -> bool:
     return zlib.crc32(key.encode()) % AVERAGE_CHUNK == 0
 
 
+# Whether each key ends a chunk, remembered (an approval asks again for every FHIR resource).
+_ends: dict[str, bool] = {}
+
+
+def chunk_ends_of(key: str) -> bool:
+    found = _ends.get(key)
+    if found is None:
+        if len(_ends) > 4_000_000:
+            _ends.clear()
+        found = _ends[key] = ends_chunk(key)
+    return found
+
+
 def etag_of(parts: list[list]) -> str:
     return hashlib.sha256("".join(sha for sha, _ in parts).encode()).hexdigest()
 
@@ -62,7 +75,7 @@ def is_composite(entry: dict[str, Any]) -> bool:
     return "parts" in entry
 
 
-Item = tuple[str, Any, Callable[[], bytes]]  # (boundary key, cache key, the item's bytes)
+Item = tuple[bool, Any, Any]  # (ends a chunk, cache key, what ``make`` makes its bytes from)
 
 
 class CompositeWriter:
@@ -89,19 +102,20 @@ class CompositeWriter:
         self.parts.append([sha256, len(data)])
         return sha256, len(data)
 
-    def array_items(self, items: Iterable[Item]) -> None:
-        """A JSON array's items (without its brackets), comma-separated, in chunks."""
+    def array_items(self, items: Iterable[Item], make: Callable[[Any], bytes]) -> None:
+        """A JSON array's items (without its brackets), comma-separated, in chunks; an item's
+        bytes are ``make(payload)``, asked only when its chunk is not stored yet."""
         chunk: list[Item] = []
         first = True
         for item in items:
             chunk.append(item)
-            if ends_chunk(item[0]) or len(chunk) >= MAX_CHUNK:
-                self._chunk(chunk, first)
+            if item[0] or len(chunk) >= MAX_CHUNK:
+                self._chunk(chunk, first, make)
                 chunk, first = [], False
         if chunk:
-            self._chunk(chunk, first)
+            self._chunk(chunk, first, make)
 
-    def _chunk(self, chunk: list[Item], first: bool) -> None:
+    def _chunk(self, chunk: list[Item], first: bool, make: Callable[[Any], bytes]) -> None:
         self._flush()
         key = (not first, tuple(cache_key for _, cache_key, _ in chunk))
         _used.add(key)
@@ -109,7 +123,7 @@ class CompositeWriter:
         if found is not None:
             self.parts.append(list(found))
             return
-        data = (b"" if first else b",") + b",".join(make() for _, _, make in chunk)
+        data = (b"" if first else b",") + b",".join(make(payload) for _, _, payload in chunk)
         stored = self._store(data)
         if self.sink.reuses:  # an object store: the chunk can be named again by its sha256
             _chunks[key] = stored

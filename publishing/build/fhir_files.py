@@ -31,7 +31,7 @@ from evidence.documents import record_types
 
 from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
-from .composite import CompositeWriter
+from .composite import CompositeWriter, chunk_ends_of
 from .files import dumps
 
 PUBLISHING = Path(__file__).resolve().parent.parent
@@ -134,22 +134,17 @@ def _sorted_paths(paths: set[str]) -> list[str]:
 def _bundle_composite(writer, items: dict, base: str, evidence: EvidenceAsOf) -> None:
     """The bundle (``_bundle``) as a composite: every resource in path order, in chunks."""
 
-    def item(path: str):
-        key, resource = items[path]
-        return (
-            path,
-            (path, key),
-            lambda: _compact(
-                {
-                    "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
-                    "resource": resource,
-                }
-            ),
-        )
+    def make(path: str) -> bytes:
+        resource = items[path][1]
+        url = f"{base}/{resource['resourceType']}/{resource['id']}"
+        return _compact({"fullUrl": url, "resource": resource})
 
+    ends = chunk_ends_of
     head = _compact(_bundle([], base, evidence))  # {"entry":[],"id":...}: entry sorts first
     writer.literal(b'{"entry":[')
-    writer.array_items(item(path) for path in _sorted_paths(set(items)))
+    writer.array_items(
+        ((ends(path), (path, items[path][0]), path) for path in _sorted_paths(set(items))), make
+    )
     writer.literal(b"]" + head[len(b'{"entry":[]') :] + b"\n")
 
 
@@ -176,8 +171,14 @@ def _reuse_all(builder, resources: list[tuple[str, dict]], inputs: str) -> bool:
     """Keep the record's files when the previous snapshot has all of them from the same
     inputs. All or none: the record's files are validated together when any is made."""
     previous = builder.previous_files
-    if not resources or not all(previous.get(p, {}).get("inputs") == inputs for p, _ in resources):
+    olds = [previous.get(path) for path, _ in resources]
+    if not resources or not all(old and old.get("inputs") == inputs for old in olds):
         return False
+    if builder.sink.reuses and builder.sink.legacy_dir is None:
+        # Nothing to take in (the bodies are objects already): one pass, no per-file checks.
+        builder.files.update(zip((path for path, _ in resources), olds, strict=True))
+        builder.reused += len(olds)
+        return True
     kept = [path for path, _ in resources if builder.reuse(path, inputs)]
     if len(kept) == len(resources):
         return True
