@@ -153,7 +153,7 @@ def phase_incremental() -> dict:
     }
 
 
-def phase_floor(snapshot_dir: str, into: str) -> dict:
+def phase_floor(snapshot_root: str, seq: str, into: str) -> dict:
     """orjson over the same data, and writing the same bytes: what no build can beat.
 
     The bytes go to a new directory under ``into``, kept until the whole benchmark ends:
@@ -161,16 +161,28 @@ def phase_floor(snapshot_dir: str, into: str) -> dict:
     (ext4 skips recently freed inodes), which would flatter neither side fairly."""
     _setup()
     import orjson
+    from django.conf import settings
 
     from curation.eventstore import last_position
     from evidence.documents import record_types
+    from publishing import storage
     from publishing.build.entries import findings_of, record_entry
     from publishing.build.files import dumps_compact
     from publishing.selectors import evidence_as_of
 
+    settings.SNAPSHOT_ROOT = Path(snapshot_root)
     evidence = evidence_as_of(last_position())
-    source = Path(snapshot_dir)
-    payload = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*") if p.is_file()}
+    # The snapshot's files and its manifest (not the manifest's parts: a snapshot written the
+    # simplest way lists every file in one manifest).
+    store = storage.snapshot_store()
+    manifest = store.manifest(int(seq))
+    payload = {}
+    for path, entry in {
+        storage.MANIFEST: manifest.entry(storage.MANIFEST),
+        **manifest.files,
+    }.items():
+        with store.open(int(seq), path, entry) as handle:
+            payload[path] = handle.read()
     started = time.perf_counter()
     plurals = {entry.name: entry.plural for entry in record_types.REGISTRY}
     entries = {t: [record_entry(r) for r in evidence.records[t].values()] for t in plurals}
@@ -250,8 +262,8 @@ def run(args=None) -> dict:
         for repeat in range(repeats):
             run_env = {**env, "SNAPSHOT_ROOT": str(workdir / f"snapshots-{repeat}")}
             full = _run_phase("full", run_env, str(repeat))
-            full_dir = workdir / f"snapshots-{repeat}" / str(full["seq"])
-            floors.append(_run_phase("floor", env, str(full_dir), str(workdir)))
+            full_root = workdir / f"snapshots-{repeat}"
+            floors.append(_run_phase("floor", env, str(full_root), str(full["seq"]), str(workdir)))
             fulls.append(full)
         best_full = min(fulls, key=lambda r: r["full_seconds"])
         best_floor = min(floors, key=lambda r: r["floor_seconds"])
@@ -295,7 +307,7 @@ def _main(argv: list[str]) -> None:
     elif name == "full":
         result = phase_full(int(rest[0]) if rest else 0)
     elif name == "floor":
-        result = phase_floor(rest[0], rest[1])
+        result = phase_floor(rest[0], rest[1], rest[2])
     else:
         result = PHASES[name]()
     print(json.dumps(result, default=str))

@@ -1,7 +1,7 @@
 """Example FHIR consumer: load a snapshot's ``fhir/bundle.json`` with fhir.resources (R5) and
 print each trial's hazard ratios with their intervals.
 
-    python examples/fhir_bundle.py var/snapshots/latest/fhir/bundle.json
+    python examples/fhir_bundle.py bundle.json   # a downloaded copy
     python examples/fhir_bundle.py http://127.0.0.1:8000/published/latest/fhir/bundle.json
 
 Every entry is parsed (and so validated) as its R5 resource class. A trial is a ResearchStudy;

@@ -8,8 +8,9 @@ from django.utils import timezone
 class Snapshot(models.Model):
     """One build of the published evidence at one event position.
 
-    A complete snapshot's files live in ``SNAPSHOT_ROOT/<seq>/`` (or, with SNAPSHOT_STORAGE, in
-    a Django storage; see ``publishing.storage``) and never change. Building and failed rows
+    A complete snapshot is its manifest (``SNAPSHOT_ROOT/<seq>/manifest.json``, or with
+    SNAPSHOT_STORAGE in a Django storage) naming content-addressed objects shared with other
+    snapshots (see ``publishing.storage``); neither ever changes. Building and failed rows
     are kept so operators can see progress and errors in the admin.
     """
 

@@ -27,7 +27,8 @@ from django.utils import timezone
 from curation.eventstore import last_position
 
 from . import locks, storage
-from .build import BuildResult, PreviousSnapshot, SnapshotBuilder, compare_directories
+from .build import BuildResult, PreviousSnapshot, SnapshotBuilder, compare_directories, composite
+from .build import manifest as split_manifest
 from .models import Snapshot
 from .selectors import latest_complete_snapshot
 
@@ -78,8 +79,8 @@ def _abandon_interrupted_builds() -> None:
 def _previous_of(snapshot: Snapshot | None, reuse: bool = True) -> PreviousSnapshot | None:
     if snapshot is None:
         return None
-    directory = storage.snapshot_store().reusable_directory(snapshot.seq) if reuse else None
-    return PreviousSnapshot(snapshot.seq, snapshot.position, directory)
+    state = storage.snapshot_store().previous_state(snapshot.seq) if reuse else None
+    return PreviousSnapshot(snapshot.seq, snapshot.position, state)
 
 
 def _build(target: int, previous: Snapshot | None, lock: locks.Lock) -> Snapshot:
@@ -98,12 +99,14 @@ def _build(target: int, previous: Snapshot | None, lock: locks.Lock) -> Snapshot
         lock.renew()
 
     store = storage.snapshot_store()
-    build_dir = store.new_build_dir(seq)
     try:
-        result = SnapshotBuilder(seq, target, _previous_of(previous), progress).build(build_dir)
-        store.put_in_place(build_dir, seq)
+        builder = SnapshotBuilder(seq, target, _previous_of(previous), progress)
+        result = builder.build_into(store.object_sink(seq))
+        # Every body and part is stored: the manifest goes last, and makes the snapshot.
+        store.put_in_place(seq, result.manifest_bytes)
     except BaseException as exc:
-        shutil.rmtree(build_dir, ignore_errors=True)
+        store.discard_build(seq)
+        composite.forget()  # the chunks it made may never have been stored
         Snapshot.objects.filter(pk=snapshot.pk).update(
             status=Snapshot.Status.FAILED,
             error=f"{type(exc).__name__}: {exc}"[:5000],
@@ -125,7 +128,7 @@ def _build(target: int, previous: Snapshot | None, lock: locks.Lock) -> Snapshot
 
 def _record_complete(snapshot: Snapshot, result: BuildResult) -> None:
     snapshot.status = Snapshot.Status.COMPLETE
-    snapshot.counts = result.manifest["counts"]
+    snapshot.counts = result.meta["counts"]
     snapshot.manifest_sha256 = result.manifest_sha256
     snapshot.files_rendered = result.files_rendered
     snapshot.refresh_from_db(fields=["progress_total"])
@@ -176,16 +179,25 @@ def sweep() -> Snapshot | None:
 
 def rebuild_and_compare(seq: int, into: Path) -> list[str]:
     """Rebuild snapshot ``seq`` from the event log into ``into`` (from scratch, no reuse) and
-    compare it byte for byte with the published one (downloaded next to ``into`` when it is in
-    a Django storage). Returns the differences."""
+    compare it byte for byte with the published one, whose files, manifest and manifest parts
+    are read from the store into a directory next to ``into``. Returns the differences.
+
+    A snapshot published before the manifest was split (format 1) is compared file by file
+    without its manifest, which a rebuild now writes in the split form."""
     snapshot = Snapshot.objects.filter(seq=seq, status=Snapshot.Status.COMPLETE).first()
     if snapshot is None:
         raise PublishingError(f"there is no complete snapshot {seq}")
+    store = storage.snapshot_store()
     try:
-        published = storage.snapshot_store().copy_to(seq, into.with_name(f"{into.name}.published"))
+        published = store.copy_to(seq, into.with_name(f"{into.name}.published"))
+        legacy = store.manifest(seq).format < 2
     except storage.SnapshotNotFound:
         raise PublishingError(f"snapshot {seq} is recorded complete but not stored") from None
     into.mkdir(parents=True, exist_ok=True)
     previous = _previous_of(snapshot.previous, reuse=False)
     SnapshotBuilder(seq, snapshot.position, previous).build(into)
+    if legacy:
+        for directory in (published, into):
+            (directory / storage.MANIFEST).unlink(missing_ok=True)
+            shutil.rmtree(directory / split_manifest.PART_DIR, ignore_errors=True)
     return compare_directories(published, into)

@@ -1,11 +1,13 @@
 """Serving published snapshots: ``/published/<seq>/<path>`` and ``/published/latest/<path>``.
 
-Only files listed in the snapshot's manifest are served (plus the manifest itself), so no
+Only files listed in the snapshot's manifest are served (plus the manifest and its parts,
+``manifest/<shard>.json``), found through the one part that lists the path, so no
 request can reach anything else: ``..``, encoded dots, absolute paths and symlinks planted in
 the directory all miss the manifest and get 404. Reads go through the snapshot store
-(``publishing.storage``): on the filesystem, Django's ``FileSystemStorage`` (whose ``safe_join``
-would refuse a path outside ``SNAPSHOT_ROOT`` as a second line of defence); in a Django storage,
-the object named by the file's sha256, never by a path from the request.
+(``publishing.storage``): the object named by the file's sha256, never by a path from the
+request (on the filesystem through Django's ``FileSystemStorage``, whose ``safe_join`` would
+refuse a path outside ``SNAPSHOT_ROOT`` as a second line of defence; snapshots published
+before objects existed are read from their own directories).
 
 ETags are the files' sha256 from the manifest (strong validators: same bytes, same tag).
 Numbered snapshots never change and are cached for a year; ``latest`` moves, so it is cached
@@ -72,13 +74,14 @@ def serve(request, ref: str, path: str = ""):
         cache_control = IMMUTABLE
     path = path or "index.html"
     manifest = manifest_of(store, seq)
-    if path == storage.MANIFEST:
-        entry = {"path": path, "sha256": manifest.sha256, "size": manifest.size}
-    else:
-        entry = manifest.files.get(path)
+    try:
+        entry = manifest.entry(path)
+    except storage.SnapshotNotFound:
+        entry = None
     if entry is None:
         raise Http404("no such file in this snapshot")
-    etag = f'"{entry["sha256"]}"'
+    # A whole-corpus file stored in parts has the parts' etag (``build.composite``).
+    etag = f'"{entry.get("sha256") or entry["etag"]}"'
     headers = {"ETag": etag, "Cache-Control": cache_control}
     if ref == storage.LATEST:
         headers["Content-Location"] = f"/published/{seq}/{path}"
@@ -112,4 +115,6 @@ def _open(
         response = HttpResponse(content_type=content_type)
         response["Content-Length"] = str(entry["size"])
         return response
-    return FileResponse(handle, content_type=content_type)
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Length"] = str(entry["size"])
+    return response

@@ -11,45 +11,52 @@ written.
 Incremental: each per-record file carries an ``inputs`` fingerprint in the manifest (the
 versions of every record it shows, plus the renderer's own fingerprint; see
 ``fingerprints``). When the previous snapshot has the same file with the same fingerprint,
-its bytes are reused (hard-linked) instead of rendered again, so an approval only re-renders
-the pages it touches.
+its manifest entry is reused (its body is an object both snapshots share) instead of being
+rendered again, so an approval only re-renders the pages it touches, stores only their bodies
+and rewrites only the manifest parts that list them (``manifest``).
+
+``build_into(sink)`` stores bodies as objects (publication); ``build(directory)`` writes every
+file, the manifest and its parts at their paths (a rebuild to compare, nothing reused).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from curation.runtime import cyclic_gc_paused
 from evidence.documents import record_types
 
 from .. import pages
 from ..selectors import EvidenceAsOf, changes_between, evidence_as_of
-from .entries import EntryParts, forget_stale_entries
+from . import composite
+from . import manifest as split_manifest
+from .composite import CompositeWriter
+from .entries import EntryParts, evidence_composite, forget_stale_entries
 from .fhir_files import write_fhir_files
-from .files import dumps, write_file
+from .files import dumps
 from .fingerprints import inputs_fingerprint, topic_page_inputs, trial_page_inputs
 from .rendering import GroupResult, page_groups, render_forked, should_fork
 from .schema import schema_json
+from .sinks import TreeSink
 
 logger = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = split_manifest.FORMAT
 ProgressCallback = Callable[[int, int], None]
-# (device, inode, size, mtime) of the manifest this process wrote last, and the manifest.
-_last_manifest: list[Any] = [None, None]
+# The sha256 of the manifest this process built last, its files and its parts: the next build
+# starts from them instead of reading every part again (parsing costs as much as writing).
+_last_built: list[Any] = [None, None, None]
 
 
-def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+def last_built(manifest_sha256: str) -> tuple[dict, split_manifest.PartTable] | None:
+    if _last_built[0] == manifest_sha256:
+        return _last_built[1], _last_built[2]
+    return None
 
 
 @dataclass
@@ -57,7 +64,6 @@ class RenderPlan:
     """What the record pages of one build are rendered from, and which still need rendering:
     (group, path, inputs fingerprint) of each page not reused from the previous snapshot."""
 
-    directory: Path
     evidence: EvidenceAsOf
     record_pages: pages.RecordPages
     entries: EntryParts
@@ -68,31 +74,23 @@ class RenderPlan:
 class PreviousSnapshot:
     seq: int
     position: int
-    directory: Path | None = None  # None: do not reuse files (full rebuild)
-
-    def manifest(self) -> dict[str, Any] | None:
-        if self.directory is None:
-            return None
-        path = self.directory / "manifest.json"
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            return None
-        # The manifest this worker wrote last is kept (parsing it costs as much as writing
-        # it): the same file (inode; builds are renamed into place), unchanged since.
-        identity = _identity(stat)
-        if _last_manifest[0] == identity:
-            return _last_manifest[1]
-        return orjson.loads(path.read_bytes())
+    state: Any = None  # storage.PreviousState; None: reuse nothing (full rebuild)
 
 
 @dataclass
 class BuildResult:
-    manifest: dict[str, Any]
+    meta: dict[str, Any]  # manifest.json
+    files: dict[str, dict[str, Any]]  # every file's entry by path
+    manifest_bytes: bytes
     manifest_sha256: str
     files_rendered: int
     files_reused: int
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The manifest with every file listed (as one unsplit list, in path order)."""
+        return {**self.meta, "files": [self.files[path] for path in sorted(self.files)]}
 
 
 class SnapshotBuilder:
@@ -108,48 +106,39 @@ class SnapshotBuilder:
         self.previous = previous
         self.progress = progress or (lambda done, total: None)
         self.files: dict[str, dict[str, Any]] = {}
-        self._made: set[str] = set()  # directories made (paths as strings)
+        self.written: list[str] = []  # paths whose entries were made in this build
+        self.sink = None
         self._plan: RenderPlan | None = None
         self.rendered = 0
         self.reused = 0
 
     # Files ------------------------------------------------------------------------------------
 
-    def write(self, directory: Path, path: str, data: bytes, inputs: str | None = None) -> None:
-        target = directory / path
-        self._make_parent(str(target))
-        write_file(target, data)
-        entry = {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    def write(self, path: str, data: bytes, inputs: str | None = None) -> None:
+        sha256 = hashlib.sha256(data).hexdigest()
+        self.sink.put(path, sha256, data)
+        entry = {"path": path, "sha256": sha256, "size": len(data)}
         if inputs:
             entry["inputs"] = inputs
         self.files[path] = entry
+        self.written.append(path)
         self.rendered += 1
 
-    def _make_parent(self, target: str) -> None:
-        parent = os.path.dirname(target)
-        if parent not in self._made:
-            os.makedirs(parent, exist_ok=True)
-            self._made.add(parent)
+    def add_composite(self, writer: CompositeWriter) -> None:
+        """A whole-corpus file whose parts ``writer`` stored (``composite``)."""
+        entry = writer.entry()
+        self.files[writer.path] = entry
+        self.written.append(writer.path)
+        self.rendered += 1
 
-    def reuse(self, directory: Path, path: str, inputs: str) -> bool:
-        """Hard-link the previous snapshot's file if it was made from the same inputs.
-
-        Plain string paths, not pathlib: an approval links every unchanged file (120,000 at
-        7,000 trials, most of them FHIR resources), and pathlib's parsing cost more than the
-        links themselves (profiled)."""
+    def reuse(self, path: str, inputs: str) -> bool:
+        """Keep the previous snapshot's file if it was made from the same inputs: its manifest
+        entry, whose body both snapshots share."""
         old = self.previous_files.get(path)
-        if not (old and old.get("inputs") == inputs and self.previous.directory is not None):
+        if not (old and old.get("inputs") == inputs and self.sink.reuses):
             return False
-        source = f"{self.previous.directory}/{path}"
-        target = f"{directory}/{path}"
-        self._make_parent(target)
-        try:
-            os.link(source, target)
-        except OSError:
-            try:
-                shutil.copyfile(source, target)
-            except OSError:
-                return False
+        if not self.sink.reuse(path, old):
+            return False
         self.files[path] = old  # manifest entries are never changed once made
         self.reused += 1
         return True
@@ -157,18 +146,35 @@ class SnapshotBuilder:
     # Build ------------------------------------------------------------------------------------
 
     def build(self, directory: Path) -> BuildResult:
+        """Every file, the manifest and its parts at their paths in ``directory``."""
+        result = self.build_into(TreeSink(directory))
+        (directory / "manifest.json").write_bytes(result.manifest_bytes)
+        return result
+
+    def build_into(self, sink) -> BuildResult:
+        """Store the snapshot's bodies and manifest parts in ``sink`` (``sinks``); the result
+        carries manifest.json, for the store to put in place."""
+        self.sink = sink
+        state = self.previous.state if self.previous and sink.reuses else None
+        if state is not None and state.legacy_dir is not None:
+            sink.legacy_dir = state.legacy_dir
+        self.previous_files = state.files if state is not None else {}
+        self.previous_parts = state.parts if state is not None else split_manifest.PartTable.empty()
         # A build allocates millions of acyclic dicts and strings and leaves no cycles
         # behind (tested); the cyclic collector would walk the loaded evidence again and again.
+        composite.begin(sink.identity)
         with cyclic_gc_paused():
-            return self._build(directory)
+            result = self._build()
+        composite.end()
+        if sink.reuses:
+            _last_built[:] = [result.manifest_sha256, result.files, self.part_table]
+        return result
 
-    def _build(self, directory: Path) -> BuildResult:
+    def _build(self) -> BuildResult:
         """Load, then render the record pages that changed (forked when there are many) while
         this process writes the snapshot-wide files, then write the manifest."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        previous_manifest = self.previous.manifest() if self.previous else None
-        self.previous_files = {f["path"]: f for f in (previous_manifest or {}).get("files", [])}
         evidence = evidence_as_of(self.position)
         timings["load"] = time.perf_counter() - started
         trials = list(evidence.records["trial"].values())
@@ -186,20 +192,20 @@ class SnapshotBuilder:
             for path, inputs in self.page_inputs(
                 evidence, record_pages, group_trials, group_topics
             ):
-                if not self.reuse(directory, path, inputs):
+                if not self.reuse(path, inputs):
                     pending.append((group, path, inputs))
         done = total - 1 - len(pending)
         self.progress(done, total)
-        self._plan = RenderPlan(directory, evidence, record_pages, entries, pending)
+        self._plan = RenderPlan(evidence, record_pages, entries, pending)
         renderer = self._start_rendering()
         timings["plan"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        change_count, findings = self.write_snapshot_files(directory, evidence, entries)
+        change_count, findings = self.write_snapshot_files(evidence, entries)
         timings["snapshot_files"] = time.perf_counter() - mark
 
         fhir_mark = time.perf_counter()
-        write_fhir_files(self, directory, evidence)
+        write_fhir_files(self, evidence)
         timings["fhir"] = time.perf_counter() - fhir_mark
 
         for rendered in renderer:
@@ -208,10 +214,11 @@ class SnapshotBuilder:
         self._plan = None
         timings["pages"] = time.perf_counter() - mark
 
+        mark = time.perf_counter()
         counts = {e.plural: len(evidence.records[e.name]) for e in record_types.REGISTRY}
         counts["findings"] = findings
         counts["changed_records"] = change_count
-        manifest = {
+        meta = {
             "format": FORMAT,
             "seq": self.seq,
             "position": self.position,
@@ -222,35 +229,52 @@ class SnapshotBuilder:
                 else None
             ),
             "counts": counts,
-            "files": [self.files[path] for path in sorted(self.files)],
+            "parts": self._store_parts(),
         }
         forget_stale_entries(evidence)
-        manifest_bytes = dumps(manifest)
-        (directory / "manifest.json").write_bytes(manifest_bytes)
-        _last_manifest[:] = [_identity((directory / "manifest.json").stat()), manifest]
+        manifest_bytes = dumps(meta)
+        manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
+        timings["manifest"] = time.perf_counter() - mark
         self.progress(total, total)
         timings["total"] = time.perf_counter() - started
         return BuildResult(
-            manifest=manifest,
-            manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
+            meta=meta,
+            files=self.files,
+            manifest_bytes=manifest_bytes,
+            manifest_sha256=manifest_sha256,
             files_rendered=self.rendered,
             files_reused=self.reused,
             timings=timings,
         )
 
+    def _store_parts(self) -> list[dict[str, Any]]:
+        """The manifest's parts: those listing a path written or removed in this build are
+        made and stored again, the others are the previous snapshot's."""
+        removed = self.previous_files.keys() - self.files.keys()
+
+        def store_part(path: str, data: bytes, count: int) -> dict[str, Any]:
+            sha256 = hashlib.sha256(data).hexdigest()
+            self.sink.put(path, sha256, data)
+            return split_manifest.part_entry(path, sha256, len(data), count)
+
+        parts, table = split_manifest.split(
+            self.files, [*self.written, *removed], self.previous_parts, store_part
+        )
+        self.part_table = table
+        return parts
+
     def write_snapshot_files(
         self,
-        directory: Path,
         evidence: EvidenceAsOf,
         entries: EntryParts,
     ) -> tuple[int, int]:
         """evidence.json, schema.json, changes.json/.html and index.html; returns how many
         records changed since the previous snapshot, and how many findings there are."""
         snapshot = {"seq": self.seq, "position": self.position, "as_of": evidence.as_of}
-        published, findings = entries.evidence_json(evidence, snapshot)
-        self.write(directory, "evidence.json", published)
-        del published  # tens of megabytes: not kept while the pages are written
-        self.write(directory, "schema.json", schema_json())
+        writer = CompositeWriter(self.sink, "evidence.json")
+        findings = evidence_composite(writer, evidence, snapshot)
+        self.add_composite(writer)
+        self.write("schema.json", schema_json())
         previous_position = self.previous.position if self.previous else 0
         change_rows = pages.change_rows(changes_between(previous_position, self.position))
         changes_meta = {
@@ -258,13 +282,12 @@ class SnapshotBuilder:
             "from_position": previous_position,
             "to_position": self.position,
         }
-        self.write(directory, "changes.json", dumps({**changes_meta, "records": change_rows}))
+        self.write("changes.json", dumps({**changes_meta, "records": change_rows}))
         self.write(
-            directory,
             "changes.html",
             pages.changes_page(change_rows, changes_meta, evidence, self.seq),
         )
-        self.write(directory, "index.html", pages.index_page(evidence, self.seq, len(change_rows)))
+        self.write("index.html", pages.index_page(evidence, self.seq, len(change_rows)))
         return len(change_rows), findings
 
     @staticmethod
@@ -286,7 +309,7 @@ class SnapshotBuilder:
 
     def render_page(self, path: str, inputs: str) -> None:
         plan = self._plan
-        directory, evidence, record_pages = plan.directory, plan.evidence, plan.record_pages
+        evidence, record_pages = plan.evidence, plan.record_pages
         folder, name = path.split("/")
         slug, extension = name.rsplit(".", 1)
         record_type = next(e.name for e in record_types.REGISTRY if e.plural == folder)
@@ -295,7 +318,7 @@ class SnapshotBuilder:
         else:
             render = getattr(record_pages, f"{record_type}_page")  # trial_page, topic_page
             data = render(evidence.records[record_type][slug])
-        self.write(directory, path, data, inputs)
+        self.write(path, data, inputs)
 
     def render_group(self, group: int) -> int:
         jobs = [(path, inputs) for g, path, inputs in self._plan.pending if g == group]
@@ -305,7 +328,7 @@ class SnapshotBuilder:
 
     def _render_group_apart(self, group: int) -> GroupResult:
         """In a forked child: render one group and give what it added to the manifest."""
-        self.files, self.rendered = {}, 0
+        self.files, self.rendered, self.written = {}, 0, []
         covered = self.render_group(group)
         return self.files, self.rendered, covered
 
@@ -325,5 +348,6 @@ class SnapshotBuilder:
     def _merge(self, results: Iterator[GroupResult]) -> Iterator[int]:
         for files, rendered, covered in results:
             self.files.update(files)
+            self.written.extend(files)
             self.rendered += rendered
             yield covered

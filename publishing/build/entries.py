@@ -16,6 +16,7 @@ import orjson
 from evidence.documents import record_types
 
 from ..selectors import EvidenceAsOf, RecordState
+from .composite import chunk_ends_of
 from .fingerprints import forget_stale_references
 
 
@@ -104,9 +105,64 @@ class EntryParts:
         return b"".join(parts), count
 
 
+def evidence_composite(writer, evidence: EvidenceAsOf, snapshot: dict[str, Any]) -> int:
+    """``evidence.json`` as a composite (``composite.CompositeWriter``): the same bytes as
+    ``EntryParts.evidence_json``, each record's part made only when its chunk is not stored
+    yet (and not kept: the chunk is). Returns how many findings it lists."""
+    arrays: dict[str, Any] = {}
+    for entry_type in record_types.REGISTRY:
+        records = evidence.records[entry_type.name].values()
+        arrays[entry_type.plural] = [
+            (chunk_ends_of(r.slug), r.current_hash, (None, r)) for r in records
+        ]
+    findings = []
+    count = 0
+    for owner_type in finding_owner_types():
+        for record in evidence.records[owner_type].values():
+            n = _findings_count(record)
+            if n:
+                count += n
+                key = f"{owner_type}:{record.slug}"
+                # Cache key apart from the record's entry's (the same event hash).
+                cache_key = ("findings", record.current_hash)
+                findings.append((chunk_ends_of(key), cache_key, (owner_type, record)))
+    arrays["findings"] = findings
+    keys = sorted([*arrays, "snapshot"])
+    writer.literal(b"{")
+    for number, key in enumerate(keys):
+        writer.literal(b'%s"%s":' % (b"," if number else b"", key.encode()))
+        if key == "snapshot":
+            writer.literal(_compact(snapshot))
+        else:
+            writer.literal(b"[")
+            writer.array_items(arrays[key], _record_part)
+            writer.literal(b"]")
+    writer.literal(b"}\n")
+    return count
+
+
+def _record_part(payload: tuple[str | None, RecordState]) -> bytes:
+    """A record's entry (owner type None) or its findings, as compact JSON."""
+    owner_type, record = payload
+    if owner_type is None:
+        return _compact(record_entry(record))
+    return b",".join(_compact(f) for f in record_findings(owner_type, record))
+
+
+# How many findings each record's document has, by event hash (a number: kept for every record).
+_findings_counts: dict[str, int] = {}
+
+
+def _findings_count(record: RecordState) -> int:
+    found = _findings_counts.get(record.current_hash)
+    if found is None:
+        found = _findings_counts[record.current_hash] = len(record.document.get("findings", []))
+    return found
+
+
 def forget_stale_entries(evidence: EvidenceAsOf) -> None:
     live = {r.current_hash for records in evidence.records.values() for r in records.values()}
-    for cache in (_entry_cache, _findings_cache):
+    for cache in (_entry_cache, _findings_cache, _findings_counts):
         for key in [k for k in cache if k not in live]:
             del cache[key]
     forget_stale_references(live)

@@ -4,8 +4,9 @@ all, in path order.
 
 Incremental like the pages: all the files of one record carry one ``inputs`` fingerprint in
 the manifest (the record's version, the canonical base and the mapping code). When the
-previous snapshot has every one of the record's files with that fingerprint, they are
-hard-linked; otherwise the record's resources are validated with fhir.resources and written.
+previous snapshot has every one of the record's files with that fingerprint, their manifest
+entries are kept (the bodies are shared objects); otherwise the record's resources are
+validated with fhir.resources and written.
 A resource that does not validate fails the build with ``InvalidResource``, which names its
 path and elements; the build stops, so the previous snapshot stays the one served. Our own
 code systems (``fhir.code_systems``: the endpoint codes) are published the same way, with the
@@ -18,16 +19,20 @@ resources).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from evidence.documents import record_types
 
 from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
-from .files import dumps, dumps_compact
+from .composite import CompositeWriter, chunk_ends_of
+from .files import dumps
 
 PUBLISHING = Path(__file__).resolve().parent.parent
 BUNDLE_PATH = "fhir/bundle.json"
@@ -77,12 +82,12 @@ def _cache_key(record: RecordState, inputs: str) -> str:
     return f"{inputs}:{record.current_hash}"
 
 
-def write_fhir_files(builder, directory: Path, evidence: EvidenceAsOf) -> None:
+def write_fhir_files(builder, evidence: EvidenceAsOf) -> None:
     """Write (or reuse) every record's FHIR files and the bundle through ``builder``
     (``SnapshotBuilder``: its ``write`` and ``reuse`` keep the manifest)."""
     base = fhir.canonical_base()
     live: set[str] = set()
-    bundle: list[tuple[str, dict[str, Any]]] = []
+    items: dict[str, tuple[str, dict[str, Any]]] = {}  # path -> (cache key, resource)
     for record_type in record_types.names():
         if record_type not in fhir.MAIN_RESOURCE:
             continue  # a record type without a FHIR mapping (yet): not published as FHIR
@@ -91,15 +96,60 @@ def write_fhir_files(builder, directory: Path, evidence: EvidenceAsOf) -> None:
             key = _cache_key(record, inputs)
             live.add(key)
             resources = record_resources(record, inputs, base)
-            bundle.extend(resources)
-            _write_or_reuse(builder, directory, resources, inputs)
+            for path, resource in resources:
+                items[path] = (key, resource)
+            _write_or_reuse(builder, resources, inputs)
             _resource_cache[key] = resources  # valid: written now, or reused from before
     code_systems = [(fhir.resource_path(r), r) for r in fhir.code_systems(base)]
-    _write_or_reuse(builder, directory, code_systems, _code_system_inputs(base))
-    bundle.extend(code_systems)
+    code_system_inputs = _code_system_inputs(base)
+    _write_or_reuse(builder, code_systems, code_system_inputs)
+    for path, resource in code_systems:
+        items[path] = (code_system_inputs, resource)
     for stale in [key for key in _resource_cache if key not in live]:
         del _resource_cache[stale]
-    builder.write(directory, BUNDLE_PATH, dumps_compact(_bundle(bundle, base, evidence)))
+    writer = CompositeWriter(builder.sink, BUNDLE_PATH)
+    _bundle_composite(writer, items, base, evidence)
+    builder.add_composite(writer)
+
+
+# The bundle's paths in order, as of this process's last build: kept sorted by taking out and
+# putting in only the paths that changed (sorting every resource's path again each build cost
+# more than the rest of an approval's bundle).
+_bundle_order: list[Any] = [set(), []]
+
+
+def _sorted_paths(paths: set[str]) -> list[str]:
+    known, order = _bundle_order
+    if not order or len(paths ^ known) > len(paths) // 4:
+        order = sorted(paths)
+    else:
+        for path in known - paths:
+            del order[bisect.bisect_left(order, path)]
+        for path in paths - known:
+            bisect.insort(order, path)
+    _bundle_order[:] = [paths, order]
+    return order
+
+
+def _bundle_composite(writer, items: dict, base: str, evidence: EvidenceAsOf) -> None:
+    """The bundle (``_bundle``) as a composite: every resource in path order, in chunks."""
+
+    def make(path: str) -> bytes:
+        resource = items[path][1]
+        url = f"{base}/{resource['resourceType']}/{resource['id']}"
+        return _compact({"fullUrl": url, "resource": resource})
+
+    ends = chunk_ends_of
+    head = _compact(_bundle([], base, evidence))  # {"entry":[],"id":...}: entry sorts first
+    writer.literal(b'{"entry":[')
+    writer.array_items(
+        ((ends(path), (path, items[path][0]), path) for path in _sorted_paths(set(items))), make
+    )
+    writer.literal(b"]" + head[len(b'{"entry":[]') :] + b"\n")
+
+
+def _compact(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def _code_system_inputs(base: str) -> str:
@@ -107,30 +157,32 @@ def _code_system_inputs(base: str) -> str:
     return "fhir-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:27]
 
 
-def _write_or_reuse(builder, directory: Path, resources: list[tuple[str, dict]], inputs: str):
-    """Link the files from the previous snapshot, or validate them all, then write them."""
-    if _reuse_all(builder, directory, resources, inputs):
+def _write_or_reuse(builder, resources: list[tuple[str, dict]], inputs: str):
+    """Keep the files of the previous snapshot, or validate them all, then write them."""
+    if _reuse_all(builder, resources, inputs):
         return
     for path, resource in resources:
         fhir.validate(resource, path)
     for path, resource in resources:
-        builder.write(directory, path, dumps(resource), inputs)
+        builder.write(path, dumps(resource), inputs)
 
 
-def _reuse_all(builder, directory: Path, resources: list[tuple[str, dict]], inputs: str) -> bool:
-    """Hard-link the record's files when the previous snapshot has all of them from the same
-    inputs. All or none: a file is never written over a hard link (that would change the
-    previous snapshot's file too)."""
+def _reuse_all(builder, resources: list[tuple[str, dict]], inputs: str) -> bool:
+    """Keep the record's files when the previous snapshot has all of them from the same
+    inputs. All or none: the record's files are validated together when any is made."""
     previous = builder.previous_files
-    if not resources or not all(previous.get(p, {}).get("inputs") == inputs for p, _ in resources):
+    olds = [previous.get(path) for path, _ in resources]
+    if not resources or not all(old and old.get("inputs") == inputs for old in olds):
         return False
-    if builder.previous is None or builder.previous.directory is None:
-        return False
-    linked = [path for path, _ in resources if builder.reuse(directory, path, inputs)]
-    if len(linked) == len(resources):
+    if builder.sink.reuses and builder.sink.legacy_dir is None:
+        # Nothing to take in (the bodies are objects already): one pass, no per-file checks.
+        builder.files.update(zip((path for path, _ in resources), olds, strict=True))
+        builder.reused += len(olds)
         return True
-    for path in linked:  # a file could not be linked: render the record's files instead
-        (directory / path).unlink()
+    kept = [path for path, _ in resources if builder.reuse(path, inputs)]
+    if len(kept) == len(resources):
+        return True
+    for path in kept:  # a body could not be taken in: render the record's files instead
         builder.files.pop(path)
         builder.reused -= 1
     return False

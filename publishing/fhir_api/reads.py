@@ -45,10 +45,10 @@ class ServedSnapshot:
 
     def entry(self, resource_type: str, resource_id: str) -> dict[str, Any] | None:
         """The manifest entry of a resource's file (sha256, size), or None."""
-        return self.manifest.files.get(f"fhir/{resource_type}/{resource_id}.json")
+        return self.manifest.entry(f"fhir/{resource_type}/{resource_id}.json")
 
     def read_bytes(self, path: str) -> bytes:
-        with self.store.open(self.seq, path, self.manifest.files[path]) as handle:
+        with self.store.open(self.seq, path, self.manifest.entry(path)) as handle:
             return handle.read()
 
 
@@ -79,7 +79,7 @@ def resources_of_type(snapshot: ServedSnapshot, resource_type: str) -> list[dict
     by_type = _bundle_cache.get(snapshot.manifest.sha256)
     if by_type is None:
         by_type = {}
-        if BUNDLE_PATH in snapshot.manifest.files:
+        if snapshot.manifest.entry(BUNDLE_PATH) is not None:
             bundle = orjson.loads(snapshot.read_bytes(BUNDLE_PATH))
             for entry in bundle.get("entry", []):
                 resource = entry["resource"]

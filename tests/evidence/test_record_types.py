@@ -33,7 +33,7 @@ from evidence.documents import (
 from evidence.documents.record_types import RecordType
 from publishing import services as publishing
 from tests.factories import seed_corpus
-from tests.publishing.published import published_bytes
+from tests.publishing.published import published_bytes, published_manifest
 from tests.read_models import read_model_state
 
 
@@ -201,7 +201,7 @@ def test_a_fifth_record_type_needs_only_its_registry_entry_and_models(
     schema = orjson.loads(published_bytes(snapshot.seq, "schema.json"))
     assert schema["required"][-2:] == ["guidelines", "findings"]
     jsonschema.validate(published, schema)
-    manifest = orjson.loads(published_bytes(snapshot.seq, "manifest.json"))
+    manifest = published_manifest(snapshot.seq)
     assert manifest["counts"]["guidelines"] == 1
     changes = orjson.loads(published_bytes(snapshot.seq, "changes.json"))
     assert [r["record_type"] for r in changes["records"]][-1] == "guideline"

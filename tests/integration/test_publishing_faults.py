@@ -20,6 +20,7 @@ from publishing import storage
 from publishing.models import Snapshot
 from tests import documents, factories
 from tests.integration.conftest import wait_for
+from tests.publishing.published import published_bytes, published_manifest
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]
 
@@ -41,7 +42,16 @@ def published_at(position: int):
 
 
 def visible_snapshot_dirs() -> set[str]:
-    return {p.name for p in storage.root().iterdir() if not p.name.startswith(".")}
+    """Snapshots (``<seq>/``) and ``latest`` (not the shared ``objects/`` they name)."""
+    return {
+        p.name
+        for p in storage.root().iterdir()
+        if not p.name.startswith(".") and p.name != storage.OBJECTS_DIR
+    }
+
+
+def stored_objects() -> set[str]:
+    return {p.name for p in storage.objects_root().rglob("*") if p.is_file()}
 
 
 def served_seq(client) -> int:
@@ -63,8 +73,8 @@ def test_approvals_survive_a_redis_outage_and_the_sweep_publishes_them(
         )
     first = wait_for(published_at(last_position()), 60, "the first snapshot")
     assert "forked" in workers.log("w1")
-    response = client.get(f"/published/{first.seq}/manifest.json")
-    manifest = orjson.loads(b"".join(response.streaming_content))
+    assert client.get(f"/published/{first.seq}/manifest.json").status_code == 200
+    manifest = published_manifest(first.seq)
     fhir_files = [f for f in manifest["files"] if f["path"].startswith("fhir/")]
     assert first.files_rendered == 5 + 2 * 4 + 1 + len(fhir_files)
 
@@ -84,7 +94,7 @@ def test_approvals_survive_a_redis_outage_and_the_sweep_publishes_them(
     redis.start()
     snapshot = wait_for(published_at(last_position()), 90, "the sweep to publish the backlog")
     assert snapshot.position == last_position()
-    evidence = orjson.loads((storage.snapshot_dir(snapshot.seq) / "evidence.json").read_bytes())
+    evidence = orjson.loads(published_bytes(snapshot.seq, "evidence.json"))
     trial = next(t for t in evidence["trials"] if t["slug"] == "trial-one")
     assert trial["document"]["enrollment"] == 405
     assert [v["version"] for v in trial["history"]] == [1, 2, 3, 4, 5, 6]
@@ -100,6 +110,7 @@ def test_a_worker_killed_mid_build_leaves_the_previous_snapshot_served(
     factories.seed_corpus(editor, reviewer, trials=trials)
     first = services.publish_latest()  # in this process, at full speed
     assert first.status == "complete"
+    objects_of_first = stored_objects()
 
     workers.start("slow", app="tests.integration.slow_worker", SLOW_RENDER_SECONDS="1.0")
     factories.revise_approved(
@@ -109,9 +120,9 @@ def test_a_worker_killed_mid_build_leaves_the_previous_snapshot_served(
         lambda: Snapshot.objects.filter(status="building").first(), 30, "a build to start"
     )
     wait_for(
-        lambda: any((storage.root() / storage.BUILDING_DIR).rglob("*.html")),
+        lambda: stored_objects() - objects_of_first,
         30,
-        "the build to write files",
+        "the build to store bodies",
     )
     workers.kill("slow")
 
@@ -156,7 +167,7 @@ def test_two_workers_and_a_burst_of_200_approvals(
     for earlier, later in zip(builds, builds[1:], strict=False):
         assert earlier.finished_at <= later.created_at, f"{earlier} overlaps {later}"
 
-    evidence = orjson.loads((storage.snapshot_dir(final.seq) / "evidence.json").read_bytes())
+    evidence = orjson.loads(published_bytes(final.seq, "evidence.json"))
     trials = {t["slug"]: t for t in evidence["trials"]}
     rationales = [
         v["rationale"] for t in trials.values() for v in t["history"] if v["type"] == "revised"

@@ -13,7 +13,12 @@ from django.core.management import CommandError, call_command
 from publishing import services, storage
 from publishing.build import PreviousSnapshot, SnapshotBuilder, compare_directories
 from tests.factories import revise_approved
-from tests.publishing.published import fhir_files, published_bytes
+from tests.publishing.published import (
+    fhir_files,
+    published_bytes,
+    published_manifest,
+    published_object,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +33,7 @@ def read_text(seq, path):
 
 def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(small_corpus):
     snapshot = services.publish_latest()
-    manifest = read_json(snapshot.seq, "manifest.json")
+    manifest = published_manifest(snapshot.seq)
     assert manifest["seq"] == snapshot.seq == 1
     assert manifest["position"] == small_corpus.position
     assert manifest["previous"] is None
@@ -57,8 +62,15 @@ def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(small_co
     }
     for entry in manifest["files"]:
         data = published_bytes(1, entry["path"])
-        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         assert len(data) == entry["size"]
+        if "parts" in entry:  # a whole-corpus file stored in parts: they are its bytes
+            assert entry["path"] in {"evidence.json", "fhir/bundle.json"}
+            assert b"".join(published_object(1, sha) for sha, _ in entry["parts"]) == data
+            assert [size for _, size in entry["parts"]] == [
+                len(published_object(1, sha)) for sha, _ in entry["parts"]
+            ]
+        else:
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
     manifest_bytes = published_bytes(1, "manifest.json")
     assert snapshot.manifest_sha256 == hashlib.sha256(manifest_bytes).hexdigest()
 
@@ -204,11 +216,11 @@ def test_build_is_deterministic_and_rebuild_snapshot_matches(
 def test_rebuild_snapshot_reports_a_tampered_file(small_corpus, snapshot_mode):
     snapshot = services.publish_latest()
     tampered = published_bytes(snapshot.seq, "trials/trial-one.html") + b"tampered"
+    store = storage.snapshot_store()
+    entry = store.manifest(snapshot.seq).entry("trials/trial-one.html")
     if snapshot_mode == "filesystem":
-        (storage.snapshot_dir(snapshot.seq) / "trials" / "trial-one.html").write_bytes(tampered)
+        (storage.root() / storage.object_name(entry["sha256"])).write_bytes(tampered)
     else:
-        store = storage.snapshot_store()
-        entry = store.manifest(snapshot.seq).files["trials/trial-one.html"]
         name = store.object_name(entry["sha256"])
         store.backend.delete(name)
         store.backend.save(name, ContentFile(tampered))
@@ -227,18 +239,18 @@ def test_unchanged_records_reuse_the_previous_bytes(small_corpus, editor, review
     services.publish_latest()
     revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     second = services.publish_latest()
-    if snapshot_mode == "filesystem":
-        first_dir, second_dir = storage.snapshot_dir(1), storage.snapshot_dir(second.seq)
-        # trial-two is untouched: same file (hard link), not rendered again.
-        for path in ("trials/trial-two.json", "trials/trial-two.html"):
-            assert (first_dir / path).stat().st_ino == (second_dir / path).stat().st_ino
+    # trial-two is untouched: the same entry (one object, shared), not rendered again.
+    first_files = storage.snapshot_store().manifest(1).files
+    second_files = storage.snapshot_store().manifest(second.seq).files
+    for path in ("trials/trial-two.json", "trials/trial-two.html"):
+        assert first_files[path] == second_files[path]
     # trial-one changed, and the topic page shows it: both rendered again.
     for path in ("trials/trial-one.json", "trials/trial-one.html", "topics/maintenance.html"):
         assert published_bytes(1, path) != published_bytes(second.seq, path)
     assert "410 patients" in read_text(second.seq, "topics/maintenance.html")
     # 5 snapshot-wide files and the FHIR bundle, 3 pages and the FHIR files of the changed
     # trial; the unchanged trial's FHIR files are reused.
-    changed_fhir = fhir_files(read_json(second.seq, "manifest.json"), "trial-one")
+    changed_fhir = fhir_files(published_manifest(second.seq), "trial-one")
     assert changed_fhir and second.files_rendered == 6 + 3 + len(changed_fhir)
 
 
@@ -272,17 +284,22 @@ def test_forked_rendering_writes_the_same_bytes_as_in_process(snapshot_root, set
     assert compare_directories(tmp_path / "single", tmp_path / "forked") == []
 
 
-def test_a_second_build_reuses_unchanged_entries(small_corpus, editor, reviewer):
+def test_a_second_build_serialises_only_the_chunks_that_changed(small_corpus, editor, reviewer):
     from publishing.build import entries
 
     services.publish_latest()
-    entries_before = dict(entries._entry_cache)
-    assert len(entries_before) == 5
     revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
     with mock.patch.object(entries, "record_entry", wraps=entries.record_entry) as build_entry:
-        services.publish_latest()
-    assert build_entry.call_count == 1  # only the revised trial's entry is built again
-    assert len(entries._entry_cache) == 5
+        second = services.publish_latest()
+    # evidence.json's chunk of trials (both trials: one chunk at this size) is made again, and
+    # the revised trial's own file; the citation's, intervention's and topic's chunks are not.
+    assert {call.args[0].slug for call in build_entry.call_args_list} == {
+        "trial-one",
+        "trial-two",
+    }
+    evidence = orjson.loads(published_bytes(second.seq, "evidence.json"))
+    trial = next(t for t in evidence["trials"] if t["slug"] == "trial-one")
+    assert trial["document"]["enrollment"] == 410
 
 
 def test_a_failure_in_a_forked_renderer_fails_the_build(snapshot_root, settings, tmp_path):

@@ -17,7 +17,7 @@ from publishing import services
 from publishing.fhir_api.capability import INTERACTIONS
 from tests import documents
 from tests.factories import create_approved, retract_approved
-from tests.publishing.published import published_bytes
+from tests.publishing.published import published_bytes, published_manifest
 
 pytestmark = pytest.mark.django_db
 BASE = "/fhir/R5"
@@ -36,7 +36,7 @@ def outcome(response, status: int, code: str) -> str:
 
 
 def resource_types(seq: int) -> set[str]:
-    manifest = orjson.loads(published_bytes(seq, "manifest.json"))
+    manifest = published_manifest(seq)
     return {
         entry["path"].split("/")[1]
         for entry in manifest["files"]

@@ -97,9 +97,12 @@ def assert_same_hazard_ratios(output: str, seq: int) -> None:
 
 
 @pytest.mark.django_db
-def test_bundle_example_prints_every_hazard_ratio_of_the_snapshot(editor, reviewer, snapshot_root):
+def test_bundle_example_prints_every_hazard_ratio_of_the_snapshot(
+    editor, reviewer, snapshot_root, tmp_path
+):
     snapshot = publish_evidence_with_hazard_ratios(editor, reviewer)
-    bundle = snapshot_root / str(snapshot.seq) / "fhir" / "bundle.json"
+    bundle = tmp_path / "bundle.json"  # a downloaded copy
+    bundle.write_bytes(published_bytes(snapshot.seq, "fhir/bundle.json"))
     assert_same_hazard_ratios(run_example("fhir_bundle.py", str(bundle)), snapshot.seq)
 
 

@@ -31,15 +31,32 @@ EXPECTED = DATA / "snapshot_v1_files.json"
 
 def published_files(directory: Path) -> dict[str, str]:
     """sha256 of every file of a snapshot; the manifest without its per-file ``inputs``
-    fingerprints, which hash the rendering code itself so that stale pages are re-rendered."""
+    fingerprints, which hash the rendering code itself so that stale pages are re-rendered.
+
+    The list was recorded before the manifest was split into parts (``manifest/<shard>.json``,
+    format 2), and before whole-corpus files were stored in parts (``build.composite``): the
+    manifest is compared joined again into its recorded shape (format 1, one list of every
+    file, each with the sha256 of its bytes), so the metadata and every file's path, sha256 and
+    size must match."""
     files = {}
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         name = str(path.relative_to(directory))
+        if name.startswith("manifest/"):
+            continue  # compared through manifest.json, below
         data = path.read_bytes()
         if name == "manifest.json":
             manifest = json.loads(data)
-            for entry in manifest["files"]:
+            listed = []
+            for part in manifest.pop("parts"):
+                listed.extend(json.loads((directory / part["path"]).read_bytes())["files"])
+            for entry in listed:
                 entry.pop("inputs", None)
+                if "parts" in entry:  # stored in parts: recorded as the whole file's sha256
+                    whole = (directory / entry["path"]).read_bytes()
+                    entry.pop("parts"), entry.pop("etag")
+                    entry["sha256"] = hashlib.sha256(whole).hexdigest()
+            manifest["files"] = sorted(listed, key=lambda entry: entry["path"])
+            manifest["format"] = 1
             data = json.dumps(manifest, sort_keys=True).encode()
         files[name] = hashlib.sha256(data).hexdigest()
     return files

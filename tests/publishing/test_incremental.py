@@ -7,20 +7,25 @@ with nothing reused, must give byte-identical files.
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from curation.eventstore import last_position
 from evidence.documents import record_types
-from publishing import selectors, services, storage
+from publishing import fhir, published_manifest, selectors, services, storage
 from publishing.build import (
     PreviousSnapshot,
     SnapshotBuilder,
+    builder,
     compare_directories,
+    composite,
     entries,
     fhir_files,
     fingerprints,
 )
+from publishing.build.composite import CompositeWriter
 from publishing.build.files import dumps_compact
+from publishing.build.sinks import ObjectDirectorySink
 from tests.factories import create_approved, revise_approved
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +38,9 @@ def forget_everything_built() -> None:
     fingerprints._references_cache.clear()
     fhir_files._resource_cache.clear()
     selectors.CACHE = selectors.LogCache()
+    builder._last_built[:] = [None, None, None]
+    published_manifest._parts.clear()
+    storage._storage_store.cache_clear()
 
 
 def whole_evidence_json(evidence) -> bytes:
@@ -81,3 +89,51 @@ def test_incremental_snapshots_equal_full_builds_from_a_cold_worker(
     assert result.files_reused == 0
     published = storage.snapshot_store().copy_to(last.seq, tmp_path / "published")
     assert compare_directories(published, tmp_path / "full") == []
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Chunks of about three records, so that a small corpus has many of them."""
+    monkeypatch.setattr(composite, "AVERAGE_CHUNK", 3)
+    composite._ends.clear()
+    composite.forget()
+    yield
+    composite._ends.clear()
+    composite.forget()
+
+
+def test_evidence_json_in_chunks_is_the_whole_serialised_at_once(
+    small_corpus, small_chunks, tmp_path
+):
+    forget_everything_built()
+    evidence = selectors.evidence_as_of(last_position())
+    snapshot = {"seq": 3, "position": evidence.position, "as_of": evidence.as_of}
+    sink = ObjectDirectorySink(tmp_path / "objects")
+    made = []
+    for _ in range(2):  # cold, then naming the chunks stored the first time
+        composite.begin(sink.identity)
+        writer = CompositeWriter(sink, "evidence.json")
+        entries.evidence_composite(writer, evidence, snapshot)
+        entry = writer.entry()
+        composite.end()
+        parts = [(tmp_path / "objects" / sha[:2] / sha).read_bytes() for sha, _ in entry["parts"]]
+        assert len(parts) > 4
+        assert b"".join(parts) == whole_evidence_json(evidence)
+        assert entry["size"] == len(whole_evidence_json(evidence))
+        made.append(writer.made)
+    assert made[0] > 0 and made[1] == 0
+
+
+def test_the_bundle_in_chunks_is_the_whole_bundle_serialised_at_once(
+    small_corpus, small_chunks, tmp_path
+):
+    forget_everything_built()
+    SnapshotBuilder(1, last_position()).build(tmp_path)
+    evidence = selectors.evidence_as_of(last_position())
+    resources = [
+        (str(path.relative_to(tmp_path)), orjson.loads(path.read_bytes()))
+        for path in (tmp_path / "fhir").rglob("*.json")
+        if path.name != "bundle.json"
+    ]
+    whole = dumps_compact(fhir_files._bundle(resources, fhir.canonical_base(), evidence))
+    assert (tmp_path / "fhir" / "bundle.json").read_bytes() == whole

@@ -126,16 +126,23 @@ def test_a_failed_build_leaves_latest_alone_and_records_the_error(small_corpus, 
     store = storage.snapshot_store()
     with pytest.raises(storage.SnapshotNotFound):
         store.manifest(failed.seq)
-    assert list((store.local_root() / storage.BUILDING_DIR).iterdir()) == []
+    assert store.build_leftovers(failed.seq) == []  # nothing half-done stays behind
     # The next run completes and measures its changes against the last complete snapshot.
     third = services.publish_latest()
     assert third.status == Snapshot.Status.COMPLETE and third.previous == first
 
 
-def test_an_interrupted_build_is_marked_failed_and_its_directory_cleared(small_corpus):
+def test_an_interrupted_build_is_marked_failed_and_its_directory_cleared(
+    small_corpus, snapshot_mode
+):
     Snapshot.objects.create(seq=1, position=1, status=Snapshot.Status.BUILDING)
-    leftover = storage.snapshot_store().new_build_dir(1)
-    (leftover / "evidence.json").write_bytes(b"{half")
+    store = storage.snapshot_store()
+    if snapshot_mode == "filesystem":  # died while putting its manifest in place
+        leftover = storage.root() / storage.BUILDING_DIR / "1-died"
+    else:  # died with bodies staged, not yet uploaded
+        leftover = store.staging(1)
+    leftover.mkdir(parents=True)
+    (leftover / "manifest.json").write_bytes(b"{half")
     snapshot = services.publish_latest()
     assert snapshot.seq == 2
     assert Snapshot.objects.get(seq=1).status == Snapshot.Status.FAILED

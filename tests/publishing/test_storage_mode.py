@@ -14,7 +14,8 @@ from django.core.management import call_command
 from publishing import services, storage
 from publishing.models import Snapshot
 from tests.factories import revise_approved
-from tests.publishing.published import fhir_files, published_bytes
+from tests.publishing.published import fhir_files, published_manifest
+from tests.publishing.test_incremental import forget_everything_built
 
 pytestmark = [
     pytest.mark.django_db,
@@ -31,18 +32,28 @@ def count_saves(store):
 
 
 def stored_manifest(seq):
-    return orjson.loads(published_bytes(seq, "manifest.json"))
+    return published_manifest(seq)
+
+
+def stored_objects(seq):
+    """The sha256 of every body a snapshot names: its files' and its manifest parts'."""
+    manifest = storage.snapshot_store().manifest(seq)
+    bodies = {part["sha256"] for part in manifest.data["parts"]}
+    for entry in manifest.files.values():
+        if "parts" in entry:  # a whole-corpus file, stored in parts
+            bodies.update(sha for sha, _ in entry["parts"])
+        else:
+            bodies.add(entry["sha256"])
+    return bodies
 
 
 def test_an_incremental_publish_uploads_only_the_changed_bodies(small_corpus, editor, reviewer):
     store = storage.snapshot_store()
     with count_saves(store) as save:
         first = services.publish_latest()
-    first_manifest = stored_manifest(first.seq)
-    first_bodies = {entry["sha256"] for entry in first_manifest["files"]}
-    bodies_in_order = dict.fromkeys(store.object_name(e["sha256"]) for e in first_manifest["files"])
+    first_objects = stored_objects(first.seq)
     assert [call.args[0] for call in save.call_args_list] == [
-        *bodies_in_order,
+        *sorted(store.object_name(sha) for sha in first_objects),
         store.manifest_name(first.seq),  # last: its presence says every body is there
     ]
 
@@ -53,50 +64,39 @@ def test_an_incremental_publish_uploads_only_the_changed_bodies(small_corpus, ed
     ):
         second = services.publish_latest()
     second_manifest = stored_manifest(second.seq)
-    new_bodies = {e["sha256"] for e in second_manifest["files"]} - first_bodies
+    new_objects = stored_objects(second.seq) - first_objects
     # Bodies the previous manifest lists are not even asked about (one request each on S3).
     checked = {call.args[0] for call in exists.call_args_list}
-    assert checked == {store.object_name(sha) for sha in new_bodies} | {
+    assert checked == {store.object_name(sha) for sha in new_objects} | {
         store.manifest_name(second.seq)
     }
     saved = [call.args[0] for call in save.call_args_list]
     assert saved[-1] == store.manifest_name(second.seq)
-    assert sorted(saved[:-1]) == sorted(store.object_name(sha) for sha in new_bodies)
+    assert sorted(saved[:-1]) == sorted(store.object_name(sha) for sha in new_objects)
     # The untouched trial's files and the schema are not uploaded again.
     unchanged = {"trials/trial-two.json", "trials/trial-two.html", "schema.json"}
     for entry in second_manifest["files"]:
         if entry["path"] in unchanged:
             assert store.object_name(entry["sha256"]) not in saved
-    assert 0 < len(new_bodies) < len(second_manifest["files"])
+    assert 0 < len(new_objects) < len(stored_objects(second.seq))
 
 
-def test_the_working_copy_makes_the_next_build_incremental(small_corpus, editor, reviewer):
-    first = services.publish_latest()
-    work = storage.work_root()
-    assert sorted(p.name for p in work.iterdir() if not p.name.startswith(".")) == [str(first.seq)]
-    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
-    second = services.publish_latest()
-    # The untouched trial's 2 pages and FHIR files are reused from the working copy.
-    changed_fhir = fhir_files(stored_manifest(second.seq), "trial-one")
-    assert second.files_rendered == 6 + 3 + len(changed_fhir)
-    assert sorted(p.name for p in work.iterdir() if not p.name.startswith(".")) == [str(second.seq)]
-    assert list((work / storage.BUILDING_DIR).iterdir()) == []
-
-
-def test_a_worker_without_a_working_copy_renders_everything_and_uploads_only_changes(
+def test_a_fresh_worker_builds_incrementally_from_the_stored_manifest(
     small_corpus, editor, reviewer
 ):
     first = services.publish_latest()
-    shutil.rmtree(storage.work_root())  # another machine, or a fresh container
+    forget_everything_built()  # another machine, or a fresh container
+    shutil.rmtree(storage.work_root())
     revise_approved(editor, reviewer, "trial", "trial-two", lambda d: d.update(enrollment=501))
     store = storage.snapshot_store()
     with count_saves(store) as save:
         second = services.publish_latest()
-    every_fhir_file = len(fhir_files(stored_manifest(second.seq))) + 1  # and the bundle
-    assert second.files_rendered == 10 + every_fhir_file
-    first_bodies = {e["sha256"] for e in stored_manifest(first.seq)["files"]}
-    new_bodies = {e["sha256"] for e in stored_manifest(second.seq)["files"]} - first_bodies
-    assert save.call_count == len(new_bodies) + 1  # + the manifest
+    # The untouched trial's 2 pages and FHIR files are kept from the stored manifest.
+    changed_fhir = fhir_files(stored_manifest(second.seq), "trial-two")
+    assert second.files_rendered == 6 + 3 + len(changed_fhir)
+    new_objects = stored_objects(second.seq) - stored_objects(first.seq)
+    assert save.call_count == len(new_objects) + 1  # + the manifest
+    assert list(storage.work_root().iterdir()) == []  # nothing staged is left behind
 
 
 def test_serving_and_rebuilding_read_only_the_storage(client, small_corpus, snapshot_root):
@@ -105,6 +105,10 @@ def test_serving_and_rebuilding_read_only_the_storage(client, small_corpus, snap
     for entry in stored_manifest(snapshot.seq)["files"]:
         response = client.get(f"/published/{snapshot.seq}/{entry['path']}")
         assert response.status_code == 200, entry["path"]
+        if "parts" in entry:  # a whole-corpus file, stored in parts, tagged by them
+            assert len(body(response)) == entry["size"]
+            assert response["ETag"] == f'"{entry["etag"]}"'
+            continue
         assert hashlib.sha256(body(response)).hexdigest() == entry["sha256"]
         assert response["ETag"] == f'"{entry["sha256"]}"'
     latest = client.get("/published/latest/index.html")
@@ -118,7 +122,7 @@ def test_serving_and_rebuilding_read_only_the_storage(client, small_corpus, snap
 def test_storage_names_are_not_reachable_as_paths(client, small_corpus):
     snapshot = services.publish_latest()
     store = storage.snapshot_store()
-    sha = stored_manifest(snapshot.seq)["files"][0]["sha256"]
+    sha = stored_manifest(snapshot.seq)["parts"][0]["sha256"]
     assert store.backend.exists(store.object_name(sha))
     for url in (
         f"/published/{snapshot.seq}/objects/{sha}",
@@ -196,10 +200,10 @@ def test_a_manifest_changed_in_storage_is_not_served(client, small_corpus):
     name = store.manifest_name(snapshot.seq)
     with store.backend.open(name, "rb") as handle:  # not through serving: nothing cached
         forged = orjson.loads(handle.read())
-    forged["files"].append({"path": "extra.html", "sha256": "0" * 64, "size": 1})
+    forged["parts"].append({"path": "manifest/zzz.json", "sha256": "0" * 64, "size": 1})
     store.backend.delete(name)
     store.backend.save(name, ContentFile(orjson.dumps(forged)))
-    assert client.get(f"/published/{snapshot.seq}/extra.html").status_code == 404
+    assert client.get(f"/published/{snapshot.seq}/manifest/zzz.json").status_code == 404
     assert client.get(f"/published/{snapshot.seq}/index.html").status_code == 404
 
 

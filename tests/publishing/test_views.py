@@ -7,7 +7,7 @@ import pytest
 
 from publishing import services, storage
 from tests.factories import revise_approved
-from tests.publishing.published import published_bytes
+from tests.publishing.published import published_bytes, published_object
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +27,35 @@ def body(response):
 
 
 def test_numbered_file_is_immutable_with_a_strong_etag(client, first_snapshot):
-    response = client.get(f"/published/{first_snapshot.seq}/evidence.json")
+    response = client.get(f"/published/{first_snapshot.seq}/schema.json")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response["ETag"] == f'"{manifest_entry(first_snapshot.seq, "evidence.json")["sha256"]}"'
+    assert response["ETag"] == f'"{manifest_entry(first_snapshot.seq, "schema.json")["sha256"]}"'
     assert response["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "Content-Security-Policy" not in response
-    assert body(response) == published_bytes(first_snapshot.seq, "evidence.json")
+    assert body(response) == published_bytes(first_snapshot.seq, "schema.json")
+
+
+def test_a_whole_corpus_file_is_served_from_its_parts_with_their_etag(
+    client, first_snapshot, editor, reviewer
+):
+    entry = manifest_entry(first_snapshot.seq, "evidence.json")
+    url = f"/published/{first_snapshot.seq}/evidence.json"
+    response = client.get(url)
+    assert response.status_code == 200 and response["ETag"] == f'"{entry["etag"]}"'
+    data = body(response)
+    assert response["Content-Length"] == str(len(data)) == str(entry["size"])
+    parts = [published_object(first_snapshot.seq, sha) for sha, _ in entry["parts"]]
+    assert len(parts) > 1 and b"".join(parts) == data
+    assert orjson.loads(data)["snapshot"]["seq"] == first_snapshot.seq
+    assert client.get(url, headers={"If-None-Match": response["ETag"]}).status_code == 304
+    head = client.head(url)
+    assert head["Content-Length"] == str(entry["size"]) and head.content == b""
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=410))
+    second = services.publish_latest()
+    newer = client.get(f"/published/{second.seq}/evidence.json")
+    assert newer["ETag"] != response["ETag"]
+    assert newer["ETag"] == f'"{manifest_entry(second.seq, "evidence.json")["etag"]}"'
 
 
 def test_if_none_match_gives_304_without_a_body(client, first_snapshot):
@@ -120,13 +142,16 @@ def test_nothing_outside_the_snapshot_is_reachable(client, first_snapshot, url):
 def test_a_symlink_planted_in_a_snapshot_is_not_followed(client, first_snapshot, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("secret")
-    page = storage.snapshot_dir(first_snapshot.seq) / "trials" / "trial-one.html"
-    page.unlink()
-    os.symlink(secret, page)
+    entry = storage.snapshot_store().manifest(first_snapshot.seq).entry("trials/trial-one.html")
+    body = storage.root() / storage.object_name(entry["sha256"])
+    body.unlink()
+    os.symlink(secret, body)
     response = client.get(f"/published/{first_snapshot.seq}/trials/trial-one.html")
     assert response.status_code == 404
     os.symlink(secret, storage.snapshot_dir(first_snapshot.seq) / "planted.txt")
     assert client.get(f"/published/{first_snapshot.seq}/planted.txt").status_code == 404
+    os.symlink(secret, storage.objects_root() / "planted.txt")
+    assert client.get(f"/published/{first_snapshot.seq}/objects/planted.txt").status_code == 404
 
 
 def test_latest_before_anything_is_published_is_404(client, snapshot_mode):

@@ -13,8 +13,9 @@ import pytest
 from markupsafe import escape  # the escaping the page templates use (Jinja2)
 
 from evidence.documents import validate_document
-from publishing import services, storage
+from publishing import services
 from tests import documents, factories
+from tests.publishing.published import published_bytes, published_paths
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,7 @@ def test_hostile_text_is_escaped_on_every_page(editor, reviewer, snapshot_root, 
             editor, reviewer, record_type, document, why=f"rationale {payload}"
         )
     first = services.publish_latest()
-    changes = (storage.snapshot_dir(first.seq) / "changes.html").read_text(encoding="utf-8")
+    changes = published_bytes(first.seq, "changes.html").decode("utf-8")
     inspector = Inspector()
     inspector.feed(changes)
     assert inspector.problems == []
@@ -104,19 +105,19 @@ def test_hostile_text_is_escaped_on_every_page(editor, reviewer, snapshot_root, 
         )
 
     snapshot = services.publish_latest()
-    pages = sorted(storage.snapshot_dir(snapshot.seq).rglob("*.html"))
-    assert [p.name for p in pages] == [
+    pages = sorted(published_paths(snapshot.seq, ".html"))
+    assert [p.rsplit("/", 1)[-1] for p in pages] == [
         "changes.html",
         "index.html",
         "maintenance.html",
         "trial-one.html",
     ]
     for page in pages:
-        html = page.read_text(encoding="utf-8")
+        html = published_bytes(snapshot.seq, page).decode("utf-8")
         inspector = Inspector()
         inspector.feed(html)
-        assert inspector.problems == [], f"{page.name}: {inspector.problems}"
-        assert escape(payload) in html, f"{page.name} does not show the text, escaped"
+        assert inspector.problems == [], f"{page}: {inspector.problems}"
+        assert escape(payload) in html, f"{page} does not show the text, escaped"
 
 
 def _optional_citation():
@@ -141,7 +142,7 @@ def test_a_citation_url_cannot_break_out_of_its_link(editor, reviewer, snapshot_
     factories.create_approved(editor, reviewer, "intervention", documents.drugex_intervention())
     factories.create_approved(editor, reviewer, "trial", documents.drugex_trial())
     snapshot = services.publish_latest()
-    html = (storage.snapshot_dir(snapshot.seq) / "trials" / "trial-one.html").read_text()
+    html = published_bytes(snapshot.seq, "trials/trial-one.html").decode("utf-8")
     inspector = Inspector()
     inspector.feed(html)
     assert inspector.problems == []
