@@ -86,30 +86,128 @@ def write_fhir_files(builder, evidence: EvidenceAsOf) -> None:
     """Write (or reuse) every record's FHIR files and the bundle through ``builder``
     (``SnapshotBuilder``: its ``write`` and ``reuse`` keep the manifest)."""
     base = fhir.canonical_base()
+    if warm_fhir.follows(builder, base):
+        order = warm_fhir.update(builder, evidence, base)
+    else:
+        order = _write_all(builder, evidence, base)
+    writer = CompositeWriter(builder.sink, BUNDLE_PATH)
+    _bundle_composite(writer, warm_fhir.items, order, base, evidence)
+    builder.add_composite(writer)
+    warm_fhir.files_of = builder.files
+
+
+def _write_all(builder, evidence: EvidenceAsOf, base: str) -> list[str]:
+    """Every record's files (reused where the previous snapshot has them); fills the warm
+    table (``WarmFhir``) afresh. Returns the bundle's paths in order."""
+    warm_fhir.reset(builder, base)
     live: set[str] = set()
-    items: dict[str, tuple[str, dict[str, Any]]] = {}  # path -> (cache key, resource)
-    for record_type in record_types.names():
-        if record_type not in fhir.MAIN_RESOURCE:
-            continue  # a record type without a FHIR mapping (yet): not published as FHIR
+    for record_type in fhir_record_types():
         for record in evidence.records[record_type].values():
-            inputs = fhir_inputs(record, base)
-            key = _cache_key(record, inputs)
+            key = _write_record(builder, record, base)
             live.add(key)
-            resources = record_resources(record, inputs, base)
-            for path, resource in resources:
-                items[path] = (key, resource)
-            _write_or_reuse(builder, resources, inputs)
-            _resource_cache[key] = resources  # valid: written now, or reused from before
     code_systems = [(fhir.resource_path(r), r) for r in fhir.code_systems(base)]
     code_system_inputs = _code_system_inputs(base)
     _write_or_reuse(builder, code_systems, code_system_inputs)
     for path, resource in code_systems:
-        items[path] = (code_system_inputs, resource)
+        warm_fhir.items[path] = (code_system_inputs, resource)
+        warm_fhir.entries[path] = builder.files[path]
     for stale in [key for key in _resource_cache if key not in live]:
         del _resource_cache[stale]
-    writer = CompositeWriter(builder.sink, BUNDLE_PATH)
-    _bundle_composite(writer, items, base, evidence)
-    builder.add_composite(writer)
+    order = _sorted_paths(set(warm_fhir.items))
+    warm_fhir.order = list(order)
+    return order
+
+
+def _write_record(builder, record: RecordState, base: str) -> str:
+    """Write (or reuse) one record's files and note them in the warm table; its cache key."""
+    inputs = fhir_inputs(record, base)
+    key = _cache_key(record, inputs)
+    resources = record_resources(record, inputs, base)
+    _write_or_reuse(builder, resources, inputs)
+    _resource_cache[key] = resources  # valid: written now, or reused from before
+    paths = [path for path, _ in resources]
+    for path, resource in resources:
+        warm_fhir.items[path] = (key, resource)
+        warm_fhir.entries[path] = builder.files[path]
+    warm_fhir.records[record.record_type][record.slug] = (record.current_hash, key, paths)
+    return key
+
+
+def fhir_record_types() -> list[str]:
+    # A record type without a FHIR mapping (yet) is not published as FHIR.
+    return [name for name in record_types.names() if name in fhir.MAIN_RESOURCE]
+
+
+class WarmFhir:
+    """What this process's last build published as FHIR, so that the next build on a warm
+    worker touches only the records whose current event changed: each record's event hash,
+    cache key and paths; every FHIR file's manifest entry; the bundle's items and their order.
+    Used only when the previous snapshot is the one this process built with it (the files
+    dict ``files_of`` is the very one ``previous_state`` hands back), with the same base and
+    store; any other build fills it again from every record."""
+
+    def __init__(self) -> None:
+        self.files_of: dict | None = None
+        self.identity: Any = None
+        self.base: str | None = None
+        self.records: dict[str, dict[str, tuple[str, str, list[str]]]] = {}
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.items: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.order: list[str] = []
+
+    def reset(self, builder, base: str) -> None:
+        self.files_of = None  # until the build has written every file
+        self.identity, self.base = builder.sink.identity, base
+        self.records = {name: {} for name in fhir_record_types()}
+        self.entries, self.items, self.order = {}, {}, []
+
+    def follows(self, builder, base: str) -> bool:
+        return (
+            self.files_of is not None
+            and builder.previous_files is self.files_of
+            and builder.sink.reuses
+            and builder.sink.legacy_dir is None
+            and self.identity == builder.sink.identity
+            and self.base == base
+        )
+
+    def update(self, builder, evidence: EvidenceAsOf, base: str) -> list[str]:
+        """Write the files of records created or changed since, drop those of records gone,
+        and keep every other entry as it is. Returns the bundle's paths in order."""
+        self.files_of = None  # a build that fails here leaves a table no build follows
+        written_before = builder.rendered
+        for record_type in fhir_record_types():
+            records, known = evidence.records[record_type], self.records[record_type]
+            changed = [
+                record
+                for record in records.values()
+                if (seen := known.get(record.slug)) is None or seen[0] != record.current_hash
+            ]
+            for slug in [*(known.keys() - records.keys()), *(r.slug for r in changed)]:
+                self._forget(record_type, slug)
+            for record in changed:
+                _write_record(builder, record, base)
+                for path in known[record.slug][2]:
+                    bisect.insort(self.order, path)
+        builder.files.update(self.entries)
+        builder.reused += len(self.entries) - (builder.rendered - written_before)
+        return self.order
+
+    def _forget(self, record_type: str, slug: str) -> None:
+        found = self.records[record_type].pop(slug, None)
+        if found is None:
+            return
+        _, key, paths = found
+        _resource_cache.pop(key, None)
+        for path in paths:
+            self.entries.pop(path, None)
+            self.items.pop(path, None)
+            index = bisect.bisect_left(self.order, path)
+            if index < len(self.order) and self.order[index] == path:
+                del self.order[index]
+
+
+warm_fhir = WarmFhir()
 
 
 # The bundle's paths in order, as of this process's last build: kept sorted by taking out and
@@ -131,7 +229,9 @@ def _sorted_paths(paths: set[str]) -> list[str]:
     return order
 
 
-def _bundle_composite(writer, items: dict, base: str, evidence: EvidenceAsOf) -> None:
+def _bundle_composite(
+    writer, items: dict, order: list[str], base: str, evidence: EvidenceAsOf
+) -> None:
     """The bundle (``_bundle``) as a composite: every resource in path order, in chunks."""
 
     def make(path: str) -> bytes:
@@ -142,9 +242,7 @@ def _bundle_composite(writer, items: dict, base: str, evidence: EvidenceAsOf) ->
     ends = chunk_ends_of
     head = _compact(_bundle([], base, evidence))  # {"entry":[],"id":...}: entry sorts first
     writer.literal(b'{"entry":[')
-    writer.array_items(
-        ((ends(path), (path, items[path][0]), path) for path in _sorted_paths(set(items))), make
-    )
+    writer.array_items(((ends(path), (path, items[path][0]), path) for path in order), make)
     writer.literal(b"]" + head[len(b'{"entry":[]') :] + b"\n")
 
 

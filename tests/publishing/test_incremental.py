@@ -7,6 +7,8 @@ with nothing reused, must give byte-identical files.
 
 from __future__ import annotations
 
+from unittest import mock
+
 import orjson
 import pytest
 
@@ -26,7 +28,7 @@ from publishing.build import (
 from publishing.build.composite import CompositeWriter
 from publishing.build.files import dumps_compact
 from publishing.build.sinks import ObjectDirectorySink
-from tests.factories import create_approved, revise_approved
+from tests.factories import create_approved, retract_approved, revise_approved
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +39,7 @@ def forget_everything_built() -> None:
     entries._findings_cache.clear()
     fingerprints._references_cache.clear()
     fhir_files._resource_cache.clear()
+    fhir_files.warm_fhir.files_of = None
     selectors.CACHE = selectors.LogCache()
     builder._last_built[:] = [None, None, None]
     published_manifest._parts.clear()
@@ -87,6 +90,61 @@ def test_incremental_snapshots_equal_full_builds_from_a_cold_worker(
     previous = PreviousSnapshot(last.previous.seq, last.previous.position)  # no reuse
     result = SnapshotBuilder(last.seq, last.position, previous).build(tmp_path / "full")
     assert result.files_reused == 0
+    published = storage.snapshot_store().copy_to(last.seq, tmp_path / "published")
+    assert compare_directories(published, tmp_path / "full") == []
+
+
+def test_a_warm_worker_touching_only_changed_records_equals_a_cold_build(
+    small_corpus, editor, reviewer, snapshot_mode, tmp_path
+):
+    # Several approvals, each published by this (warm) worker: a new topic, a revision, then
+    # the topic retracted (its FHIR files leave the bundle and the manifest) and the trial
+    # revised again. Each warm build follows the FHIR table of the build before it.
+    from tests.documents import drugex_topic
+
+    services.publish_latest()
+    create_approved(editor, reviewer, "topic", drugex_topic("short-lived-topic"))
+    services.publish_latest()
+    assert fhir_files.warm_fhir.files_of is builder._last_built[1]
+    assert "fhir/Composition/short-lived-topic.json" in fhir_files.warm_fhir.entries
+    revise_approved(editor, reviewer, "trial", "trial-two", lambda d: d.update(enrollment=478))
+    services.publish_latest()
+    retract_approved(editor, reviewer, "topic", "short-lived-topic", 1)
+    revise_approved(editor, reviewer, "trial", "trial-two", lambda d: d.update(enrollment=479))
+    last = services.publish_latest()
+    files = storage.snapshot_store().manifest(last.seq).files
+    assert "fhir/Composition/short-lived-topic.json" not in files
+    assert "fhir/Composition/short-lived-topic.json" not in fhir_files.warm_fhir.order
+    assert last.files_rendered < len(files)
+
+    forget_everything_built()
+    previous = PreviousSnapshot(last.previous.seq, last.previous.position)  # no reuse
+    result = SnapshotBuilder(last.seq, last.position, previous).build(tmp_path / "full")
+    assert result.files_reused == 0
+    published = storage.snapshot_store().copy_to(last.seq, tmp_path / "published")
+    assert compare_directories(published, tmp_path / "full") == []
+
+
+@pytest.mark.parametrize("dies_in", ["fhir", "put_in_place"])
+def test_after_a_failed_build_the_next_one_is_whole(
+    small_corpus, editor, reviewer, snapshot_mode, tmp_path, dies_in
+):
+    services.publish_latest()
+    revise_approved(editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=412))
+    store = storage.snapshot_store()
+    failure = (
+        mock.patch.object(fhir, "validate", side_effect=OSError("mid-FHIR"))
+        if dies_in == "fhir"
+        else mock.patch.object(type(store), "put_in_place", side_effect=OSError("disk full"))
+    )
+    with failure, pytest.raises(OSError):
+        services.publish_latest()  # the FHIR table was updated by a build never served
+    revise_approved(editor, reviewer, "trial", "trial-two", lambda d: d.update(enrollment=413))
+    last = services.publish_latest()
+
+    forget_everything_built()
+    previous = PreviousSnapshot(last.previous.seq, last.previous.position)
+    SnapshotBuilder(last.seq, last.position, previous).build(tmp_path / "full")
     published = storage.snapshot_store().copy_to(last.seq, tmp_path / "published")
     assert compare_directories(published, tmp_path / "full") == []
 
