@@ -40,10 +40,11 @@ from .composite import CompositeWriter
 from .entries import EntryParts, evidence_composite, forget_stale_entries
 from .fhir_files import write_fhir_files
 from .files import dumps
-from .fingerprints import inputs_fingerprint, topic_page_inputs, trial_page_inputs
+from .fingerprints import inputs_fingerprint
 from .rendering import GroupResult, page_groups, render_forked, should_fork
 from .schema import schema_json
 from .sinks import TreeSink
+from .warm_pages import page_parts, warm_pages
 
 logger = logging.getLogger(__name__)
 FORMAT = split_manifest.FORMAT
@@ -185,15 +186,11 @@ class SnapshotBuilder:
         mark = time.perf_counter()
         entries = EntryParts()
         record_pages = pages.RecordPages(evidence)
-        pending = []  # (group, path, inputs): pages whose inputs changed since the previous
-        for group, (group_trials, group_topics) in enumerate(
-            page_groups(trials, topics, record_pages)
-        ):
-            for path, inputs in self.page_inputs(
-                evidence, record_pages, group_trials, group_topics
-            ):
-                if not self.reuse(path, inputs):
-                    pending.append((group, path, inputs))
+        pending = (
+            warm_pages.plan(self, evidence, record_pages) if warm_pages.follows(self) else None
+        )
+        if pending is None:
+            pending = self.plan_every_page(evidence, record_pages, trials, topics)
         done = total - 1 - len(pending)
         self.progress(done, total)
         self._plan = RenderPlan(evidence, record_pages, entries, pending)
@@ -212,6 +209,7 @@ class SnapshotBuilder:
             done += rendered
             self.progress(done, total)
         self._plan = None
+        warm_pages.finish(self)
         timings["pages"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -290,22 +288,26 @@ class SnapshotBuilder:
         self.write("index.html", pages.index_page(evidence, self.seq, len(change_rows)))
         return len(change_rows), findings
 
+    def plan_every_page(self, evidence, record_pages, trials, topics) -> list:
+        """(group, path, inputs) of every record page whose inputs changed since the previous
+        snapshot; the others are reused. Fills the warm worker's table afresh."""
+        warm_pages.reset(self, evidence)
+        pending = []
+        for group, (group_trials, group_topics) in enumerate(
+            page_groups(trials, topics, record_pages)
+        ):
+            for path, owner, parts in page_parts(
+                evidence, record_pages, group_trials, group_topics
+            ):
+                warm_pages.note(path, owner, parts)
+                inputs = self.inputs_of(parts)
+                if not self.reuse(path, inputs):
+                    pending.append((group, path, inputs))
+        return pending
+
     @staticmethod
-    def page_inputs(evidence, record_pages, trials, topics):
-        """(path, inputs fingerprint) of every record page of a group."""
-        trial_type, topic_type = record_types.get("trial"), record_types.get("topic")
-        for trial in trials:
-            yield (
-                trial_type.record_file_path(trial.slug),
-                inputs_fingerprint([f"trial:{trial.slug}@{trial.version}"]),
-            )
-            page_inputs = trial_page_inputs(evidence, trial, record_pages.topics_of(trial))
-            yield trial_type.page_path(trial.slug), inputs_fingerprint(page_inputs)
-        for topic in topics:
-            yield (
-                topic_type.page_path(topic.slug),
-                inputs_fingerprint(topic_page_inputs(evidence, topic)),
-            )
+    def inputs_of(parts: list[str]) -> str:
+        return inputs_fingerprint(parts)
 
     def render_page(self, path: str, inputs: str) -> None:
         plan = self._plan

@@ -24,10 +24,12 @@ from publishing.build import (
     entries,
     fhir_files,
     fingerprints,
+    warm_pages,
 )
 from publishing.build.composite import CompositeWriter
 from publishing.build.files import dumps_compact
 from publishing.build.sinks import ObjectDirectorySink
+from publishing.models import Snapshot
 from tests.factories import create_approved, retract_approved, revise_approved
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +42,7 @@ def forget_everything_built() -> None:
     fingerprints._references_cache.clear()
     fhir_files._resource_cache.clear()
     fhir_files.warm_fhir.files_of = None
+    warm_pages.warm_pages.files_of = None
     selectors.CACHE = selectors.LogCache()
     builder._last_built[:] = [None, None, None]
     published_manifest._parts.clear()
@@ -99,13 +102,15 @@ def test_a_warm_worker_touching_only_changed_records_equals_a_cold_build(
 ):
     # Several approvals, each published by this (warm) worker: a new topic, a revision, then
     # the topic retracted (its FHIR files leave the bundle and the manifest) and the trial
-    # revised again. Each warm build follows the FHIR table of the build before it.
+    # revised again. Each warm build follows the FHIR and page tables of the build before it
+    # (the new topic's trials list it on their pages, then no longer).
     from tests.documents import drugex_topic
 
     services.publish_latest()
     create_approved(editor, reviewer, "topic", drugex_topic("short-lived-topic"))
     services.publish_latest()
     assert fhir_files.warm_fhir.files_of is builder._last_built[1]
+    assert warm_pages.warm_pages.files_of is builder._last_built[1]
     assert "fhir/Composition/short-lived-topic.json" in fhir_files.warm_fhir.entries
     revise_approved(editor, reviewer, "trial", "trial-two", lambda d: d.update(enrollment=478))
     services.publish_latest()
@@ -117,12 +122,14 @@ def test_a_warm_worker_touching_only_changed_records_equals_a_cold_build(
     assert "fhir/Composition/short-lived-topic.json" not in fhir_files.warm_fhir.order
     assert last.files_rendered < len(files)
 
-    forget_everything_built()
-    previous = PreviousSnapshot(last.previous.seq, last.previous.position)  # no reuse
-    result = SnapshotBuilder(last.seq, last.position, previous).build(tmp_path / "full")
-    assert result.files_reused == 0
-    published = storage.snapshot_store().copy_to(last.seq, tmp_path / "published")
-    assert compare_directories(published, tmp_path / "full") == []
+    for snapshot in Snapshot.objects.filter(seq__gt=1).order_by("seq"):  # each, cold
+        forget_everything_built()
+        previous = PreviousSnapshot(snapshot.previous.seq, snapshot.previous.position)
+        full = tmp_path / f"full-{snapshot.seq}"
+        result = SnapshotBuilder(snapshot.seq, snapshot.position, previous).build(full)
+        assert result.files_reused == 0
+        published = storage.snapshot_store().copy_to(snapshot.seq, tmp_path / f"{snapshot.seq}")
+        assert compare_directories(published, full) == []
 
 
 @pytest.mark.parametrize("dies_in", ["fhir", "put_in_place"])
