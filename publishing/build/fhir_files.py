@@ -87,18 +87,18 @@ def write_fhir_files(builder, evidence: EvidenceAsOf) -> None:
     (``SnapshotBuilder``: its ``write`` and ``reuse`` keep the manifest)."""
     base = fhir.canonical_base()
     if warm_fhir.follows(builder, base):
-        order = warm_fhir.update(builder, evidence, base)
+        warm_fhir.update(builder, evidence, base)
     else:
-        order = _write_all(builder, evidence, base)
+        _write_all(builder, evidence, base)
     writer = CompositeWriter(builder.sink, BUNDLE_PATH)
-    _bundle_composite(writer, warm_fhir.items, order, base, evidence)
+    _bundle_composite(writer, warm_fhir.items, warm_fhir.rows, base, evidence)
     builder.add_composite(writer)
     warm_fhir.files_of = builder.files
 
 
-def _write_all(builder, evidence: EvidenceAsOf, base: str) -> list[str]:
+def _write_all(builder, evidence: EvidenceAsOf, base: str) -> None:
     """Every record's files (reused where the previous snapshot has them); fills the warm
-    table (``WarmFhir``) afresh. Returns the bundle's paths in order."""
+    table (``WarmFhir``) afresh."""
     warm_fhir.reset(builder, base)
     live: set[str] = set()
     for record_type in fhir_record_types():
@@ -115,7 +115,12 @@ def _write_all(builder, evidence: EvidenceAsOf, base: str) -> list[str]:
         del _resource_cache[stale]
     order = _sorted_paths(set(warm_fhir.items))
     warm_fhir.order = list(order)
-    return order
+    warm_fhir.rows = [_bundle_row(path) for path in order]
+
+
+def _bundle_row(path: str) -> tuple:
+    """The bundle's item for ``path`` (``composite.Item``: ends a chunk, cache key, path)."""
+    return (chunk_ends_of(path), (path, warm_fhir.items[path][0]), path)
 
 
 def _write_record(builder, record: RecordState, base: str) -> str:
@@ -154,12 +159,13 @@ class WarmFhir:
         self.entries: dict[str, dict[str, Any]] = {}
         self.items: dict[str, tuple[str, dict[str, Any]]] = {}
         self.order: list[str] = []
+        self.rows: list[tuple] = []  # the bundle's items, in ``order`` (``_bundle_row``)
 
     def reset(self, builder, base: str) -> None:
         self.files_of = None  # until the build has written every file
         self.identity, self.base = builder.sink.identity, base
         self.records = {name: {} for name in fhir_record_types()}
-        self.entries, self.items, self.order = {}, {}, []
+        self.entries, self.items, self.order, self.rows = {}, {}, [], []
 
     def follows(self, builder, base: str) -> bool:
         return (
@@ -171,9 +177,9 @@ class WarmFhir:
             and self.base == base
         )
 
-    def update(self, builder, evidence: EvidenceAsOf, base: str) -> list[str]:
+    def update(self, builder, evidence: EvidenceAsOf, base: str) -> None:
         """Write the files of records created or changed since, drop those of records gone,
-        and keep every other entry as it is. Returns the bundle's paths in order."""
+        and keep every other entry as it is."""
         self.files_of = None  # a build that fails here leaves a table no build follows
         written_before = builder.rendered
         for record_type in fhir_record_types():
@@ -188,10 +194,11 @@ class WarmFhir:
             for record in changed:
                 _write_record(builder, record, base)
                 for path in known[record.slug][2]:
-                    bisect.insort(self.order, path)
+                    index = bisect.bisect_left(self.order, path)
+                    self.order.insert(index, path)
+                    self.rows.insert(index, _bundle_row(path))
         builder.files.update(self.entries)
         builder.reused += len(self.entries) - (builder.rendered - written_before)
-        return self.order
 
     def _forget(self, record_type: str, slug: str) -> None:
         found = self.records[record_type].pop(slug, None)
@@ -205,6 +212,7 @@ class WarmFhir:
             index = bisect.bisect_left(self.order, path)
             if index < len(self.order) and self.order[index] == path:
                 del self.order[index]
+                del self.rows[index]
 
 
 warm_fhir = WarmFhir()
@@ -230,7 +238,7 @@ def _sorted_paths(paths: set[str]) -> list[str]:
 
 
 def _bundle_composite(
-    writer, items: dict, order: list[str], base: str, evidence: EvidenceAsOf
+    writer, items: dict, rows: list[tuple], base: str, evidence: EvidenceAsOf
 ) -> None:
     """The bundle (``_bundle``) as a composite: every resource in path order, in chunks."""
 
@@ -239,10 +247,9 @@ def _bundle_composite(
         url = f"{base}/{resource['resourceType']}/{resource['id']}"
         return _compact({"fullUrl": url, "resource": resource})
 
-    ends = chunk_ends_of
     head = _compact(_bundle([], base, evidence))  # {"entry":[],"id":...}: entry sorts first
     writer.literal(b'{"entry":[')
-    writer.array_items(((ends(path), (path, items[path][0]), path) for path in order), make)
+    writer.array_items(rows, make)
     writer.literal(b"]" + head[len(b'{"entry":[]') :] + b"\n")
 
 
