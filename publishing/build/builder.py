@@ -152,6 +152,19 @@ class SnapshotBuilder:
         (directory / "manifest.json").write_bytes(result.manifest_bytes)
         return result
 
+    def follows_build(self, files_of: dict | None, identity) -> bool:
+        """Whether this build starts from the snapshot whose files dict is ``files_of`` (the
+        one a warm table was filled beside), in the same store (``identity``), with no
+        old-format bodies left to bring in: only then does the table describe exactly the
+        previous snapshot (``fhir_files.WarmFhir``, ``warm_pages``)."""
+        return (
+            files_of is not None
+            and self.previous_files is files_of
+            and self.sink.reuses
+            and self.sink.legacy_dir is None
+            and identity == self.sink.identity
+        )
+
     def build_into(self, sink) -> BuildResult:
         """Store the snapshot's bodies and manifest parts in ``sink`` (``sinks``); the result
         carries manifest.json, for the store to put in place."""

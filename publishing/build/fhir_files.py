@@ -168,14 +168,7 @@ class WarmFhir:
         self.entries, self.items, self.order, self.rows = {}, {}, [], []
 
     def follows(self, builder, base: str) -> bool:
-        return (
-            self.files_of is not None
-            and builder.previous_files is self.files_of
-            and builder.sink.reuses
-            and builder.sink.legacy_dir is None
-            and self.identity == builder.sink.identity
-            and self.base == base
-        )
+        return builder.follows_build(self.files_of, self.identity) and self.base == base
 
     def update(self, builder, evidence: EvidenceAsOf, base: str) -> None:
         """Write the files of records created or changed since, drop those of records gone,

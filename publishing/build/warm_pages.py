@@ -61,13 +61,7 @@ class WarmPages:
         self.touched: list[str] = []  # paths planned in this build
 
     def follows(self, builder) -> bool:
-        return (
-            self.files_of is not None
-            and builder.previous_files is self.files_of
-            and builder.sink.reuses
-            and builder.sink.legacy_dir is None
-            and self.identity == builder.sink.identity
-        )
+        return builder.follows_build(self.files_of, self.identity)
 
     def reset(self, builder, evidence: EvidenceAsOf) -> None:
         self.files_of = None
