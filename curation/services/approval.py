@@ -20,7 +20,7 @@ from evidence.documents import upcast
 from .. import eventstore, projection, selectors
 from ..errors import NotFound, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event, Review
-from ..narratives import narrative_warnings
+from ..narratives import known_changed_numbers, narrative_warnings
 from ..projection.script import Script
 from ..roundtrip import Together, instances, row_query
 from ..signals import events_appended
@@ -166,13 +166,16 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
         retraction_blockers(cr)
     # The reviewer may approve despite narrative warnings; the review keeps what they were
     # (read before the writes: projecting this record changes no topic they read).
-    warnings = narrative_warnings(cr)
+    new = approval_event(cr, user, current_doc, final)
+    warnings = narrative_warnings(
+        cr, pairs=known_changed_numbers(cr, current_doc, final, new.changes)
+    )
     # PostgreSQL: the event's INSERT, the projection and the request's closing go to the
     # server together, one round trip.
     script = Script() if connection.vendor == "postgresql" else None
     try:
         event = eventstore.append(
-            approval_event(cr, user, current_doc, final),
+            new,
             expected_version=current,
             head=head,
             script=script,

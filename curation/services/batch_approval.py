@@ -22,7 +22,7 @@ from django.db.models.functions import Cast
 from .. import eventstore, notifications, projection
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event
-from ..narratives import TopicsShowing, narrative_warnings
+from ..narratives import TopicsShowing, known_changed_numbers, narrative_warnings
 from ..signals import events_appended
 from . import workflow
 from .approval import approval_event, resolve_onto, retraction_blockers
@@ -173,9 +173,10 @@ def approve_change_requests(reviewer, ids, *, comment: str = "") -> list[Event]:
     known = KnownRecords(wanted)
     touched: set[tuple[str, Any]] = set()
     unprojected: list[Event] = []
+    pairs: dict[int, list | None] = {}
     for index, cr in enumerate(requests):
         try:
-            event = _append(batch, records, known, cr, reviewer, unprojected)
+            event = _append(batch, records, known, cr, reviewer, unprojected, pairs)
         except CurationError as exc:
             raise _naming(index, cr.pk, exc) from None
         except eventstore.ConcurrencyConflict as exc:
@@ -192,7 +193,7 @@ def approve_change_requests(reviewer, ids, *, comment: str = "") -> list[Event]:
     # As ``approve`` does: each review keeps the narrative warnings the reviewer approved
     # over (only revisions can have any: a new record quotes no old number).
     topics = TopicsShowing()
-    warnings = {cr.pk: narrative_warnings(cr, topics) for cr in requests}
+    warnings = {cr.pk: narrative_warnings(cr, topics, pairs[cr.pk]) for cr in requests}
     close_approved(requests, reviewer, comment, warnings, touched)
     _announce(requests, reviewer, comment)
     position = batch.position
@@ -206,8 +207,9 @@ def _flush(batch: eventstore.Batch, unprojected: list[Event]) -> None:
     unprojected.clear()
 
 
-def _append(batch, records, known, cr, reviewer, unprojected) -> Event:
-    """Check and append one request's event, as ``approve`` does."""
+def _append(batch, records, known, cr, reviewer, unprojected, pairs) -> Event:
+    """Check and append one request's event, as ``approve`` does; ``pairs[cr.pk]``: its
+    ``known_changed_numbers``."""
     current, current_doc = records.current(cr)
     taken = cr.action == Action.CREATE and (cr.record_type, cr.record_slug) in records.slugs
     current, current_doc, final = resolve_onto(cr, current, current_doc, slug_taken=taken)
@@ -220,7 +222,9 @@ def _append(batch, records, known, cr, reviewer, unprojected) -> Event:
     else:
         _flush(batch, unprojected)  # who refers to the record is read from the read models
         retraction_blockers(cr)
-    return batch.append(approval_event(cr, reviewer, current_doc, final), expected_version=current)
+    new = approval_event(cr, reviewer, current_doc, final)
+    pairs[cr.pk] = known_changed_numbers(cr, current_doc, final, new.changes)
+    return batch.append(new, expected_version=current)
 
 
 # A batch mail lists at most this many of the author's requests (an import approves thousands).
