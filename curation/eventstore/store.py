@@ -218,8 +218,20 @@ def _insert_statement(event: Event) -> tuple[str, list]:
     placeholders = ", ".join(["%s"] * len(_FIELDS))
     return (
         f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({placeholders})",  # noqa: S608
-        [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _FIELDS],
+        [_db_value(f, getattr(event, f.attname)) for f in _FIELDS],
     )
+
+
+def _db_value(field, value: Any) -> Any:
+    """What the field saves; on PostgreSQL a JSON value serialised by orjson (as ``_copy``
+    does), not the standard library, where orjson can say it (``bulk.json_text``)."""
+    if field.attname in _JSON and value is not None and connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        from ..bulk import json_text
+
+        return Jsonb(value, dumps=lambda v, encoder=field.encoder: json_text(v, encoder))
+    return field.get_db_prep_save(value, connection)
 
 
 def _insert_prepared(event: Event) -> None:

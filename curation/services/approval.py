@@ -22,7 +22,7 @@ from ..errors import NotFound, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event, Review
 from ..narratives import known_changed_numbers, narrative_warnings
 from ..projection.script import Script
-from ..roundtrip import Together, instances, row_query
+from ..roundtrip import Together, raw_instances, select_rows
 from ..signals import events_appended
 from . import workflow
 from .closing import close_approved
@@ -214,15 +214,16 @@ def _locked_and_read(
     whether its slug is or was a record's (for a new record), and which of the records the
     proposal refers to exist (``KnownRecords``). Those references are the ones of the request
     as the caller holds it; if the locked one proposes another document, read again."""
-    pk = given.pk if isinstance(given, ChangeRequest) else given
     held = isinstance(given, ChangeRequest)
+    # Refused as the ORM's lookup refuses it (an id that is not a number).
+    pk = ChangeRequest._meta.pk.get_prep_value(given.pk if held else given)
     guess = _references(given.record_type, given.document) if held else {}
-    own = ChangeRequest.objects.filter(pk=pk)
-    column = f"FROM {ChangeRequest._meta.db_table} WHERE id = %s"  # noqa: S608 - our names
+    requests = ChangeRequest._meta.db_table
+    column = f"FROM {requests} WHERE id = %s"  # noqa: S608 - our own names
     together = Together()
     together.add(eventstore.recorder().lock_statement())
-    request = together.add(row_query(own.select_for_update()))
-    author = together.add(row_query(get_user_model().objects.filter(pk__in=own.values("author"))))
+    request = together.add(select_rows(ChangeRequest, "id = %s", [pk], suffix="FOR UPDATE"))
+    author = together.add(select_rows(get_user_model(), f"id = (SELECT author_id {column})", [pk]))
     head = together.add(
         eventstore.head_query((f"(SELECT record_type {column})", [pk]),
                               (f"(SELECT record_id {column})", [pk]))
@@ -239,8 +240,8 @@ def _locked_and_read(
     answers = together.run()
     if not answers[request]:
         raise NotFound(f"no change request {pk}")
-    cr = instances(ChangeRequest, answers[request])[0]
-    cr.author = instances(get_user_model(), answers[author])[0]
+    cr = raw_instances(ChangeRequest, answers[request])[0]
+    cr.author = raw_instances(get_user_model(), answers[author])[0]
     wanted = _references(cr.record_type, cr.document)
     if wanted == guess:
         known = KnownRecords(wanted, set(answers[refs]) if refs is not None else set())

@@ -15,7 +15,7 @@ from evidence.models import RECORD_MODELS
 from .. import bulk, selectors
 from ..errors import NotFound, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Review
-from ..roundtrip import Together, instances, row_query
+from ..roundtrip import Together, raw_instances, select_rows
 from . import opening, workflow
 from .inputs import (
     KnownRecords,
@@ -257,12 +257,12 @@ def _read_together(record_type, action, record, document, citations: list) -> _R
     live = None
     if action != Action.CREATE and model is not None and selectors.is_possible_slug(record):
         # As ``selectors.live_record`` reads it.
-        live = together.add(row_query(model.objects.filter(slug=record).order_by("pk")[:1]))
+        live = together.add(select_rows(model, "slug = %s", [record], suffix="ORDER BY id LIMIT 1"))
     answers = together.run() if together.parts else []
     known = KnownRecords(wanted, set(answers[refs]) if refs is not None else set())
     if action == Action.CREATE or not record or model is None:
         return _Read(known)
-    found = instances(model, answers[live]) if live is not None else []
+    found = raw_instances(model, answers[live]) if live is not None else []
     return _Read(known, True, found[0] if found else None)
 
 

@@ -252,3 +252,23 @@ def test_an_approval_checks_the_references_of_the_request_as_it_is_now(postgres,
         services.approve(held, user=reviewer)
     assert "other-2013" in str(refused.value.errors)
     assert ChangeRequest.objects.get(pk=held.pk).status == "submitted"
+
+
+def test_raw_rows_make_the_instances_the_orm_makes(postgres, editor, reviewer):
+    from django.contrib.auth import get_user_model
+
+    from curation.roundtrip import Together, raw_instances, select_rows
+    from evidence.models import Trial
+
+    factories.seed_trial(editor, reviewer)
+    cr = ChangeRequest.objects.order_by("pk").last()
+    for model, pk in ((ChangeRequest, cr.pk), (get_user_model(), editor.pk),
+                      (Trial, Trial.objects.get().pk)):  # fmt: skip
+        together = Together()
+        together.add(select_rows(model, "id = %s", [pk]))
+        (raw,) = raw_instances(model, together.run()[0])
+        orm = model.objects.get(pk=pk)
+        for field in model._meta.concrete_fields:
+            mine, theirs = getattr(raw, field.attname), getattr(orm, field.attname)
+            assert (mine, type(mine)) == (theirs, type(theirs)), field.name
+        assert not raw._state.adding
