@@ -7,15 +7,13 @@ against each other in ``tests/curation/test_round_trips.py``).
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from ..models import ChangeRequest, Review
-from ..notifications.kinds import KINDS
+from ..notifications.kinds import KINDS, _reviewers_or_claimant, submitted_recipients_read
 from ..projection.script import history_model, history_supported
-from ..roundtrip import Together, instances, row_query
+from ..roundtrip import Together
 from .transitions import announcement
 
 
@@ -57,21 +55,19 @@ def insert_proposal(cr: ChangeRequest, user, submit: bool) -> list | None:
         params += [user.pk, Review.Kind.SUBMIT, "", timezone.now()]
     together = Together()
     together.add((f"WITH {', '.join(statements)} SELECT c.id FROM c", params))  # noqa: S608
-    recipients = _recipients(cr, user) if submit else None
-    if recipients is not None:
-        together.add(row_query(recipients))
+    read = _recipients(cr) if submit else None
+    if read is not None:
+        together.add(read[0])
     answers = together.run()
     cr.pk = answers[0][0][0]
     cr._state.adding, cr._state.db = False, connection.alias
-    if recipients is None:
-        return None
-    return instances(get_user_model(), answers[1])
+    return None if read is None else read[1](answers[1])
 
 
-def _recipients(cr: ChangeRequest, user) -> QuerySet | None:
-    """The query of who the submission notifies by default (``announce``), if it is one."""
+def _recipients(cr: ChangeRequest):
+    """The read of who the submission notifies by default (``announce``), when it is the
+    reviewers' (``kinds.submitted_recipients_read``)."""
     announced = announcement(cr, "submit")
-    if announced is None:
+    if announced is None or KINDS[announced[0]].recipients is not _reviewers_or_claimant:
         return None
-    found = KINDS[announced[0]].recipients(cr, user)
-    return found if isinstance(found, QuerySet) else None
+    return submitted_recipients_read(cr)
