@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,6 +79,7 @@ def run(args) -> dict:
     from curation.permissions import EDITORS, REVIEWERS, ensure_groups
     from evidence.diff import diff_documents
     from evidence.models import Trial
+    from publishing import services as publishing_services
 
     target = args.events
     n_trials = max(20, target // 10)
@@ -112,9 +114,20 @@ def run(args) -> dict:
     else:
         print("  peer not run: needs PostgreSQL and `pip install -e '.[bench]'`", flush=True)
 
-    # Approvals, alternating with the peer's read-modify-save of the same trial.
+    # Approvals, alternating with the peer's read-modify-save of the same trial. The request
+    # to publish that an approval sends to the broker once committed (Redis, through Celery)
+    # is timed too, on its own: the peer publishes nothing.
     sample = min(args.approvals, len(slugs) // 2)
-    proposes, approves, peers = [], [], []
+    proposes, approves, peers, publishes = [], [], [], []
+    publish_request = publishing_services.request_publication
+
+    def timed_publish_request(**kwargs):
+        t0 = time.perf_counter()
+        try:
+            return publish_request(**kwargs)
+        finally:
+            publishes[-1] += time.perf_counter() - t0
+
     started = time.perf_counter()
     for i in range(sample):
         slug = slugs[i]
@@ -132,8 +145,12 @@ def run(args) -> dict:
                 document=doc,
                 rationale="benchmark",
             )
+            publishes.append(0.0)
             t1 = time.perf_counter()
-            services.approve(cr, user=approver)
+            with mock.patch.object(
+                publishing_services, "request_publication", timed_publish_request
+            ):
+                services.approve(cr, user=approver)
             proposes.append(t1 - t0)
             approves.append(time.perf_counter() - t1)
             state[slug] = (state[slug][0], state[slug][1] + 1, doc)
@@ -144,9 +161,13 @@ def run(args) -> dict:
         if peer is not None and not i % 2:
             peers.append(timed(peer.read_modify_save, slug, doc))
     total = sum(proposes) + sum(approves)
+    committed = [a - p for a, p in zip(approves, publishes, strict=True)]
     results["approve"] = {
         "count": sample,
         "approve_ms": ms(approves),
+        "publish_request_ms": ms(publishes),
+        "approve_without_publish_request_ms": ms(committed),
+        "ratio_to_peer_without_publish_request": ratio(ms(committed), ms(peers) if peers else None),
         "propose_ms": ms(proposes),
         "propose_approve_per_second": round(sample / total, 1),
         "peer_read_modify_save_ms": ms(peers) if peers else None,
@@ -350,6 +371,10 @@ def print_table(results: dict) -> None:
     rows = [
         ("approve one change request (ms)", a["approve_ms"], a["peer_read_modify_save_ms"],
          "peer read-modify-save", a["ratio_to_peer"]),
+        ("approve, without the publish request (ms)", a["approve_without_publish_request_ms"],
+         a["peer_read_modify_save_ms"], "peer read-modify-save",
+         a["ratio_to_peer_without_publish_request"]),
+        ("propose one change request (ms)", a["propose_ms"], None, "", None),
         ("propose + approve per second", a["propose_approve_per_second"], None, "", None),
         ("append, one per transaction (ms)", p["ours_ms"], p["peer_save_ms"], "peer save",
          p["ratio_to_peer"]),

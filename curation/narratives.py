@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.models import Q
 
 from evidence.documents import record_types, referenced_slugs
 from evidence.models import RECORD_MODELS, Topic
-from evidence.narratives import changed_numbers, prose_of, quotes_of, unmatched_numbers
+from evidence.narratives import (
+    changed_numbers,
+    numbers_changed_by,
+    prose_of,
+    quotes_of,
+    unmatched_numbers,
+)
 
 from .models import ChangeRequest
 
@@ -58,13 +65,18 @@ class TopicsShowing:
         return [topic for topic in self.topics if _shows(topic, slug)]
 
 
-def narrative_warnings(cr: ChangeRequest, topics=topics_showing) -> list[dict[str, Any]]:
+def narrative_warnings(
+    cr: ChangeRequest, topics=topics_showing, pairs: list | None = None
+) -> list[dict[str, Any]]:
     """[{record, path, sentence, old, new}] for every sentence that still quotes a number the
     request changes: in the proposed document itself, then in each topic that shows it
-    (``topics``: ``topics_showing``, or a ``TopicsShowing`` read once for a batch)."""
+    (``topics``: ``topics_showing``, or a ``TopicsShowing`` read once for a batch).
+    ``pairs``: the request's ``changed_numbers`` when the caller knows them
+    (``known_changed_numbers``)."""
     if cr.document is None or cr.base_document is None:
         return []  # a new record has no old numbers; a retracted one no prose left
-    pairs = changed_numbers(cr.base_document, cr.document)
+    if pairs is None:
+        pairs = changed_numbers(cr.base_document, cr.document)
     if not pairs:
         return []  # no number changed: no prose can quote one (and no topic is read)
     texts = [(f"{cr.record_type}:{cr.record_slug}", prose_of(cr.document))]
@@ -75,6 +87,38 @@ def narrative_warnings(cr: ChangeRequest, topics=topics_showing) -> list[dict[st
         for record, prose in texts
         for quote in quotes_of(pairs, prose)
     ]
+
+
+def known_changed_numbers(
+    cr: ChangeRequest, before: Any, after: Any, changes: list[dict[str, Any]]
+) -> list | None:
+    """``changed_numbers(cr.base_document, cr.document)`` without diffing them again, when the
+    approval's own diff tells: ``changes`` is the diff from ``before`` (the record's current
+    document) to ``after`` (the document approved). None when it does not tell.
+
+    A diff depends on its two documents' values, their types (1, 1.0 and true differ in JSON)
+    and their key order (its changes follow the keys). The same documents, key order too:
+    the same diff, so the same pairs in the same order. The same documents but for key
+    order: the same changes in another order, so the same pairs only when there are none
+    (the order of several decides the order of the warnings)."""
+    if cr.document is None or cr.base_document is None:
+        return None
+    pairs = numbers_changed_by(changes)
+    if _same(before, cr.base_document, ordered=True) and _same(after, cr.document, ordered=True):
+        return pairs
+    if not pairs and _same(before, cr.base_document) and _same(after, cr.document):
+        return []
+    return None
+
+
+def _same(a: Any, b: Any, *, ordered: bool = False) -> bool:
+    """Whether ``a`` and ``b`` are the same JSON: values and types (and key order if
+    ``ordered``), as orjson writes them."""
+    option = 0 if ordered else orjson.OPT_SORT_KEYS
+    try:
+        return orjson.dumps(a, option=option) == orjson.dumps(b, option=option)
+    except TypeError:  # not orjson's to say (a very large integer): never the same here
+        return False
 
 
 def corpus_report() -> list[dict[str, Any]]:

@@ -152,8 +152,13 @@ class StaleQuote:
 
 def changed_numbers(old: dict | None, new: dict | None) -> list[tuple[Any, Any]]:
     """(old, new) of every number the change from ``old`` to ``new`` changes, each pair once."""
+    return numbers_changed_by(diff_documents(old, new))
+
+
+def numbers_changed_by(changes: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
+    """``changed_numbers`` given the change's ``diff_documents``."""
     pairs: list[tuple[Any, Any]] = []
-    for change in diff_documents(old, new):
+    for change in changes:
         if change["path"].endswith("schema_version"):
             continue
         before, after = _decimal(change["old"]), _decimal(change["new"])

@@ -133,7 +133,12 @@ class PostgresRecorder(Recorder):
     def lock_for_append(self) -> None:
         # Transaction-scoped: released by the commit or rollback that ends the append.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [self.APPEND_LOCK_ID])
+            cursor.execute(*self.lock_statement())
+
+    def lock_statement(self) -> tuple[str, list]:
+        """``lock_for_append``'s statement, for a caller sending it with its first reads
+        (they then see every append committed before the lock was granted)."""
+        return "SELECT pg_advisory_xact_lock(%s)", [self.APPEND_LOCK_ID]
 
     def locked_fetchone(self, sql: str, params: list) -> tuple:
         """The lock and the read in one round trip: two statements in one query string. In

@@ -116,34 +116,49 @@ def stream_head(
 
     ``also``: another read (sql, params) sent in the same round trip on PostgreSQL; then
     (head, that read's rows) is returned."""
-    last = f"FROM {TABLE} WHERE stream_type = %s AND stream_id = %s ORDER BY version DESC LIMIT 1"
+    stream = [stream_type, _db_stream_id(stream_id)]
+    sql, params = head_query(("%s", stream[:1]), ("%s", stream[1:]))
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        if also is not None and connection.vendor == "postgresql":
+            cursor.execute(f"{sql}; {also[0]}", [*params, *also[1]])
+            row = cursor.fetchone()
+            cursor.nextset()
+            rows = cursor.fetchall()
+        else:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+            if also is not None:
+                cursor.execute(*also)
+                rows = cursor.fetchall()
+    head = head_from_row(stream_type, stream_id, row)
+    return head if also is None else (head, rows)
+
+
+def head_query(stream_type: tuple[str, list], stream_id: tuple[str, list]) -> tuple[str, list]:
+    """``stream_head``'s statement (sql, params), for the stream whose type and id are the
+    SQL expressions given (each (sql, params): a placeholder, or a caller's subquery that
+    reads them under the same lock); its one row goes to ``head_from_row``."""
+    where = f"stream_type = {stream_type[0]} AND stream_id = {stream_id[0]}"
+    last = f"FROM {TABLE} WHERE {where} ORDER BY version DESC LIMIT 1"
     top = f"FROM {TABLE} ORDER BY position DESC LIMIT 1"
     document = recorder().json_as_text.format(column="document")
-    stream = [stream_type, _db_stream_id(stream_id)]
+    stream = [*stream_type[1], *stream_id[1]]
     # Scalar subqueries, each one index lookup (and portable: SQLite has no LATERAL).
     sql = (
         f"SELECT (SELECT version {last}), (SELECT {document} {last}), "  # noqa: S608
         f"(SELECT position {top}), (SELECT hash {top})"
     )
-    rows: list[tuple] = []
-    with connection.cursor() as cursor:
-        if also is not None and connection.vendor == "postgresql":
-            cursor.execute(f"{sql}; {also[0]}", [*stream, *stream, *also[1]])
-            version, document, position, hash_ = cursor.fetchone()
-            cursor.nextset()
-            rows = cursor.fetchall()
-        else:
-            cursor.execute(sql, stream + stream)
-            version, document, position, hash_ = cursor.fetchone()
-            if also is not None:
-                cursor.execute(*also)
-                rows = cursor.fetchall()
+    return sql, stream + stream
+
+
+def head_from_row(stream_type: str, stream_id: uuid.UUID, row: tuple) -> StreamHead:
+    version, document, position, hash_ = row
     if isinstance(document, str | bytes):  # the backend hands JSON to the field to decode
         document = orjson.loads(document)
-    head = StreamHead(
+    return StreamHead(
         stream_type, stream_id, version or 0, document, position or 0, hash_ or GENESIS_HASH
     )
-    return head if also is None else (head, rows)
 
 
 def _versions(streams: set[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID], int]:
@@ -203,8 +218,20 @@ def _insert_statement(event: Event) -> tuple[str, list]:
     placeholders = ", ".join(["%s"] * len(_FIELDS))
     return (
         f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({placeholders})",  # noqa: S608
-        [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _FIELDS],
+        [_db_value(f, getattr(event, f.attname)) for f in _FIELDS],
     )
+
+
+def _db_value(field, value: Any) -> Any:
+    """What the field saves; on PostgreSQL a JSON value serialised by orjson (as ``_copy``
+    does), not the standard library, where orjson can say it (``bulk.json_text``)."""
+    if field.attname in _JSON and value is not None and connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        from ..bulk import json_text
+
+        return Jsonb(value, dumps=lambda v, encoder=field.encoder: json_text(v, encoder))
+    return field.get_db_prep_save(value, connection)
 
 
 def _insert_prepared(event: Event) -> None:

@@ -10,6 +10,7 @@ service that does the thing, inside its transaction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -40,6 +41,32 @@ def _reviewers_or_claimant(cr: ChangeRequest, actor) -> Iterable:
     if cr.claimed_by_id:
         return [cr.claimed_by]
     return reviewers().exclude(pk=cr.author_id)
+
+
+@functools.cache
+def _reviewers_sql() -> tuple[str, tuple]:
+    """``reviewers()`` as SQL selecting whole user rows (``roundtrip.raw_instances``),
+    compiled once per process: the query takes nothing from its caller."""
+    from ..roundtrip import row_query
+
+    return row_query(reviewers()).query.get_compiler("default").as_sql()
+
+
+def submitted_recipients_read(cr: ChangeRequest) -> tuple[tuple[str, list], Callable] | None:
+    """``_reviewers_or_claimant(cr)`` as a read for a caller sending it with its own
+    statements (a proposal's writes): (sql, params) and a function of its rows giving the
+    recipients, in the same order. None when there is nothing to read (a claimant)."""
+    if cr.claimed_by_id:
+        return None
+    from ..roundtrip import raw_instances
+
+    sql, params = _reviewers_sql()
+
+    def recipients(rows: list[tuple]) -> list:
+        users = raw_instances(get_user_model(), rows)
+        return [user for user in users if user.pk != cr.author_id]
+
+    return (sql, list(params)), recipients
 
 
 def _reviewers_but_actor(cr, actor) -> Iterable:

@@ -11,16 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from evidence.diff import MergeConflict, diff_documents, three_way_merge
 from evidence.documents import upcast
 
 from .. import eventstore, projection, selectors
-from ..errors import ValidationFailed, VersionConflict
+from ..errors import NotFound, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event, Review
-from ..narratives import narrative_warnings
+from ..narratives import known_changed_numbers, narrative_warnings
 from ..projection.script import Script
+from ..roundtrip import Together, raw_instances, select_rows
 from ..signals import events_appended
 from . import workflow
 from .closing import close_approved
@@ -139,15 +141,21 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
     """Approve: append the event, project it and close the request, all in one transaction."""
     # The append lock comes first: an approval also flags other open requests on the record,
     # so taking a request's row lock before the append lock could deadlock two approvals.
-    eventstore.lock_for_append()
-    cr = _locked(cr)
+    if connection.vendor == "postgresql":
+        # The locks and every read below in one round trip.
+        cr, head, known, taken = _locked_and_read(cr)
+    else:
+        eventstore.lock_for_append()
+        cr, head = _locked(cr), None
     workflow.ACTIONS["approve"].check(cr, user)
     comment = _comment(comment)  # refused before anything is appended
     workflow.ACTIONS["approve"].check_comment(comment)
-    # The record's version and document, the log's head and which of the records the
-    # proposal refers to exist: one round trip under the lock.
-    head, known = _head_and_references(cr)
-    current, current_doc, final = resolve_head(cr, head)
+    if head is None:
+        # The record's version and document, the log's head and which of the records the
+        # proposal refers to exist.
+        head, known = _head_and_references(cr)
+        taken = None
+    current, current_doc, final = resolve_head(cr, head, taken)
     if final is not None:
         final = _validate(cr.record_type, final, known)
         if final == current_doc:
@@ -158,13 +166,16 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
         retraction_blockers(cr)
     # The reviewer may approve despite narrative warnings; the review keeps what they were
     # (read before the writes: projecting this record changes no topic they read).
-    warnings = narrative_warnings(cr)
+    new = approval_event(cr, user, current_doc, final)
+    warnings = narrative_warnings(
+        cr, pairs=known_changed_numbers(cr, current_doc, final, new.changes)
+    )
     # PostgreSQL: the event's INSERT, the projection and the request's closing go to the
     # server together, one round trip.
     script = Script() if connection.vendor == "postgresql" else None
     try:
         event = eventstore.append(
-            approval_event(cr, user, current_doc, final),
+            new,
             expected_version=current,
             head=head,
             script=script,
@@ -195,12 +206,60 @@ def _head_and_references(cr: ChangeRequest) -> tuple[eventstore.StreamHead, Know
     return head, KnownRecords(wanted, {(t, slug) for t, slug in rows})
 
 
+def _locked_and_read(
+    given: ChangeRequest | int,
+) -> tuple[ChangeRequest, eventstore.StreamHead, KnownRecords, bool]:
+    """PostgreSQL, in one round trip: the append lock, then the request's row lock (``_locked``:
+    the request, as it is now, and its author), its record's ``eventstore.stream_head``,
+    whether its slug is or was a record's (for a new record), and which of the records the
+    proposal refers to exist (``KnownRecords``). Those references are the ones of the request
+    as the caller holds it; if the locked one proposes another document, read again."""
+    held = isinstance(given, ChangeRequest)
+    # Refused as the ORM's lookup refuses it (an id that is not a number).
+    pk = ChangeRequest._meta.pk.get_prep_value(given.pk if held else given)
+    guess = _references(given.record_type, given.document) if held else {}
+    requests = ChangeRequest._meta.db_table
+    column = f"FROM {requests} WHERE id = %s"  # noqa: S608 - our own names
+    together = Together()
+    together.add(eventstore.recorder().lock_statement())
+    request = together.add(select_rows(ChangeRequest, "id = %s", [pk], suffix="FOR UPDATE"))
+    author = together.add(select_rows(get_user_model(), f"id = (SELECT author_id {column})", [pk]))
+    head = together.add(
+        eventstore.head_query((f"(SELECT record_type {column})", [pk]),
+                              (f"(SELECT record_id {column})", [pk]))
+    )  # fmt: skip
+    taken = together.add(
+        (
+            f"SELECT EXISTS (SELECT 1 FROM {Event._meta.db_table} AS e JOIN "  # noqa: S608
+            f"{ChangeRequest._meta.db_table} AS c ON e.stream_type = c.record_type "
+            "AND e.slug = c.record_slug WHERE c.id = %s)",
+            [pk],
+        )
+    )
+    refs = together.add(query) if (query := selectors.existing_records_sql(guess)) else None
+    answers = together.run()
+    if not answers[request]:
+        raise NotFound(f"no change request {pk}")
+    cr = raw_instances(ChangeRequest, answers[request])[0]
+    cr.author = raw_instances(get_user_model(), answers[author])[0]
+    wanted = _references(cr.record_type, cr.document)
+    if wanted == guess:
+        known = KnownRecords(wanted, set(answers[refs]) if refs is not None else set())
+    else:
+        known = KnownRecords(wanted)
+    stream = eventstore.head_from_row(cr.record_type, cr.record_id, answers[head][0])
+    return cr, stream, known, answers[taken][0][0]
+
+
 def resolve_head(
-    cr: ChangeRequest, head: eventstore.StreamHead
+    cr: ChangeRequest, head: eventstore.StreamHead, slug_taken: bool | None = None
 ) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None]:
-    """``resolve_against_current`` from the record's ``eventstore.stream_head``."""
+    """``resolve_against_current`` from the record's ``eventstore.stream_head`` (and, for a new
+    record, whether its slug is or was a record's, if the caller read it)."""
     if cr.action == Action.CREATE:
-        taken = bool(head.version or selectors.stream_id_for_slug(cr.record_type, cr.record_slug))
+        if slug_taken is None:
+            slug_taken = bool(selectors.stream_id_for_slug(cr.record_type, cr.record_slug))
+        taken = bool(head.version or slug_taken)
         return resolve_onto(cr, head.version, None, slug_taken=taken)
     return resolve_onto(cr, head.version, upcast(cr.record_type, head.document))
 

@@ -3,8 +3,9 @@
 Each request moves to approved with who decided and when, gets its history row (copied from
 the row just updated, as simple-history would write it) and its review row (with the
 narrative warnings the reviewer approved over), and the other open requests on the records
-approved are flagged for a rebase. On PostgreSQL all of it is one round trip whatever the
-number of requests; elsewhere the same rows through the ORM.
+approved are flagged for a rebase (those flagged already are left alone: the same flag,
+without rewriting the row and running its guard trigger again). On PostgreSQL all of it is
+one round trip whatever the number of requests; elsewhere the same rows through the ORM.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def _close_by_script(requests, reviewer, comment, warnings, touched, now, given=
     for record_type in sorted({t for t, _ in touched}):
         script.add(
             f"UPDATE {table} SET needs_rebase = TRUE WHERE record_type = %s "  # noqa: S608
-            "AND record_id = ANY(%s) AND status = ANY(%s) AND NOT id = ANY(%s)",
+            "AND record_id = ANY(%s) AND status = ANY(%s) AND NOT id = ANY(%s) "
+            "AND NOT needs_rebase",
             record_type,
             [i for t, i in touched if t == record_type],
             list(ChangeRequest.OPEN_STATUSES),
@@ -140,4 +142,5 @@ def _close_by_orm(requests, reviewer, comment, warnings, touched, now) -> None:
             record_type=record_type,
             record_id__in=[i for t, i in touched if t == record_type],
             status__in=ChangeRequest.OPEN_STATUSES,
+            needs_rebase=False,
         ).exclude(pk__in=ids).update(needs_rebase=True)

@@ -168,14 +168,17 @@ def _plain_text(path: str, text: Any) -> Any:
     return text
 
 
-def _check_citations(citations: Iterable[str]) -> list[str]:
+def _check_citations(citations: Iterable[str], known: KnownRecords | None = None) -> list[str]:
+    """The citations, each the slug of a live citation; ``known``: asked instead of a query
+    per citation, when the caller read them (with other reads, in one round trip)."""
     citations = list(citations or [])
+    exists = known.exists if known is not None else selectors.record_exists
     errors = []
     for i, slug in enumerate(citations):
         # Checked before the lookup: a slug with NUL would fail in the database query.
         if bad := _text_errors(f"citations[{i}]", slug):
             errors += bad
-        elif not isinstance(slug, str) or not selectors.record_exists("citation", slug):
+        elif not isinstance(slug, str) or not exists("citation", slug):
             errors.append({"path": f"citations[{i}]", "message": f"no citation with slug {slug!r}"})
     if errors:
         raise ValidationFailed(errors)

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from evidence.documents import record_types
+from evidence.models import RECORD_MODELS
 
 from .. import bulk, selectors
 from ..errors import NotFound, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Review
-from . import workflow
+from ..roundtrip import Together, raw_instances, select_rows
+from . import opening, workflow
 from .inputs import (
+    KnownRecords,
     _check_citations,
     _locked,
+    _references,
     _require_rationale,
     _reviewer_note,
     _text_errors,
@@ -56,17 +61,28 @@ def propose(
         submit=submit,
         reviewer_note=reviewer_note,
     )
-    return propose_saved(cr, user, submit)
+    return _save(cr, user, submit)
 
 
 @transaction.atomic
 def propose_saved(cr: ChangeRequest, user, submit: bool) -> ChangeRequest:
     """Save a change request ``proposal`` built: with, when submitted, the review that says
     so and the reviewers' notification."""
-    cr.save()
+    return _save(cr, user, submit)
+
+
+def _save(cr: ChangeRequest, user, submit: bool) -> ChangeRequest:
+    """``propose_saved`` inside the caller's transaction (``propose`` has one already: a
+    nested one would cost a savepoint's two round trips)."""
+    if opening.by_script():
+        recipients = opening.insert_proposal(cr, user, submit)
+    else:
+        cr.save()
+        recipients = None
+        if submit:
+            Review.objects.create(change_request=cr, author=user, kind=Review.Kind.SUBMIT)
     if submit:
-        Review.objects.create(change_request=cr, author=user, kind=Review.Kind.SUBMIT)
-        announce(cr, user, "submit")
+        announce(cr, user, "submit", recipients=recipients)
     return cr
 
 
@@ -107,7 +123,9 @@ def proposal(
         raise ValidationFailed(errors)
     rationale = _require_rationale(rationale)
     reviewer_note = _reviewer_note(reviewer_note)
-    citations = _check_citations(citations)
+    citations = list(citations or [])
+    read = _read_together(record_type, action, record, document, citations)
+    citations = _check_citations(citations, read.known)
 
     if action == Action.CREATE:
         if record:
@@ -118,7 +136,7 @@ def proposal(
             raise ValidationFailed(
                 [{"path": "base_version", "message": "a new record is based on version 0"}]
             )
-        canonical = _validate(record_type, document, remember=remember)
+        canonical = _validate(record_type, document, read.known, remember=remember)
         slug = canonical["slug"]
         taken = slug_taken or selectors.stream_id_for_slug
         if taken(record_type, slug):
@@ -140,7 +158,7 @@ def proposal(
     else:
         if not record:
             raise ValidationFailed([{"path": "record", "message": "name the record (its slug)"}])
-        live = selectors.live_record(record_type, record)
+        live = read.live if read.read_live else selectors.live_record(record_type, record)
         if live is None:
             raise NotFound(f"no {record_type} with slug {record!r}")
         if base_version is None:
@@ -175,7 +193,7 @@ def proposal(
                 )
             canonical = None
         else:
-            canonical = _validate(record_type, document, remember=remember)
+            canonical = _validate(record_type, document, read.known, remember=remember)
             if canonical["slug"] != record:
                 raise ValidationFailed(
                     [
@@ -209,6 +227,43 @@ def proposal(
     cr.submitted_at = timezone.now() if submit else None
     cr._history_user = user
     return cr
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What ``proposal`` reads, read before its checks: which of the records the document
+    and the citations name exist (``known``) and, when ``read_live``, the record proposed on
+    (``live``, None if there is none)."""
+
+    known: KnownRecords | None = None
+    read_live: bool = False
+    live: Any = None
+
+
+def _read_together(record_type, action, record, document, citations: list) -> _Read:
+    """PostgreSQL: ``proposal``'s reads in one round trip, the record proposed on and whether
+    each record the (not yet validated) document and the citations name exists; the checks
+    then ask ``known`` (which looks up anything else they ask about). Elsewhere nothing is
+    read here: each check reads what it needs."""
+    if connection.vendor != "postgresql":
+        return _Read()
+    wanted = _references(record_type, document)
+    if named := {c for c in citations if isinstance(c, str)}:
+        wanted.setdefault("citation", set()).update(named)
+    together = Together()
+    refs_sql = selectors.existing_records_sql(wanted)
+    refs = together.add(refs_sql) if refs_sql is not None else None
+    model = RECORD_MODELS.get(record_type)
+    live = None
+    if action != Action.CREATE and model is not None and selectors.is_possible_slug(record):
+        # As ``selectors.live_record`` reads it.
+        live = together.add(select_rows(model, "slug = %s", [record], suffix="ORDER BY id LIMIT 1"))
+    answers = together.run() if together.parts else []
+    known = KnownRecords(wanted, set(answers[refs]) if refs is not None else set())
+    if action == Action.CREATE or not record or model is None:
+        return _Read(known)
+    found = raw_instances(model, answers[live]) if live is not None else []
+    return _Read(known, True, found[0] if found else None)
 
 
 def save_proposals(crs: list[ChangeRequest], user, submit: bool) -> list[ChangeRequest]:

@@ -39,16 +39,24 @@ def record_step(
 ANNOUNCED = {"approve": "approved", "reject": "rejected", "request_changes": "changes_requested"}
 
 
-def announce(cr: ChangeRequest, user, action: str, comment: str = "") -> None:
+def announce(cr: ChangeRequest, user, action: str, comment: str = "", recipients=None) -> None:
     """Write the notification of a step, in its transaction: a submission goes to the
     reviewers (to the claimant alone, as "resubmitted", once someone claimed it); a
-    decision to the author."""
+    decision to the author. ``recipients``: the kind's own recipients (``announced``), when
+    the caller read them already."""
+    if (announced := announcement(cr, action, comment)) is not None:
+        kind, context = announced
+        notifications.notify(kind, cr, user, recipients=recipients, context=context)
+
+
+def announcement(cr: ChangeRequest, action: str, comment: str = "") -> tuple[str, dict] | None:
+    """(notification kind, context) that ``announce`` writes for a step, None if none."""
     if action == "submit":
         kind = "resubmitted" if cr.claimed_by_id else "submitted"
-        context = {"comment": comment, "due_at": cr.due_at}
-        notifications.notify(kind, cr, user, context=context)
-    elif action in ANNOUNCED:
-        notifications.notify(ANNOUNCED[action], cr, user, context={"comment": comment})
+        return kind, {"comment": comment, "due_at": cr.due_at}
+    if action in ANNOUNCED:
+        return ANNOUNCED[action], {"comment": comment}
+    return None
 
 
 @workflow.performs("submit")

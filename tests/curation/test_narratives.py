@@ -4,12 +4,19 @@ page and the approval's review record, and ``manage.py check_narratives``."""
 from __future__ import annotations
 
 import io
+import random
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from curation import services
 from curation.models import Review
+from curation.narratives import known_changed_numbers
+from evidence.diff import diff_documents
+from evidence.narratives import changed_numbers
 from tests import documents, factories
 from tests.api.conftest import revise_payload, token_client
 
@@ -144,3 +151,67 @@ def test_a_batch_approval_keeps_the_warnings_as_one_approval_does(
     services.approve_change_requests(reviewer, [made["id"]])
     review = Review.objects.get(change_request_id=made["id"], kind="approve")
     assert review.narrative_warnings == shown
+
+
+# --- The approval's diff reused for the narrative check -----------------------------------
+
+LEAVES = st.one_of(
+    st.sampled_from([0, 1, 1.0, 27, 27.0, 27.4, True, False, None, "27", "n", -0.0]),
+)
+DOCUMENTS = st.dictionaries(
+    st.sampled_from(["a", "b", "c", "schema_version"]),
+    st.one_of(
+        LEAVES,
+        st.dictionaries(st.sampled_from(["x", "y"]), LEAVES, max_size=2),
+        st.lists(
+            st.fixed_dictionaries({"key": st.sampled_from(["k1", "k2", "k3"]), "v": LEAVES}),
+            max_size=3,
+        ),
+    ),
+    max_size=4,
+)
+
+
+def reordered(value, rng):
+    """``value`` with every object's keys in another order (lists keep theirs)."""
+    if isinstance(value, dict):
+        items = list(value.items())
+        rng.shuffle(items)
+        return {k: reordered(v, rng) for k, v in items}
+    if isinstance(value, list):
+        return [reordered(v, rng) for v in value]
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(DOCUMENTS, DOCUMENTS, DOCUMENTS, DOCUMENTS, st.integers(0, 3), st.randoms())
+def test_the_approvals_diff_gives_the_narrative_checks_numbers_or_nothing(
+    base, doc, other_before, other_after, case, rng
+):
+    """``known_changed_numbers`` is ``changed_numbers(base, proposed)`` or None: never another
+    answer, whatever the key order and the types of the documents the approval diffed."""
+    before, after = {
+        0: (base, doc),  # the same objects
+        1: (reordered(base, rng), reordered(doc, rng)),  # the same but for key order
+        2: (other_before, doc),  # another current document
+        3: (base, other_after),
+    }[case]
+    cr = SimpleNamespace(base_document=base, document=doc)
+    known = known_changed_numbers(cr, before, after, diff_documents(before, after))
+    if case == 0:
+        assert known == changed_numbers(base, doc)
+    if known is not None:
+        assert known == changed_numbers(base, doc)
+    if case == 1 and not changed_numbers(base, doc):
+        assert known == []
+
+
+def test_types_that_compare_equal_are_not_taken_for_the_same():
+    base, doc = {"a": 1}, {"a": 2}
+    cr = SimpleNamespace(base_document=base, document=doc)
+    before = {"a": True}  # == 1 in Python, not the same JSON
+    assert known_changed_numbers(cr, before, doc, diff_documents(before, doc)) is None
+    rng = random.Random(1)
+    assert known_changed_numbers(cr, reordered(base, rng), doc, diff_documents(base, doc)) == [
+        (1, 2)
+    ]

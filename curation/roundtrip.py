@@ -1,0 +1,104 @@
+"""Several statements sent to PostgreSQL in one round trip: a service's reads (and its lock)
+before it decides, instead of one round trip each. Elsewhere each is run in turn.
+
+Each part is a QuerySet, whose rows come back as that QuerySet gives them (a ``values_list``
+gives tuples, Django's converters applied), or raw (sql, params), whose rows come back as the
+cursor gives them. psycopg binds the parameters on the client and sends the statements as one
+query string; each statement runs in turn, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+
+class Together:
+    def __init__(self) -> None:
+        self.parts: list[QuerySet | tuple[str, list]] = []
+
+    def add(self, part: QuerySet | tuple[str, list]) -> int:
+        """Add a part; its index in ``run``'s answer."""
+        self.parts.append(part)
+        return len(self.parts) - 1
+
+    def run(self) -> list[list[Any]]:
+        """The rows of each part, in the order added."""
+        if connection.vendor != "postgresql":
+            return [self._alone(part) for part in self.parts]
+        compiled = []
+        for part in self.parts:
+            if isinstance(part, QuerySet):
+                compiler = part.query.get_compiler(part.db)
+                sql, params = compiler.as_sql()
+                compiled.append((compiler, sql, list(params)))
+            else:
+                compiled.append((None, part[0], list(part[1])))
+        answers: list[list[Any]] = []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                ";\n".join(sql for _, sql, _ in compiled),
+                [p for _, _, params in compiled for p in params],
+            )
+            for n, (compiler, _, _) in enumerate(compiled):
+                if n:
+                    cursor.nextset()
+                rows = cursor.fetchall() if cursor.description is not None else []
+                answers.append(rows if compiler is None else list(compiler.results_iter([rows])))
+        return answers
+
+    @staticmethod
+    def _alone(part: QuerySet | tuple[str, list]) -> list[Any]:
+        if isinstance(part, QuerySet):
+            return list(part)
+        with connection.cursor() as cursor:
+            cursor.execute(*part)
+            return cursor.fetchall() if cursor.description is not None else []
+
+
+def instances(model: type, rows: list[tuple]) -> list[Any]:
+    """Model instances from the rows of ``row_query(model)`` (as a read of them would give)."""
+    names = [f.attname for f in model._meta.concrete_fields]
+    return [model.from_db(connection.alias, names, row) for row in rows]
+
+
+def row_query(queryset: QuerySet) -> QuerySet:
+    """``queryset`` as a ``values_list`` of its model's columns, for ``instances``."""
+    return queryset.values_list(*[f.attname for f in queryset.model._meta.concrete_fields])
+
+
+@functools.cache
+def _columns(model: type) -> tuple[str, tuple]:
+    """``model``'s columns as a SELECT list, and each column's converters (what Django applies
+    to the value the database gives: a JSONField decodes its text; PostgreSQL's backend adds
+    none of its own)."""
+    fields = model._meta.concrete_fields
+    quote = connection.ops.quote_name
+    select = ", ".join(f"{quote(model._meta.db_table)}.{quote(f.column)}" for f in fields)
+    return select, tuple((f, tuple(f.get_db_converters(connection))) for f in fields)
+
+
+def select_rows(model: type, where: str, params: list, *, suffix: str = "") -> tuple[str, list]:
+    """A raw part reading whole rows of ``model`` (``WHERE`` ``where``; ``suffix``: ORDER BY,
+    LIMIT, FOR UPDATE...), for ``raw_instances``: written once, not compiled by the ORM on
+    every call (a request's approval spent more time compiling its reads than running them)."""
+    select, _ = _columns(model)
+    table = connection.ops.quote_name(model._meta.db_table)
+    return f"SELECT {select} FROM {table} WHERE {where} {suffix}".rstrip(), params  # noqa: S608
+
+
+def raw_instances(model: type, rows: list[tuple]) -> list[Any]:
+    """Model instances from the rows of ``select_rows``, as a read through the ORM gives them."""
+    _, fields = _columns(model)
+    names = [f.attname for f, _ in fields]
+    found = []
+    for row in rows:
+        values = list(row)
+        for n, (field, converters) in enumerate(fields):
+            for convert in converters:
+                values[n] = convert(values[n], field, connection)
+        found.append(model.from_db(connection.alias, names, values))
+    return found
