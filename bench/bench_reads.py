@@ -9,8 +9,12 @@ scratch database, starts gunicorn with 3 sync workers twice, with the read-page 
 - ``GET /api/v1/trials/`` (first page, 50 trials);
 - ``GET /api/v1/events/?after=0`` (first 100 events, with their labelled changes).
 
-The load generator is plain Python: processes of threads, each sending HTTP/1.0 requests on
-a fresh connection (gunicorn's sync workers close every connection) for ``--read-seconds``.
+The load generator is ApacheBench (``ab``, Debian's apache2-utils) when it is installed, else
+plain Python (processes of threads); either sends HTTP/1.0 requests on a fresh connection each
+(gunicorn's sync workers close every connection), 12 at a time, for ``--read-seconds``, and
+the output names the one used. The pages are measured in turns (healthz, trials, events,
+then again) so that a change in the machine's load falls on all of them alike; each figure
+also gives the workers' CPU time per request (from /proc), which load changes less.
 Cache on Redis when REDIS_URL is set (as in production), else per-process locmem.
 Target: at least 1,000 requests per second for each API read.
 """
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
+import shutil
 import signal
 import socket
 import statistics
@@ -73,10 +79,69 @@ def _load_process(port: int, path: str, seconds: float, threads: int, out) -> No
     out.send((latencies, failures[0]))
 
 
+CONCURRENCY = 12
+ROUNDS = 2  # turns over the pages, each for seconds / ROUNDS
+
+
+def load_generator() -> str:
+    return "ab" if shutil.which("ab") else "python"
+
+
+def measure_with_ab(port: int, path: str, seconds: float) -> dict:
+    """``ab``'s figures for ``path``: requests per second, median latency, failures."""
+    output = subprocess.run(
+        [
+            *("ab", "-q", "-r", "-c", str(CONCURRENCY), "-t", str(seconds)),
+            *("-n", "100000000", f"http://127.0.0.1:{port}{path}"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    figures = dict(re.findall(r"^([A-Za-z0-9% -]+):\s+([0-9.]+)", output, re.MULTILINE))
+    p50 = re.search(r"^\s+50%\s+([0-9]+)", output, re.MULTILINE)
+    requests = int(figures["Complete requests"])
+    failures = int(figures.get("Failed requests", 0)) + int(figures.get("Non-2xx responses", 0))
+    return {
+        "requests_per_second": float(figures["Requests per second"]),
+        "p50_ms": float(p50.group(1)) if p50 else None,
+        "requests": requests,
+        "failures": failures,
+    }
+
+
+def _workers(master: int) -> list[int]:
+    """The gunicorn master's children (its workers), from /proc; [] where there is none."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            found.append(int(entry.parent.name))
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of ``pids`` so far (/proc/<pid>/stat)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def measure(port: int, path: str, seconds: float, processes: int = 2, threads: int = 6) -> dict:
-    """Requests per second and median latency of ``path`` under concurrent load."""
+    """Requests per second and median latency of ``path`` under concurrent load (``ab`` when
+    installed, else Python processes of threads)."""
     for _ in range(20):  # warm every worker (and the cache) first
         _get(port, path)
+    if load_generator() == "ab":
+        return measure_with_ab(port, path, seconds)
     pipes, children = [], []
     started = time.perf_counter()
     for _ in range(processes):
@@ -101,6 +166,20 @@ def measure(port: int, path: str, seconds: float, processes: int = 2, threads: i
         "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
         "requests": len(latencies),
         "failures": failures,
+    }
+
+
+def _combined(runs: list[dict]) -> dict:
+    """One page's turns as one figure: their mean rate, median p50, summed counts."""
+    cpu = [run["worker_cpu_ms_per_request"] for run in runs]
+    p50 = [run["p50_ms"] for run in runs if run["p50_ms"] is not None]
+    return {
+        "requests_per_second": round(statistics.mean(r["requests_per_second"] for r in runs), 1),
+        "p50_ms": round(statistics.median(p50), 2) if p50 else None,
+        "requests": sum(run["requests"] for run in runs),
+        "failures": sum(run["failures"] for run in runs),
+        "worker_cpu_ms_per_request": round(statistics.mean(cpu), 3) if None not in cpu else None,
+        "turns_per_second": [run["requests_per_second"] for run in runs],
     }
 
 
@@ -131,7 +210,18 @@ def serve_and_measure(env: dict, seconds: float, cached: bool) -> dict:
     )
     try:
         _wait_until_up(port, server)
-        return {name: measure(port, path, seconds) for name, path in PATHS.items()}
+        workers = _workers(server.pid)
+        turns: dict[str, list[dict]] = {name: [] for name in PATHS}
+        for _ in range(ROUNDS):
+            for name, path in PATHS.items():
+                cpu_before = _cpu_seconds(workers)
+                figures = measure(port, path, seconds / ROUNDS)
+                cpu = _cpu_seconds(workers) - cpu_before
+                figures["worker_cpu_ms_per_request"] = (
+                    cpu * 1000 / figures["requests"] if workers and figures["requests"] else None
+                )
+                turns[name].append(figures)
+        return {name: _combined(runs) for name, runs in turns.items()}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -161,7 +251,10 @@ def run(args=None) -> dict:
         **os.environ,
         "BENCH_READS_DATABASE": name,
         "DJANGO_DEBUG": "false",  # as served: no query log
-        "API_ANON_RATE": "100000000/min",  # measure the view, not the throttle's refusals
+        # Measure the view, not the throttles' refusals: anonymous clients count against both
+        # the anon and the user rate (DRF's UserRateThrottle falls back to the address).
+        "API_ANON_RATE": "100000000/min",
+        "API_USER_RATE": "100000000/min",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(REPO),
     }
@@ -172,8 +265,15 @@ def run(args=None) -> dict:
         check=True,
     )
     env["DATABASE_URL"] = urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
+    print(f"   load generator: {load_generator()}", flush=True)
     try:
-        results: dict = {"trials": n_trials, "seconds_each": seconds, "workers": 3}
+        results: dict = {
+            "trials": n_trials,
+            "seconds_each": seconds,
+            "workers": 3,
+            "load_generator": load_generator(),
+            "load_average_before": os.getloadavg()[0],
+        }
         results["uncached"] = serve_and_measure(env, seconds, cached=False)
         results["cached"] = serve_and_measure(env, seconds, cached=True)
     finally:
@@ -182,11 +282,15 @@ def run(args=None) -> dict:
         admin = urlunsplit(urlsplit(database_url)._replace(path="/postgres"))
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    results["load_average_after"] = os.getloadavg()[0]
     cached = results["cached"]
     results["ratios_to_healthz"] = {
-        name: round(
-            cached[name]["requests_per_second"] / cached["healthz"]["requests_per_second"], 3
+        f"{name}_{state}": round(
+            results[state][name]["requests_per_second"]
+            / results[state]["healthz"]["requests_per_second"],
+            3,
         )
+        for state in ("cached", "uncached")
         for name in ("trials", "events")
     }
     results["targets"] = {

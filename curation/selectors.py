@@ -234,6 +234,20 @@ def event_labelled_changes(event: Event) -> list[dict[str, Any]]:
     return found
 
 
+def labelled_changes_by_hash(hashes: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """``event_labelled_changes`` of the events with these hashes. Only the events not labelled
+    yet in this process are read (their documents and changes, in one query): a page of the
+    changes feed needs none of the documents once its events have been labelled."""
+    found = {hash_: _labelled[hash_] for hash_ in hashes if hash_ in _labelled}
+    missing = [hash_ for hash_ in hashes if hash_ not in found]
+    if missing:
+        for event in Event.objects.filter(hash__in=missing).only(
+            "hash", "stream_type", "document", "changes"
+        ):
+            found[event.hash] = event_labelled_changes(event)
+    return found
+
+
 @dataclass(frozen=True)
 class ChangeRequestDetail:
     """A change request with its reviews, and the record as it is now (what an open request

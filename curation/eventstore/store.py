@@ -62,10 +62,17 @@ def current_version(stream_type: str, stream_id: uuid.UUID) -> int:
     return last or 0
 
 
+# The newest event by the position's index. Raw SQL: every cached read page asks it, and the
+# ORM would spend longer building the statement than the database spends answering it.
+_HEAD_SQL = f"SELECT position, hash FROM {TABLE} ORDER BY position DESC LIMIT 1"  # noqa: S608
+
+
 def head() -> tuple[int, str]:
     """(position, hash) of the newest event; (0, genesis) for an empty log."""
-    last = Event.objects.order_by("-position").values_list("position", "hash").first()
-    return last if last else (0, GENESIS_HASH)
+    with connection.cursor() as cursor:
+        cursor.execute(_HEAD_SQL)
+        last = cursor.fetchone()
+    return tuple(last) if last else (0, GENESIS_HASH)
 
 
 def last_position() -> int:

@@ -10,9 +10,10 @@ serializers. No invalidation is needed: an approval moves the position, so every
 
 The position is read from the database on every request (one indexed query), never from the
 cache, so processes with separate caches (locmem in development) can never serve a page older
-than the log. The log belongs to curation, which this app must not import: curation registers
-how to read the position (``set_position_source``) when it starts; without one, nothing is
-cached.
+than the log. That query is also the kept connection's health check
+(``checking_the_connection``): a cached page costs one round trip to the database, not two.
+The log belongs to curation, which this app must not import: curation registers how to read
+the position (``set_position_source``) when it starts; without one, nothing is cached.
 
 A request is answered from the cache only after DRF's authentication, permission and
 throttle checks (``initial``), so errors and rate limits behave exactly as without it; only
@@ -26,6 +27,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 
 _position_source: Callable[[], object] | None = None
@@ -44,6 +46,32 @@ def set_position_source(source: Callable[[], object] | None) -> None:
     page of the same position number written from other events."""
     global _position_source
     _position_source = source
+
+
+def checking_the_connection(read: Callable[[], object]) -> object:
+    """``read()``, the request's first query, standing in for ``CONN_HEALTH_CHECKS``' own.
+
+    The health check sends ``SELECT 1`` before a kept connection's first query of a request:
+    a round trip per cached page. Here the position query is that check: if it fails on a kept
+    connection as a dead one does (``OperationalError``, ``InterfaceError``), the connection is
+    closed and the query asked again on a new one, which is what the check would have done;
+    once it answered, the connection is known to work for the rest of the request. Inside a
+    transaction (nothing could be retried there) and with the check off, Django's path runs.
+    """
+    conn = connections[DEFAULT_DB_ALIAS]
+    if (
+        conn.connection is None
+        or not conn.health_check_enabled
+        or conn.health_check_done
+        or conn.in_atomic_block
+    ):
+        return read()
+    conn.health_check_done = True  # the query below is the check
+    try:
+        return read()
+    except (OperationalError, InterfaceError):
+        conn.close()
+        return read()
 
 
 def cache_seconds() -> int:
@@ -65,7 +93,7 @@ class CachedByPosition:
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
         self._read_cache_key = None
         if request.method == "GET" and _position_source is not None and cache_seconds() > 0:
-            self._read_cache_key = page_key(request, _position_source())
+            self._read_cache_key = page_key(request, checking_the_connection(_position_source))
 
     def cached_page(self) -> HttpResponse | None:
         """The stored page for this request at the current position, if there is one."""

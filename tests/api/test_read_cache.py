@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 
 from curation import selectors
 from evidence.api import caching
@@ -108,3 +111,64 @@ def test_a_page_kept_in_the_process_is_the_shared_cache_page(anon_client, synthe
     assert _fetch(anon_client, "/api/v1/trials/", {}) == first  # from the shared cache
     assert len(caching._local) == 1
     assert _fetch(anon_client, "/api/v1/trials/", {}) == first  # from the process
+
+
+# --- The position query stands in for CONN_HEALTH_CHECKS' own --------------------------------
+
+
+def _new_request_on_kept_connection():
+    """What a worker does between requests (``close_if_unusable_or_obsolete``): the kept
+    connection is to be checked again. The test client skips it."""
+    connection.health_check_done = False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cached_page_on_a_kept_connection_sends_no_health_check(anon_client, monkeypatch):
+    if not connection.settings_dict.get("CONN_HEALTH_CHECKS"):
+        pytest.skip("CONN_HEALTH_CHECKS is on with PostgreSQL only")
+    first = _fetch(anon_client, "/api/v1/trials/", {})
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+    _new_request_on_kept_connection()
+    with CaptureQueriesContext(connection) as queries:
+        assert _fetch(anon_client, "/api/v1/trials/", {}) == first
+    assert checks == [] and len(queries) == 1  # the position, which is the check
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_kept_connection_is_replaced_and_the_page_is_still_current(anon_client):
+    """The server ended the kept connection (a restart, an idle timeout): the position query
+    fails as the health check would have, and is asked again on a new connection."""
+    if not connection.settings_dict.get("CONN_HEALTH_CHECKS"):
+        pytest.skip("CONN_HEALTH_CHECKS is on with PostgreSQL only")
+    first = _fetch(anon_client, "/api/v1/trials/", {})
+    pid = connection.connection.info.backend_pid
+    own = connection.settings_dict
+    with psycopg.connect(
+        host=own["HOST"],
+        port=own["PORT"],
+        user=own["USER"],
+        password=own["PASSWORD"],
+        dbname=own["NAME"],
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    _new_request_on_kept_connection()
+    assert _fetch(anon_client, "/api/v1/trials/", {}) == first
+    assert connection.connection.info.backend_pid != pid
+
+
+def test_the_checked_read_runs_as_is_inside_a_transaction(db):
+    """In a transaction nothing can be asked again: an error is the caller's, as it was."""
+    calls = []
+
+    def failing():
+        calls.append(1)
+        raise OperationalError("gone")
+
+    connection.ensure_connection()
+    connection.health_check_done = False
+    assert connection.in_atomic_block  # the test's transaction
+    with pytest.raises(OperationalError):
+        caching.checking_the_connection(failing)
+    assert calls == [1]

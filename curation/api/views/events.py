@@ -6,11 +6,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from curation import eventstore, selectors
+from curation import eventstore
 from evidence.api.caching import CachedByPosition
 from evidence.api.serializers import READ_ERRORS
 
 from .. import serializers
+from ..event_feed import contiguous_feed_items
 from .base import ApiView, validated
 
 MAX_EVENTS_PER_PAGE = 1000
@@ -35,8 +36,8 @@ class EventFeedView(CachedByPosition, ApiView):
             return cached
         query = validated(serializers.EventFeedQuerySerializer, request.query_params)
         after, limit = query["after"], min(query["limit"], MAX_EVENTS_PER_PAGE)
-        events = selectors.contiguous_events_after(after, limit)
-        next_after = events[-1].position if events else after
+        events = contiguous_feed_items(after, limit)
+        next_after = events[-1]["position"] if events else after
         last_position = eventstore.last_position()
         return Response(
             {
@@ -45,6 +46,6 @@ class EventFeedView(CachedByPosition, ApiView):
                 "next_after": next_after,
                 "last_position": last_position,
                 "has_more": next_after < last_position,
-                "results": serializers.EventSerializer(events, many=True).data,
+                "results": events,  # EventSerializer's items (``event_feed``)
             }
         )
