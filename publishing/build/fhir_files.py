@@ -12,9 +12,9 @@ path and elements; the build stops, so the previous snapshot stays the one serve
 code systems (``fhir.code_systems``: the endpoint codes) are published the same way, with the
 mapping code and the canonical base as their inputs.
 
-The resources themselves are cached per process (by that fingerprint and the event hash), so
-a worker maps an unchanged record once, not once per snapshot (the bundle needs every record's
-resources).
+The resources' bundle entries are cached per process as compact bytes (by that fingerprint and
+the event hash), so a worker maps an unchanged record once, not once per snapshot (the bundle
+needs every resource), and keeps bytes, not dicts.
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ from .files import dumps
 PUBLISHING = Path(__file__).resolve().parent.parent
 BUNDLE_PATH = "fhir/bundle.json"
 
-# (paths, resources) of each record's last mapping, by inputs fingerprint and event hash.
-_resource_cache: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+# (path, bundle entry as compact JSON) of each resource of a record's last mapping, by inputs
+# fingerprint and event hash. Bytes, not the resources' dicts: a worker keeps them for every
+# record, and the dicts took 3.5 times the memory.
+_resource_cache: dict[str, list[tuple[str, bytes]]] = {}
 
 
 @cache
@@ -63,16 +65,16 @@ def fhir_inputs(record: RecordState, base: str) -> str:
     return "fhir-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:27]
 
 
-def record_resources(record: RecordState, inputs: str, base: str) -> list[tuple[str, dict]]:
-    """The record's (path, resource) pairs: from the cache, or mapped now (``write_fhir_files``
-    caches them once they are validated or reused)."""
-    found = _resource_cache.get(_cache_key(record, inputs))
-    if found is None:
-        resources = fhir.resources_for(
-            record.record_type, record.document, record.history, base=base
-        )
-        found = [(fhir.resource_path(r), r) for r in resources]
-    return found
+def record_resources(record: RecordState, base: str) -> list[tuple[str, dict]]:
+    """The record's (path, resource) pairs, mapped now."""
+    resources = fhir.resources_for(record.record_type, record.document, record.history, base=base)
+    return [(fhir.resource_path(r), r) for r in resources]
+
+
+def bundle_entry(resource: dict[str, Any], base: str) -> bytes:
+    """A resource's entry in the bundle, as compact JSON."""
+    url = f"{base}/{resource['resourceType']}/{resource['id']}"
+    return _compact({"fullUrl": url, "resource": resource})
 
 
 def _cache_key(record: RecordState, inputs: str) -> str:
@@ -90,7 +92,7 @@ def write_fhir_files(builder, evidence: EvidenceAsOf, touched=None) -> None:
     writer = CompositeWriter(builder.sink, BUNDLE_PATH)
     head = _bundle_head(base, evidence)
     writer.literal(head[0])
-    make = _bundle_item_bytes(base)
+    make = _bundle_item_bytes
     if touched is not None:
         changed = warm_fhir.update(builder, evidence, base, touched)
         writer.kept_array(warm_fhir.bundle, changed, _bundle_row, make)
@@ -117,7 +119,7 @@ def _write_all(builder, evidence: EvidenceAsOf, base: str) -> None:
     code_system_inputs = _code_system_inputs(base)
     _write_or_reuse(builder, code_systems, code_system_inputs)
     for path, resource in code_systems:
-        warm_fhir.items[path] = (code_system_inputs, resource)
+        warm_fhir.items[path] = (code_system_inputs, bundle_entry(resource, base))
     for stale in [key for key in _resource_cache if key not in live]:
         del _resource_cache[stale]
 
@@ -135,12 +137,16 @@ def _write_record(builder, record: RecordState, base: str) -> str:
     """Write (or reuse) one record's files and note them in the warm table; its cache key."""
     inputs = fhir_inputs(record, base)
     key = _cache_key(record, inputs)
-    resources = record_resources(record, inputs, base)
-    _write_or_reuse(builder, resources, inputs)
-    _resource_cache[key] = resources  # valid: written now, or reused from before
-    paths = [path for path, _ in resources]
-    for path, resource in resources:
-        warm_fhir.items[path] = (key, resource)
+    entries = _resource_cache.get(key)
+    if entries is None or not _reuse_all(builder, entries, inputs):
+        # Mapped again (the files are written, or the bundle needs the entries).
+        resources = record_resources(record, base)
+        _write_or_reuse(builder, resources, inputs)
+        entries = [(path, bundle_entry(resource, base)) for path, resource in resources]
+    _resource_cache[key] = entries  # valid: written now, or reused from before
+    paths = [path for path, _ in entries]
+    for path, entry in entries:
+        warm_fhir.items[path] = (key, entry)
     warm_fhir.records[record.record_type][record.slug] = (record.current_hash, key, paths)
     return key
 
@@ -153,7 +159,8 @@ def fhir_record_types() -> list[str]:
 class WarmFhir:
     """What this process's last build published as FHIR, so that the next build on a warm
     worker touches only the records an event wrote since: each record's event hash, cache
-    key and paths; every resource by path; the bundle's chunks (``composite.ChunkedArray``).
+    key and paths; every resource's bundle entry by path; the bundle's chunks
+    (``composite.ChunkedArray``).
     Used only when the previous snapshot is the one this process built with it (the files
     dict ``files_of`` is the very one ``previous_state`` hands back), with the same base and
     store; any other build fills it again from every record."""
@@ -163,7 +170,7 @@ class WarmFhir:
         self.identity: Any = None
         self.base: str | None = None
         self.records: dict[str, dict[str, tuple[str, str, list[str]]]] = {}
-        self.items: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.items: dict[str, tuple[str, bytes]] = {}  # path -> (cache key, bundle entry)
         self.bundle = ChunkedArray()
 
     def reset(self, builder, base: str) -> None:
@@ -218,13 +225,8 @@ def _bundle_head(base: str, evidence: EvidenceAsOf) -> tuple[bytes, bytes]:
     return b'{"entry":[', b"]" + head[len(b'{"entry":[]') :] + b"\n"
 
 
-def _bundle_item_bytes(base: str):
-    def make(path: str) -> bytes:
-        resource = warm_fhir.items[path][1]
-        url = f"{base}/{resource['resourceType']}/{resource['id']}"
-        return _compact({"fullUrl": url, "resource": resource})
-
-    return make
+def _bundle_item_bytes(path: str) -> bytes:
+    return warm_fhir.items[path][1]
 
 
 def _compact(value: Any) -> bytes:
@@ -246,7 +248,7 @@ def _write_or_reuse(builder, resources: list[tuple[str, dict]], inputs: str):
         builder.write(path, dumps(resource), inputs)
 
 
-def _reuse_all(builder, resources: list[tuple[str, dict]], inputs: str) -> bool:
+def _reuse_all(builder, resources: list[tuple[str, Any]], inputs: str) -> bool:
     """Keep the record's files when the previous snapshot has all of them from the same
     inputs. All or none: the record's files are validated together when any is made."""
     previous = builder.previous_files
