@@ -20,6 +20,7 @@ needs every resource), and keeps bytes, not dicts.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,9 +37,9 @@ from .files import dumps
 PUBLISHING = Path(__file__).resolve().parent.parent
 BUNDLE_PATH = "fhir/bundle.json"
 
-# (path, bundle entry as compact JSON) of each resource of a record's last mapping, by inputs
-# fingerprint and event hash. Bytes, not the resources' dicts: a worker keeps them for every
-# record, and the dicts took 3.5 times the memory.
+# (path, bundle entry: compressed compact JSON) of each resource of a record's last mapping,
+# by inputs fingerprint and event hash. Bytes, not the resources' dicts: a worker keeps them
+# for every record, and the dicts took 3.5 times the memory (compressed bytes a fifth of that).
 _resource_cache: dict[str, list[tuple[str, bytes]]] = {}
 
 
@@ -72,9 +73,10 @@ def record_resources(record: RecordState, base: str) -> list[tuple[str, dict]]:
 
 
 def bundle_entry(resource: dict[str, Any], base: str) -> bytes:
-    """A resource's entry in the bundle, as compact JSON."""
+    """A resource's entry in the bundle, as compact JSON, compressed (``_bundle_item_bytes``
+    gives it back): kept for every resource, it is a worker's largest table."""
     url = f"{base}/{resource['resourceType']}/{resource['id']}"
-    return _compact({"fullUrl": url, "resource": resource})
+    return zlib.compress(_compact({"fullUrl": url, "resource": resource}), 1)
 
 
 def _cache_key(record: RecordState, inputs: str) -> str:
@@ -226,7 +228,7 @@ def _bundle_head(base: str, evidence: EvidenceAsOf) -> tuple[bytes, bytes]:
 
 
 def _bundle_item_bytes(path: str) -> bytes:
-    return warm_fhir.items[path][1]
+    return zlib.decompress(warm_fhir.items[path][1])
 
 
 def _compact(value: Any) -> bytes:
