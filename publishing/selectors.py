@@ -145,6 +145,8 @@ class LogCache:
         self.log: list[LogEntry] = []
         self.streams: dict[tuple[str, uuid.UUID], RecordState] = {}
         self.streams_position = 0  # the position ``streams`` is the state after
+        # The live records of ``streams`` by type, each type's in slug order (None: not made).
+        self.live: dict[str, dict[str, RecordState]] | None = None
 
     def event_log(self, position: int) -> list[LogEntry]:
         """Every event up to ``position`` (metadata, no documents), in order."""
@@ -159,7 +161,7 @@ class LogCache:
             if valid:  # an older position (rebuilding a past snapshot): positions are gapless
                 return self.log[:position]
         self.log = _read_log(0, position)
-        self.streams, self.streams_position = {}, 0
+        self.streams, self.streams_position, self.live = {}, 0, None
         return self.log
 
 
@@ -193,6 +195,17 @@ def evidence_as_of(position: int) -> EvidenceAsOf:
     from the whole log, leaving the kept states alone.
     """
     log = event_log(position)
+    evidence = EvidenceAsOf(position=position, as_of=log[-1].version.approved_at if log else None)
+    if CACHE.streams_position <= position and len(log) == position and CACHE.live is not None:
+        applied = log[CACHE.streams_position : position]
+        _apply(CACHE.streams, applied)
+        CACHE.streams_position = position
+        touched = {CACHE.streams[(e.stream_type, e.stream_id)] for e in applied}
+        _fetch_documents([state for state in touched if not state.retracted])
+        _update_live(CACHE.live, touched)
+        # Copies (cheap: pointers), so that an evidence object never changes under its user.
+        evidence.records = {name: dict(records) for name, records in CACHE.live.items()}
+        return evidence
     if CACHE.streams_position <= position and len(log) == position:
         streams = CACHE.streams
         _apply(streams, log[CACHE.streams_position : position])
@@ -200,17 +213,51 @@ def evidence_as_of(position: int) -> EvidenceAsOf:
     else:
         streams = {}
         _apply(streams, log[:position])
-    evidence = EvidenceAsOf(position=position, as_of=log[-1].version.approved_at if log else None)
     live = [state for state in streams.values() if not state.retracted]
+    _fetch_documents(live)
+    for state in sorted(live, key=lambda state: state.slug):
+        evidence.records[state.record_type][state.slug] = state
+    if streams is CACHE.streams:
+        CACHE.live = {name: dict(records) for name, records in evidence.records.items()}
+    return evidence
+
+
+def _fetch_documents(live: list[RecordState]) -> None:
     documents = eventstore.documents_at(
         [state.current.position for state in live if state.document is None]
     )
     for state in live:
         if state.document is None:
             state.document = documents[state.current.position]
-    for state in sorted(live, key=lambda state: state.slug):
-        evidence.records[state.record_type][state.slug] = state
-    return evidence
+
+
+def _update_live(live: dict[str, dict[str, RecordState]], touched: set[RecordState]) -> None:
+    """Bring the kept live records up to date with the streams ``touched`` since: a record
+    retracted leaves, a new one is put in its place in slug order. (A stream's slug never
+    changes: services refuse it.)"""
+    unsorted: set[str] = set()
+    for state in sorted(touched, key=lambda state: not state.retracted):  # leaving first
+        records = live[state.record_type]
+        if state.retracted:
+            if records.get(state.slug) is state:
+                del records[state.slug]
+            continue
+        if state.slug not in records:
+            unsorted.add(state.record_type)
+        records[state.slug] = state
+    for name in unsorted:
+        live[name] = dict(sorted(live[name].items()))
+
+
+def touched_records(after: int, upto: int) -> set[tuple[str, str]]:
+    """(record type, slug) of every record an event in (after, upto] wrote: created, revised
+    or retracted (the log is read from this process's cache when it holds those events)."""
+    log = CACHE.log
+    if len(log) >= upto and (not log or log[upto - 1].version.position == upto):
+        return {(entry.stream_type, entry.slug) for entry in log[after:upto]}
+    return {
+        (event.stream_type, event.slug) for event in eventstore.select_notifications(after, upto)
+    }
 
 
 @dataclass

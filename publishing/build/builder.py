@@ -15,12 +15,16 @@ its manifest entry is reused (its body is an object both snapshots share) instea
 rendered again, so an approval only re-renders the pages it touches, stores only their bodies
 and rewrites only the manifest parts that list them (``manifest``).
 
+A warm worker's build changes the previous files dict in place, touching only what shows the
+records written since (``warm_snapshot.touched_since``, ``composite.ChunkedArray``).
+
 ``build_into(sink)`` stores bodies as objects (publication); ``build(directory)`` writes every
 file, the manifest and its parts at their paths (a rebuild to compare, nothing reused).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import time
@@ -37,14 +41,15 @@ from ..selectors import EvidenceAsOf, changes_between, evidence_as_of
 from . import composite
 from . import manifest as split_manifest
 from .composite import CompositeWriter
-from .entries import EntryParts, evidence_composite, forget_stale_entries
-from .fhir_files import write_fhir_files
+from .entries import EntryParts, forget_entries_of, forget_stale_entries
+from .fhir_files import warm_fhir, write_fhir_files
 from .files import dumps
 from .fingerprints import inputs_fingerprint
 from .rendering import GroupResult, page_groups, render_forked, should_fork
 from .schema import schema_json
 from .sinks import TreeSink
 from .warm_pages import page_parts, warm_pages
+from .warm_snapshot import touched_since, warm_snapshot
 
 logger = logging.getLogger(__name__)
 FORMAT = split_manifest.FORMAT
@@ -108,6 +113,10 @@ class SnapshotBuilder:
         self.progress = progress or (lambda done, total: None)
         self.files: dict[str, dict[str, Any]] = {}
         self.written: list[str] = []  # paths whose entries were made in this build
+        # A warm build changes the previous snapshot's files dict in place (``in_place``):
+        # the paths it removes are noted, the others are the previous snapshot's.
+        self.in_place = False
+        self.removed: set[str] = set()
         self.sink = None
         self._plan: RenderPlan | None = None
         self.rendered = 0
@@ -124,6 +133,11 @@ class SnapshotBuilder:
         self.files[path] = entry
         self.written.append(path)
         self.rendered += 1
+
+    def remove(self, path: str) -> None:
+        """A file of the previous snapshot that this one no longer has (in place only)."""
+        if self.files.pop(path, None) is not None:
+            self.removed.add(path)
 
     def add_composite(self, writer: CompositeWriter) -> None:
         """A whole-corpus file whose parts ``writer`` stored (``composite``)."""
@@ -182,6 +196,9 @@ class SnapshotBuilder:
         composite.end()
         if sink.reuses:
             _last_built[:] = [result.manifest_sha256, result.files, self.part_table]
+            # What the worker keeps for the next build is long-lived and acyclic: out of the
+            # cyclic collector's walks, which would otherwise cost a warm approval seconds.
+            gc.freeze()
         return result
 
     def _build(self) -> BuildResult:
@@ -198,11 +215,17 @@ class SnapshotBuilder:
 
         mark = time.perf_counter()
         entries = EntryParts()
-        record_pages = pages.RecordPages(evidence)
-        pending = (
-            warm_pages.plan(self, evidence, record_pages) if warm_pages.follows(self) else None
-        )
-        if pending is None:
+        record_pages = self.record_pages = pages.RecordPages(evidence)
+        touched = touched_since(self)  # the records written since, on a warm worker
+        if touched is not None:
+            self.in_place, self.files = True, self.previous_files
+            # Until this build is complete, no one may take the files dict for the previous
+            # snapshot's: it is being changed.
+            _last_built[:] = [None, None, None]
+            for table in (warm_pages, warm_fhir, warm_snapshot):
+                table.files_of = None
+            pending = warm_pages.plan(self, evidence, touched)
+        else:
             pending = self.plan_every_page(evidence, record_pages, trials, topics)
         done = total - 1 - len(pending)
         self.progress(done, total)
@@ -211,11 +234,11 @@ class SnapshotBuilder:
         timings["plan"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        change_count, findings = self.write_snapshot_files(evidence, entries)
+        change_count, findings = self.write_snapshot_files(evidence, touched)
         timings["snapshot_files"] = time.perf_counter() - mark
 
         fhir_mark = time.perf_counter()
-        write_fhir_files(self, evidence)
+        write_fhir_files(self, evidence, touched)
         timings["fhir"] = time.perf_counter() - fhir_mark
 
         for rendered in renderer:
@@ -223,6 +246,9 @@ class SnapshotBuilder:
             self.progress(done, total)
         self._plan = None
         warm_pages.finish(self)
+        warm_snapshot.finish(self)
+        if self.in_place:
+            self.reused = len(self.files) - len(set(self.written))
         timings["pages"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -242,7 +268,10 @@ class SnapshotBuilder:
             "counts": counts,
             "parts": self._store_parts(),
         }
-        forget_stale_entries(evidence)
+        if self.in_place:
+            forget_entries_of(warm_pages.stale)
+        else:
+            forget_stale_entries(evidence)
         manifest_bytes = dumps(meta)
         manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
         timings["manifest"] = time.perf_counter() - mark
@@ -261,7 +290,8 @@ class SnapshotBuilder:
     def _store_parts(self) -> list[dict[str, Any]]:
         """The manifest's parts: those listing a path written or removed in this build are
         made and stored again, the others are the previous snapshot's."""
-        removed = self.previous_files.keys() - self.files.keys()
+        # In place, the removed paths are noted; otherwise, what the previous snapshot had.
+        removed = self.removed if self.in_place else self.previous_files.keys() - self.files.keys()
 
         def store_part(path: str, data: bytes, count: int) -> dict[str, Any]:
             sha256 = hashlib.sha256(data).hexdigest()
@@ -277,14 +307,12 @@ class SnapshotBuilder:
     def write_snapshot_files(
         self,
         evidence: EvidenceAsOf,
-        entries: EntryParts,
+        touched: set[tuple[str, str]] | None,
     ) -> tuple[int, int]:
         """evidence.json, schema.json, changes.json/.html and index.html; returns how many
-        records changed since the previous snapshot, and how many findings there are."""
+        records changed since the previous snapshot, and how many findings there are.
+        ``touched``: the records written since, on a warm build (``touched_since``)."""
         snapshot = {"seq": self.seq, "position": self.position, "as_of": evidence.as_of}
-        writer = CompositeWriter(self.sink, "evidence.json")
-        findings = evidence_composite(writer, evidence, snapshot)
-        self.add_composite(writer)
         self.write("schema.json", schema_json())
         previous_position = self.previous.position if self.previous else 0
         change_rows = pages.change_rows(changes_between(previous_position, self.position))
@@ -298,8 +326,12 @@ class SnapshotBuilder:
             "changes.html",
             pages.changes_page(change_rows, changes_meta, evidence, self.seq),
         )
-        self.write("index.html", pages.index_page(evidence, self.seq, len(change_rows)))
-        return len(change_rows), findings
+        changes = len(change_rows)
+        if touched is None:
+            findings = warm_snapshot.write_whole(self, evidence, snapshot, changes)
+        else:
+            findings = warm_snapshot.write_touched(self, evidence, snapshot, changes, touched)
+        return changes, findings
 
     def plan_every_page(self, evidence, record_pages, trials, topics) -> list:
         """(group, path, inputs) of every record page whose inputs changed since the previous

@@ -18,6 +18,7 @@ writing its records again. The manifest entry of a composite lists its parts
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import zlib
 from collections.abc import Callable, Iterable
@@ -76,14 +77,17 @@ def is_composite(entry: dict[str, Any]) -> bool:
 
 
 Item = tuple[bool, Any, Any]  # (ends a chunk, cache key, what ``make`` makes its bytes from)
+# An item of a kept array (``ChunkedArray``): its order key (sorted, unique), then an Item.
+KeyedItem = tuple[Any, bool, Any, Any]
 
 
 class CompositeWriter:
     """The parts of one composite file, made in order through the builder's sink."""
 
-    def __init__(self, sink, path: str):
+    def __init__(self, sink, path: str, separator: bytes = b","):
         self.sink = sink
         self.path = path
+        self.separator = separator  # between items (a JSON array's comma)
         self.parts: list[list] = []
         self._literal = bytearray()
         self.made = 0  # chunks serialised in this build (not from the cache)
@@ -102,32 +106,72 @@ class CompositeWriter:
         self.parts.append([sha256, len(data)])
         return sha256, len(data)
 
-    def array_items(self, items: Iterable[Item], make: Callable[[Any], bytes]) -> None:
+    def array_items(
+        self,
+        items: Iterable[Item],
+        make: Callable[[Any], bytes],
+        keys: Iterable[Any] | None = None,
+        kept: ChunkedArray | None = None,
+    ) -> None:
         """A JSON array's items (without its brackets), comma-separated, in chunks; an item's
-        bytes are ``make(payload)``, asked only when its chunk is not stored yet."""
+        bytes are ``make(payload)``, asked only when its chunk is not stored yet. With
+        ``kept`` (and ``keys``, each item's order key), its chunks are remembered there for
+        the next build (``ChunkedArray.update``)."""
+        if kept is not None:
+            kept.clear()
+        self._flush()
         chunk: list[Item] = []
+        chunk_keys: list[Any] = []
+        key_of = iter(keys) if keys is not None else None
         first = True
         for item in items:
             chunk.append(item)
+            if key_of is not None:
+                chunk_keys.append(next(key_of))
             if item[0] or len(chunk) >= MAX_CHUNK:
-                self._chunk(chunk, first, make)
-                chunk, first = [], False
+                self._add_chunk(chunk, chunk_keys, first, make, kept)
+                chunk, chunk_keys, first = [], [], False
         if chunk:
-            self._chunk(chunk, first, make)
+            self._add_chunk(chunk, chunk_keys, first, make, kept)
 
-    def _chunk(self, chunk: list[Item], first: bool, make: Callable[[Any], bytes]) -> None:
-        self._flush()
+    def _add_chunk(self, chunk, chunk_keys, first, make, kept) -> None:
+        part = self._chunk(chunk, first, make)
+        self.parts.append(list(part))
+        if kept is not None:
+            kept.append(chunk_keys, part)
+
+    def _chunk(
+        self, chunk: list[Item], first: bool, make: Callable[[Any], bytes]
+    ) -> tuple[str, int]:
+        """Store one chunk (or name the one stored earlier); its (sha256, size)."""
         key = (not first, tuple(cache_key for _, cache_key, _ in chunk))
         _used.add(key)
         found = _chunks.get(key) if self.sink.reuses else None
         if found is not None:
-            self.parts.append(list(found))
-            return
-        data = (b"" if first else b",") + b",".join(make(payload) for _, _, payload in chunk)
-        stored = self._store(data)
+            return found
+        separator = self.separator
+        data = (b"" if first else separator) + separator.join(make(p) for _, _, p in chunk)
+        sha256 = hashlib.sha256(data).hexdigest()
+        self.sink.put_part(self.path, sha256, data)
+        stored = (sha256, len(data))
         if self.sink.reuses:  # an object store: the chunk can be named again by its sha256
             _chunks[key] = stored
         self.made += 1
+        return stored
+
+    def kept_array(
+        self,
+        kept: ChunkedArray,
+        changed: Iterable[Any],
+        lookup: Callable[[Any], Item | None],
+        make: Callable[[Any], bytes],
+    ) -> None:
+        """The array ``kept`` describes as of the previous build, with the items of the keys
+        ``changed`` (new, changed or gone since: ``lookup(key)`` gives an item's current
+        Item, None if gone): only the chunks around them are made again."""
+        self._flush()
+        kept.update(self, changed, lookup, make)
+        self.parts.extend(list(part) for part in kept.parts)
 
     def entry(self) -> dict[str, Any]:
         self._flush()
@@ -137,3 +181,95 @@ class CompositeWriter:
             "size": sum(size for _, size in self.parts),
             "parts": self.parts,
         }
+
+
+class ChunkedArray:
+    """One array of a composite as the last build chunked it: each chunk's items' order keys
+    and its part, kept by a warm worker so that the next build makes again only the chunks
+    holding a changed item. Chunking is deterministic from a chunk's start (an item ends a
+    chunk by its own key, or at MAX_CHUNK items), so re-chunking from the start of the first
+    chunk touched until a new chunk ends where an old one ended gives exactly the chunks a
+    walk over the whole array gives (tested against it)."""
+
+    def __init__(self) -> None:
+        self.keys: list[list[Any]] = []  # each chunk's items' order keys, sorted
+        self.lasts: list[Any] = []  # each chunk's last key (bisect)
+        self.parts: list[tuple[str, int]] = []  # each chunk's (sha256, size)
+
+    def clear(self) -> None:
+        self.keys, self.lasts, self.parts = [], [], []
+
+    def append(self, keys: list[Any], part: tuple[str, int]) -> None:
+        self.keys.append(list(keys))
+        self.lasts.append(keys[-1])
+        self.parts.append(part)
+
+    def _chunk_of(self, key: Any) -> int:
+        return min(bisect.bisect_left(self.lasts, key), len(self.lasts) - 1)
+
+    def update(self, writer, changed, lookup, make) -> None:
+        changed = sorted(set(changed))
+        if not changed:
+            return
+        if not self.keys:  # an empty array gains items: chunk them all
+            items = [(key, lookup(key)) for key in changed]
+            self._rechunk(writer, 0, 0, [p for p in items if p[1] is not None], lookup, make)
+            return
+        touched = sorted({self._chunk_of(key) for key in changed})
+        pending = changed
+        # Spans of consecutive touched chunks are re-chunked in turn, from the last one, so
+        # that an earlier span's indices stay valid.
+        spans: list[list[int]] = []
+        for index in touched:
+            if spans and index <= spans[-1][1] + 1:
+                spans[-1][1] = index
+            else:
+                spans.append([index, index])
+        for start, end in reversed(spans):
+            low = self.lasts[start - 1] if start else None
+            within = [key for key in pending if low is None or key > low]
+            if end < len(self.lasts) - 1:
+                within = [key for key in within if key <= self.lasts[end]]
+            taken = set(within)
+            pending = [key for key in pending if key not in taken]
+            self._respan(writer, start, end, within, lookup, make)
+
+    def _respan(self, writer, start, end, changed, lookup, make) -> None:
+        """Re-chunk chunks ``start..end`` with the keys ``changed`` among them, taking in the
+        chunks after them until a new chunk ends where an old one did."""
+        keys = sorted({*(k for chunk in self.keys[start : end + 1] for k in chunk), *changed})
+        items = [(key, lookup(key)) for key in keys]
+        items = [pair for pair in items if pair[1] is not None]
+        self._rechunk(writer, start, end + 1, items, lookup, make)
+
+    def _rechunk(self, writer, start: int, stop: int, items: list, lookup, make) -> None:
+        new_keys: list[list[Any]] = []
+        new_parts: list[tuple[str, int]] = []
+        chunk: list = []
+        position = 0
+        while True:
+            while position < len(items):
+                chunk.append(items[position])
+                position += 1
+                if chunk[-1][1][0] or len(chunk) >= MAX_CHUNK:
+                    self._made(writer, start, new_keys, new_parts, chunk, make)
+                    chunk = []
+            # Go on into the next old chunk while a chunk is left open, or while no chunk
+            # leads the array (the next one was stored with a leading comma).
+            if not (chunk or (start == 0 and not new_keys)) or stop >= len(self.keys):
+                break
+            # A chunk left open: the next old chunk's items continue it.
+            items = [(key, lookup(key)) for key in self.keys[stop]]
+            position = 0
+            stop += 1
+        if chunk:
+            self._made(writer, start, new_keys, new_parts, chunk, make)
+        self.keys[start:stop] = new_keys
+        self.lasts[start:stop] = [keys[-1] for keys in new_keys]
+        self.parts[start:stop] = new_parts
+
+    @staticmethod
+    def _made(writer, start, new_keys, new_parts, chunk, make) -> None:
+        first = start == 0 and not new_keys
+        new_parts.append(writer._chunk([item for _, item in chunk], first, make))
+        new_keys.append([key for key, _ in chunk])

@@ -109,25 +109,27 @@ def evidence_composite(writer, evidence: EvidenceAsOf, snapshot: dict[str, Any])
     """``evidence.json`` as a composite (``composite.CompositeWriter``): the same bytes as
     ``EntryParts.evidence_json``, each record's part made only when its chunk is not stored
     yet (and not kept: the chunk is). Returns how many findings it lists."""
-    arrays: dict[str, Any] = {}
-    for entry_type in record_types.REGISTRY:
-        records = evidence.records[entry_type.name].values()
-        arrays[entry_type.plural] = [
-            (chunk_ends_of(r.slug), r.current_hash, (None, r)) for r in records
-        ]
-    findings = []
-    count = 0
-    for owner_type in finding_owner_types():
-        for record in evidence.records[owner_type].values():
-            n = _findings_count(record)
-            if n:
-                count += n
-                key = f"{owner_type}:{record.slug}"
-                # Cache key apart from the record's entry's (the same event hash).
-                cache_key = ("findings", record.current_hash)
-                findings.append((chunk_ends_of(key), cache_key, (owner_type, record)))
-    arrays["findings"] = findings
-    keys = sorted([*arrays, "snapshot"])
+    total = 0
+
+    def array(key: str) -> None:
+        nonlocal total
+        items, _, counts = evidence_array_items(evidence, key)
+        total += sum(counts.values())
+        writer.array_items(items, record_part)
+
+    write_snapshot_literal(writer, snapshot, array)
+    return total
+
+
+def evidence_literal_keys() -> list[str]:
+    """The arrays of ``evidence.json``: each record type's (plural), then the findings."""
+    return [*(entry.plural for entry in record_types.REGISTRY), "findings"]
+
+
+def write_snapshot_literal(writer, snapshot: dict[str, Any], array) -> None:
+    """``evidence.json``'s keys in order, its snapshot object, and each array's brackets;
+    ``array(key)`` writes that array's items."""
+    keys = sorted([*evidence_literal_keys(), "snapshot"])
     writer.literal(b"{")
     for number, key in enumerate(keys):
         writer.literal(b'%s"%s":' % (b"," if number else b"", key.encode()))
@@ -135,13 +137,44 @@ def evidence_composite(writer, evidence: EvidenceAsOf, snapshot: dict[str, Any])
             writer.literal(_compact(snapshot))
         else:
             writer.literal(b"[")
-            writer.array_items(arrays[key], _record_part)
+            array(key)
             writer.literal(b"]")
     writer.literal(b"}\n")
-    return count
 
 
-def _record_part(payload: tuple[str | None, RecordState]) -> bytes:
+def evidence_record_item(record: RecordState) -> tuple:
+    """(order key, then ``composite.Item``) of a record's entry in its type's array."""
+    return (record.slug, chunk_ends_of(record.slug), record.current_hash, (None, record))
+
+
+def evidence_findings_item(owner_type: str, record: RecordState) -> tuple:
+    """(order key, then ``composite.Item``) of a record's findings in the findings array."""
+    key = f"{owner_type}:{record.slug}"
+    # Cache key apart from the record's entry's (the same event hash).
+    cache_key = ("findings", record.current_hash)
+    order = (finding_owner_types().index(owner_type), record.slug)
+    return (order, chunk_ends_of(key), cache_key, (owner_type, record))
+
+
+def evidence_array_items(evidence: EvidenceAsOf, key: str) -> tuple[list, list, dict]:
+    """The items of one array of ``evidence.json`` (``composite.Item``), their order keys,
+    and (findings) how many findings each record has, by order key."""
+    if key != "findings":
+        name = next(e.name for e in record_types.REGISTRY if e.plural == key)
+        keyed = [evidence_record_item(r) for r in evidence.records[name].values()]
+        return [item[1:] for item in keyed], [item[0] for item in keyed], {}
+    keyed, counts = [], {}
+    for owner_type in finding_owner_types():
+        for record in evidence.records[owner_type].values():
+            n = _findings_count(record)
+            if n:
+                item = evidence_findings_item(owner_type, record)
+                counts[item[0]] = n
+                keyed.append(item)
+    return [item[1:] for item in keyed], [item[0] for item in keyed], counts
+
+
+def record_part(payload: tuple[str | None, RecordState]) -> bytes:
     """A record's entry (owner type None) or its findings, as compact JSON."""
     owner_type, record = payload
     if owner_type is None:
@@ -166,6 +199,14 @@ def forget_stale_entries(evidence: EvidenceAsOf) -> None:
         for key in [k for k in cache if k not in live]:
             del cache[key]
     forget_stale_references(live)
+
+
+def forget_entries_of(hashes: set[str]) -> None:
+    """Drop what is cached for event hashes no longer current (a warm build knows which)."""
+    for cache in (_entry_cache, _findings_cache, _findings_counts):
+        for key in hashes:
+            cache.pop(key, None)
+    forget_stale_references(None, hashes)
 
 
 def finding_owner_types() -> list[str]:

@@ -92,7 +92,12 @@ def topic_page_inputs(evidence: EvidenceAsOf, topic: RecordState) -> list[str]:
     return parts
 
 
-def forget_stale_references(live: set[str]) -> None:
-    """Drop cached references of event hashes no longer current (``live``)."""
+def forget_stale_references(live: set[str] | None, stale: set[str] = frozenset()) -> None:
+    """Drop cached references of event hashes no longer current: all but ``live``, or (live
+    None) those ``stale``."""
+    if live is None:
+        for key in stale:
+            _references_cache.pop(key, None)
+        return
     for key in [k for k in _references_cache if k not in live]:
         del _references_cache[key]

@@ -2,14 +2,17 @@
 
 A full plan fingerprints every trial and topic page (``fingerprints``) and looks each up in
 the previous manifest. A worker that built the previous snapshot itself keeps, from that
-build, every record's event hash, which pages' inputs name each record, and every page's
-manifest entry; the next build fingerprints again only the pages that name a record whose
+build, every record's event hash and which pages' inputs name each record. The next build is
+told which records an event wrote since (``selectors.touched_records``, from the log: it
+costs what changed, not the corpus) and changes the previous snapshot's files dict in place
+(``SnapshotBuilder.in_place``): it fingerprints again only the pages that name a record whose
 event hash changed (or that is new or gone), the pages of new and changed trials and topics,
-and the trial pages a changed topic now lists. Every other page keeps its entry, exactly as
-the full plan would (its inputs, made of the same records' versions, are unchanged).
+and the trial pages a changed topic now lists, and removes the pages of records gone. Every
+other page keeps its entry, exactly as the full plan would (its inputs, made of the same
+records' versions, are unchanged).
 Used only when the previous snapshot is the one this process built with the table
 (``files_of`` is its files dict, which ``previous_state`` hands back), in the same store;
-otherwise, or when many pages are touched, the full plan runs and fills the table again.
+otherwise, or when many records were written, the full plan runs and fills the table again.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from evidence.documents import record_types
 from ..selectors import EvidenceAsOf
 from .fingerprints import topic_page_inputs, trial_page_inputs
 
-# Past this many changed records, or records whose pages to plan again, the full plan is as
-# cheap, and groups the pages for rendering in forked processes.
+# Past this many records written since the last build, the full plan is as cheap, and groups
+# the pages for rendering in forked processes.
 MAX_TOUCHED = 2_000
 
 
@@ -57,8 +60,7 @@ class WarmPages:
         self.identity: Any = None
         self.hashes: dict[str, dict[str, str | None]] = {}  # type -> slug -> event hash
         self.mentions: dict[str, set[str]] = {}  # "type:slug" -> owners whose pages name it
-        self.entries: dict[str, dict[str, Any]] = {}  # page path -> manifest entry
-        self.touched: list[str] = []  # paths planned in this build
+        self.stale: set[str] = set()  # event hashes replaced in this build
 
     def follows(self, builder) -> bool:
         return builder.follows_build(self.files_of, self.identity)
@@ -70,28 +72,31 @@ class WarmPages:
             name: {slug: r.current_hash for slug, r in records.items()}
             for name, records in evidence.records.items()
         }
-        self.mentions, self.entries, self.touched = {}, {}, []
+        self.mentions = {}
 
     def note(self, path: str, owner: str, parts: list[str]) -> None:
-        self.touched.append(path)
         for part in parts:
             self.mentions.setdefault(part.rpartition("@")[0], set()).add(owner)
 
-    def touched_records(self, evidence: EvidenceAsOf) -> tuple[set[str], set[str]] | None:
-        """The owners ("type:slug") whose pages to plan again, and the records gone; None
-        when too many (the full plan then)."""
+    def touched_owners(
+        self, evidence: EvidenceAsOf, touched: set[tuple[str, str]]
+    ) -> tuple[set[str], set[str]]:
+        """The owners ("type:slug") whose pages to plan again, and the records gone, given
+        the records an event wrote since the last build (``touched``)."""
         changed: list[tuple[str, str]] = []
         gone: set[str] = set()
-        for name, records in evidence.records.items():
-            known = self.hashes.get(name, {})
-            changed += [
-                (name, slug)
-                for slug, record in records.items()
-                if known.get(slug, "") != record.current_hash
-            ]
-            gone.update(f"{name}:{slug}" for slug in known.keys() - records.keys())
-        if len(changed) + len(gone) > MAX_TOUCHED:
-            return None
+        self.stale = set()
+        for name, slug in touched:
+            known = self.hashes.setdefault(name, {})
+            record = evidence.records[name].get(slug)
+            old = known.get(slug)
+            if old is not None:
+                self.stale.add(old)
+            if record is None:
+                if slug in known:
+                    gone.add(f"{name}:{slug}")
+            elif old != record.current_hash:
+                changed.append((name, slug))
         owners: set[str] = set()
         for key in [*(f"{name}:{slug}" for name, slug in changed), *gone]:
             owners.update(self.mentions.get(key, ()))
@@ -101,37 +106,33 @@ class WarmPages:
             if name == "topic":  # a topic's trials list it on their pages
                 for section in evidence.records["topic"][slug].document.get("sections", []):
                     owners.update(f"trial:{trial}" for trial in section.get("trials", []))
-        if len(owners) > MAX_TOUCHED:
-            return None
         for name, slug in changed:
-            self.hashes.setdefault(name, {})[slug] = evidence.records[name][slug].current_hash
+            self.hashes[name][slug] = evidence.records[name][slug].current_hash
         for key in gone:
             name, _, slug = key.partition(":")
             del self.hashes[name][slug]
+        self.stale.discard(None)
         return owners, gone
 
-    def plan(self, builder, evidence: EvidenceAsOf, record_pages) -> list | None:
-        """The pending pages (group 0) of a warm build; every other page's entry is put in
-        ``builder.files`` as it was. None: plan every page (``reset`` first)."""
+    def plan(self, builder, evidence: EvidenceAsOf, touched: set[tuple[str, str]]) -> list:
+        """The pending pages (group 0) of a warm build, whose files dict is the previous
+        snapshot's, changed in place (``SnapshotBuilder.in_place``): the pages of records gone
+        are removed, those that name a touched record planned again, the others kept."""
         self.files_of = None  # a build that fails from here on leaves a table none follows
-        touched = self.touched_records(evidence)
-        if touched is None:
-            return None
-        owners, gone = touched
+        owners, gone = self.touched_owners(evidence, touched)
+        record_pages = builder.record_pages
         for key in gone:
             for path in own_paths(*key.split(":", 1)):
-                self.entries.pop(path, None)
+                builder.remove(path)
         trials, topics = [], []
-        for owner in owners:
+        for owner in sorted(owners):
             name, _, slug = owner.partition(":")
             record = evidence.records[name].get(slug)
-            for path in own_paths(name, slug):
-                self.entries.pop(path, None)
-            if record is not None:
+            if record is None:
+                for path in own_paths(name, slug):
+                    builder.remove(path)
+            else:
                 (trials if name == "trial" else topics).append(record)
-        builder.files.update(self.entries)
-        builder.reused += len(self.entries)
-        self.touched = []
         pending = []
         for path, owner, parts in page_parts(evidence, record_pages, trials, topics):
             self.note(path, owner, parts)
@@ -141,10 +142,7 @@ class WarmPages:
         return pending
 
     def finish(self, builder) -> None:
-        """After rendering: keep the entries of the pages planned in this build."""
-        for path in self.touched:
-            self.entries[path] = builder.files[path]
-        self.touched = []
+        """After rendering: the table describes the snapshot just built."""
         self.files_of = builder.files
 
 

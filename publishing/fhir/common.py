@@ -107,14 +107,16 @@ def narrative(paragraphs: Sequence[str]) -> dict[str, str]:
 
 def compact(resource: dict[str, Any]) -> dict[str, Any]:
     """The resource without empty values: FHIR forbids empty strings, lists and objects."""
+    return _clean(resource)
 
-    def clean(value: Any) -> Any:
-        if isinstance(value, dict):
-            cleaned = {k: clean(v) for k, v in value.items()}
-            return {k: v for k, v in cleaned.items() if v not in (None, "", [], {})}
-        if isinstance(value, list):
-            cleaned = [clean(v) for v in value]
-            return [v for v in cleaned if v not in (None, "", [], {})]
-        return value
 
-    return clean(resource)
+def _clean(value: Any) -> Any:
+    # A module function, not a closure calling itself: that would be a reference cycle per
+    # call, left to the cyclic collector (which builds pause).
+    if isinstance(value, dict):
+        cleaned = {k: _clean(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        cleaned = [_clean(v) for v in value]
+        return [v for v in cleaned if v not in (None, "", [], {})]
+    return value

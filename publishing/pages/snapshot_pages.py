@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import escape
+
 from evidence.diff import labelled_changes
 from evidence.documents import record_types
 
@@ -31,25 +33,65 @@ def record_name(evidence: EvidenceAsOf, record_type: str, slug: str) -> str:
 
 
 def index_page(evidence: EvidenceAsOf, seq: int, changes_count: int) -> bytes:
-    context = {
+    """The whole index, rendered at once (a build stores it in parts: ``index_head_tail``
+    and ``index_row``, which give the same bytes)."""
+    trials = [_index_trial(t) for t in evidence.records["trial"].values()]
+    return render("index.html", _index_context(evidence, seq, changes_count, trials))
+
+
+def _index_trial(trial) -> dict[str, Any]:
+    return {
+        "slug": trial.slug,
+        "name": trial.document["name"],
+        "setting": facts.setting_text(trial.document),
+    }
+
+
+def _index_context(evidence: EvidenceAsOf, seq: int, changes_count: int, trials) -> dict:
+    return {
         "title": "Published evidence",
         "topics": [
             {"slug": t.slug, "title": t.document["title"], "condition": t.document["condition"]}
             for t in evidence.records["topic"].values()
         ],
-        "trials": [
-            {
-                "slug": t.slug,
-                "name": t.document["name"],
-                "setting": facts.setting_text(t.document),
-            }
-            for t in evidence.records["trial"].values()
-        ],
+        "trials": trials,
         "changes_count": changes_count,
         "footer": page_footer(evidence, seq),
         "root": "",
     }
-    return render("index.html", context)
+
+
+# Stands for the trial list when the index's head and tail are rendered (never a slug: not
+# [a-z0-9-]); the template's row for it is cut out.
+_MARK = "\u2063list\u2063"
+
+
+def index_head_tail(evidence: EvidenceAsOf, seq: int, changes_count: int) -> tuple[bytes, bytes]:
+    """The index's bytes before and after its trial rows (``index_row`` each, in slug order).
+    With no trials, the head is the whole page and the tail empty."""
+    if not evidence.records["trial"]:
+        return render("index.html", _index_context(evidence, seq, changes_count, [])), b""
+    marked = {"slug": _MARK, "name": _MARK, "setting": ""}
+    page = render("index.html", _index_context(evidence, seq, changes_count, [marked]))
+    row = index_row_of(marked)
+    head, found, tail = page.partition(row)
+    if not found or row in tail:
+        raise AssertionError("index.html: its trial row is not where index_row expects it")
+    return head, tail
+
+
+def index_row(trial) -> bytes:
+    """One trial's row of the index, as the template's loop renders it."""
+    return index_row_of(_index_trial(trial))
+
+
+def index_row_of(trial: dict[str, Any]) -> bytes:
+    setting = trial["setting"]
+    setting = f' <span class="muted">· {escape(setting)}</span>' if setting else ""
+    return (
+        f'<li><a href="trials/{escape(trial["slug"])}.html">{escape(trial["name"])}</a>'
+        f"{setting}</li>\n"
+    ).encode()
 
 
 def change_rows(changes: list[RecordChange]) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from publishing.build import (
     fhir_files,
     fingerprints,
     warm_pages,
+    warm_snapshot,
 )
 from publishing.build.composite import CompositeWriter
 from publishing.build.files import dumps_compact
@@ -43,6 +44,7 @@ def forget_everything_built() -> None:
     fhir_files._resource_cache.clear()
     fhir_files.warm_fhir.files_of = None
     warm_pages.warm_pages.files_of = None
+    warm_snapshot.warm_snapshot.files_of = None
     selectors.CACHE = selectors.LogCache()
     builder._last_built[:] = [None, None, None]
     published_manifest._parts.clear()
@@ -111,7 +113,7 @@ def test_a_warm_worker_touching_only_changed_records_equals_a_cold_build(
     services.publish_latest()
     assert fhir_files.warm_fhir.files_of is builder._last_built[1]
     assert warm_pages.warm_pages.files_of is builder._last_built[1]
-    assert "fhir/Composition/short-lived-topic.json" in fhir_files.warm_fhir.entries
+    assert "fhir/Composition/short-lived-topic.json" in fhir_files.warm_fhir.items
     revise_approved(editor, reviewer, "trial", "trial-two", lambda d: d.update(enrollment=478))
     services.publish_latest()
     retract_approved(editor, reviewer, "topic", "short-lived-topic", 1)
@@ -119,7 +121,7 @@ def test_a_warm_worker_touching_only_changed_records_equals_a_cold_build(
     last = services.publish_latest()
     files = storage.snapshot_store().manifest(last.seq).files
     assert "fhir/Composition/short-lived-topic.json" not in files
-    assert "fhir/Composition/short-lived-topic.json" not in fhir_files.warm_fhir.order
+    assert "fhir/Composition/short-lived-topic.json" not in fhir_files.warm_fhir.items
     assert last.files_rendered < len(files)
 
     for snapshot in Snapshot.objects.filter(seq__gt=1).order_by("seq"):  # each, cold
@@ -202,3 +204,56 @@ def test_the_bundle_in_chunks_is_the_whole_bundle_serialised_at_once(
     ]
     whole = dumps_compact(fhir_files._bundle(resources, fhir.canonical_base(), evidence))
     assert (tmp_path / "fhir" / "bundle.json").read_bytes() == whole
+
+
+def test_warm_builds_with_new_and_retracted_trials_moving_chunk_boundaries_equal_cold_builds(
+    small_corpus, small_chunks, editor, reviewer, snapshot_mode, tmp_path
+):
+    # Chunks of about three records: a new trial whose slug ends a chunk splits one, its
+    # retraction merges two again, and a new trial after the last boundary grows the last.
+    # Each build after the first changes the previous snapshot's files in place, touching
+    # only the chunks, pages and FHIR files of the records written since.
+    from tests.documents import drugex_trial
+
+    candidates = [f"trial-{n}" for n in range(3, 40)]
+    boundary = next(slug for slug in candidates if composite.ends_chunk(slug))
+    plain = next(slug for slug in candidates if not composite.ends_chunk(slug))
+    services.publish_latest()
+    steps = [
+        lambda: create_approved(editor, reviewer, "trial", drugex_trial(boundary, "B"), "new"),
+        lambda: (
+            create_approved(editor, reviewer, "trial", drugex_trial(plain, "P"), "new"),
+            revise_approved(
+                editor, reviewer, "trial", "trial-one", lambda d: d.update(enrollment=409)
+            ),
+        ),
+        lambda: retract_approved(editor, reviewer, "trial", boundary, 1),
+        lambda: revise_approved(editor, reviewer, "trial", plain, lambda d: d.update(name="Q")),
+        lambda: retract_approved(editor, reviewer, "trial", plain, 2),
+    ]
+    for step in steps:
+        step()
+        snapshot = services.publish_latest()
+        assert warm_snapshot.warm_snapshot.files_of is builder._last_built[1]
+        assert snapshot.files_rendered < 40  # in place: most files kept as they were
+
+    files = storage.snapshot_store().manifest(snapshot.seq).files
+    assert f"trials/{boundary}.html" not in files and f"trials/{plain}.json" not in files
+    for snapshot in Snapshot.objects.filter(seq__gt=1).order_by("seq"):  # each, cold
+        forget_everything_built()
+        previous = PreviousSnapshot(snapshot.previous.seq, snapshot.previous.position)
+        full = tmp_path / f"full-{snapshot.seq}"
+        SnapshotBuilder(snapshot.seq, snapshot.position, previous).build(full)
+        published = storage.snapshot_store().copy_to(snapshot.seq, tmp_path / f"{snapshot.seq}")
+        assert compare_directories(published, full) == []
+
+
+def test_the_index_in_parts_is_the_template_rendered_at_once(small_corpus, small_chunks, tmp_path):
+    from publishing import pages
+
+    forget_everything_built()
+    result = SnapshotBuilder(1, last_position()).build(tmp_path)
+    evidence = selectors.evidence_as_of(last_position())
+    changes = result.meta["counts"]["changed_records"]
+    assert len(result.files["index.html"]["parts"]) > 2
+    assert (tmp_path / "index.html").read_bytes() == pages.index_page(evidence, 1, changes)
