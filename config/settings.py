@@ -403,9 +403,15 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))
 IMPORT_BATCH_MAX_BYTES = int(os.environ.get("IMPORT_BATCH_MAX_BYTES", str(512 * 1024 * 1024)))
 
 # --- Caches: Redis when configured, so throttling and locks hold across processes ----------
+# CACHE_KEY_PREFIX keeps servers that share one Redis apart (the reads benchmark's server must
+# not fill the rate-limit windows of the developer's own server or tests).
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
