@@ -68,7 +68,13 @@ def test_notifications_survive_a_broker_that_is_down(
 
     redis.start()
     workers.start("w1", beat=True, **mail_env(mail_dir))
-    wait_for(lambda: mails(mail_dir), 60, "the beat to send the pending mail")
+    # The mail file is written inside the worker's transaction, before the row's "sent"
+    # commits: wait for the row, not for the file, or a loaded machine sees it pending.
+    wait_for(
+        lambda: Notification.objects.get(pk=row.pk).status == "sent",
+        60,
+        "the beat to send the pending mail",
+    )
     row.refresh_from_db()
-    assert row.status == "sent" and row.attempts == 1
+    assert row.attempts == 1 and len(mails(mail_dir)) == 1
     assert "To: reviewer@example.org" in mails(mail_dir)[0]
