@@ -260,13 +260,13 @@ def _insert(events: Sequence[Event]) -> None:
     if len(events) > 1 and connection.vendor == "postgresql":
         _copy(events)
         return
+    if len(events) == 1 and connection.vendor == "postgresql":
+        _insert_prepared(events[0])
+        return
     placeholders = ", ".join(["%s"] * len(_FIELDS))
     rows = [
         [f.get_db_prep_save(getattr(e, f.attname), connection) for f in _FIELDS] for e in events
     ]
-    if len(rows) == 1 and connection.vendor == "postgresql":
-        _insert_prepared(events[0])
-        return
     with connection.cursor() as cursor:
         if len(rows) == 1:
             cursor.execute(*_insert_statement(events[0]))
