@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.summary import table
+
 RESULTS = Path(__file__).resolve().parent / "results"
 # --scale: the corpus sizes issue 16 asks the publishing and reads benchmarks to run at.
 SCALES = {"10k": 10_000, "50k": 50_000, "100k": 100_000}
@@ -67,6 +69,7 @@ def main(argv=None) -> int:
         args.trials = args.read_trials = SCALES[args.scale]
     selected = args.only or ["eventstore", "publishing", "imports", "reads"]
     RESULTS.mkdir(exist_ok=True)
+    ran: dict[str, dict] = {}
     for name in selected:
         print(f"== {name}", flush=True)
         started = time.perf_counter()
@@ -86,6 +89,12 @@ def main(argv=None) -> int:
         figures["wall_seconds"] = round(time.perf_counter() - started, 1)
         (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
         print(json.dumps(figures, indent=2), flush=True)
+        ran[name] = figures
+    # Every figure with a target, beside its peer or floor and the ratio (issue 16's table).
+    summary = table(ran)
+    if summary:
+        (RESULTS / "summary.md").write_text(summary + "\n")
+        print(f"\n== figures and targets\n{summary}", flush=True)
     return 0
 
 

@@ -25,6 +25,11 @@ from pathlib import Path
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
+# Issue 16's targets for these figures (printed by ``bench.summary``).
+TARGET_APPROVE_TO_PEER = 3.0  # approve median / the peer's read-modify-save
+TARGET_PROPOSE_APPROVE = 200  # propose + approve per second
+TARGET_APPEND_TO_FLOOR = 1.3  # one append per transaction / the same SQL by hand
+TARGET_BATCH_EVENTS_PER_SECOND = 2000
 
 
 def replay_in_subprocess() -> dict:
