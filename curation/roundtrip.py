@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -90,9 +91,15 @@ def select_rows(model: type, where: str, params: list, *, suffix: str = "") -> t
     return f"SELECT {select} FROM {table} WHERE {where} {suffix}".rstrip(), params  # noqa: S608
 
 
-def raw_instances(model: type, rows: list[tuple]) -> list[Any]:
-    """Model instances from the rows of ``select_rows``, as a read through the ORM gives them."""
+def raw_instances(model: type, rows: list[tuple], *, fast_json: bool = False) -> list[Any]:
+    """Model instances from the rows of ``select_rows``, as a read through the ORM gives them.
+
+    ``fast_json``: JSON columns (without a decoder of their own) decoded by orjson, not the
+    standard library (``_loads``): the same values, several times faster for a batch's
+    thousands of documents (and free of the cyclic collector's walks they would set off)."""
     _, fields = _columns(model)
+    if fast_json:
+        fields = _fast_json(model)
     names = [f.attname for f, _ in fields]
     found = []
     for row in rows:
@@ -102,3 +109,26 @@ def raw_instances(model: type, rows: list[tuple]) -> list[Any]:
                 values[n] = convert(values[n], field, connection)
         found.append(model.from_db(connection.alias, names, values))
     return found
+
+
+def _loads(value: Any, field: Any, connection: Any) -> Any:
+    """``JSONField.from_db_value`` for a field without a decoder, by orjson (the standard
+    library's where orjson declines: an integer beyond 64 bits)."""
+    if value is None or not isinstance(value, str | bytes):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return field.from_db_value(value, None, connection)
+
+
+@functools.cache
+def _fast_json(model: type) -> tuple:
+    """``_columns(model)``'s converters, JSON fields without a decoder by ``_loads``."""
+    _, fields = _columns(model)
+    return tuple(
+        (f, (_loads,))
+        if f.get_internal_type() == "JSONField" and f.decoder is None and converters
+        else (f, converters)
+        for f, converters in fields
+    )

@@ -209,3 +209,30 @@ class Script:
             f"JOIN {target} AS s ON s.slug = e.item->>'slug' ORDER BY e.n",
             _json(payload),
         )
+
+
+class Pipeline(Script):
+    """A ``Script`` sent as a pipeline (psycopg's pipeline mode): each statement prepared and
+    its parameters bound on the server, all of them in one round trip. For a batch's large
+    parameters (megabytes of JSON): a ``Script`` binds them on the client, quoting each as an
+    SQL literal the server then reads again as part of the query text."""
+
+    def add(self, sql: str, *params: Any) -> None:
+        self.statements.append(sql)
+        self.params.append(list(params))  # each statement's own
+
+    def run(self) -> None:
+        if not self.statements:
+            return
+        import psycopg
+
+        connection.ensure_connection()
+        # Django's own error classes (IntegrityError, ...), as its cursors raise them.
+        with (
+            connection.wrap_database_errors,
+            connection.connection.pipeline(),
+            psycopg.Cursor(connection.connection) as cursor,
+        ):
+            for sql, params in zip(self.statements, self.params, strict=True):
+                cursor.execute(sql, params)
+        self.statements, self.params = [], []
