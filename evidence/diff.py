@@ -68,9 +68,37 @@ def flatten(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def diff_documents(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Changed leaves between two documents: [{path, old, new}], in document order."""
-    before = flatten(old or {})
-    after = flatten(new or {})
+    """Changed leaves between two documents: [{path, old, new}], in document order.
+
+    Top-level fields equal in both are not flattened: they change nothing (equal values
+    flatten to the same paths and equal leaves), and when no top-level name holds "." or
+    "[", every path starts with its field's name, so no other field's path can be one of
+    theirs. The result is ``_flat_diff``'s, which any other pair goes through."""
+    old, new = old or {}, new or {}
+    if not (isinstance(old, dict) and isinstance(new, dict) and _plain_names(old, new)):
+        return _flat_diff(old, new)
+    differing = {name for name, value in new.items() if name not in old or old[name] != value}
+    differing.update(name for name in old if name not in new)
+    if len(differing) == len(new.keys() | old.keys()):
+        return _flat_diff(old, new)
+    return _flat_diff(
+        {name: value for name, value in old.items() if name in differing},
+        {name: value for name, value in new.items() if name in differing},
+    )
+
+
+def _plain_names(*documents: dict[str, Any]) -> bool:
+    return all(
+        isinstance(name, str) and "." not in name and "[" not in name
+        for document in documents
+        for name in document
+    )
+
+
+def _flat_diff(old: Any, new: Any) -> list[dict[str, Any]]:
+    """``diff_documents`` by flattening both documents whole."""
+    before = flatten(old)
+    after = flatten(new)
     changes = []
     for path in list(after) + [p for p in before if p not in after]:
         old_value = before.get(path, None)

@@ -108,3 +108,41 @@ def test_labelled_changes_describe_each_change_with_the_labels_of_the_new_docume
     assert labelled_changes(old, None)[0]["label"] == describe_path(
         labelled_changes(old, None)[0]["path"], old
     )
+
+
+def _variants(doc: dict) -> list[dict]:
+    """Changed copies of ``doc``: a field changed, added, removed or set to None, a number
+    made a float or a boolean (equal in Python, not in JSON), items reordered, a value
+    changed deep in an item, a name with "." or "[" beside the one it could be taken for."""
+    out = []
+    for name in doc:
+        for value in (None, 1, 1.0, True, "x", [], {}, [doc[name]]):
+            out.append({**doc, name: value})
+        without = dict(doc)
+        del without[name]
+        out.append(without)
+    reordered = copy.deepcopy(doc)
+    reordered["arms"].reverse()
+    out.append(reordered)
+    deep = copy.deepcopy(doc)
+    deep["outcomes"][0]["values"][0]["value"] = 42.0
+    deep["summary"] = "Changed."
+    out.append(deep)
+    out.append({**doc, "added": {"a": 1}})
+    out.append({**doc, "summary.x": 1, "arms[]": ["key=zzz"]})
+    return out
+
+
+def test_the_diff_skipping_equal_fields_is_the_whole_documents_diff():
+    from evidence.diff import _flat_diff
+
+    doc = canonical_trial()
+    variants = _variants(doc)
+    pairs = [(doc, v) for v in variants] + [(v, doc) for v in variants]
+    pairs += list(zip(variants, variants[1:], strict=False)) + [(None, doc), (doc, None)]
+    for old, new in pairs:
+        assert diff_documents(old, new) == _flat_diff(old or {}, new or {})
+    # Equal in Python but not in JSON: still a change, as the whole diff says.
+    number = {**doc, "summary": 1}
+    assert diff_documents(number, {**doc, "summary": 1.0}) == []  # as before: 1 == 1.0
+    assert [c["path"] for c in diff_documents(doc, {**doc, "summary": None})] == ["summary"]
