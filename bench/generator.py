@@ -341,9 +341,11 @@ def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 2000) -> dict[s
     requests: the bench users stand for a proposer and an approver). Returns counts by record
     type.
     """
-    from django.db import reset_queries, transaction
+    from django.db import connection, reset_queries, transaction
 
-    from curation import eventstore, projection
+    from curation import bulk, eventstore, projection
+    from curation.projection.script import Pipeline
+    from curation.runtime import cyclic_gc_paused
     from evidence.diff import diff_documents
 
     proposer, approver = bench_users()
@@ -359,6 +361,7 @@ def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 2000) -> dict[s
             for record_type, document in batch
         ]
         with transaction.atomic(), eventstore.Batch() as appends:
+            bulk.compress_by_lz4()  # as ``approve_change_requests`` writes its documents
             appends.prefetch(streams)  # every stream's version in one query
             for (record_type, document), (_, stream_id) in zip(batch, streams, strict=True):
                 event = appends.append(
@@ -378,15 +381,19 @@ def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 2000) -> dict[s
                 event.approver = approver
                 counts[record_type] = counts.get(record_type, 0) + 1
             appends.flush()
-            projection.apply_many(appends.events)
+            script = Pipeline() if connection.vendor == "postgresql" else None
+            projection.apply_many(appends.events, script)
+            if script is not None:
+                script.run()
         batch.clear()
         # With DEBUG on, Django keeps every statement's text, here megabytes per batch.
         reset_queries()
 
-    for item in generate_dataset(n_trials, seed):
-        batch.append(item)
-        if len(batch) >= batch_size:
+    with cyclic_gc_paused():  # thousands of acyclic documents per batch, as a batch approval
+        for item in generate_dataset(n_trials, seed):
+            batch.append(item)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
             flush()
-    if batch:
-        flush()
     return counts

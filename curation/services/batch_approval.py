@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
-from .. import eventstore, notifications, projection
+from .. import bulk, eventstore, notifications, projection
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event
 from ..narratives import TopicsShowing, known_changed_numbers, narrative_warnings
@@ -79,23 +79,13 @@ def _naming(index: int, pk: int, exc: CurationError) -> CurationError:
     return type(exc)(f"change request {pk}: {exc.message}")
 
 
-# The documents this transaction writes (events, records) compressed by lz4 where the server
-# has it, not pglz: the same values read back, compressed several times faster (a batch
-# writes megabytes of them). For this transaction only (``set_config(..., true)``).
-LZ4_FOR_THIS_TRANSACTION = (
-    "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
-    "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)",
-    [],
-)
-
-
 def _locked_requests(ids: list[int]) -> dict[int, ChangeRequest]:
     """The requests by id, row-locked, with their author: one round trip on PostgreSQL, rows
     made into instances without compiling a query (``roundtrip``)."""
     if connection.vendor != "postgresql":
         return ChangeRequest.objects.select_for_update().select_related("author").in_bulk(ids)
     together = Together()
-    together.add(LZ4_FOR_THIS_TRANSACTION)
+    together.add(bulk.LZ4_FOR_THIS_TRANSACTION)
     requests = together.add(select_rows(ChangeRequest, "id = ANY(%s)", [ids], suffix="FOR UPDATE"))
     authors = together.add(
         select_rows(

@@ -297,3 +297,26 @@ def test_a_batch_with_warnings_topics_and_flags_writes_what_one_by_one_writes(ed
     assert len(dict(batch["warnings"])[renumbered.pk]) == 2  # the summary and the topic
     assert (outsider.pk, True) in batch["open"]
     assert eventstore.verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_compresses_its_documents_by_lz4_for_its_transaction_only(
+    postgres, trial, editor, reviewer
+):
+    from django.db import connection
+
+    def one(sql: str):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()[0]
+
+    has_lz4 = one(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+    )
+    setting = "SELECT current_setting('default_toast_compression')"
+    before = one(setting)
+    cr = propose_trial(editor, trial, summary="Compressed.")
+    with transaction.atomic():
+        services.approve_change_requests(reviewer, [cr.pk])
+        assert one(setting) == ("lz4" if has_lz4 else before)
+    assert one(setting) == before  # the server's default again once the transaction is over
