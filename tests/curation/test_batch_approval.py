@@ -108,11 +108,11 @@ def test_a_batch_appends_what_approving_one_by_one_appends(trial, editor, review
         with transaction.atomic():
             for pk in ids:
                 services.approve(pk, user=reviewer, comment="Checked")
-            one_by_one = state(since, ids)
+            one_by_one = {**state(since, ids), "every_row": every_row()}
             transaction.set_rollback(True)
         assert eventstore.last_position() == since
         events = services.approve_change_requests(reviewer, ids, comment="Checked")
-        batch = state(since, ids)
+        batch = {**state(since, ids), "every_row": every_row()}
     assert [e.change_request_id for e in events] == ids
     assert [e["position"] for e in batch["events"]] == [since + 1, since + 2, since + 3, since + 4]
     assert batch == one_by_one
@@ -236,6 +236,59 @@ def test_a_batch_retraction_sees_the_batch_before_it(trial, editor, reviewer):
     assert eventstore.verify_chain().ok
 
 
+def _item_key(model, pk):
+    """An item row named by what it is (its record and key), not by its serial id, which a
+    rolled-back run does not give back."""
+    row = model.objects.filter(pk=pk).values().first()
+    if row is None:
+        return None
+    owner = row.get("trial_id") or row.get("topic_id") or row.get("outcome_id")
+    return (model.__name__, str(owner), row.get("key"))
+
+
+def every_row() -> dict:
+    """Every row of every table an approval writes to, each column (history rows: but their
+    own serial id), item rows referring to each other by ``_item_key``: what batch and
+    one-by-one approvals must both have written, column by column."""
+    from django.db.models import AutoField, BigAutoField, ForeignKey
+
+    from curation.models import ReviewWarnings
+
+    models = [
+        Event, ChangeRequest, ChangeRequest.history.model, Review, ReviewWarnings,
+        ev.Trial, ev.Citation, ev.Intervention, ev.Topic, ev.Trial.history.model,
+        ev.Citation.history.model, ev.Intervention.history.model, ev.Topic.history.model,
+        ev.Arm, ev.Outcome, ev.OutcomeValue, ev.Comparison, ev.Finding, ev.TopicTrial,
+        ev.Trial.interventions.through, ev.Trial.citations.through,
+    ]  # fmt: skip
+    serial = (AutoField, BigAutoField)
+    found = {}
+    for model in models:
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not isinstance(f, serial) and f.attname != "history_id"
+        ]
+        rows = []
+        for row in model.objects.values(*[f.attname for f in fields]):
+            for f in fields:
+                target = f.related_model if isinstance(f, ForeignKey) else None
+                if target is not None and isinstance(target._meta.pk, serial):
+                    if target in (ev.Arm, ev.Outcome):
+                        row[f.attname] = _item_key(target, row[f.attname])
+                    elif target is Review:  # by its request and kind
+                        row[f.attname] = Review.objects.filter(pk=row[f.attname]).values_list(
+                            "change_request_id", "kind"
+                        )[0]
+                    elif target is ChangeRequest:
+                        continue  # the request's id is the same in both runs
+                    else:
+                        row[f.attname] = row[f.attname] is not None
+            rows.append(repr(sorted(row.items())))
+        found[model._meta.db_table] = sorted(rows)
+    return found
+
+
 def full_state(since: int, ids: list[int]) -> dict:
     """``state`` and the rest an approval writes: every history row of the requests (but its
     own id), the warnings kept with each review, the topics and their rows, and every open
@@ -247,6 +300,7 @@ def full_state(since: int, ids: list[int]) -> dict:
     ]
     return {
         **state(since, ids),
+        "every_row": every_row(),
         "cr_history_rows": list(ChangeRequest.history.order_by("history_id").values_list(*history)),
         "warnings": list(
             Review.objects.filter(change_request_id__in=ids, kind="approve")
