@@ -9,8 +9,9 @@ PostgreSQL, same documents) and the floor's (the same SQL written by hand), runs
   plus decoding into domain events;
 - upcasting v1 documents and ``reading.changed_paths``; a replay and the chain's check.
 
-The corpus (``--events`` / 10 trials with their citations, interventions and topics) is
-loaded through the batch path; the log is then filled to ``--events`` with revisions.
+The corpus (``--events`` / 10 trials with their citations, interventions and topics, at least
+one trial per approval and per request of the batch) is loaded through the batch path; the
+log is then filled to ``--events`` with revisions.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def run(args) -> dict:
     from publishing import services as publishing_services
 
     target = args.events
-    n_trials = max(20, target // 10)
+    # Enough trials for the approvals and a batch of ``--batch`` requests, each on its own.
+    n_trials = max(20, target // 10, args.approvals + args.batch)
     results: dict = {"backend": backend, "target_events": target}
 
     started = time.perf_counter()
