@@ -14,6 +14,8 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
+import redis
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import throttling
 from rest_framework.test import APIClient
@@ -143,3 +145,20 @@ def test_without_redis_drfs_code_runs(clock, rates):
     decisions = [_our_decision(request) for _ in range(5)]
     assert [allowed for allowed, _ in decisions] == [True] * 4 + [False]
     assert decisions[-1][1] == 60.0
+
+
+@pytest.mark.parametrize("mishap", ["script flushed", "connection killed"])
+def test_a_lost_script_or_connection_changes_no_decision(db, redis_cache, clock, rates, mishap):
+    """The throttle keeps a connection of its own with the script loaded; when Redis forgets
+    the script or drops the connection, redis-py's path (load, retry) decides instead, and
+    every request is still counted exactly once."""
+    client = APIClient()
+    assert [client.get("/api/v1/trials/").status_code for _ in range(2)] == [200, 200]
+    admin = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    if mishap == "script flushed":
+        admin.script_flush()
+    else:
+        killed = admin.client_kill_filter(_type="normal", skipme=True)
+        assert killed >= 1
+    statuses = [client.get("/api/v1/trials/").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]  # 4 a minute: the two before still count, once each
