@@ -114,8 +114,11 @@ class _Line:
         self.client = client
         self.connection = None
         self.sha = None
+        self.waiting = False  # a reply is owed: a send with none read drops the connection
 
     def send(self, keys: list[str], arguments: list) -> _Line | None:
+        if self.waiting:
+            self.drop()
         try:
             if self.connection is None:
                 self.sha = _sliding_windows(self.client).sha.encode()
@@ -123,12 +126,14 @@ class _Line:
             parts = [b"EVALSHA", self.sha, len(keys), *keys, *arguments]
             packed = b"*%d\r\n" % len(parts) + b"".join(_bulk(part) for part in parts)
             self.connection.send_packed_command([packed], check_health=False)
+            self.waiting = True
         except (RedisError, OSError):
             self.drop()
             return None
         return self
 
     def receive(self) -> list | None:
+        self.waiting = False
         try:
             reply = self.connection.read_response()
         except (RedisError, OSError):
@@ -139,7 +144,7 @@ class _Line:
     def drop(self) -> None:
         if self.connection is not None:
             self.connection.disconnect()
-        self.connection = None
+        self.connection, self.waiting = None, False
 
 
 _lines = threading.local()

@@ -90,10 +90,30 @@ class CachedByPosition:
     """A DRF view mixin: GET pages served from the cache while the log position stands."""
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
         self._read_cache_key = None
-        if request.method == "GET" and _position_source is not None and cache_seconds() > 0:
-            self._read_cache_key = page_key(request, checking_the_connection(_position_source))
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
+
+    def check_throttles(self, request):
+        """DRF's check, with the log position read while the throttles' store works.
+
+        A throttle that can send its question ahead (``send``, as ``ApiRateThrottle`` on
+        Redis) sends it; then the position is read from the database; then DRF's own check
+        reads the answers and decides. The two round trips overlap. A refusal is the answer
+        even when the position could not be read, as when the position was read after."""
+        if request.method != "GET" or _position_source is None or cache_seconds() <= 0:
+            return super().check_throttles(request)
+        for throttle in self.get_throttles():
+            send = getattr(throttle, "send", None)
+            if send is not None:
+                send(request, self)
+        try:
+            position = checking_the_connection(_position_source)
+        except BaseException:
+            super().check_throttles(request)
+            raise
+        super().check_throttles(request)
+        self._read_cache_key = page_key(request, position)
+        return None
 
     def cached_page(self) -> HttpResponse | None:
         """The stored page for this request at the current position, if there is one."""
