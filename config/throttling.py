@@ -148,6 +148,7 @@ class _Line:
 
 
 _lines = threading.local()
+_UNKNOWN = object()
 
 
 def _line(backend: RedisCacheClient) -> _Line:
@@ -174,10 +175,14 @@ class ApiRateThrottle(throttling.BaseThrottle):
     def __init__(self):
         self.throttles = [part() for part in self.parts]
         self.refused: list = []  # what refused this request: each has DRF's wait()
+        self._redis = _UNKNOWN
 
     def _backend(self):
-        backend = getattr(self.throttles[0].cache, "_cache", None)  # through the cache proxy
-        return backend if isinstance(backend, RedisCacheClient) else None
+        """The Redis cache client behind DRF's cache (None on another cache), once a request."""
+        if self._redis is _UNKNOWN:
+            backend = getattr(self.throttles[0].cache, "_cache", None)  # through the proxy
+            self._redis = backend if isinstance(backend, RedisCacheClient) else None
+        return self._redis
 
     def send(self, request, view) -> None:
         """Write this request's script command to Redis; ``allow_request`` reads the reply.

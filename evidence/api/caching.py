@@ -93,6 +93,13 @@ class CachedByPosition:
         self._read_cache_key = None
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
 
+    def get_throttles(self):
+        """DRF's, made once a request (a view is): the same throttles send and decide."""
+        throttles = self.__dict__.get("_throttles")
+        if throttles is None:
+            throttles = self._throttles = super().get_throttles()
+        return throttles
+
     def check_throttles(self, request):
         """DRF's check, with the log position read while the throttles' store works.
 

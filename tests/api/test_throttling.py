@@ -162,3 +162,34 @@ def test_a_lost_script_or_connection_changes_no_decision(db, redis_cache, clock,
         assert killed >= 1
     statuses = [client.get("/api/v1/trials/").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]  # 4 a minute: the two before still count, once each
+
+
+def test_a_refusal_is_the_answer_even_when_the_log_position_cannot_be_read(
+    db, redis_cache, clock, rates, monkeypatch
+):
+    """The read cache asks the log position while Redis runs the throttle's script; a refused
+    request is still a 429 (with DRF's Retry-After) when that query fails, as when the
+    position was read after the throttles."""
+    from django.db import OperationalError
+
+    from evidence.api import caching
+
+    client = APIClient()
+    assert [client.get("/api/v1/trials/").status_code for _ in range(4)] == [200] * 4
+
+    def broken():
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(caching, "_position_source", broken)
+    response = client.get("/api/v1/trials/")
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+
+
+def test_a_reply_left_unread_never_answers_a_later_request(db, redis_cache, clock, rates):
+    """A command sent with its reply never read (the request failed in between) is not taken
+    for the next request's answer: the kept connection is dropped and opened again."""
+    ApiRateThrottle().send(_request("127.0.0.1"), None)  # sent, counted, never read
+    client = APIClient()
+    statuses = [client.get("/api/v1/trials/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
