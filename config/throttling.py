@@ -16,6 +16,7 @@ atomic step, so concurrent workers no longer lose each other's requests. On othe
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 
@@ -115,9 +116,10 @@ class _Line:
         self.connection = None
         self.sha = None
         self.waiting = False  # a reply is owed: a send with none read drops the connection
+        self.pid = os.getpid()
 
     def send(self, keys: list[str], arguments: list) -> _Line | None:
-        if self.waiting:
+        if self.waiting or self.pid != os.getpid():  # a reply owed, or a forked copy
             self.drop()
         try:
             if self.connection is None:
@@ -142,9 +144,9 @@ class _Line:
         return reply
 
     def drop(self) -> None:
-        if self.connection is not None:
+        if self.connection is not None and self.pid == os.getpid():
             self.connection.disconnect()
-        self.connection, self.waiting = None, False
+        self.connection, self.waiting, self.pid = None, False, os.getpid()
 
 
 _lines = threading.local()
