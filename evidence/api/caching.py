@@ -17,7 +17,9 @@ the position (``set_position_source``) when it starts; without one, nothing is c
 
 A request is answered from the cache only after DRF's authentication, permission and
 throttle checks (``initial``), so errors and rate limits behave exactly as without it; only
-200 responses are stored.
+200 responses are stored. The position query runs while the throttle's Redis script does
+(``check_throttles``): the throttle's command is written first, its reply read after the
+query, so a cached page waits for one round trip's time instead of two.
 """
 
 from __future__ import annotations
