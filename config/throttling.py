@@ -16,9 +16,12 @@ atomic step, so concurrent workers no longer lose each other's requests. On othe
 
 from __future__ import annotations
 
+import os
+import threading
 import weakref
 
 from django.core.cache.backends.redis import RedisCacheClient
+from redis.exceptions import RedisError
 from rest_framework import throttling
 
 # KEYS: one list of request times per window, newest first (as DRF's list).
@@ -94,36 +97,133 @@ class _Window:
         return remaining_duration / float(available_requests)
 
 
+def _bulk(value) -> bytes:
+    data = value if isinstance(value, bytes) else str(value).encode()
+    return b"$%d\r\n%s\r\n" % (len(data), data)
+
+
+class _Line:
+    """A Redis connection kept by one thread for the script alone, its command packed here and
+    written with no pool checkout and no retry wrapper (redis-py's client spends more on those
+    than the round trip costs). The connection is redis-py's own (its connect, AUTH, SELECT
+    and TLS as configured) and its reply redis-py's parse. Anything else than the script's
+    reply (the server restarted, lost the script, went away) drops the connection and hands
+    the request to redis-py's path (``receive`` is None), which loads the script, retries
+    and raises exactly as before."""
+
+    def __init__(self, client):
+        self.client = client
+        self.connection = None
+        self.sha = None
+        self.waiting = False  # a reply is owed: a send with none read drops the connection
+        self.pid = os.getpid()
+
+    def send(self, keys: list[str], arguments: list) -> _Line | None:
+        if self.waiting or self.pid != os.getpid():  # a reply owed, or a forked copy
+            self.drop()
+        try:
+            if self.connection is None:
+                self.sha = _sliding_windows(self.client).sha.encode()
+                self.connection = self.client.connection_pool.make_connection()
+            parts = [b"EVALSHA", self.sha, len(keys), *keys, *arguments]
+            packed = b"*%d\r\n" % len(parts) + b"".join(_bulk(part) for part in parts)
+            self.connection.send_packed_command([packed], check_health=False)
+            self.waiting = True
+        except (RedisError, OSError):
+            self.drop()
+            return None
+        return self
+
+    def receive(self) -> list | None:
+        self.waiting = False
+        try:
+            reply = self.connection.read_response()
+        except (RedisError, OSError):
+            self.drop()
+            return None
+        return reply
+
+    def drop(self) -> None:
+        if self.connection is not None and self.pid == os.getpid():
+            self.connection.disconnect()
+        self.connection, self.waiting, self.pid = None, False, os.getpid()
+
+
+_lines = threading.local()
+_UNKNOWN = object()
+
+
+def _line(backend: RedisCacheClient) -> _Line:
+    """This thread's kept connection for ``backend`` (one per process and thread)."""
+    lines = getattr(_lines, "by_backend", None)
+    if lines is None:
+        lines = _lines.by_backend = weakref.WeakKeyDictionary()
+    line = lines.get(backend)
+    if line is None:
+        line = lines[backend] = _Line(_client(backend))
+    return line
+
+
 class ApiRateThrottle(throttling.BaseThrottle):
     """DRF's ``AnonRateThrottle`` and ``UserRateThrottle`` (scopes ``anon`` and ``user``,
-    ``DEFAULT_THROTTLE_RATES``), as one throttle: one round trip on Redis (module docstring)."""
+    ``DEFAULT_THROTTLE_RATES``), as one throttle: one round trip on Redis (module docstring).
+
+    ``send`` may write the script's command before ``allow_request`` reads its reply, so that
+    a view can do other work while Redis runs it (``evidence.api.caching`` reads the log
+    position then); ``allow_request`` alone does both."""
 
     parts = (throttling.AnonRateThrottle, throttling.UserRateThrottle)
 
     def __init__(self):
         self.throttles = [part() for part in self.parts]
         self.refused: list = []  # what refused this request: each has DRF's wait()
+        self._redis = _UNKNOWN
 
-    def allow_request(self, request, view):
-        backend = getattr(self.throttles[0].cache, "_cache", None)  # through the cache proxy
-        if not isinstance(backend, RedisCacheClient):
-            self.refused = [t for t in self.throttles if not t.allow_request(request, view)]
-            return not self.refused
+    def _backend(self):
+        """The Redis cache client behind DRF's cache (None on another cache), once a request."""
+        if self._redis is _UNKNOWN:
+            backend = getattr(self.throttles[0].cache, "_cache", None)  # through the proxy
+            self._redis = backend if isinstance(backend, RedisCacheClient) else None
+        return self._redis
+
+    def send(self, request, view) -> None:
+        """Write this request's script command to Redis; ``allow_request`` reads the reply.
+        Nothing is sent where DRF's own code decides (no Redis) or no window applies."""
+        backend = self._backend()
+        if backend is None:
+            return
         windows = []
         for throttle in self.throttles:
             key = throttle.get_cache_key(request, view) if throttle.rate is not None else None
             if key is not None:
                 windows.append((throttle, throttle.cache.make_and_validate_key(key + LIST_SUFFIX)))
-        if not windows:
+        sent = None
+        if windows:
+            now = self.throttles[0].timer()
+            arguments = [repr(now)]
+            for throttle, _ in windows:
+                arguments += [throttle.duration, throttle.num_requests]
+            keys = [key for _, key in windows]
+            sent = (windows, now, keys, arguments, _line(backend).send(keys, arguments))
+        request._sliding_windows = (view, sent)
+
+    def allow_request(self, request, view):
+        backend = self._backend()
+        if backend is None:
+            self.refused = [t for t in self.throttles if not t.allow_request(request, view)]
+            return not self.refused
+        pending = getattr(request, "_sliding_windows", None)
+        if pending is None or pending[0] is not view:
+            self.send(request, view)
+            pending = request._sliding_windows
+        del request._sliding_windows
+        if pending[1] is None:
             return True
-        now = self.throttles[0].timer()
-        arguments = [repr(now)]
-        for throttle, _ in windows:
-            arguments += [throttle.duration, throttle.num_requests]
-        client = _client(backend)
-        replies = _sliding_windows(client)(
-            keys=[key for _, key in windows], args=arguments, client=client
-        )
+        windows, now, keys, arguments, line = pending[1]
+        replies = line.receive() if line is not None else None
+        if replies is None:  # the kept connection failed: redis-py's path, with its retries
+            client = _client(backend)
+            replies = _sliding_windows(client)(keys=keys, args=arguments, client=client)
         self.refused = [
             _Window(throttle, now, replies[3 * i + 1], replies[3 * i + 2])
             for i, (throttle, _) in enumerate(windows)

@@ -17,7 +17,9 @@ the position (``set_position_source``) when it starts; without one, nothing is c
 
 A request is answered from the cache only after DRF's authentication, permission and
 throttle checks (``initial``), so errors and rate limits behave exactly as without it; only
-200 responses are stored.
+200 responses are stored. The position query runs while the throttle's Redis script does
+(``check_throttles``): the throttle's command is written first, its reply read after the
+query, so a cached page waits for one round trip's time instead of two.
 """
 
 from __future__ import annotations
@@ -90,10 +92,37 @@ class CachedByPosition:
     """A DRF view mixin: GET pages served from the cache while the log position stands."""
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
         self._read_cache_key = None
-        if request.method == "GET" and _position_source is not None and cache_seconds() > 0:
-            self._read_cache_key = page_key(request, checking_the_connection(_position_source))
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
+
+    def get_throttles(self):
+        """DRF's, made once a request (a view is): the same throttles send and decide."""
+        throttles = self.__dict__.get("_throttles")
+        if throttles is None:
+            throttles = self._throttles = super().get_throttles()
+        return throttles
+
+    def check_throttles(self, request):
+        """DRF's check, with the log position read while the throttles' store works.
+
+        A throttle that can send its question ahead (``send``, as ``ApiRateThrottle`` on
+        Redis) sends it; then the position is read from the database; then DRF's own check
+        reads the answers and decides. The two round trips overlap. A refusal is the answer
+        even when the position could not be read, as when the position was read after."""
+        if request.method != "GET" or _position_source is None or cache_seconds() <= 0:
+            return super().check_throttles(request)
+        for throttle in self.get_throttles():
+            send = getattr(throttle, "send", None)
+            if send is not None:
+                send(request, self)
+        try:
+            position = checking_the_connection(_position_source)
+        except BaseException:
+            super().check_throttles(request)
+            raise
+        super().check_throttles(request)
+        self._read_cache_key = page_key(request, position)
+        return None
 
     def cached_page(self) -> HttpResponse | None:
         """The stored page for this request at the current position, if there is one."""

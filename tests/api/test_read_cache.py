@@ -172,3 +172,24 @@ def test_the_checked_read_runs_as_is_inside_a_transaction(db):
     with pytest.raises(OperationalError):
         caching.checking_the_connection(failing)
     assert calls == [1]
+
+
+@pytest.mark.parametrize(("url", "query"), [PAGES[0], PAGES[4]])
+def test_cached_page_has_the_uncached_pages_headers(anon_client, synthetic_records, url, query):
+    """Every header (the view's and the middleware's) of a page served from the cache is the
+    uncached page's: status, type, Vary, Allow, length, security headers alike."""
+
+    def headers(response):
+        return response.status_code, sorted(response.items())
+
+    source = caching._position_source
+    caching.set_position_source(None)
+    try:
+        uncached = headers(anon_client.get(url, query))
+    finally:
+        caching.set_position_source(source)
+    first = headers(anon_client.get(url, query))
+    second = headers(anon_client.get(url, query))
+    assert uncached == first == second
+    names = {name for name, _ in uncached[1]}
+    assert uncached[0] == 200 and {"Allow", "Content-Security-Policy", "Vary"} <= names

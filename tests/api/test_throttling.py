@@ -14,6 +14,8 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
+import redis
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import throttling
 from rest_framework.test import APIClient
@@ -143,3 +145,51 @@ def test_without_redis_drfs_code_runs(clock, rates):
     decisions = [_our_decision(request) for _ in range(5)]
     assert [allowed for allowed, _ in decisions] == [True] * 4 + [False]
     assert decisions[-1][1] == 60.0
+
+
+@pytest.mark.parametrize("mishap", ["script flushed", "connection killed"])
+def test_a_lost_script_or_connection_changes_no_decision(db, redis_cache, clock, rates, mishap):
+    """The throttle keeps a connection of its own with the script loaded; when Redis forgets
+    the script or drops the connection, redis-py's path (load, retry) decides instead, and
+    every request is still counted exactly once."""
+    client = APIClient()
+    assert [client.get("/api/v1/trials/").status_code for _ in range(2)] == [200, 200]
+    admin = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    if mishap == "script flushed":
+        admin.script_flush()
+    else:
+        killed = admin.client_kill_filter(_type="normal", skipme=True)
+        assert killed >= 1
+    statuses = [client.get("/api/v1/trials/").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]  # 4 a minute: the two before still count, once each
+
+
+def test_a_refusal_is_the_answer_even_when_the_log_position_cannot_be_read(
+    db, redis_cache, clock, rates, monkeypatch
+):
+    """The read cache asks the log position while Redis runs the throttle's script; a refused
+    request is still a 429 (with DRF's Retry-After) when that query fails, as when the
+    position was read after the throttles."""
+    from django.db import OperationalError
+
+    from evidence.api import caching
+
+    client = APIClient()
+    assert [client.get("/api/v1/trials/").status_code for _ in range(4)] == [200] * 4
+
+    def broken():
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(caching, "_position_source", broken)
+    response = client.get("/api/v1/trials/")
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+
+
+def test_a_reply_left_unread_never_answers_a_later_request(db, redis_cache, clock, rates):
+    """A command sent with its reply never read (the request failed in between) is not taken
+    for the next request's answer: the kept connection is dropped and opened again."""
+    ApiRateThrottle().send(_request("127.0.0.1"), None)  # sent, counted, never read
+    client = APIClient()
+    statuses = [client.get("/api/v1/trials/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
