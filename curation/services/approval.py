@@ -183,7 +183,8 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
     except eventstore.ConcurrencyConflict as exc:
         raise VersionConflict(str(exc), [], exc.actual) from None
     event.approver = user  # the projection's history user, without a query
-    projection.apply(event, script)
+    # The record's document before: item rows it gives alike are not written again.
+    projection.apply(event, script, previous=current_doc)
     close_approved([cr], user, comment, {cr.pk: warnings}, {(cr.record_type, cr.record_id)}, script)
     if script is not None:
         script.run()
