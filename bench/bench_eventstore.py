@@ -76,6 +76,14 @@ def run(args) -> dict:
     from bench.database import use_fresh_database
 
     backend = use_fresh_database("curation_bench_events")
+    from django.test.utils import override_settings
+
+    # As served (DEBUG off, as in the reads benchmark): no query log, which the peer lacks.
+    with override_settings(DEBUG=False):
+        return _run(args, backend)
+
+
+def _run(args, backend: str) -> dict:
     from django.db import transaction
 
     from bench import peer as peer_module
@@ -88,7 +96,7 @@ def run(args) -> dict:
 
     target = args.events
     n_trials = max(20, target // 10)
-    results: dict = {"backend": backend, "target_events": target}
+    results: dict = {"backend": backend, "target_events": target, "django_debug": False}
 
     started = time.perf_counter()
     counts = load_dataset(n_trials, seed=1)

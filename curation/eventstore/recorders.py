@@ -144,12 +144,16 @@ class PostgresRecorder(Recorder):
         """The lock and the read in one round trip: two statements in one query string. In
         READ COMMITTED each statement takes its own snapshot, so the read, which starts once
         the lock is granted, sees every append committed before."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT pg_advisory_xact_lock(%s); {sql}", [self.APPEND_LOCK_ID, *params]
-            )
-            cursor.nextset()
-            return cursor.fetchone()
+        import psycopg
+
+        # psycopg's own cursor on the connection Django holds, in its transaction, with
+        # Django's error classes: an append is short, Django's cursor wrapper a part of it.
+        connection.ensure_connection()
+        sql, params = f"SELECT pg_advisory_xact_lock(%s); {sql}", [self.APPEND_LOCK_ID, *params]
+        with connection.wrap_database_errors, psycopg.ClientCursor(connection.connection) as cur:
+            cur.execute(sql, params)
+            cur.nextset()
+            return cur.fetchone()
 
 
 class SqliteRecorder(Recorder):

@@ -221,12 +221,11 @@ def _copy(events: Sequence[Event]) -> None:
             copy.write_row(row)
 
 
+_INSERT = f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({', '.join(['%s'] * len(_FIELDS))})"  # noqa: S608
+
+
 def _insert_statement(event: Event) -> tuple[str, list]:
-    placeholders = ", ".join(["%s"] * len(_FIELDS))
-    return (
-        f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({placeholders})",  # noqa: S608
-        [_db_value(f, getattr(event, f.attname)) for f in _FIELDS],
-    )
+    return _INSERT, [_db_value(f, getattr(event, f.attname)) for f in _FIELDS]
 
 
 def _db_value(field, value: Any) -> Any:
