@@ -303,7 +303,7 @@ def _run(args, backend: str) -> dict:
         # The peer's log so far: one event per trial, then its read-modify-saves and saves.
         have = len(slugs) + len(peers) + len(peer_t)
         if log_size > have:
-            _peer_fill(peer, {s: state[s][2] for s in slugs}, log_size - have)
+            peer.fill({s: state[s][2] for s in slugs}, log_size - have)
 
     # The whole log, read and decoded: ours and the peer's, alternating.
     ours_r, peer_r = [], []
@@ -330,22 +330,6 @@ def _run(args, backend: str) -> dict:
         floor.close()
     print_table(results)
     return results
-
-
-def _peer_fill(peer, documents: dict, count: int) -> None:
-    slugs = sorted(documents)
-    pending: dict = {}
-    for n in range(count):
-        slug = slugs[n % len(slugs)]
-        aggregate = pending.get(slug) or peer.held[slug]
-        aggregate.revise({**documents[slug], "summary": f"Peer revision {n}"})
-        pending[slug] = aggregate
-        # At most a few hundred events per save: one save of thousands stalls its pipeline.
-        if len(pending) >= 250 or n % 250 == 249:
-            peer.app.save(*pending.values())
-            pending.clear()
-    if pending:
-        peer.app.save(*pending.values())
 
 
 def _upcast_and_paths(log_size: int) -> dict:
