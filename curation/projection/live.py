@@ -8,9 +8,9 @@ projecting the events one by one gives.
 
 A caller that knows a record's document before the event (``previous``: an approval read it)
 spares its own item rows (arms, outcomes, their values and comparisons, findings) when the
-new document gives the same ones: they are already in the tables, so they are neither
-deleted nor written again (their row ids stay). The relations naming other records by slug
-are always written again.
+new document gives the same ones, and likewise its relations to other records (by slug):
+they are already in the tables, so they are neither deleted nor written again (their row
+ids stay).
 """
 
 from __future__ import annotations
@@ -56,8 +56,11 @@ ITEM_TABLES = {
     "trial": (_delete_trial_items, _delete_trial_relations),
     "topic": (_delete_topic_items, _delete_topic_relations),
 }
-# The ``Rows`` lists of a record's own items (the rest name other records by slug).
+# The ``Rows`` lists of a record's own items, and of its relations naming other records by
+# slug (a record referred to exists while referred to: approvals check that it does, and
+# a retraction is refused while a live record refers to it).
 OWN_ITEMS = ("arms", "outcomes", "values", "comparisons", "findings")
+RELATIONS = ("trial_interventions", "trial_citations", "topic_trials")
 
 
 def _tables() -> dict[str, str]:
@@ -103,23 +106,23 @@ POSTGRES_ITEM_DELETES = {
 _RELATION_TABLES = ("{interventions}", "{citations}", "{topic_trial}")
 
 
-def _item_deletes(record_type: str, changed: list, every: list) -> list[tuple[str, list]]:
+def _item_deletes(record_type: str, changed: list, related: list) -> list[tuple[str, list]]:
     """PostgreSQL (sql, params) deleting the own item rows of the records ``changed`` and the
-    relations of ``every`` record (statements with nothing to delete are left out)."""
+    relations of the records ``related`` (statements with nothing to delete are left out)."""
     tables = _tables()
     found = []
     for statement in POSTGRES_ITEM_DELETES.get(record_type, []):
-        ids = every if statement.split()[2] in _RELATION_TABLES else changed
+        ids = related if statement.split()[2] in _RELATION_TABLES else changed
         if ids:
             sql = statement.format(**tables)
             found.append((sql, [list(ids)] * sql.count("%s")))
     return found
 
 
-def _delete_items(record_type: str, changed: list[uuid.UUID], every: list[uuid.UUID]) -> None:
-    """Delete the own item rows of the records ``changed``, the relations of ``every`` one."""
+def _delete_items(record_type: str, changed: list[uuid.UUID], related: list[uuid.UUID]) -> None:
+    """Delete the own item rows of the records ``changed``, the relations of ``related``."""
     if connection.vendor == "postgresql":
-        statements = _item_deletes(record_type, changed, every)
+        statements = _item_deletes(record_type, changed, related)
         if statements:
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -131,26 +134,38 @@ def _delete_items(record_type: str, changed: list[uuid.UUID], every: list[uuid.U
     if deletes is not None:
         if changed:
             deletes[0](changed)
-        if every:
-            deletes[1](every)
+        if related:
+            deletes[1](related)
 
 
-def _add_rows(builder: RowBuilder, event: Event, previous: dict) -> tuple[dict, bool]:
-    """``builder.add(event)``, and whether the record's own item rows were left out of
-    ``builder.rows``: when ``previous`` holds its document before this event and that
-    document gives the same own item rows (they are in the tables already)."""
-    marks = {name: len(getattr(builder.rows, name)) for name in OWN_ITEMS}
+def _add_rows(builder: RowBuilder, event: Event, previous: dict) -> tuple[dict, set[str]]:
+    """``builder.add(event)``, and which of the record's item rows ("own", "relations") were
+    left out of ``builder.rows``: those its document before this event (in ``previous``)
+    gives alike, which are in the tables already."""
+    parts = {"own": OWN_ITEMS, "relations": RELATIONS}
+    marks = {name: len(getattr(builder.rows, name)) for name in OWN_ITEMS + RELATIONS}
     row = builder.add(event)
     before = previous.get(event.stream_id)
     if before is None or event.version < 2 or event.stream_type not in ITEM_TABLES:
-        return row, False
+        return row, set()
     old = RowBuilder()
     old.items(event.stream_type, event.stream_id, before)
-    if any(getattr(old.rows, n) != getattr(builder.rows, n)[marks[n] :] for n in OWN_ITEMS):
-        return row, False
-    for name in OWN_ITEMS:
-        del getattr(builder.rows, name)[marks[name] :]
-    return row, True
+    kept = set()
+    for part, names in parts.items():
+        if all(getattr(old.rows, n) == getattr(builder.rows, n)[marks[n] :] for n in names):
+            kept.add(part)
+            for name in names:
+                del getattr(builder.rows, name)[marks[name] :]
+    return row, kept
+
+
+def _changed(typed: list[Event], added: list[tuple[dict, set[str]]]) -> tuple[list, list]:
+    """The records whose own item rows, and those whose relations, are written again."""
+    own = [e.stream_id for e, (_, kept) in zip(typed, added, strict=True) if "own" not in kept]
+    related = [
+        e.stream_id for e, (_, kept) in zip(typed, added, strict=True) if "relations" not in kept
+    ]
+    return own, related
 
 
 def _reason(event: Event) -> str:
@@ -249,8 +264,7 @@ def _write_script(
             continue
         added = [_add_rows(builder, event, previous or {}) for event in typed]
         rows = [row for row, _ in added]
-        changed = [e.stream_id for e, (_, kept) in zip(typed, added, strict=True) if not kept]
-        for sql, params in _item_deletes(entry.name, changed, [e.stream_id for e in typed]):
+        for sql, params in _item_deletes(entry.name, *_changed(typed, added)):
             script.add(sql, *params)
         # As simple-history's bulk_history_create: new records first, then updated ones.
         history = [
@@ -280,8 +294,7 @@ def _write_orm(
             continue
         model = entry.model
         added = [_add_rows(builder, event, previous) for event in typed]
-        changed = [e.stream_id for e, (_, kept) in zip(typed, added, strict=True) if not kept]
-        _delete_items(entry.name, changed, [e.stream_id for e in typed])
+        _delete_items(entry.name, *_changed(typed, added))
         # A stream's first event creates its row, every later one updates it (a retracted
         # stream has no later events).
         existing = {e.stream_id for e in typed if e.version > 1}

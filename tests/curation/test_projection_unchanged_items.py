@@ -1,6 +1,7 @@
 """An approval whose document gives the record's own item rows (arms, outcomes, values,
-comparisons, findings) as they are leaves those rows in place; any change to them writes them
-all again. Either way the read models are those a rebuild from the log gives."""
+comparisons, findings) as they are leaves those rows in place, and likewise its relations to
+other records; any change to either writes that part again, whole. Either way the read models
+are those a rebuild from the log gives."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from curation import projection
 from curation.projection import live
 from evidence import models as ev
-from tests import factories
+from tests import documents, factories
 from tests.read_models import read_model_state
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,16 @@ def item_ids() -> dict[str, set[int]]:
     return {model.__name__: set(model.objects.values_list("id", flat=True)) for model in ITEMS}
 
 
+def relation_ids() -> dict[str, set[int]]:
+    return {
+        name: set(through.objects.values_list("id", flat=True))
+        for name, through in (
+            ("citations", ev.Trial.citations.through),
+            ("interventions", ev.Trial.interventions.through),
+        )
+    }
+
+
 def check_rebuild_gives_the_same() -> None:
     state = read_model_state()
     projection.rebuild()
@@ -32,17 +43,30 @@ def check_rebuild_gives_the_same() -> None:
 
 def test_a_revision_leaving_the_items_alone_keeps_their_rows(editor, reviewer):
     factories.seed_trial(editor, reviewer)
-    before = item_ids()
+    before, relations = item_ids(), relation_ids()
     assert before["Arm"] and before["OutcomeValue"] and before["Finding"]
     factories.revise_approved(
         editor, reviewer, "trial", "ifm-2005-02", lambda d: d.update(summary="Only this.")
     )
-    assert item_ids() == before
+    assert item_ids() == before and relation_ids() == relations
     trial = ev.Trial.objects.get(slug="ifm-2005-02")
     assert trial.document["summary"] == "Only this."
-    # The relations to other records are written again, and still there.
     assert list(trial.citations.values_list("slug", flat=True)) == ["attal-2012"]
     assert trial.interventions.count() == 1
+    check_rebuild_gives_the_same()
+
+
+def test_a_new_citation_writes_the_relations_again_and_leaves_the_items(editor, reviewer):
+    factories.seed_trial(editor, reviewer)
+    factories.create_approved(editor, reviewer, "citation", documents.ifm_citation("other-2013"))
+    before, relations = item_ids(), relation_ids()
+    factories.revise_approved(
+        editor, reviewer, "trial", "ifm-2005-02", lambda d: d["citations"].append("other-2013")
+    )
+    assert item_ids() == before
+    assert not relation_ids()["citations"] & relations["citations"]
+    trial = ev.Trial.objects.get(slug="ifm-2005-02")
+    assert sorted(trial.citations.values_list("slug", flat=True)) == ["attal-2012", "other-2013"]
     check_rebuild_gives_the_same()
 
 
