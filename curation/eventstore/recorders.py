@@ -152,16 +152,28 @@ class PostgresRecorder(Recorder):
         return "SELECT pg_advisory_xact_lock(%s)", [self.APPEND_LOCK_ID]
 
     def locked_version_and_head(self, stream_type: str, stream_id) -> tuple:
-        """One prepared statement (migration 0013's ``curation_append_head``: the lock, then
-        the read), parsed and planned once per connection: a lock and a read sent as one
-        query string are parsed and planned on every append."""
+        """One call of migration 0013's ``curation_append_head`` (the lock, then the read),
+        whose statements are planned once per connection (a lock and a read sent as a query
+        string are parsed and planned on every append), sent with the transaction's BEGIN
+        (``roundtrip.beginning``): one round trip. psycopg's own cursor on the connection
+        Django holds, with Django's error classes (Django's cursor wrapper was a part of a
+        short append)."""
         import psycopg
 
+        from ..roundtrip import beginning
+
         connection.ensure_connection()
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        with (
+            connection.wrap_database_errors,
+            psycopg.ClientCursor(connection.connection) as cursor,
+            beginning() as begin,
+        ):
             cursor.execute(
-                "SELECT * FROM curation_append_head(%s, %s)", [stream_type, stream_id], prepare=True
+                f"{begin}SELECT * FROM curation_append_head(%s, %s)",  # noqa: S608 - no input
+                [stream_type, stream_id],
             )
+            if begin:
+                cursor.nextset()
             return cursor.fetchone()
 
 
