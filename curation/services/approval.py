@@ -223,13 +223,11 @@ def _locked_and_read(
     requests = ChangeRequest._meta.db_table
     column = f"FROM {requests} WHERE id = %s"  # noqa: S608 - our own names
     together = Together()
-    together.add(eventstore.recorder().lock_statement())
+    # The append lock, then the record's head (migration 0013's function: its statements
+    # planned once per connection); the request's record never changes (a database rule).
+    head = together.add(("SELECT * FROM curation_request_head(%s)", [pk]))
     request = together.add(select_rows(ChangeRequest, "id = %s", [pk], suffix="FOR UPDATE"))
     author = together.add(select_rows(get_user_model(), f"id = (SELECT author_id {column})", [pk]))
-    head = together.add(
-        eventstore.head_query((f"(SELECT record_type {column})", [pk]),
-                              (f"(SELECT record_id {column})", [pk]))
-    )  # fmt: skip
     # Whether the slug is taken matters to a new record alone (a request's action never
     # changes; unread, ``resolve_head`` reads it if it is asked).
     taken = None
