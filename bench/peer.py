@@ -90,6 +90,22 @@ class Peer:
         flush()
         return count
 
+    def fill(self, documents: dict[str, dict], count: int) -> None:
+        """``count`` more revisions of the aggregates held, spread over them."""
+        slugs = sorted(documents)
+        pending: dict = {}
+        for n in range(count):
+            slug = slugs[n % len(slugs)]
+            aggregate = pending.get(slug) or self.held[slug]
+            aggregate.revise({**documents[slug], "summary": f"Peer revision {n}"})
+            pending[slug] = aggregate
+            # At most a few hundred events per save: one save of thousands stalls its pipeline.
+            if len(pending) >= 250 or n % 250 == 249:
+                self.app.save(*pending.values())
+                pending.clear()
+        if pending:
+            self.app.save(*pending.values())
+
     def read_modify_save(self, slug: str, document: dict) -> None:
         aggregate = self.app.repository.get(self.ids[slug])
         aggregate.revise(document)

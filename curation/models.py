@@ -69,8 +69,8 @@ class Event(models.Model):
                 name="event_one_per_change_request",
             ),
         ]
+        # A stream's events by version: the unique constraint's index above.
         indexes = [
-            models.Index(fields=["stream_type", "stream_id", "version"], name="event_stream_idx"),
             models.Index(fields=["recorded_at"], name="event_recorded_at_idx"),
             models.Index(fields=["stream_type", "slug"], name="event_stream_slug_idx"),
         ]

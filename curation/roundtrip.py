@@ -10,6 +10,8 @@ query string; each statement runs in turn, in the caller's transaction.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -39,11 +41,13 @@ class Together:
             else:
                 compiled.append((None, part[0], list(part[1])))
         answers: list[list[Any]] = []
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, beginning() as begin:
             cursor.execute(
-                ";\n".join(sql for _, sql, _ in compiled),
+                begin + ";\n".join(sql for _, sql, _ in compiled),
                 [p for _, _, params in compiled for p in params],
             )
+            if begin:
+                cursor.nextset()
             for n, (compiler, _, _) in enumerate(compiled):
                 if n:
                     cursor.nextset()
@@ -58,6 +62,34 @@ class Together:
         with connection.cursor() as cursor:
             cursor.execute(*part)
             return cursor.fetchall() if cursor.description is not None else []
+
+
+@contextmanager
+def beginning() -> Iterator[str]:
+    """PostgreSQL: ``"BEGIN; "`` when the statements the caller sends next (one query string)
+    open the caller's ``transaction.atomic()`` block, else ``""``. psycopg sends the BEGIN
+    of a transaction alone, a round trip of its own before the first statement; sent ahead of
+    them it costs none. psycopg is then told not to send one (its autocommit flag, which
+    Django sets back when the block ends; Django's COMMIT or ROLLBACK ends the transaction
+    this BEGIN opened). If the statements fail before the BEGIN ran, psycopg is told again
+    to send it itself. Only for a plain BEGIN (no isolation level or read-only setting)."""
+    from psycopg.pq import TransactionStatus
+
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield ""
+        return
+    connection.ensure_connection()
+    conn = connection.connection
+    plain = conn.isolation_level is None and conn.read_only is None and not conn.deferrable
+    if conn.autocommit or conn.info.transaction_status != TransactionStatus.IDLE or not plain:
+        yield ""
+        return
+    conn.autocommit = True
+    try:
+        yield "BEGIN; "
+    finally:
+        if conn.info.transaction_status == TransactionStatus.IDLE:
+            conn.autocommit = False  # nothing began: psycopg begins the transaction itself
 
 
 def instances(model: type, rows: list[tuple]) -> list[Any]:

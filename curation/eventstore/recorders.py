@@ -36,6 +36,17 @@ class Recorder:
             cursor.execute(sql, params)
             return cursor.fetchone()
 
+    def locked_version_and_head(self, stream_type: str, stream_id) -> tuple:
+        """Take the append lock, then read (the stream's version, the newest event's position
+        and hash; None for an empty log) as of every append committed before the lock."""
+        return self.locked_fetchone(
+            f"SELECT (SELECT COALESCE(MAX(version), 0) FROM {TABLE} "  # noqa: S608 - our names
+            "WHERE stream_type = %s AND stream_id = %s), "
+            f"(SELECT position FROM {TABLE} ORDER BY position DESC LIMIT 1), "
+            f"(SELECT hash FROM {TABLE} ORDER BY position DESC LIMIT 1)",
+            [stream_type, stream_id],
+        )
+
     def documents(
         self, positions: list[int], chunk: int = 1000
     ) -> list[tuple[int, str, str | None]]:
@@ -140,15 +151,29 @@ class PostgresRecorder(Recorder):
         (they then see every append committed before the lock was granted)."""
         return "SELECT pg_advisory_xact_lock(%s)", [self.APPEND_LOCK_ID]
 
-    def locked_fetchone(self, sql: str, params: list) -> tuple:
-        """The lock and the read in one round trip: two statements in one query string. In
-        READ COMMITTED each statement takes its own snapshot, so the read, which starts once
-        the lock is granted, sees every append committed before."""
-        with connection.cursor() as cursor:
+    def locked_version_and_head(self, stream_type: str, stream_id) -> tuple:
+        """One call of migration 0013's ``curation_append_head`` (the lock, then the read),
+        whose statements are planned once per connection (a lock and a read sent as a query
+        string are parsed and planned on every append), sent with the transaction's BEGIN
+        (``roundtrip.beginning``): one round trip. psycopg's own cursor on the connection
+        Django holds, with Django's error classes (Django's cursor wrapper was a part of a
+        short append)."""
+        import psycopg
+
+        from ..roundtrip import beginning
+
+        connection.ensure_connection()
+        with (
+            connection.wrap_database_errors,
+            psycopg.ClientCursor(connection.connection) as cursor,
+            beginning() as begin,
+        ):
             cursor.execute(
-                f"SELECT pg_advisory_xact_lock(%s); {sql}", [self.APPEND_LOCK_ID, *params]
+                f"{begin}SELECT * FROM curation_append_head(%s, %s)",  # noqa: S608 - no input
+                [stream_type, stream_id],
             )
-            cursor.nextset()
+            if begin:
+                cursor.nextset()
             return cursor.fetchone()
 
 

@@ -92,13 +92,9 @@ def _db_stream_id(stream_id: uuid.UUID) -> Any:
 
 def _locked_version_and_head(stream_type: str, stream_id: uuid.UUID) -> tuple[int, int, str]:
     """Take the append lock, then read (stream's version, head position, head hash): one
-    round trip on PostgreSQL (``Recorder.locked_fetchone``)."""
-    version, position, hash_ = recorder().locked_fetchone(
-        f"SELECT (SELECT COALESCE(MAX(version), 0) FROM {TABLE} "  # noqa: S608 - our names
-        "WHERE stream_type = %s AND stream_id = %s), "
-        f"(SELECT position FROM {TABLE} ORDER BY position DESC LIMIT 1), "
-        f"(SELECT hash FROM {TABLE} ORDER BY position DESC LIMIT 1)",
-        [stream_type, _db_stream_id(stream_id)],
+    round trip on PostgreSQL (``Recorder.locked_version_and_head``)."""
+    version, position, hash_ = recorder().locked_version_and_head(
+        stream_type, _db_stream_id(stream_id)
     )
     return version, position or 0, hash_ or GENESIS_HASH
 
@@ -221,12 +217,11 @@ def _copy(events: Sequence[Event]) -> None:
             copy.write_row(row)
 
 
+_INSERT = f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({', '.join(['%s'] * len(_FIELDS))})"  # noqa: S608
+
+
 def _insert_statement(event: Event) -> tuple[str, list]:
-    placeholders = ", ".join(["%s"] * len(_FIELDS))
-    return (
-        f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({placeholders})",  # noqa: S608
-        [_db_value(f, getattr(event, f.attname)) for f in _FIELDS],
-    )
+    return _INSERT, [_db_value(f, getattr(event, f.attname)) for f in _FIELDS]
 
 
 def _db_value(field, value: Any) -> Any:

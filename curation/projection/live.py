@@ -5,6 +5,12 @@ simple-history entry each (approver as history user, change request as change re
 bulk insert or update per record table, the item rows in bulk (``OrmWriter``) and the history
 rows in bulk. ``apply`` is the batch of one. The rows and history entries are those that
 projecting the events one by one gives.
+
+A caller that knows a record's document before the event (``previous``: an approval read it)
+spares its own item rows (arms, outcomes, their values and comparisons, findings) when the
+new document gives the same ones, and likewise its relations to other records (by slug):
+they are already in the tables, so they are neither deleted nor written again (their row
+ids stay).
 """
 
 from __future__ import annotations
@@ -28,18 +34,33 @@ def _delete_trial_items(trial_ids: list[uuid.UUID]) -> None:
     ev.Arm.objects.filter(trial_id__in=trial_ids).delete()  # cascades to values, comparisons
     ev.Outcome.objects.filter(trial_id__in=trial_ids).delete()
     ev.Finding.objects.filter(trial_id__in=trial_ids).delete()
+
+
+def _delete_trial_relations(trial_ids: list[uuid.UUID]) -> None:
     ev.Trial.interventions.through.objects.filter(trial_id__in=trial_ids).delete()
     ev.Trial.citations.through.objects.filter(trial_id__in=trial_ids).delete()
 
 
 def _delete_topic_items(topic_ids: list[uuid.UUID]) -> None:
     ev.Finding.objects.filter(topic_id__in=topic_ids).delete()
+
+
+def _delete_topic_relations(topic_ids: list[uuid.UUID]) -> None:
     ev.TopicTrial.objects.filter(topic_id__in=topic_ids).delete()
 
 
-# Record type -> deletes records' item rows before they are projected again: the types with
-# item rows (``rows.RowBuilder._<type>_items``). A type without items is not listed.
-ITEM_TABLES = {"trial": _delete_trial_items, "topic": _delete_topic_items}
+# Record type -> (deletes of records' own item rows, deletes of their relations), run before
+# they are projected again: the types with item rows (``rows.RowBuilder._<type>_items``). A
+# type without items is not listed.
+ITEM_TABLES = {
+    "trial": (_delete_trial_items, _delete_trial_relations),
+    "topic": (_delete_topic_items, _delete_topic_relations),
+}
+# The ``Rows`` lists of a record's own items, and of its relations naming other records by
+# slug (a record referred to exists while referred to: approvals check that it does, and
+# a retraction is refused while a live record refers to it).
+OWN_ITEMS = ("arms", "outcomes", "values", "comparisons", "findings")
+RELATIONS = ("trial_interventions", "trial_citations", "topic_trials")
 
 
 def _tables() -> dict[str, str]:
@@ -82,19 +103,69 @@ POSTGRES_ITEM_DELETES = {
 }
 
 
-def _delete_items(record_type: str, record_ids: list[uuid.UUID]) -> None:
-    if not record_ids:
+_RELATION_TABLES = ("{interventions}", "{citations}", "{topic_trial}")
+
+
+def _item_deletes(record_type: str, changed: list, related: list) -> list[tuple[str, list]]:
+    """PostgreSQL (sql, params) deleting the own item rows of the records ``changed`` and the
+    relations of the records ``related`` (statements with nothing to delete are left out)."""
+    tables = _tables()
+    found = []
+    for statement in POSTGRES_ITEM_DELETES.get(record_type, []):
+        ids = related if statement.split()[2] in _RELATION_TABLES else changed
+        if ids:
+            sql = statement.format(**tables)
+            found.append((sql, [list(ids)] * sql.count("%s")))
+    return found
+
+
+def _delete_items(record_type: str, changed: list[uuid.UUID], related: list[uuid.UUID]) -> None:
+    """Delete the own item rows of the records ``changed``, the relations of ``related``."""
+    if connection.vendor == "postgresql":
+        statements = _item_deletes(record_type, changed, related)
+        if statements:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "; ".join(sql for sql, _ in statements),
+                    [p for _, params in statements for p in params],
+                )
         return
-    statements = POSTGRES_ITEM_DELETES.get(record_type)
-    if statements and connection.vendor == "postgresql":
-        tables = _tables()
-        sql = "; ".join(s.format(**tables) for s in statements)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [list(record_ids)] * sql.count("%s"))
-        return
-    delete = ITEM_TABLES.get(record_type)
-    if delete is not None:
-        delete(record_ids)
+    deletes = ITEM_TABLES.get(record_type)
+    if deletes is not None:
+        if changed:
+            deletes[0](changed)
+        if related:
+            deletes[1](related)
+
+
+def _add_rows(builder: RowBuilder, event: Event, previous: dict) -> tuple[dict, set[str]]:
+    """``builder.add(event)``, and which of the record's item rows ("own", "relations") were
+    left out of ``builder.rows``: those its document before this event (in ``previous``)
+    gives alike, which are in the tables already."""
+    parts = {"own": OWN_ITEMS, "relations": RELATIONS}
+    marks = {name: len(getattr(builder.rows, name)) for name in OWN_ITEMS + RELATIONS}
+    row = builder.add(event)
+    before = previous.get(event.stream_id)
+    if before is None or event.version < 2 or event.stream_type not in ITEM_TABLES:
+        return row, set()
+    old = RowBuilder()
+    old.items(event.stream_type, event.stream_id, before)
+    kept = set()
+    for part, names in parts.items():
+        if all(getattr(old.rows, n) == getattr(builder.rows, n)[marks[n] :] for n in names):
+            kept.add(part)
+            for name in names:
+                del getattr(builder.rows, name)[marks[name] :]
+    return row, kept
+
+
+def _changed(typed: list[Event], added: list[tuple[dict, set[str]]]) -> tuple[list, list]:
+    """The records whose own item rows, and those whose relations, are written again."""
+    own = [e.stream_id for e, (_, kept) in zip(typed, added, strict=True) if "own" not in kept]
+    related = [
+        e.stream_id for e, (_, kept) in zip(typed, added, strict=True) if "relations" not in kept
+    ]
+    return own, related
 
 
 def _reason(event: Event) -> str:
@@ -126,22 +197,34 @@ def _runs(events: Sequence[Event]) -> Iterable[list[Event]]:
         yield run
 
 
-def apply(event: Event, script: Script | None = None) -> None:
-    """Project one just-appended event, inside the appending transaction."""
-    apply_many([event], script)
+def apply(event: Event, script: Script | None = None, previous: dict | None = None) -> None:
+    """Project one just-appended event, inside the appending transaction. ``previous``: the
+    record's document before the event (upcast), when the caller has it."""
+    previous_of = {} if previous is None else {event.stream_id: previous}
+    apply_many([event], script, previous_of)
 
 
-def apply_many(events: Sequence[Event], script: Script | None = None) -> None:
+def apply_many(
+    events: Sequence[Event], script: Script | None = None, previous: dict | None = None
+) -> None:
     """Project just-appended events, in position order, inside the appending transaction.
 
     ``script`` (PostgreSQL): the caller's, holding writes not sent yet (the events'
-    INSERT); the projection's writes are added to it and the caller runs it."""
+    INSERT); the projection's writes are added to it and the caller runs it. ``previous``:
+    stream id -> its document before the first of ``events`` on it (upcast), where known."""
     approvers = _approvers(events)
+    seen: set[uuid.UUID] = set()
     for run in _runs(events):
-        _apply_run(run, approvers, script)
+        # Only a stream's first event here follows the document given.
+        before = {e.stream_id: previous[e.stream_id] for e in run
+                  if previous and e.stream_id in previous and e.stream_id not in seen}  # fmt: skip
+        seen.update(e.stream_id for e in run)
+        _apply_run(run, approvers, script, before)
 
 
-def _apply_run(events: list[Event], approvers: dict[int, object], script=None) -> None:
+def _apply_run(
+    events: list[Event], approvers: dict[int, object], script=None, previous=None
+) -> None:
     for event in events:
         if event.type == Event.Type.RETRACTED:
             if script is not None:
@@ -154,11 +237,11 @@ def _apply_run(events: list[Event], approvers: dict[int, object], script=None) -
     if not by_type:
         return
     if _use_script(by_type):
-        _write_script(by_type, script)
+        _write_script(by_type, script, previous or {})
     else:
         if script is not None:
             script.run()
-        _write_orm(by_type, approvers)
+        _write_orm(by_type, approvers, previous or {})
 
 
 def _use_script(by_type: dict[str, list[Event]]) -> bool:
@@ -168,7 +251,9 @@ def _use_script(by_type: dict[str, list[Event]]) -> bool:
     )
 
 
-def _write_script(by_type: dict[str, list[Event]], given: Script | None = None) -> None:
+def _write_script(
+    by_type: dict[str, list[Event]], given: Script | None = None, previous: dict | None = None
+) -> None:
     """PostgreSQL: the run's deletes, records, history rows and items in one round trip
     (added to ``given``, which its owner runs, if there is one)."""
     builder = RowBuilder()
@@ -177,12 +262,10 @@ def _write_script(by_type: dict[str, list[Event]], given: Script | None = None) 
         typed = by_type.get(entry.name)
         if not typed:
             continue
-        statements = POSTGRES_ITEM_DELETES.get(entry.name, [])
-        tables = _tables()
-        for statement in statements:
-            sql = statement.format(**tables)
-            script.add(sql, *[[e.stream_id for e in typed]] * sql.count("%s"))
-        rows = [builder.add(event) for event in typed]
+        added = [_add_rows(builder, event, previous or {}) for event in typed]
+        rows = [row for row, _ in added]
+        for sql, params in _item_deletes(entry.name, *_changed(typed, added)):
+            script.add(sql, *params)
         # As simple-history's bulk_history_create: new records first, then updated ones.
         history = [
             {
@@ -201,21 +284,23 @@ def _write_script(by_type: dict[str, list[Event]], given: Script | None = None) 
         script.run()
 
 
-def _write_orm(by_type: dict[str, list[Event]], approvers: dict[int, object]) -> None:
+def _write_orm(
+    by_type: dict[str, list[Event]], approvers: dict[int, object], previous: dict
+) -> None:
     builder = RowBuilder()
     for entry in record_types.in_creation_order():
         typed = by_type.get(entry.name)
         if not typed:
             continue
         model = entry.model
-        ids = [e.stream_id for e in typed]
-        _delete_items(entry.name, ids)
+        added = [_add_rows(builder, event, previous) for event in typed]
+        _delete_items(entry.name, *_changed(typed, added))
         # A stream's first event creates its row, every later one updates it (a retracted
         # stream has no later events).
         existing = {e.stream_id for e in typed if e.version > 1}
         created, updated = [], []
-        for event in typed:
-            record = model(**builder.add(event))
+        for event, (row, _) in zip(typed, added, strict=True):
+            record = model(**row)
             # simple-history: the approver is the history user, the change request the reason.
             record._history_user = approvers[event.approver_id]
             record._change_reason = _reason(event)

@@ -81,6 +81,12 @@ class RowBuilder:
         self.rows.records[event.stream_type].append(row)
         return row
 
+    def items(self, record_type: str, record_id: uuid.UUID, document: dict | None) -> None:
+        """Only the item rows of a record's document (kept in ``rows``)."""
+        items = getattr(self, f"_{record_type}_items", None)
+        if items is not None:
+            items(record_id, upcast(record_type, document) or {})
+
     def _topic_items(self, topic_id: uuid.UUID, doc: dict) -> None:
         order = 0
         for section in doc.get("sections", []):

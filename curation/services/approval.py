@@ -183,7 +183,8 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
     except eventstore.ConcurrencyConflict as exc:
         raise VersionConflict(str(exc), [], exc.actual) from None
     event.approver = user  # the projection's history user, without a query
-    projection.apply(event, script)
+    # The record's document before: item rows it gives alike are not written again.
+    projection.apply(event, script, previous=current_doc)
     close_approved([cr], user, comment, {cr.pk: warnings}, {(cr.record_type, cr.record_id)}, script)
     if script is not None:
         script.run()
@@ -208,12 +209,13 @@ def _head_and_references(cr: ChangeRequest) -> tuple[eventstore.StreamHead, Know
 
 def _locked_and_read(
     given: ChangeRequest | int,
-) -> tuple[ChangeRequest, eventstore.StreamHead, KnownRecords, bool]:
+) -> tuple[ChangeRequest, eventstore.StreamHead, KnownRecords, bool | None]:
     """PostgreSQL, in one round trip: the append lock, then the request's row lock (``_locked``:
     the request, as it is now, and its author), its record's ``eventstore.stream_head``,
-    whether its slug is or was a record's (for a new record), and which of the records the
-    proposal refers to exist (``KnownRecords``). Those references are the ones of the request
-    as the caller holds it; if the locked one proposes another document, read again."""
+    whether its slug is or was a record's (for a new record; None when not read), and which
+    of the records the proposal refers to exist (``KnownRecords``). Those references are the
+    ones of the request as the caller holds it; if the locked one proposes another document,
+    read again."""
     held = isinstance(given, ChangeRequest)
     # Refused as the ORM's lookup refuses it (an id that is not a number).
     pk = ChangeRequest._meta.pk.get_prep_value(given.pk if held else given)
@@ -221,21 +223,23 @@ def _locked_and_read(
     requests = ChangeRequest._meta.db_table
     column = f"FROM {requests} WHERE id = %s"  # noqa: S608 - our own names
     together = Together()
-    together.add(eventstore.recorder().lock_statement())
+    # The append lock, then the record's head (migration 0013's function: its statements
+    # planned once per connection); the request's record never changes (a database rule).
+    head = together.add(("SELECT * FROM curation_request_head(%s)", [pk]))
     request = together.add(select_rows(ChangeRequest, "id = %s", [pk], suffix="FOR UPDATE"))
     author = together.add(select_rows(get_user_model(), f"id = (SELECT author_id {column})", [pk]))
-    head = together.add(
-        eventstore.head_query((f"(SELECT record_type {column})", [pk]),
-                              (f"(SELECT record_id {column})", [pk]))
-    )  # fmt: skip
-    taken = together.add(
-        (
-            f"SELECT EXISTS (SELECT 1 FROM {Event._meta.db_table} AS e JOIN "  # noqa: S608
-            f"{ChangeRequest._meta.db_table} AS c ON e.stream_type = c.record_type "
-            "AND e.slug = c.record_slug WHERE c.id = %s)",
-            [pk],
+    # Whether the slug is taken matters to a new record alone (a request's action never
+    # changes; unread, ``resolve_head`` reads it if it is asked).
+    taken = None
+    if not held or given.action == Action.CREATE:
+        taken = together.add(
+            (
+                f"SELECT EXISTS (SELECT 1 FROM {Event._meta.db_table} AS e JOIN "  # noqa: S608
+                f"{ChangeRequest._meta.db_table} AS c ON e.stream_type = c.record_type "
+                "AND e.slug = c.record_slug WHERE c.id = %s)",
+                [pk],
+            )
         )
-    )
     refs = together.add(query) if (query := selectors.existing_records_sql(guess)) else None
     answers = together.run()
     if not answers[request]:
@@ -248,7 +252,7 @@ def _locked_and_read(
     else:
         known = KnownRecords(wanted)
     stream = eventstore.head_from_row(cr.record_type, cr.record_id, answers[head][0])
-    return cr, stream, known, answers[taken][0][0]
+    return cr, stream, known, None if taken is None else answers[taken][0][0]
 
 
 def resolve_head(

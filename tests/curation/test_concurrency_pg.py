@@ -93,3 +93,41 @@ def test_concurrent_appends_keep_positions_gapless(postgres, editor, reviewer):
     report = eventstore.verify_chain()
     assert report.ok and report.events == 8
     assert connection.vendor == "postgresql"
+
+
+def test_concurrent_raw_appends_serialise_on_the_append_lock(postgres, editor):
+    """``eventstore.append`` alone (its lock and read in one prepared statement): appends to
+    different streams all land, gapless and chained; appends racing on one stream's version
+    leave one winner and conflicts."""
+    import uuid
+
+    from django.db import transaction
+
+    def append(stream_id, expected: int, n: int):
+        new = eventstore.NewEvent(
+            stream_type="intervention",
+            stream_id=stream_id,
+            slug=f"drug-{n}",
+            type="created" if expected == 0 else "revised",
+            document={"slug": f"drug-{n}", "n": n},
+            changes=[],
+            proposer_id=editor.pk,
+            approver_id=editor.pk,
+        )
+        with transaction.atomic():
+            return eventstore.append(new, expected_version=expected).position
+
+    streams = [uuid.uuid4() for _ in range(6)]
+    results = run_concurrently([lambda n=n, s=s: append(s, 0, n) for n, s in enumerate(streams)])
+    assert all(kind == "ok" for kind, _ in results), results
+    assert sorted(position for _, position in results) == list(range(1, 7))
+    raced = run_concurrently([lambda n=n: append(streams[0], 1, 10 + n) for n in range(4)])
+    kinds = sorted(kind for kind, _ in raced)
+    assert kinds == ["error", "error", "error", "ok"], raced
+    assert all(
+        isinstance(outcome, eventstore.ConcurrencyConflict)
+        for kind, outcome in raced
+        if kind == "error"
+    )
+    report = eventstore.verify_chain()
+    assert report.ok and report.events == 7

@@ -172,3 +172,25 @@ def test_read_log_gives_every_event_as_recorded_in_order(editor):
             assert getattr(got, name) == getattr(event, name), name
         assert eventstore.event_hash(eventstore.hashed_fields(got), got.prev_hash) == got.hash
     assert [e.position for e in eventstore.read_log()] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db
+def test_a_streams_events_are_read_by_the_unique_constraints_index(postgres, editor):
+    """The stream's (type, id, version) index is the unique constraint's, there is no other."""
+    stream = uuid.uuid4()
+    for version in range(3):
+        with transaction.atomic():
+            eventstore.append(new_event(editor, stream_id=stream), expected_version=version)
+    assert eventstore.current_version("intervention", stream) == 3
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Event._meta.db_table)
+        indexes = [
+            name
+            for name, definition in constraints.items()
+            if definition["columns"] == ["stream_type", "stream_id", "version"]
+        ]
+        assert indexes == ["event_stream_version_unique"]
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        query = Event.objects.filter(stream_type="intervention", stream_id=stream)
+        plan = query.order_by("-version").explain()
+    assert "event_stream_version_unique" in plan

@@ -89,13 +89,17 @@ def approve_everything(editor, reviewer) -> dict:
         factories.create_approved(
             editor, reviewer, "trial", documents.ifm_trial(slug="second", name="Second")
         )
+        # Its items left alone (kept in place), then changed (written again).
+        factories.revise_approved(
+            editor, reviewer, "trial", "second", lambda d: d.update(summary="Only this.")
+        )
         factories.revise_approved(
             editor, reviewer, "trial", "second", lambda d: d["arms"].reverse()
         )
         factories.revise_approved(
             editor, reviewer, "trial", "second", lambda d: d["outcomes"].pop()
         )
-        factories.retract_approved(editor, reviewer, "trial", "second", 3, why="duplicate")
+        factories.retract_approved(editor, reviewer, "trial", "second", 4, why="duplicate")
     return by_slug({"rows": read_model_state(), "history": history_rows(), "order": item_order()})
 
 

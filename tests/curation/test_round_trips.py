@@ -253,3 +253,24 @@ def test_raw_rows_make_the_instances_the_orm_makes(postgres, editor, reviewer):
             mine, theirs = getattr(raw, field.attname), getattr(orm, field.attname)
             assert (mine, type(mine)) == (theirs, type(theirs)), field.name
         assert not raw._state.adding
+
+
+@pytest.mark.parametrize("given", ["instance", "id"])
+def test_a_new_records_slug_taken_meanwhile_is_a_conflict(postgres, editor, reviewer, given):
+    from curation.errors import VersionConflict
+
+    requests = [
+        services.propose(
+            user=editor,
+            record_type="citation",
+            action="create",
+            document=documents.ifm_citation(slug="same-2013"),
+            rationale=f"new {n}",
+        )
+        for n in range(2)
+    ]
+    services.approve(requests[0], user=reviewer)
+    with pytest.raises(VersionConflict) as refused:
+        services.approve(requests[1] if given == "instance" else requests[1].pk, user=reviewer)
+    assert refused.value.fields == ["slug"]
+    assert ChangeRequest.objects.get(pk=requests[1].pk).status == "submitted"
