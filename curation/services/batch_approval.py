@@ -20,6 +20,8 @@ from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
+from evidence.documents import upcast
+
 from .. import bulk, eventstore, notifications, projection
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event
@@ -128,6 +130,9 @@ class _Records:
             for id_, version, text in rows:
                 if version == batch.version(record_type, id_):
                     self.documents[(record_type, id_)] = orjson.loads(text)
+        # The records whose rows in the tables are those of the document read here: until
+        # the batch's first event on one is projected (``first_projection``).
+        self.in_tables = set(self.documents)
         creates = [cr for cr in requests if cr.action == Action.CREATE]
         self.slugs = {
             (t, s)
@@ -145,6 +150,17 @@ class _Records:
         if version and key not in self.documents:  # retracted, or a read model behind
             self.documents[key] = selectors.document_at_version(*key, version)
         return version, self.documents.get(key)
+
+    def first_projection(self, cr: ChangeRequest, current_doc: dict | None) -> dict:
+        """``{stream id: current_doc}`` (upcast) for the batch's first event on a record whose
+        rows are in the tables as ``current_doc`` gives them, else ``{}``: the projection
+        then keeps the item rows the new document gives alike (``projection.apply_many``'s
+        ``previous``), as ``approve`` does."""
+        key = (cr.record_type, cr.record_id)
+        if key not in self.in_tables or current_doc is None:
+            return {}
+        self.in_tables.discard(key)
+        return {cr.record_id: upcast(cr.record_type, current_doc)}
 
     def record(self, event: Event) -> None:
         self.documents[(event.stream_type, event.stream_id)] = event.document
@@ -189,10 +205,11 @@ def _approve(reviewer, ids, comment: str) -> list[Event]:
     known = KnownRecords(wanted)
     touched: set[tuple[str, Any]] = set()
     unprojected: list[Event] = []
+    previous: dict[Any, dict] = {}  # stream id -> its document before the batch's first event
     pairs: dict[int, list | None] = {}
     for index, cr in enumerate(requests):
         try:
-            event = _append(batch, records, known, cr, reviewer, unprojected, pairs)
+            event = _append(batch, records, known, cr, reviewer, (unprojected, previous), pairs)
         except CurationError as exc:
             raise _naming(index, cr.pk, exc) from None
         except eventstore.ConcurrencyConflict as exc:
@@ -205,7 +222,7 @@ def _approve(reviewer, ids, comment: str) -> list[Event]:
         # a later request of the batch on the same record keeps that flag.
         cr.needs_rebase = cr.needs_rebase or (cr.record_type, cr.record_id) in touched
         touched.add((cr.record_type, cr.record_id))
-    _flush(batch, unprojected)
+    _flush(batch, unprojected, previous)
     # As ``approve`` does: each review keeps the narrative warnings the reviewer approved
     # over (only revisions can have any: a new record quotes no old number).
     topics = TopicsShowing()
@@ -226,17 +243,19 @@ def _script() -> Pipeline | None:
     return Pipeline() if connection.vendor == "postgresql" else None
 
 
-def _flush(batch: eventstore.Batch, unprojected: list[Event]) -> None:
+def _flush(batch: eventstore.Batch, unprojected: list[Event], previous: dict) -> None:
     batch.flush()
     script = _script()
-    projection.apply_many(unprojected, script)
+    projection.apply_many(unprojected, script, previous)
     if script is not None:
         script.run()
     unprojected.clear()
+    previous.clear()
 
 
-def _append(batch, records, known, cr, reviewer, unprojected, pairs) -> Event:
-    """Check and append one request's event, as ``approve`` does; ``pairs[cr.pk]``: its
+def _append(batch, records, known, cr, reviewer, pending, pairs) -> Event:
+    """Check and append one request's event, as ``approve`` does; ``pending``: the events
+    not projected yet and their records' documents before them; ``pairs[cr.pk]``: its
     ``known_changed_numbers``."""
     current, current_doc = records.current(cr)
     taken = cr.action == Action.CREATE and (cr.record_type, cr.record_slug) in records.slugs
@@ -248,10 +267,11 @@ def _append(batch, records, known, cr, reviewer, unprojected, pairs) -> Event:
                 "the change was already made by another approved request", [], current
             )
     else:
-        _flush(batch, unprojected)  # who refers to the record is read from the read models
+        _flush(batch, *pending)  # who refers to the record is read from the read models
         retraction_blockers(cr)
     new = approval_event(cr, reviewer, current_doc, final)
     pairs[cr.pk] = known_changed_numbers(cr, current_doc, final, new.changes)
+    pending[1].update(records.first_projection(cr, current_doc))
     return batch.append(new, expected_version=current)
 
 
