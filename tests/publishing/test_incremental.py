@@ -162,10 +162,8 @@ def test_after_a_failed_build_the_next_one_is_whole(
 def small_chunks(monkeypatch):
     """Chunks of about three records, so that a small corpus has many of them."""
     monkeypatch.setattr(composite, "AVERAGE_CHUNK", 3)
-    composite._ends.clear()
     composite.forget()
     yield
-    composite._ends.clear()
     composite.forget()
 
 
