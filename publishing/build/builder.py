@@ -41,7 +41,7 @@ from ..selectors import EvidenceAsOf, changes_between, evidence_as_of
 from . import composite
 from . import manifest as split_manifest
 from .composite import CompositeWriter
-from .entries import EntryParts, forget_entries_of, forget_stale_entries
+from .entries import forget_entries_of, forget_stale_entries, record_entry
 from .fhir_files import warm_fhir, write_fhir_files
 from .files import dumps
 from .fingerprints import inputs_fingerprint
@@ -72,7 +72,6 @@ class RenderPlan:
 
     evidence: EvidenceAsOf
     record_pages: pages.RecordPages
-    entries: EntryParts
     pending: list[tuple[int, str, str]]
 
 
@@ -214,7 +213,6 @@ class SnapshotBuilder:
         self.progress(0, total)
 
         mark = time.perf_counter()
-        entries = EntryParts()
         record_pages = self.record_pages = pages.RecordPages(evidence)
         touched = touched_since(self)  # the records written since, on a warm worker
         if touched is not None:
@@ -229,7 +227,7 @@ class SnapshotBuilder:
             pending = self.plan_every_page(evidence, record_pages, trials, topics)
         done = total - 1 - len(pending)
         self.progress(done, total)
-        self._plan = RenderPlan(evidence, record_pages, entries, pending)
+        self._plan = RenderPlan(evidence, record_pages, pending)
         renderer = self._start_rendering()
         timings["plan"] = time.perf_counter() - mark
 
@@ -361,7 +359,8 @@ class SnapshotBuilder:
         slug, extension = name.rsplit(".", 1)
         record_type = next(e.name for e in record_types.REGISTRY if e.plural == folder)
         if extension == "json":  # a record file: trials only (``RecordType.record_files``)
-            data = dumps(plan.entries.entry(evidence.records["trial"][slug]))
+            # Made afresh, not kept: a forked renderer would keep every trial's entry.
+            data = dumps(record_entry(evidence.records["trial"][slug]))
         else:
             render = getattr(record_pages, f"{record_type}_page")  # trial_page, topic_page
             data = render(evidence.records[record_type][slug])
