@@ -36,7 +36,7 @@ def timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-@dataclass
+@dataclass(slots=True)  # one per event, kept by a worker for every record: no __dict__
 class Version:
     """One approved change of a record: who, when, why, what."""
 
@@ -148,7 +148,7 @@ class EvidenceAsOf:
         return record.version if record else 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogEntry:
     stream_type: str
     stream_id: uuid.UUID

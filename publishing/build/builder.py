@@ -43,6 +43,7 @@ from . import manifest as split_manifest
 from .composite import CompositeWriter
 from .entries import forget_entries_of, forget_stale_entries, record_entry
 from .fhir_files import warm_fhir, write_fhir_files
+from .file_entry import FileEntry
 from .files import dumps
 from .fingerprints import inputs_fingerprint
 from .rendering import GroupResult, page_groups, render_forked, should_fork
@@ -126,10 +127,7 @@ class SnapshotBuilder:
     def write(self, path: str, data: bytes, inputs: str | None = None) -> None:
         sha256 = hashlib.sha256(data).hexdigest()
         self.sink.put(path, sha256, data)
-        entry = {"path": path, "sha256": sha256, "size": len(data)}
-        if inputs:
-            entry["inputs"] = inputs
-        self.files[path] = entry
+        self.files[path] = FileEntry(path, sha256, len(data), inputs or None)
         self.written.append(path)
         self.rendered += 1
 
