@@ -7,6 +7,7 @@ a rebuild of an old snapshot reads the same data again.
 
 from __future__ import annotations
 
+import sys
 import uuid
 import zlib
 from dataclasses import dataclass, field
@@ -68,7 +69,7 @@ class Version:
 # every live record's state, and the documents as dicts took seven times the memory (about
 # 11 KB for a 3 KB trial document). The last documents read are kept decoded (pages read the
 # same topics and citations again and again); a document is never changed once read.
-DECODED_DOCUMENTS = 2048
+DECODED_DOCUMENTS = 1024
 
 
 def pack_document(document: dict[str, Any] | None) -> bytes | None:
@@ -157,16 +158,22 @@ class LogEntry:
     version: Version
 
 
+def _intern(value: Any) -> Any:
+    return sys.intern(value) if type(value) is str else value
+
+
 def _version(event: eventstore.LoggedEvent, changed: dict[int, list[str]]) -> Version:
+    # Interned: a worker keeps every event's version, and these few names (and the rationales
+    # of imports) repeat across thousands of events.
     return Version(
         event.position,
         event.version,
-        event.type,
+        _intern(event.type),
         event.change_request_id,
-        event.proposer,
-        event.approver,
+        _intern(event.proposer),
+        _intern(event.approver),
         timestamp(event.recorded_at),
-        event.rationale,
+        _intern(event.rationale),
         changed.get(event.position),
     )
 
