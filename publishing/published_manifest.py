@@ -35,15 +35,19 @@ PARTS_KEPT = 64
 def _part(read_object: Callable[[str], bytes], sha256: str) -> dict[str, dict[str, Any]]:
     found = _parts.get(sha256)
     if found is None:
-        data = read_object(sha256)
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise SnapshotNotFound(f"part {sha256} does not match its sha256")
-        found = _parts[sha256] = split_manifest.parse_part(data)
+        found = _parts[sha256] = _parse_part(read_object, sha256)
         while len(_parts) > PARTS_KEPT:
             _parts.popitem(last=False)
     else:
         _parts.move_to_end(sha256)
     return found
+
+
+def _parse_part(read_object: Callable[[str], bytes], sha256: str) -> dict[str, dict[str, Any]]:
+    data = read_object(sha256)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise SnapshotNotFound(f"part {sha256} does not match its sha256")
+    return split_manifest.parse_part(data)
 
 
 @dataclass
@@ -78,6 +82,10 @@ class PublishedManifest:
     def part_files(self, part: dict[str, Any]) -> dict[str, dict[str, Any]]:
         return _part(self.read_object, part["sha256"])
 
+    def read_part(self, part: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """A part's entries, read and checked but not kept (a build reads every part once)."""
+        return _parse_part(self.read_object, part["sha256"])
+
     @cached_property
     def files(self) -> dict[str, dict[str, Any]]:
         """Every file's entry by path, in path order (not the manifest or its parts): reads
@@ -86,8 +94,8 @@ class PublishedManifest:
             return {entry["path"]: entry for entry in self.data["files"]}
         merged: dict[str, dict[str, Any]] = {}
         for part in self.data["parts"]:
-            merged.update(self.part_files(part))
-        return dict(sorted(merged.items()))
+            merged.update(self.read_part(part))
+        return {path: merged[path] for path in sorted(merged)}
 
 
 def parse_manifest(data: bytes, read_object=None) -> PublishedManifest:

@@ -125,11 +125,16 @@ class SnapshotStore:
         if manifest.format < 2:
             files = manifest.files
             return PreviousState(files, split_manifest.PartTable.of_files(files), self._legacy(seq))
+        # Every part read once, straight into one files dict (not the manifest's sorted copy,
+        # which its cache would keep beside the build's: millions of entries at 100k trials).
+        files: dict[str, dict[str, Any]] = {}
         parts, paths = {}, {}
         for part in manifest.data["parts"]:
             shard = split_manifest.shard_of_part(part)
-            parts[shard], paths[shard] = part, set(manifest.part_files(part))
-        return PreviousState(manifest.files, split_manifest.PartTable(parts, paths))
+            listed = manifest.read_part(part)
+            parts[shard], paths[shard] = part, set(listed)
+            files.update(listed)
+        return PreviousState(files, split_manifest.PartTable(parts, paths))
 
     def _legacy(self, seq: int) -> Path | None:
         return None

@@ -41,8 +41,9 @@ from ..selectors import EvidenceAsOf, changes_between, evidence_as_of
 from . import composite
 from . import manifest as split_manifest
 from .composite import CompositeWriter
-from .entries import EntryParts, forget_entries_of, forget_stale_entries
+from .entries import forget_entries_of, forget_stale_entries, record_entry
 from .fhir_files import warm_fhir, write_fhir_files
+from .file_entry import FileEntry
 from .files import dumps
 from .fingerprints import inputs_fingerprint
 from .rendering import GroupResult, page_groups, render_forked, should_fork
@@ -72,7 +73,6 @@ class RenderPlan:
 
     evidence: EvidenceAsOf
     record_pages: pages.RecordPages
-    entries: EntryParts
     pending: list[tuple[int, str, str]]
 
 
@@ -127,10 +127,7 @@ class SnapshotBuilder:
     def write(self, path: str, data: bytes, inputs: str | None = None) -> None:
         sha256 = hashlib.sha256(data).hexdigest()
         self.sink.put(path, sha256, data)
-        entry = {"path": path, "sha256": sha256, "size": len(data)}
-        if inputs:
-            entry["inputs"] = inputs
-        self.files[path] = entry
+        self.files[path] = FileEntry(path, sha256, len(data), inputs or None)
         self.written.append(path)
         self.rendered += 1
 
@@ -214,7 +211,6 @@ class SnapshotBuilder:
         self.progress(0, total)
 
         mark = time.perf_counter()
-        entries = EntryParts()
         record_pages = self.record_pages = pages.RecordPages(evidence)
         touched = touched_since(self)  # the records written since, on a warm worker
         if touched is not None:
@@ -229,7 +225,7 @@ class SnapshotBuilder:
             pending = self.plan_every_page(evidence, record_pages, trials, topics)
         done = total - 1 - len(pending)
         self.progress(done, total)
-        self._plan = RenderPlan(evidence, record_pages, entries, pending)
+        self._plan = RenderPlan(evidence, record_pages, pending)
         renderer = self._start_rendering()
         timings["plan"] = time.perf_counter() - mark
 
@@ -361,7 +357,8 @@ class SnapshotBuilder:
         slug, extension = name.rsplit(".", 1)
         record_type = next(e.name for e in record_types.REGISTRY if e.plural == folder)
         if extension == "json":  # a record file: trials only (``RecordType.record_files``)
-            data = dumps(plan.entries.entry(evidence.records["trial"][slug]))
+            # Made afresh, not kept: a forked renderer would keep every trial's entry.
+            data = dumps(record_entry(evidence.records["trial"][slug]))
         else:
             render = getattr(record_pages, f"{record_type}_page")  # trial_page, topic_page
             data = render(evidence.records[record_type][slug])

@@ -27,7 +27,7 @@ from typing import Any
 AVERAGE_CHUNK = 64
 MAX_CHUNK = 512
 
-# (store identity, leading comma, items' cache keys) -> (sha256, size) of the chunk stored.
+# (leading comma, digest of the items' cache keys) -> (sha256, size) of the chunk stored.
 _chunks: dict[tuple, tuple[str, int]] = {}
 _used: set[tuple] = set()  # keys used by the current build (the others are forgotten after)
 _store: list[Any] = [None]  # the store the cache is about
@@ -55,17 +55,17 @@ def ends_chunk(key: str) -> bool:
     return zlib.crc32(key.encode()) % AVERAGE_CHUNK == 0
 
 
-# Whether each key ends a chunk, remembered (an approval asks again for every FHIR resource).
-_ends: dict[str, bool] = {}
-
-
 def chunk_ends_of(key: str) -> bool:
-    found = _ends.get(key)
-    if found is None:
-        if len(_ends) > 4_000_000:
-            _ends.clear()
-        found = _ends[key] = ends_chunk(key)
-    return found
+    """Whether ``key`` ends a chunk. Not remembered: a table of every key (millions of FHIR
+    paths at 100,000 trials) cost more memory than the crc32 costs time."""
+    return ends_chunk(key)
+
+
+def chunk_key(chunk: list[Item]) -> bytes:
+    """A chunk's items' cache keys, digested (128 bits): a table of them all held every FHIR
+    path twice over (millions of tuples at 100,000 trials)."""
+    keys = repr(tuple(cache_key for _, cache_key, _ in chunk))
+    return hashlib.blake2b(keys.encode(), digest_size=16).digest()
 
 
 def etag_of(parts: list[list]) -> str:
@@ -144,7 +144,7 @@ class CompositeWriter:
         self, chunk: list[Item], first: bool, make: Callable[[Any], bytes]
     ) -> tuple[str, int]:
         """Store one chunk (or name the one stored earlier); its (sha256, size)."""
-        key = (not first, tuple(cache_key for _, cache_key, _ in chunk))
+        key = (not first, chunk_key(chunk))
         _used.add(key)
         found = _chunks.get(key) if self.sink.reuses else None
         if found is not None:

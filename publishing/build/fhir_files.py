@@ -33,14 +33,17 @@ from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
 from .composite import ChunkedArray, CompositeWriter, chunk_ends_of
 from .files import dumps
+from .spill import Spill, size_of
 
 PUBLISHING = Path(__file__).resolve().parent.parent
 BUNDLE_PATH = "fhir/bundle.json"
 
-# (path, bundle entry: compressed compact JSON) of each resource of a record's last mapping,
-# by inputs fingerprint and event hash. Bytes, not the resources' dicts: a worker keeps them
-# for every record, and the dicts took 3.5 times the memory (compressed bytes a fifth of that).
-_resource_cache: dict[str, list[tuple[str, bytes]]] = {}
+# (path, bundle entry: a handle of its compressed compact JSON in ``SPILL``) of each resource of
+# a record's last mapping, by inputs fingerprint and event hash. On disk, not in memory: a
+# worker keeps them for every resource (millions at 100,000 trials), and even compressed bytes
+# objects took more than a gigabyte there (``spill``).
+_resource_cache: dict[str, list[tuple[str, int]]] = {}
+SPILL = Spill()
 
 
 @cache
@@ -72,11 +75,11 @@ def record_resources(record: RecordState, base: str) -> list[tuple[str, dict]]:
     return [(fhir.resource_path(r), r) for r in resources]
 
 
-def bundle_entry(resource: dict[str, Any], base: str) -> bytes:
-    """A resource's entry in the bundle, as compact JSON, compressed (``_bundle_item_bytes``
-    gives it back): kept for every resource, it is a worker's largest table."""
+def bundle_entry(resource: dict[str, Any], base: str) -> int:
+    """A resource's entry in the bundle, as compact JSON, compressed and spilled to disk: its
+    handle in ``SPILL`` (``_bundle_item_bytes`` gives the bytes back)."""
     url = f"{base}/{resource['resourceType']}/{resource['id']}"
-    return zlib.compress(_compact({"fullUrl": url, "resource": resource}), 1)
+    return SPILL.put(zlib.compress(_compact({"fullUrl": url, "resource": resource}), 1))
 
 
 def _cache_key(record: RecordState, inputs: str) -> str:
@@ -105,6 +108,7 @@ def write_fhir_files(builder, evidence: EvidenceAsOf, touched=None) -> None:
         writer.array_items(rows, make, keys=order, kept=warm_fhir.bundle)
     writer.literal(head[1])
     builder.add_composite(writer)
+    warm_fhir.compact_spill(full=touched is None)
     warm_fhir.files_of = builder.files
 
 
@@ -172,8 +176,9 @@ class WarmFhir:
         self.identity: Any = None
         self.base: str | None = None
         self.records: dict[str, dict[str, tuple[str, str, list[str]]]] = {}
-        self.items: dict[str, tuple[str, bytes]] = {}  # path -> (cache key, bundle entry)
+        self.items: dict[str, tuple[str, int]] = {}  # path -> (cache key, bundle entry)
         self.bundle = ChunkedArray()
+        self.spilled = 0  # the spill's size after the last full build (or compaction)
 
     def reset(self, builder, base: str) -> None:
         self.files_of = None  # until the build has written every file
@@ -181,6 +186,21 @@ class WarmFhir:
         self.records = {name: {} for name in fhir_record_types()}
         self.items = {}
         self.bundle = ChunkedArray()
+
+    def compact_spill(self, full: bool) -> None:
+        """Copy the live bundle entries to a new spill file when most of it is dead: checked
+        after every full build, and after a warm one once the file has doubled since."""
+        if not full and SPILL.end <= 2 * self.spilled + (64 << 20):
+            return
+        handles = {handle for _, handle in self.items.values()}
+        handles.update(h for entries in _resource_cache.values() for _, h in entries)
+        live = sum(size_of(handle) for handle in handles)
+        if SPILL.worth_compacting(live):
+            renamed = SPILL.compact(sorted(handles))
+            self.items = {path: (key, renamed[h]) for path, (key, h) in self.items.items()}
+            for key, entries in _resource_cache.items():
+                _resource_cache[key] = [(path, renamed[h]) for path, h in entries]
+        self.spilled = SPILL.end
 
     def follows(self, builder, base: str) -> bool:
         return builder.follows_build(self.files_of, self.identity) and self.base == base
@@ -228,7 +248,7 @@ def _bundle_head(base: str, evidence: EvidenceAsOf) -> tuple[bytes, bytes]:
 
 
 def _bundle_item_bytes(path: str) -> bytes:
-    return zlib.decompress(warm_fhir.items[path][1])
+    return zlib.decompress(SPILL.get(warm_fhir.items[path][1]))
 
 
 def _compact(value: Any) -> bytes:

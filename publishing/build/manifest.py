@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from .file_entry import FileEntry, plain
 from .files import dumps
 
 FORMAT = 2
@@ -47,11 +48,16 @@ def is_part_path(path: str) -> bool:
 
 
 def part_bytes(entries: Iterable[Entry]) -> bytes:
-    return dumps({"files": sorted(entries, key=lambda entry: entry["path"])})
+    return dumps({"files": [plain(entry) for entry in sorted(entries, key=path_of)]})
+
+
+def path_of(entry: Entry) -> str:
+    return entry["path"]
 
 
 def parse_part(data: bytes) -> dict[str, Entry]:
-    return {entry["path"]: entry for entry in orjson.loads(data)["files"]}
+    """A part's entries by path; plain files' compacted (``file_entry``)."""
+    return {entry["path"]: FileEntry.of(entry) for entry in orjson.loads(data)["files"]}
 
 
 class PartTable:

@@ -162,10 +162,8 @@ def test_after_a_failed_build_the_next_one_is_whole(
 def small_chunks(monkeypatch):
     """Chunks of about three records, so that a small corpus has many of them."""
     monkeypatch.setattr(composite, "AVERAGE_CHUNK", 3)
-    composite._ends.clear()
     composite.forget()
     yield
-    composite._ends.clear()
     composite.forget()
 
 
@@ -206,14 +204,34 @@ def test_the_bundle_in_chunks_is_the_whole_bundle_serialised_at_once(
     assert (tmp_path / "fhir" / "bundle.json").read_bytes() == whole
 
 
+@pytest.mark.parametrize("compact_spill", [False, True], ids=["spill-kept", "spill-compacted"])
 def test_warm_builds_with_new_and_retracted_trials_moving_chunk_boundaries_equal_cold_builds(
-    small_corpus, small_chunks, editor, reviewer, snapshot_mode, tmp_path
+    small_corpus,
+    small_chunks,
+    editor,
+    reviewer,
+    snapshot_mode,
+    tmp_path,
+    monkeypatch,
+    compact_spill,
 ):
     # Chunks of about three records: a new trial whose slug ends a chunk splits one, its
     # retraction merges two again, and a new trial after the last boundary grows the last.
     # Each build after the first changes the previous snapshot's files in place, touching
-    # only the chunks, pages and FHIR files of the records written since.
+    # only the chunks, pages and FHIR files of the records written since. Compacted: every
+    # build copies the live FHIR bundle entries to a new spill file, renaming their handles.
     from tests.documents import drugex_trial
+
+    compactions = []
+    if compact_spill:
+        compact, original = fhir_files.SPILL.compact, fhir_files.WarmFhir.compact_spill
+        monkeypatch.setattr(fhir_files.SPILL, "worth_compacting", lambda live: True)
+        monkeypatch.setattr(
+            fhir_files.SPILL, "compact", lambda handles: compactions.append(1) or compact(handles)
+        )
+        monkeypatch.setattr(
+            fhir_files.WarmFhir, "compact_spill", lambda self, full: original(self, True)
+        )
 
     candidates = [f"trial-{n}" for n in range(3, 40)]
     boundary = next(slug for slug in candidates if composite.ends_chunk(slug))
@@ -237,6 +255,7 @@ def test_warm_builds_with_new_and_retracted_trials_moving_chunk_boundaries_equal
         assert warm_snapshot.warm_snapshot.files_of is builder._last_built[1]
         assert snapshot.files_rendered < 40  # in place: most files kept as they were
 
+    assert len(compactions) == (1 + len(steps) if compact_spill else 0)
     files = storage.snapshot_store().manifest(snapshot.seq).files
     assert f"trials/{boundary}.html" not in files and f"trials/{plain}.json" not in files
     for snapshot in Snapshot.objects.filter(seq__gt=1).order_by("seq"):  # each, cold
