@@ -114,3 +114,19 @@ def seed_synthetic(editor, reviewer) -> dict[str, Event]:
         name: create_approved(editor, reviewer, record_type, document, "test data")
         for name, record_type, document in created
     }
+
+
+def propose_seed_revision(editor, summary: str, live=None, **extra):
+    """The editor's revision of the seed trial ifm-2005-02 with a new summary, based on
+    ``live`` (the live record when not given)."""
+    live = live or selectors.live_record("trial", "ifm-2005-02")
+    return services.propose(
+        user=editor,
+        record_type="trial",
+        action="revise",
+        record="ifm-2005-02",
+        base_version=live.version,
+        document=documents.revised(live.document, summary=summary),
+        rationale="clearer",
+        **extra,
+    )

@@ -14,10 +14,10 @@ import psycopg
 import pytest
 from django.db import ProgrammingError, connection, transaction
 
-from curation import eventstore, selectors, services
+from curation import eventstore, services
 from curation.errors import VersionConflict
 from curation.models import ChangeRequest, Event
-from tests import documents, factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,22 +45,9 @@ def round_trips():
         yield counted
 
 
-def revise(editor, summary: str) -> ChangeRequest:
-    live = selectors.live_record("trial", "ifm-2005-02")
-    return services.propose(
-        user=editor,
-        record_type="trial",
-        action="revise",
-        record="ifm-2005-02",
-        base_version=live.version,
-        document=documents.revised(live.document, summary=summary),
-        rationale="clearer",
-    )
-
-
 def test_an_approval_sends_its_begin_with_its_reads(postgres, editor, reviewer):
     factories.seed_trial(editor, reviewer)
-    cr = revise(editor, "Again.")
+    cr = factories.propose_seed_revision(editor, "Again.")
     with round_trips() as counted:
         services.approve(cr, user=reviewer)
     assert len(counted) == 3  # BEGIN with the locks and reads; the writes; COMMIT
@@ -91,7 +78,10 @@ def test_an_append_sends_its_begin_with_its_lock(postgres, editor):
 
 def test_a_refusal_after_the_first_statements_writes_nothing(postgres, editor, reviewer):
     factories.seed_trial(editor, reviewer)
-    first, second = revise(editor, "Same."), revise(editor, "Same.")
+    first, second = (
+        factories.propose_seed_revision(editor, "Same."),
+        factories.propose_seed_revision(editor, "Same."),
+    )
     services.approve(first, user=reviewer)
     written = (Event.objects.count(), ChangeRequest.history.count())
     with pytest.raises(VersionConflict):

@@ -27,20 +27,6 @@ pytestmark = pytest.mark.django_db
 FIXED = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
 
 
-def revise_ifm(editor, live, summary: str, **extra):
-    """The editor's revision of the seed trial ifm-2005-02 with a new summary."""
-    return services.propose(
-        user=editor,
-        record_type="trial",
-        action="revise",
-        record="ifm-2005-02",
-        base_version=live.version,
-        document=documents.revised(live.document, summary=summary),
-        rationale="clearer",
-        **extra,
-    )
-
-
 def rows(model, order: str, skip: tuple[str, ...]) -> list[tuple]:
     fields = [f.attname for f in model._meta.concrete_fields if f.attname not in skip]
     return [tuple(r) for r in model.objects.order_by(order).values_list(*fields)]
@@ -90,8 +76,12 @@ def propose_everything(editor, reviewer, reviewer2) -> dict:
     with mock.patch("django.utils.timezone.now", return_value=FIXED):
         factories.seed_trial(editor, reviewer)
         live = selectors.live_record("trial", "ifm-2005-02")
-        revise_ifm(
-            editor, live, "A revision.", citations=["attal-2012"], reviewer_note="for the reviewers"
+        factories.propose_seed_revision(
+            editor,
+            live=live,
+            summary="A revision.",
+            citations=["attal-2012"],
+            reviewer_note="for the reviewers",
         )
         services.propose(
             user=editor,
@@ -142,7 +132,9 @@ def test_a_proposal_takes_two_round_trips_between_begin_and_commit(postgres, edi
     factories.seed_trial(editor, reviewer)
     live = selectors.live_record("trial", "ifm-2005-02")
     with CaptureQueriesContext(connection) as captured:
-        revise_ifm(editor, live, "Again.", citations=["attal-2012"])
+        factories.propose_seed_revision(
+            editor, live=live, summary="Again.", citations=["attal-2012"]
+        )
     # The reads (record, references, citations), then the writes and the reviewers' lookup.
     assert len(captured.captured_queries) == 2 + 2  # with BEGIN and COMMIT
 
@@ -208,7 +200,7 @@ def test_the_refusals_are_those_of_the_orm_path(postgres, editor, reviewer, argu
 def test_an_approval_takes_two_round_trips_between_begin_and_commit(postgres, editor, reviewer):
     factories.seed_trial(editor, reviewer)
     live = selectors.live_record("trial", "ifm-2005-02")
-    cr = revise_ifm(editor, live, "Again.")
+    cr = factories.propose_seed_revision(editor, live=live, summary="Again.")
     with CaptureQueriesContext(connection) as captured:
         event = services.approve(cr.pk, user=reviewer)  # by id: its references read after
     assert event.version == live.version + 1
@@ -220,7 +212,7 @@ def test_an_approval_checks_the_references_of_the_request_as_it_is_now(postgres,
     factories.seed_trial(editor, reviewer)
     factories.create_approved(editor, reviewer, "citation", documents.ifm_citation("other-2013"))
     live = selectors.live_record("trial", "ifm-2005-02")
-    held = revise_ifm(editor, live, "Again.")
+    held = factories.propose_seed_revision(editor, live=live, summary="Again.")
     services.request_changes(held.pk, user=reviewer, comment="cite the other paper")
     services.revise_and_resubmit(
         held.pk,
