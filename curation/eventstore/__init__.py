@@ -5,7 +5,8 @@ stays linear (PostgreSQL: a transaction-scoped advisory lock taken before readin
 head; SQLite: every transaction starts with BEGIN IMMEDIATE, see settings). The database
 refuses UPDATE and DELETE on events (triggers, see the migrations).
 
-- ``store``: ``append`` and the version and head reads it relies on;
+- ``store``: ``append`` and ``Batch``, under the append lock;
+- ``heads``: where the log and a stream stand (the reads an append relies on);
 - ``reading``: one stream (``select_events``), the whole log (``select_notifications``),
   documents by position (``documents_at``);
 - ``recorders``: what differs between PostgreSQL and SQLite, one recorder each;
@@ -13,6 +14,15 @@ refuses UPDATE and DELETE on events (triggers, see the migrations).
 """
 
 from .hashing import GENESIS_HASH, canonical_json, event_hash, hashed_fields
+from .heads import (
+    StreamHead,
+    current_version,
+    head,
+    head_from_row,
+    head_query,
+    last_position,
+    stream_head,
+)
 from .reading import (
     LoggedEvent,
     RecordedEvent,
@@ -27,21 +37,7 @@ from .reading import (
     select_notifications,
 )
 from .recorders import recorder
-from .store import (
-    Batch,
-    ConcurrencyConflict,
-    NewEvent,
-    StreamHead,
-    append,
-    append_many,
-    current_version,
-    head,
-    head_from_row,
-    head_query,
-    last_position,
-    lock_for_append,
-    stream_head,
-)
+from .store import Batch, ConcurrencyConflict, NewEvent, append, append_many, lock_for_append
 from .verify import ChainReport, verify_chain
 
 __all__ = [

@@ -79,41 +79,44 @@ def _tables() -> dict[str, str]:
 # The same deletes on PostgreSQL, as one round trip: the cascades the ORM would follow
 # (values and comparisons of the records' arms and outcomes), written out, one statement
 # per referring column so that each is an index lookup (an OR of subqueries scans the whole
-# table); each statement takes the record ids as its one array parameter.
+# table); each statement takes the record ids as its one array parameter. Per record type:
+# (the deletes of records' own item rows, the deletes of their relations), as ``ITEM_TABLES``.
 POSTGRES_ITEM_DELETES = {
-    "trial": [
-        "DELETE FROM {value} WHERE outcome_id IN "
-        "(SELECT id FROM {outcome} WHERE trial_id = ANY(%s))",
-        "DELETE FROM {value} WHERE arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
-        "DELETE FROM {comparison} WHERE outcome_id IN "
-        "(SELECT id FROM {outcome} WHERE trial_id = ANY(%s))",
-        "DELETE FROM {comparison} WHERE arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
-        "DELETE FROM {comparison} WHERE reference_arm_id IN "
-        "(SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
-        "DELETE FROM {arm} WHERE trial_id = ANY(%s)",
-        "DELETE FROM {outcome} WHERE trial_id = ANY(%s)",
-        "DELETE FROM {finding} WHERE trial_id = ANY(%s)",
-        "DELETE FROM {interventions} WHERE trial_id = ANY(%s)",
-        "DELETE FROM {citations} WHERE trial_id = ANY(%s)",
-    ],
-    "topic": [
-        "DELETE FROM {finding} WHERE topic_id = ANY(%s)",
-        "DELETE FROM {topic_trial} WHERE topic_id = ANY(%s)",
-    ],
+    "trial": (
+        [
+            "DELETE FROM {value} WHERE outcome_id IN "
+            "(SELECT id FROM {outcome} WHERE trial_id = ANY(%s))",
+            "DELETE FROM {value} WHERE arm_id IN (SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
+            "DELETE FROM {comparison} WHERE outcome_id IN "
+            "(SELECT id FROM {outcome} WHERE trial_id = ANY(%s))",
+            "DELETE FROM {comparison} WHERE arm_id IN "
+            "(SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
+            "DELETE FROM {comparison} WHERE reference_arm_id IN "
+            "(SELECT id FROM {arm} WHERE trial_id = ANY(%s))",
+            "DELETE FROM {arm} WHERE trial_id = ANY(%s)",
+            "DELETE FROM {outcome} WHERE trial_id = ANY(%s)",
+            "DELETE FROM {finding} WHERE trial_id = ANY(%s)",
+        ],
+        [
+            "DELETE FROM {interventions} WHERE trial_id = ANY(%s)",
+            "DELETE FROM {citations} WHERE trial_id = ANY(%s)",
+        ],
+    ),
+    "topic": (
+        ["DELETE FROM {finding} WHERE topic_id = ANY(%s)"],
+        ["DELETE FROM {topic_trial} WHERE topic_id = ANY(%s)"],
+    ),
 }
-
-
-_RELATION_TABLES = ("{interventions}", "{citations}", "{topic_trial}")
 
 
 def _item_deletes(record_type: str, changed: list, related: list) -> list[tuple[str, list]]:
     """PostgreSQL (sql, params) deleting the own item rows of the records ``changed`` and the
     relations of the records ``related`` (statements with nothing to delete are left out)."""
     tables = _tables()
+    own, relations = POSTGRES_ITEM_DELETES.get(record_type, ((), ()))
     found = []
-    for statement in POSTGRES_ITEM_DELETES.get(record_type, []):
-        ids = related if statement.split()[2] in _RELATION_TABLES else changed
-        if ids:
+    for statements, ids in ((own, changed), (relations, related)):
+        for statement in statements if ids else ():
             sql = statement.format(**tables)
             found.append((sql, [list(ids)] * sql.count("%s")))
     return found

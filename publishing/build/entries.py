@@ -16,7 +16,7 @@ import orjson
 from evidence.documents import record_types
 
 from ..selectors import EvidenceAsOf, RecordState
-from .composite import chunk_ends_of
+from .composite import ends_chunk
 from .fingerprints import forget_stale_references
 
 
@@ -144,7 +144,7 @@ def write_snapshot_literal(writer, snapshot: dict[str, Any], array) -> None:
 
 def evidence_record_item(record: RecordState) -> tuple:
     """(order key, then ``composite.Item``) of a record's entry in its type's array."""
-    return (record.slug, chunk_ends_of(record.slug), record.current_hash, (None, record))
+    return (record.slug, ends_chunk(record.slug), record.current_hash, (None, record))
 
 
 def evidence_findings_item(owner_type: str, record: RecordState) -> tuple:
@@ -153,7 +153,7 @@ def evidence_findings_item(owner_type: str, record: RecordState) -> tuple:
     # Cache key apart from the record's entry's (the same event hash).
     cache_key = ("findings", record.current_hash)
     order = (finding_owner_types().index(owner_type), record.slug)
-    return (order, chunk_ends_of(key), cache_key, (owner_type, record))
+    return (order, ends_chunk(key), cache_key, (owner_type, record))
 
 
 def evidence_array_items(evidence: EvidenceAsOf, key: str) -> tuple[list, list, dict]:

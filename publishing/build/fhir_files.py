@@ -31,7 +31,7 @@ from evidence.documents import record_types
 
 from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
-from .composite import ChunkedArray, CompositeWriter, chunk_ends_of
+from .composite import ChunkedArray, CompositeWriter, ends_chunk
 from .files import dumps
 from .spill import Spill, size_of
 
@@ -136,7 +136,7 @@ def _bundle_row(path: str) -> tuple | None:
     found = warm_fhir.items.get(path)
     if found is None:
         return None
-    return (chunk_ends_of(path), (path, found[0]), path)
+    return (ends_chunk(path), (path, found[0]), path)
 
 
 def _write_record(builder, record: RecordState, base: str) -> str:

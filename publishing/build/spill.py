@@ -47,11 +47,7 @@ class Spill:
         return (offset << SIZE_BITS) | len(data)
 
     def get(self, handle: int) -> bytes:
-        size, offset = handle & SIZE_MASK, handle >> SIZE_BITS
-        data = os.pread(self._fd, size, offset)
-        if len(data) != size:
-            raise OSError(f"spilled bytes cut short at {offset}: {len(data)} of {size}")
-        return data
+        return _read(self._fd, handle)
 
     def close(self) -> None:
         if self._handle is not None and self._pid == os.getpid():
@@ -69,11 +65,18 @@ class Spill:
         renamed: dict[int, int] = {}
         for handle in handles:
             if handle not in renamed:
-                size, offset = handle & SIZE_MASK, handle >> SIZE_BITS
-                renamed[handle] = self.put(os.pread(old_fd, size, offset))
+                renamed[handle] = self.put(_read(old_fd, handle))
         if old_handle is not None and old_pid == os.getpid():
             old_handle.close()
         return renamed
+
+
+def _read(fd: int, handle: int) -> bytes:
+    size, offset = handle & SIZE_MASK, handle >> SIZE_BITS
+    data = os.pread(fd, size, offset)
+    if len(data) != size:
+        raise OSError(f"spilled bytes cut short at {offset}: {len(data)} of {size}")
+    return data
 
 
 def size_of(handle: int) -> int:

@@ -16,7 +16,7 @@ from evidence.documents import record_types
 from .. import fhir
 from ..pages.snapshot_pages import index_head_tail, index_row
 from ..selectors import EvidenceAsOf, RecordState, touched_records
-from .composite import ChunkedArray, CompositeWriter, chunk_ends_of
+from .composite import ChunkedArray, CompositeWriter, ends_chunk
 from .entries import (
     evidence_array_items,
     evidence_findings_item,
@@ -148,7 +148,7 @@ class WarmSnapshotFiles:
 
 def _index_item(trial: RecordState) -> tuple:
     # No commas between rows: each row's bytes carry their own newline (``_row_bytes``).
-    return (chunk_ends_of(trial.slug), ("index", trial.current_hash), trial)
+    return (ends_chunk(trial.slug), ("index", trial.current_hash), trial)
 
 
 def _row_bytes(trial: RecordState) -> bytes:
