@@ -100,6 +100,9 @@ MIDDLEWARE = [
 # No "Revert" in the history admin: rows change only through curation.services (the admin's
 # history pages also refuse POST themselves, see curation.admin.guards.ReadOnlyHistoryAdmin).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# History rows are read by record id (its own index), never by date across records: no
+# history_date index for every approval and workflow step to write.
+SIMPLE_HISTORY_DATE_INDEX = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
