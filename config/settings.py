@@ -100,6 +100,9 @@ MIDDLEWARE = [
 # No "Revert" in the history admin: rows change only through curation.services (the admin's
 # history pages also refuse POST themselves, see curation.admin.guards.ReadOnlyHistoryAdmin).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# History rows are read by record id (its own index), never by date across records: no
+# history_date index for every approval and workflow step to write.
+SIMPLE_HISTORY_DATE_INDEX = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -281,6 +284,10 @@ CELERY_BEAT_SCHEDULE = {
 PUBLISH_SOFT_TIME_LIMIT = int(os.environ.get("PUBLISH_SOFT_TIME_LIMIT", "600"))
 PUBLISH_TIME_LIMIT = int(os.environ.get("PUBLISH_TIME_LIMIT", "660"))
 PUBLISH_LEASE_SECONDS = float(os.environ.get("PUBLISH_LEASE_SECONDS", "120"))
+# With a Redis broker, an approval sends a publish request only when none is pending (a flag
+# in Redis, deleted by the worker as it starts): how long the flag lasts if no worker ever
+# takes the request (publishing/pending.py).
+PUBLISH_PENDING_SECONDS = int(os.environ.get("PUBLISH_PENDING_SECONDS", "60"))
 PUBLISH_LATEST_MAX_AGE = int(os.environ.get("PUBLISH_LATEST_MAX_AGE", "10"))
 # Large builds render pages in forked processes (0: one per CPU); small ones in-process.
 PUBLISH_BUILD_PROCESSES = int(os.environ.get("PUBLISH_BUILD_PROCESSES", "0"))
@@ -405,12 +412,13 @@ IMPORT_BATCH_MAX_BYTES = int(os.environ.get("IMPORT_BATCH_MAX_BYTES", str(512 * 
 # --- Caches: Redis when configured, so throttling and locks hold across processes ----------
 # CACHE_KEY_PREFIX keeps servers that share one Redis apart (the reads benchmark's server must
 # not fill the rate-limit windows of the developer's own server or tests).
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
 else:

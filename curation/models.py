@@ -166,7 +166,11 @@ class ChangeRequest(models.Model):
         related_name="claimed_change_requests",
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    # Read by request id (the admin's History page) and history id alone: the columns requests
+    # are looked up by are not indexed in their history, which every step writes a row of.
+    history = HistoricalRecords(
+        no_db_index=["author", "status", "decided_by", "claimed_by", "record_slug"]
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -47,13 +47,19 @@ class Record(models.Model):
 # simple-history: each projection update is an audit entry, with the approver as history user
 # and the change request as change reason (set by the projection). Item rows (arms, outcomes,
 # ...) carry no history of their own: the record's historical row holds the full document.
+#
+# A record's history is read by record id alone (the admin's History page: its own index) and
+# by history id: the columns the records are looked up by (the slug, the trial's phases, setting
+# and registry ids) are not indexed there, where every approval would write their entries for
+# nothing (the date is not either: SIMPLE_HISTORY_DATE_INDEX).
+UNINDEXED_IN_HISTORY = ["slug"]
 
 
 class Topic(Record):
     record_type = "topic"
     title = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
     condition = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=UNINDEXED_IN_HISTORY)
 
     class Meta(Record.Meta):
         pass
@@ -65,7 +71,7 @@ class Intervention(Record):
     generic_name = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
     brand_names = models.JSONField(default=list)
     drug_class = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=UNINDEXED_IN_HISTORY)
 
     class Meta(Record.Meta):
         pass
@@ -79,7 +85,7 @@ class Citation(Record):
     year = models.PositiveIntegerField(null=True)
     doi = models.CharField(max_length=DOI_MAX_LENGTH, blank=True)
     pmid = models.CharField(max_length=20, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=UNINDEXED_IN_HISTORY)
 
     class Meta(Record.Meta):
         pass
@@ -106,7 +112,9 @@ class Trial(Record):
     )
     interventions = models.ManyToManyField(Intervention, related_name="trials", blank=True)
     citations = models.ManyToManyField(Citation, related_name="trials", blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        no_db_index=[*UNINDEXED_IN_HISTORY, "phases_text", "setting", "registry_ids_text"]
+    )
 
     class Meta(Record.Meta):
         pass

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from curation.eventstore import last_position
 
-from . import locks, storage
+from . import locks, pending, storage
 from .build import BuildResult, PreviousSnapshot, SnapshotBuilder, compare_directories, composite
 from .build import manifest as split_manifest
 from .models import Snapshot
@@ -50,6 +50,9 @@ def publish_latest(*, force: bool = False, max_rounds: int = 20) -> Snapshot | N
     ``force`` builds a new snapshot even when nothing changed (an operator's "republish now",
     e.g. after a template change).
     """
+    # Before the newest event is read: an approval committed after that read finds no request
+    # pending and sends its own (``pending``).
+    pending.clear()
     built = None
     for _ in range(max_rounds):
         with locks.publish_lock() as lock:
@@ -152,8 +155,14 @@ def request_publication(*, position: int | None = None, force: bool = False) -> 
 
     Raises PublishingError when the task queue cannot be reached: publication is then only
     delayed, since the beat sweep compares the log with the newest snapshot.
+
+    Sends nothing when a request is pending already (``pending``): its task has yet to read
+    the newest event, which includes the caller's. A forced request is always sent.
     """
     from .tasks import publish_snapshot  # the tasks call these services
+
+    if not force and not pending.claim():
+        return
 
     kwargs = {"position": position} if position is not None else {}
     if force:
@@ -165,11 +174,15 @@ def request_publication(*, position: int | None = None, force: bool = False) -> 
             retry_policy=SEND_RETRY_POLICY,
         )
     except Exception as exc:  # noqa: BLE001 - any broker failure means the same here
+        if not force:
+            pending.clear()  # nothing is pending: the next approval tries again
         raise PublishingError(f"could not reach the task queue ({exc})") from exc
 
 
 def sweep() -> Snapshot | None:
-    """The beat task's check: publish whatever the broker may have missed."""
+    """The beat task's check: publish whatever the broker may have missed (and let the next
+    approval send a request, whatever became of the one pending)."""
+    pending.clear()
     behind = last_position() - published_position()
     if behind <= 0:
         return None

@@ -186,6 +186,26 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_publish_flag():
+    """Each test process its own pending-publication flag (``publishing.pending``): another
+    xdist worker's approval must not find a request pending for this one's."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker:
+        settings.CACHE_KEY_PREFIX = f"{settings.CACHE_KEY_PREFIX}-{worker}"
+
+
+@pytest.fixture(autouse=True)
+def _no_publication_pending(_own_publish_flag):
+    """An earlier test's approval left a request pending (no worker ran it): this test's first
+    approval sends its own, as it would with a worker. Nothing to clear without a Redis broker."""
+    from publishing import pending
+
+    pending.clear()
+
+
 @pytest.fixture(autouse=True)
 def _no_documents_validated_yet():
     # The services remember documents they validated (per process, by content): a test that

@@ -20,6 +20,13 @@ rewrite what a reviewer read or decided. Each trigger mirrors a rule of ``curati
 - reviews (decisions, comments, transitions) are append-only, like events: nothing in the
   services updates or deletes one.
 
+Each rule names the columns whose change could break it, and its check runs only for an
+UPDATE that sets one of them (``BEFORE UPDATE OF ...``): a status update (an approval's
+closing) or a rebase flag never compares the documents, which a change of the proposal or the
+base does. A column not set keeps its value (no trigger here changes a row), so nothing goes
+unchecked. On PostgreSQL the rules that compare documents have a trigger of their own, the
+others share one.
+
 PostgreSQL raises SQLSTATE 23514 (check_violation) for a broken rule and 42501 for a write to
 the append-only reviews; SQLite aborts with the same messages.
 """
@@ -30,7 +37,8 @@ OPEN = "('draft', 'submitted', 'changes_requested')"
 EDITABLE = "('draft', 'changes_requested')"
 DECIDED = "('approved', 'rejected', 'withdrawn')"
 
-# (name, condition on OLD/NEW under which the UPDATE is refused, message). SQLite's "IS NOT"
+# (name, condition on OLD/NEW under which the UPDATE is refused, message, the columns it
+# reads: an UPDATE setting none of them cannot break it). SQLite's "IS NOT"
 # is PostgreSQL's "IS DISTINCT FROM" (NULL-safe); the conditions are written in the former.
 # Each rule covers its own columns or transitions, so a change of one thing breaks one rule and
 # gets the same message on both backends (SQLite fires its triggers in no documented order).
@@ -41,18 +49,21 @@ RULES = [
         " OR NEW.record_id IS NOT OLD.record_id OR NEW.action IS NOT OLD.action"
         " OR NEW.created_at IS NOT OLD.created_at",
         "a change request's author, record and action never change",
+        ("author_id", "record_type", "record_id", "action", "created_at"),
     ),
     (
         "slug",
         f"NEW.record_slug IS NOT OLD.record_slug"
         f" AND NOT (OLD.action = 'create' AND OLD.status IN {EDITABLE})",
         "a change request's record slug never changes (a new record's, only while editable)",
+        ("record_slug",),
     ),
     (
         "terminal",
         f"OLD.status IN {DECIDED} AND (NEW.status IS NOT OLD.status"
         " OR NEW.decided_by_id IS NOT OLD.decided_by_id OR NEW.decided_at IS NOT OLD.decided_at)",
         "an approved, rejected or withdrawn change request is final",
+        ("status", "decided_by_id", "decided_at"),
     ),
     (
         "transition",
@@ -62,12 +73,14 @@ RULES = [
         " AND NEW.status IN ('approved', 'rejected', 'changes_requested'))"
         f" OR (OLD.status IN {OPEN} AND NEW.status = 'withdrawn'))",
         "no such change request transition",
+        ("status",),
     ),
     (
         "approved_has_event",
         "NEW.status = 'approved' AND OLD.status = 'submitted' AND NOT EXISTS"
         " (SELECT 1 FROM curation_event WHERE change_request_id = NEW.id)",
         "a change request is approved only together with its event",
+        ("status",),
     ),
     (
         "base",
@@ -78,6 +91,7 @@ RULES = [
         " AND stream_id = OLD.record_id)))"
         " OR (NEW.base_version = OLD.base_version AND NEW.base_document IS NOT OLD.base_document)",
         "a change request's base only moves forward to the record's version, by a rebase",
+        ("base_version", "base_document"),
     ),
     (
         "proposal",
@@ -85,6 +99,29 @@ RULES = [
         " OR NEW.citations IS NOT OLD.citations OR (NEW.document IS NOT OLD.document"
         " AND NOT (NEW.base_version > OLD.base_version)))",
         "a change request's proposal changes only while it is a draft or sent back for changes",
+        ("rationale", "citations", "document"),
+    ),
+]
+
+
+# The documents: rules that read one compare it whole (a trial's is kilobytes).
+DOCUMENTS = {"document", "base_document"}
+
+
+def _columns(rules) -> str:
+    return ", ".join(dict.fromkeys(c for *_, columns in rules for c in columns))
+
+
+# PostgreSQL: (trigger and function name, its rules), each trigger firing for an UPDATE that
+# sets a column its rules read.
+POSTGRES_GUARDS = [
+    (
+        "curation_changerequest_guard",
+        [rule for rule in RULES if not DOCUMENTS & set(rule[3])],
+    ),
+    (
+        "curation_changerequest_proposal_guard",
+        [rule for rule in RULES if DOCUMENTS & set(rule[3])],
     ),
 ]
 
@@ -97,15 +134,15 @@ def _quoted(message: str) -> str:
     return message.replace("'", "''")
 
 
-def _postgres_function() -> str:
+def _postgres_function(name: str, rules) -> str:
     checks = "\n".join(
         f"""         IF {_postgres_condition(condition)} THEN
            RAISE EXCEPTION 'curation_changerequest: %', '{_quoted(message)}'
              USING ERRCODE = 'check_violation';
          END IF;"""
-        for _, condition, message in RULES
+        for _, condition, message, _ in rules
     )
-    return f"""CREATE OR REPLACE FUNCTION curation_changerequest_guard() RETURNS trigger AS $$
+    return f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
        BEGIN
 {checks}
          RETURN NEW;
@@ -113,12 +150,22 @@ def _postgres_function() -> str:
        $$ LANGUAGE plpgsql"""
 
 
+def _postgres_guard(name: str, rules) -> list[str]:
+    return [
+        _postgres_function(name, rules),
+        f"DROP TRIGGER IF EXISTS {name} ON curation_changerequest",
+        f"""CREATE TRIGGER {name}
+       BEFORE UPDATE OF {_columns(rules)} ON curation_changerequest
+       FOR EACH ROW EXECUTE FUNCTION {name}()""",
+    ]
+
+
 SQLITE = [
     *(
         f"""CREATE TRIGGER IF NOT EXISTS curation_changerequest_{name}
-            BEFORE UPDATE ON curation_changerequest WHEN {condition}
+            BEFORE UPDATE OF {", ".join(columns)} ON curation_changerequest WHEN {condition}
             BEGIN SELECT RAISE(ABORT, 'curation_changerequest: {_quoted(message)}'); END"""
-        for name, condition, message in RULES
+        for name, condition, message, columns in RULES
     ),
     """CREATE TRIGGER IF NOT EXISTS curation_review_no_update BEFORE UPDATE ON curation_review
        BEGIN SELECT RAISE(ABORT, 'curation_review is append-only: UPDATE refused'); END""",
@@ -126,17 +173,13 @@ SQLITE = [
        BEGIN SELECT RAISE(ABORT, 'curation_review is append-only: DELETE refused'); END""",
 ]
 SQLITE_REVERSE = [
-    *(f"DROP TRIGGER IF EXISTS curation_changerequest_{name}" for name, _, _ in RULES),
+    *(f"DROP TRIGGER IF EXISTS curation_changerequest_{name}" for name, *_ in RULES),
     "DROP TRIGGER IF EXISTS curation_review_no_update",
     "DROP TRIGGER IF EXISTS curation_review_no_delete",
 ]
 
 POSTGRES = [
-    _postgres_function(),
-    "DROP TRIGGER IF EXISTS curation_changerequest_guard ON curation_changerequest",
-    """CREATE TRIGGER curation_changerequest_guard
-       BEFORE UPDATE ON curation_changerequest
-       FOR EACH ROW EXECUTE FUNCTION curation_changerequest_guard()""",
+    *(sql for name, rules in POSTGRES_GUARDS for sql in _postgres_guard(name, rules)),
     """CREATE OR REPLACE FUNCTION curation_review_refuse_change() RETURNS trigger AS $$
        BEGIN
          RAISE EXCEPTION 'curation_review is append-only: % refused', TG_OP
@@ -151,8 +194,14 @@ POSTGRES = [
 POSTGRES_REVERSE = [
     "DROP TRIGGER IF EXISTS curation_review_no_update_delete ON curation_review",
     "DROP FUNCTION IF EXISTS curation_review_refuse_change()",
-    "DROP TRIGGER IF EXISTS curation_changerequest_guard ON curation_changerequest",
-    "DROP FUNCTION IF EXISTS curation_changerequest_guard()",
+    *(
+        sql
+        for name, _ in POSTGRES_GUARDS
+        for sql in (
+            f"DROP TRIGGER IF EXISTS {name} ON curation_changerequest",
+            f"DROP FUNCTION IF EXISTS {name}()",
+        )
+    ),
 ]
 
 

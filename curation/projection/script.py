@@ -7,9 +7,10 @@ store it, and each item's text again for every field a join reads (``->>``), thr
 the work for a batch of trials.
 
 Items refer to their arm and outcome by (trial, key) and to other records by slug; the
-script resolves those by joins on the rows it has just written, so no id travels back to
-Python between statements. The rows written are those ``OrmWriter`` and simple-history's
-``bulk_history_create`` write for the same ``Rows`` (tested against each other).
+script resolves those by lookups, one per row and each by an index (``one_row``), of the rows
+it has just written, so no id travels back to Python between statements. The rows written
+are those ``OrmWriter`` and simple-history's ``bulk_history_create`` write for the same
+``Rows`` (tested against each other).
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ def _columns(model: type, *, skip: tuple[str, ...] = ("id",)) -> list[str]:
 
 def _quoted(columns: list[str], prefix: str = "") -> str:
     return ", ".join(f'{prefix}"{c}"' for c in columns)
+
+
+def one_row(table: str, where: str, columns: str = "*") -> str:
+    """A subquery for the one row of ``table`` that ``where`` (an equality on a unique key,
+    naming columns of the rows being written) finds, to join LATERAL: read by its index, one
+    lookup per row written. A plain join lets the planner, which expects a hundred rows from
+    a set-returning function, hash the whole table instead (a scan of every trial for one
+    approval); the LIMIT keeps the subquery from being merged into such a join."""
+    return f"(SELECT {columns} FROM {table} WHERE {where} LIMIT 1)"  # noqa: S608 - our own names
 
 
 @functools.cache
@@ -106,7 +116,7 @@ class Script:
                 f"INSERT INTO {hist} ({names}, {_quoted(extra)}) "  # noqa: S608
                 f"SELECT {_quoted(columns, 't.')}, {_quoted(extra, 'h.')} "
                 f"FROM jsonb_populate_recordset(NULL::{hist}, %s::jsonb) WITH ORDINALITY AS h "
-                f"JOIN {table} AS t ON t.id = h.id ORDER BY h.ordinality",
+                f"CROSS JOIN LATERAL {one_row(table, 'id = h.id')} AS t ORDER BY h.ordinality",
                 _json(history),
             )
 
@@ -159,8 +169,8 @@ class Script:
         )
 
     def _by_refs(self, model: type, items: list[dict], refs: dict[str, str]) -> None:
-        """Items whose ``refs`` columns hold (trial id, key) of an arm or outcome: joined
-        to the rows of those keys to get their ids."""
+        """Items whose ``refs`` columns hold (trial id, key) of an arm or outcome: each
+        looked up by its key for its id."""
         if not items:
             return
         table = model._meta.db_table
@@ -168,10 +178,8 @@ class Script:
         columns = [model._meta.get_field(n).column for n in plain]
         joins, ids = [], []
         for n, (name, target) in enumerate(refs.items()):
-            joins.append(
-                f"JOIN {target} AS j{n} ON j{n}.trial_id = (e.item->>'{name}_trial')::uuid "
-                f"AND j{n}.key = e.item->>'{name}_key'"
-            )
+            where = f"trial_id = (e.item->>'{name}_trial')::uuid AND key = e.item->>'{name}_key'"
+            joins.append(f"CROSS JOIN LATERAL {one_row(target, where, 'id')} AS j{n}")
             ids.append((f"{name}_id", f"j{n}.id"))
         payload = []
         for item in items:
@@ -190,8 +198,8 @@ class Script:
         )
 
     def _by_slug(self, model: type, items: list[dict], column: str, target: str) -> None:
-        """Relation rows naming a record by slug: joined to it for its id (a slug with no
-        record is left out, as ``OrmWriter`` leaves it)."""
+        """Relation rows naming a record by slug: looked up by its slug for its id (a slug
+        with no record is left out, as ``OrmWriter`` leaves it)."""
         if not items:
             return
         table = model._meta.db_table
@@ -201,12 +209,13 @@ class Script:
             {c: item[n] for n, c in zip(plain, columns, strict=True)} | {"slug": item["slug"]}
             for item in items
         ]
+        target_row = one_row(target, "slug = e.item->>'slug'", "id")
         self.add(
             f"INSERT INTO {table} ({_quoted([column, *columns])}) "  # noqa: S608
             f"SELECT s.id, {_quoted(columns, 'v.')} "
             "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS e(item, n) "
             f"CROSS JOIN LATERAL jsonb_populate_record(NULL::{table}, e.item) AS v "
-            f"JOIN {target} AS s ON s.slug = e.item->>'slug' ORDER BY e.n",
+            f"CROSS JOIN LATERAL {target_row} AS s ORDER BY e.n",
             _json(payload),
         )
 

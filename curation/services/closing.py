@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..models import ChangeRequest, Review, ReviewWarnings
-from ..projection.script import Script, history_model, history_supported
+from ..projection.script import Script, history_model, history_supported, one_row
 from . import workflow
 
 
@@ -71,8 +71,8 @@ def _close_by_script(requests, reviewer, comment, warnings, touched, now, given=
     script.add(
         f"INSERT INTO {history} ({columns}, history_date, history_change_reason, "  # noqa: S608
         f"history_type, history_user_id) SELECT {source}, %s, NULL, '~', %s "
-        f"FROM unnest(%s::bigint[]) WITH ORDINALITY AS i(id, n) JOIN {table} AS c "
-        "ON c.id = i.id ORDER BY i.n",
+        "FROM unnest(%s::bigint[]) WITH ORDINALITY AS i(id, n) "
+        f"CROSS JOIN LATERAL {one_row(table, 'id = i.id')} AS c ORDER BY i.n",
         now,
         reviewer.pk,
         ids,
@@ -81,15 +81,16 @@ def _close_by_script(requests, reviewer, comment, warnings, touched, now, given=
         f"WITH r AS (INSERT INTO {review} (change_request_id, author_id, kind, comment, "  # noqa: S608
         "created_at) SELECT i.id, %s, %s, %s, %s FROM unnest(%s::bigint[]) WITH ORDINALITY "
         "AS i(id, n) ORDER BY i.n RETURNING id, change_request_id) "
-        f"INSERT INTO {warned} (review_id, narrative_warnings) SELECT r.id, w.warnings "
-        "FROM r JOIN json_to_recordset(%s::json) AS w(cr bigint, warnings jsonb) "
-        "ON w.cr = r.change_request_id ORDER BY r.id",
+        f"INSERT INTO {warned} (review_id, narrative_warnings) SELECT id, warnings FROM "
+        "(SELECT r.id, %s::jsonb -> r.change_request_id::text AS warnings FROM r) AS w "
+        "WHERE warnings IS NOT NULL ORDER BY id",
         reviewer.pk,
         Review.Kind.APPROVE,
         comment,
         now,
         ids,
-        orjson.dumps([{"cr": pk, "warnings": w} for pk, w in warnings.items() if w]).decode(),
+        # Each request's warnings under its id (none for a request without any).
+        orjson.dumps({str(pk): w for pk, w in warnings.items() if w}).decode(),
     )
     for record_type in sorted({t for t, _ in touched}):
         script.add(

@@ -1,4 +1,5 @@
-"""The database keeps the change-request rules itself (migration 0004), on SQLite and PostgreSQL.
+"""The database keeps the change-request rules itself (migrations 0004 and 0015), on SQLite and
+PostgreSQL.
 
 Every test writes with raw SQL, as a path around the services would, and checks that the
 database refuses it and the row is as it was; and that what the services do still passes.
@@ -210,3 +211,69 @@ def test_reviews_are_append_only(submitted, reviewer):
         cursor.execute("DELETE FROM curation_review WHERE id = %s", [review.pk])
     review.refresh_from_db()
     assert (review.kind, review.comment) == ("request_changes", "Cite the source.")
+
+
+def test_an_approved_requests_documents_stay_as_approved(submitted, reviewer):
+    services.approve(submitted, user=reviewer)
+    before = row(submitted)
+    edited = as_json(documents.revised(submitted.document, summary="Changed after approval."))
+    refused("curation_changerequest", submitted.pk, "proposal changes only while", document=edited)
+    refused("curation_changerequest", submitted.pk, "base only moves forward", base_document=edited)
+    # An UPDATE naming every column (the ORM's save) meets every rule.
+    cr = ChangeRequest.objects.get(pk=submitted.pk)
+    cr.document = documents.revised(submitted.document, summary="Saved over.")
+    with pytest.raises(DatabaseError, match="proposal changes only while"), transaction.atomic():
+        cr.save()
+    assert row(submitted) == before
+
+
+def test_updates_of_status_and_flags_alone_still_pass(submitted, trial, editor):
+    other = propose(editor, trial, enrollment=700)
+    with transaction.atomic():
+        raw_update("curation_changerequest", other.pk, needs_rebase=True)
+        raw_update("curation_changerequest", other.pk, status="withdrawn")
+    assert (row(other)["status"], row(other)["needs_rebase"]) == ("withdrawn", True)
+    refused("curation_changerequest", other.pk, "final", status="submitted")  # still guarded
+
+
+def guards_run(statement: str, params: list) -> dict[str, int]:
+    """PostgreSQL: how many times each guard function ran for ``statement`` (this
+    transaction's function statistics)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL track_functions = 'pl'")
+        cursor.execute(
+            "SELECT funcname, calls FROM pg_stat_xact_user_functions WHERE funcname LIKE %s",
+            ["curation_changerequest%guard"],
+        )
+        before = dict(cursor.fetchall())
+        cursor.execute(statement, params)
+        cursor.execute(
+            "SELECT funcname, calls FROM pg_stat_xact_user_functions WHERE funcname LIKE %s",
+            ["curation_changerequest%guard"],
+        )
+        return {name: calls - before.get(name, 0) for name, calls in cursor.fetchall()}
+
+
+def test_a_status_update_compares_no_documents(postgres, submitted, trial, editor, reviewer):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('is_superuser')")
+        if cursor.fetchone()[0] != "on":
+            pytest.skip("counting function calls (track_functions) needs a superuser")
+    table = "UPDATE curation_changerequest SET"
+    other = propose(editor, trial, enrollment=700)
+    flag = guards_run(f"{table} needs_rebase = TRUE WHERE id = %s", [other.pk])
+    assert not any(flag.values())
+    status = guards_run(f"{table} status = 'changes_requested' WHERE id = %s", [other.pk])
+    assert status.get("curation_changerequest_guard") == 1
+    assert not status.get("curation_changerequest_proposal_guard")
+    edit = guards_run(f"{table} rationale = 'Asked for.' WHERE id = %s", [other.pk])
+    assert edit.get("curation_changerequest_proposal_guard") == 1
+    assert not edit.get("curation_changerequest_guard")
+    # An approval's closing sets the status and when and by whom it was decided.
+    services.approve(submitted, user=reviewer)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT funcname, calls FROM pg_stat_xact_user_functions WHERE funcname = %s",
+            ["curation_changerequest_proposal_guard"],
+        )
+        assert cursor.fetchall() == [("curation_changerequest_proposal_guard", 1)]  # the edit

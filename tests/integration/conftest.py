@@ -127,6 +127,8 @@ class Workers:
             "SNAPSHOT_ROOT": str(settings.SNAPSHOT_ROOT),
             "VAR_DIR": str(self.tmp_path / f"var-{name}"),
             "PUBLISH_SWEEP_SECONDS": "1",
+            # The pending-publication flag this process sets is the one the worker clears.
+            "CACHE_KEY_PREFIX": settings.CACHE_KEY_PREFIX,
             "PYTHONPATH": str(REPO),
             **env_extra,
         }
