@@ -246,7 +246,7 @@ def _script() -> Pipeline | None:
 def _flush(batch: eventstore.Batch, unprojected: list[Event], previous: dict) -> None:
     batch.flush()
     script = _script()
-    projection.apply_many(unprojected, script, previous)
+    projection.apply_many(unprojected, script, previous, events_stored=True)
     if script is not None:
         script.run()
     unprojected.clear()
