@@ -1,6 +1,7 @@
-"""What a batch's projection sends to PostgreSQL: a record row whose document is its event's
+"""What a batch sends to and reads from PostgreSQL: a record row whose document is its event's
 takes it from the event's row on the server (looked up by the log's primary key), not from a
-second copy in the statement's parameters. The rows written are the same either way."""
+second copy in the statement's parameters; a request's base document equal to its record's
+row is not read a second time. The rows written are the same either way."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from unittest import mock
 import pytest
 from django.db import connection, transaction
 
-from curation import services
-from curation.models import Event
+from curation import eventstore, services
+from curation.models import ChangeRequest, Event
 from curation.projection.script import Script
+from curation.services import batch_reads
 from evidence import models as ev
 from tests import factories
 
@@ -90,3 +92,39 @@ def test_approvals_send_no_document_their_events_hold(postgres, editor, reviewer
     assert trial.document == last.document
     assert (trial.document["summary"], trial.document["population"]) == ("First.", "Second.")
     assert trial.history.latest("history_id").document == last.document
+
+
+def propose_summary(editor, trial: ev.Trial, summary: str):
+    return services.propose(
+        user=editor,
+        record_type="trial",
+        action="revise",
+        record=trial.slug,
+        base_version=trial.version,
+        document=copy.deepcopy(trial.document) | {"summary": summary},
+        rationale="Summarised",
+    )
+
+
+def test_a_base_document_equal_to_the_records_row_is_not_read_twice(postgres, editor, reviewer):
+    factories.seed_trial(editor, reviewer)
+    trial = ev.Trial.objects.get(slug="ifm-2005-02")
+    behind = propose_summary(editor, trial, "Proposed on version 1.")
+    services.approve(propose_summary(editor, trial, "Approved."), user=reviewer)
+    trial.refresh_from_db()
+    current = propose_summary(editor, trial, "Proposed on version 2.")
+    stored = {
+        cr.pk: cr.base_document
+        for cr in ChangeRequest.objects.filter(pk__in=[behind.pk, current.pk])
+    }
+    with transaction.atomic():
+        batch = eventstore.Batch()
+        found = batch_reads.locked_requests([behind.pk, current.pk])
+        # The record's row moved on from the first one's base: that one is sent.
+        assert not found[behind.pk].base_is_record
+        assert found[behind.pk].base_document == stored[behind.pk]
+        assert found[current.pk].base_is_record and found[current.pk].base_document is None
+        records = batch_reads.Records(batch, list(found.values()))
+    assert found[current.pk].base_document == stored[current.pk] == trial.document
+    # The same object as the record's current document, so the narratives compare nothing.
+    assert found[current.pk].base_document is records.current(found[current.pk])[1]
