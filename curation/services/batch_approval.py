@@ -152,8 +152,8 @@ def _script() -> Pipeline | None:
 
 
 def _flush(batch: eventstore.Batch, unprojected: list[Event], previous: dict) -> None:
-    batch.flush()
     script = _script()
+    batch.flush(script)  # the events go first in the projection's round trip
     projection.apply_many(unprojected, script, previous, events_stored=True)
     if script is not None:
         script.run()
