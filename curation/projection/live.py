@@ -22,10 +22,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from evidence import models as ev
-from evidence.documents import record_types
+from evidence.documents import record_types, upcast
 
 from ..models import Event
-from .rows import RowBuilder
+from .rows import RowBuilder, parts_alike
 from .script import Script, history_supported
 from .writers import OrmWriter
 
@@ -146,11 +146,15 @@ def _add_rows(builder: RowBuilder, event: Event, previous: dict) -> tuple[dict, 
     left out of ``builder.rows``: those its document before this event (in ``previous``)
     gives alike, which are in the tables already."""
     parts = {"own": OWN_ITEMS, "relations": RELATIONS}
-    marks = {name: len(getattr(builder.rows, name)) for name in OWN_ITEMS + RELATIONS}
-    row = builder.add(event)
     before = previous.get(event.stream_id)
     if before is None or event.version < 2 or event.stream_type not in ITEM_TABLES:
-        return row, set()
+        return builder.add(event), set()
+    # Every part's sources alike (a summary-only revision): no item row is made at all.
+    after = upcast(event.stream_type, event.document) or {}
+    if parts_alike(event.stream_type, before, after) == set(parts):
+        return builder.add(event, items=False), set(parts)
+    marks = {name: len(getattr(builder.rows, name)) for name in OWN_ITEMS + RELATIONS}
+    row = builder.add(event)
     old = RowBuilder()
     old.items(event.stream_type, event.stream_id, before)
     kept = set()

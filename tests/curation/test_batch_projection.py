@@ -11,12 +11,14 @@ from unittest import mock
 import pytest
 from django.db import connection, transaction
 
-from curation import eventstore, services
+from curation import eventstore, projection, services
 from curation.models import ChangeRequest, Event
+from curation.projection.rows import RowBuilder
 from curation.projection.script import Script
 from curation.services import batch_reads
 from evidence import models as ev
 from tests import factories
+from tests.read_models import read_model_state
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +130,40 @@ def test_a_base_document_equal_to_the_records_row_is_not_read_twice(postgres, ed
     assert found[current.pk].base_document == stored[current.pk] == trial.document
     # The same object as the record's current document, so the narratives compare nothing.
     assert found[current.pk].base_document is records.current(found[current.pk])[1]
+
+
+def test_a_summary_only_revision_makes_no_item_rows_and_an_item_change_makes_them(editor, reviewer):
+    factories.seed_trial(editor, reviewer)
+    trial = ev.Trial.objects.get(slug="ifm-2005-02")
+    arms = set(ev.Arm.objects.values_list("id", flat=True))
+    made = []
+    real = RowBuilder._trial_items
+
+    def counting(self, trial_id, doc):
+        made.append(trial_id)
+        return real(self, trial_id, doc)
+
+    with mock.patch.object(RowBuilder, "_trial_items", counting):
+        services.approve(propose_summary(editor, trial, "One."), user=reviewer)
+        trial.refresh_from_db()
+        services.approve_change_requests(reviewer, [propose_summary(editor, trial, "Two.").pk])
+        assert made == []
+        trial.refresh_from_db()
+        doc = copy.deepcopy(trial.document)
+        doc["arms"][0]["label"] = "Renamed arm"
+        cr = services.propose(
+            user=editor,
+            record_type="trial",
+            action="revise",
+            record=trial.slug,
+            base_version=trial.version,
+            document=doc,
+            rationale="Arm renamed",
+        )
+        services.approve(cr, user=reviewer)
+    assert made and set(made) == {trial.pk}
+    assert set(ev.Arm.objects.values_list("id", flat=True)).isdisjoint(arms)
+    assert ev.Arm.objects.filter(trial=trial, label="Renamed arm").exists()
+    state = read_model_state()
+    projection.rebuild()
+    assert read_model_state() == state
