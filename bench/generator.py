@@ -380,9 +380,9 @@ def load_dataset(n_trials: int, seed: int = 0, batch_size: int = 2000) -> dict[s
                 )
                 event.approver = approver
                 counts[record_type] = counts.get(record_type, 0) + 1
-            appends.flush()
             script = Pipeline() if connection.vendor == "postgresql" else None
-            projection.apply_many(appends.events, script)
+            appends.flush(script)  # the events first in the projection's round trip
+            projection.apply_many(appends.events, script, events_stored=True)
             if script is not None:
                 script.run()
         batch.clear()

@@ -22,10 +22,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from evidence import models as ev
-from evidence.documents import record_types
+from evidence.documents import record_types, upcast
 
 from ..models import Event
-from .rows import RowBuilder
+from .rows import RowBuilder, parts_alike
 from .script import Script, history_supported
 from .writers import OrmWriter
 
@@ -146,11 +146,15 @@ def _add_rows(builder: RowBuilder, event: Event, previous: dict) -> tuple[dict, 
     left out of ``builder.rows``: those its document before this event (in ``previous``)
     gives alike, which are in the tables already."""
     parts = {"own": OWN_ITEMS, "relations": RELATIONS}
-    marks = {name: len(getattr(builder.rows, name)) for name in OWN_ITEMS + RELATIONS}
-    row = builder.add(event)
     before = previous.get(event.stream_id)
     if before is None or event.version < 2 or event.stream_type not in ITEM_TABLES:
-        return row, set()
+        return builder.add(event), set()
+    # Every part's sources alike (a summary-only revision): no item row is made at all.
+    after = upcast(event.stream_type, event.document) or {}
+    if parts_alike(event.stream_type, before, after) == set(parts):
+        return builder.add(event, items=False), set(parts)
+    marks = {name: len(getattr(builder.rows, name)) for name in OWN_ITEMS + RELATIONS}
+    row = builder.add(event)
     old = RowBuilder()
     old.items(event.stream_type, event.stream_id, before)
     kept = set()
@@ -200,21 +204,34 @@ def _runs(events: Sequence[Event]) -> Iterable[list[Event]]:
         yield run
 
 
-def apply(event: Event, script: Script | None = None, previous: dict | None = None) -> None:
+def apply(
+    event: Event,
+    script: Script | None = None,
+    previous: dict | None = None,
+    *,
+    events_stored: bool = False,
+) -> None:
     """Project one just-appended event, inside the appending transaction. ``previous``: the
     record's document before the event (upcast), when the caller has it."""
     previous_of = {} if previous is None else {event.stream_id: previous}
-    apply_many([event], script, previous_of)
+    apply_many([event], script, previous_of, events_stored=events_stored)
 
 
 def apply_many(
-    events: Sequence[Event], script: Script | None = None, previous: dict | None = None
+    events: Sequence[Event],
+    script: Script | None = None,
+    previous: dict | None = None,
+    *,
+    events_stored: bool = False,
 ) -> None:
     """Project just-appended events, in position order, inside the appending transaction.
 
     ``script`` (PostgreSQL): the caller's, holding writes not sent yet (the events'
     INSERT); the projection's writes are added to it and the caller runs it. ``previous``:
-    stream id -> its document before the first of ``events`` on it (upcast), where known."""
+    stream id -> its document before the first of ``events`` on it (upcast), where known.
+    ``events_stored``: the events' rows are written before the projection's statements run
+    (earlier in ``script``, or already): a record row whose document is its event's takes it
+    from the event's row on the server instead of the document being sent again."""
     approvers = _approvers(events)
     seen: set[uuid.UUID] = set()
     for run in _runs(events):
@@ -222,11 +239,11 @@ def apply_many(
         before = {e.stream_id: previous[e.stream_id] for e in run
                   if previous and e.stream_id in previous and e.stream_id not in seen}  # fmt: skip
         seen.update(e.stream_id for e in run)
-        _apply_run(run, approvers, script, before)
+        _apply_run(run, approvers, script, before, events_stored)
 
 
 def _apply_run(
-    events: list[Event], approvers: dict[int, object], script=None, previous=None
+    events: list[Event], approvers: dict[int, object], script=None, previous=None, stored=False
 ) -> None:
     for event in events:
         if event.type == Event.Type.RETRACTED:
@@ -240,7 +257,7 @@ def _apply_run(
     if not by_type:
         return
     if _use_script(by_type):
-        _write_script(by_type, script, previous or {})
+        _write_script(by_type, script, previous or {}, stored)
     else:
         if script is not None:
             script.run()
@@ -255,10 +272,15 @@ def _use_script(by_type: dict[str, list[Event]]) -> bool:
 
 
 def _write_script(
-    by_type: dict[str, list[Event]], given: Script | None = None, previous: dict | None = None
+    by_type: dict[str, list[Event]],
+    given: Script | None = None,
+    previous: dict | None = None,
+    stored: bool = False,
 ) -> None:
     """PostgreSQL: the run's deletes, records, history rows and items in one round trip
-    (added to ``given``, which its owner runs, if there is one)."""
+    (added to ``given``, which its owner runs, if there is one). ``stored``: the events'
+    rows are written first; a record's document that is its event's (no upcast changed it)
+    is read from there."""
     builder = RowBuilder()
     script = given or Script()
     for entry in record_types.in_creation_order():
@@ -267,6 +289,13 @@ def _write_script(
             continue
         added = [_add_rows(builder, event, previous or {}) for event in typed]
         rows = [row for row, _ in added]
+        if stored:
+            rows = [
+                {k: v for k, v in row.items() if k != "document"}
+                if row["document"] is event.document
+                else row
+                for event, row in zip(typed, rows, strict=True)
+            ]
         for sql, params in _item_deletes(entry.name, *_changed(typed, added)):
             script.add(sql, *params)
         # As simple-history's bulk_history_create: new records first, then updated ones.
@@ -281,7 +310,7 @@ def _write_script(
             for event in typed
         ]
         history.sort(key=lambda h: h["history_type"] == "~")
-        script.upsert_records(entry.model, rows, history)
+        script.upsert_records(entry.model, rows, history, from_events=stored)
     script.items(builder.rows)
     if given is None:
         script.run()

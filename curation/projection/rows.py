@@ -57,14 +57,34 @@ class Rows:
     topic_trials: list[tuple[uuid.UUID, str, str, int]] = field(default_factory=list)
 
 
+# Per record type with item rows, the document's keys each part of them is made from: a
+# record's own items ("own": arms, outcomes, their values and comparisons, findings) and its
+# relations to other records by slug ("relations"). Two documents giving these keys alike
+# give those rows alike (``RowBuilder._<type>_items`` reads nothing else).
+ITEM_SOURCES = {
+    "trial": {"own": ("arms", "outcomes", "findings"), "relations": ("interventions", "citations")},
+    "topic": {"own": ("findings",), "relations": ("sections",)},
+}
+
+
+def parts_alike(record_type: str, before: dict, after: dict) -> set[str]:
+    """The parts of ``ITEM_SOURCES`` two documents (upcast) give alike."""
+    return {
+        part
+        for part, keys in ITEM_SOURCES.get(record_type, {}).items()
+        if all(before.get(key) == after.get(key) for key in keys)
+    }
+
+
 class RowBuilder:
     """Turns documents into read-model rows: the one document -> rows conversion."""
 
     def __init__(self) -> None:
         self.rows = Rows()
 
-    def add(self, event: ProjectedEvent) -> dict:
-        """The record row of an event's document (and its item rows, kept in ``rows``)."""
+    def add(self, event: ProjectedEvent, *, items: bool = True) -> dict:
+        """The record row of an event's document (and, unless ``items`` is false, its item
+        rows, kept in ``rows``)."""
         doc = upcast(event.stream_type, event.document) or {}
         row = {
             "id": event.stream_id,
@@ -74,9 +94,9 @@ class RowBuilder:
             "document": doc,
             "approved_at": event.recorded_at,
         }
-        items = getattr(self, f"_{event.stream_type}_items", None)
-        if items is not None:
-            items(event.stream_id, doc)
+        make_items = getattr(self, f"_{event.stream_type}_items", None) if items else None
+        if make_items is not None:
+            make_items(event.stream_id, doc)
         row.update(record_types.get(event.stream_type).columns(doc))
         self.rows.records[event.stream_type].append(row)
         return row

@@ -23,7 +23,10 @@ from django.db import connection
 
 from evidence import models as ev
 
+from ..models import Event
 from .rows import Rows
+
+EVENT_TABLE = Event._meta.db_table
 
 # Columns simple-history adds to a historical table, beside the record's own.
 HISTORY_COLUMNS = {
@@ -95,16 +98,31 @@ class Script:
             cursor.execute(";\n".join(self.statements), self.params)
         self.statements, self.params = [], []
 
-    def upsert_records(self, model: type, rows: list[dict], history: list[dict]) -> None:
+    def upsert_records(
+        self, model: type, rows: list[dict], history: list[dict], from_events: bool = False
+    ) -> None:
         """INSERT ... ON CONFLICT (id) DO UPDATE of ``rows``, then one history row per entry
         of ``history`` ({id, history_date, history_change_reason, history_type,
-        history_user_id}), copied from the row just written."""
+        history_user_id}), copied from the row just written.
+
+        ``from_events``: a row without a ``document`` takes the document of the event at its
+        ``position`` (written before this statement runs), looked up by the log's primary
+        key: a batch's documents, megabytes of JSON, are not sent to the server twice."""
         table = model._meta.db_table
         columns = _columns(model, skip=())
         names = _quoted(columns)
+        selected = names
+        if from_events:
+            selected = ", ".join(
+                f'COALESCE(r."document", (SELECT e.document FROM {EVENT_TABLE} AS e '  # noqa: S608
+                'WHERE e.position = r."position"))'
+                if c == "document"
+                else f'r."{c}"'
+                for c in columns
+            )
         updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c != "id")
         self.add(
-            f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608 - our own names
+            f"INSERT INTO {table} ({names}) SELECT {selected} "  # noqa: S608 - our own names
             f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb) WITH ORDINALITY AS r "
             f"ORDER BY r.ordinality ON CONFLICT (id) DO UPDATE SET {updates}",
             _json([{model._meta.get_field(k).column: v for k, v in r.items()} for r in rows]),

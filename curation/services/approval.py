@@ -183,8 +183,9 @@ def approve(cr: ChangeRequest | int, *, user, comment: str = "") -> Event:
     except eventstore.ConcurrencyConflict as exc:
         raise VersionConflict(str(exc), [], exc.actual) from None
     event.approver = user  # the projection's history user, without a query
-    # The record's document before: item rows it gives alike are not written again.
-    projection.apply(event, script, previous=current_doc)
+    # The record's document before: item rows it gives alike are not written again. The
+    # event's INSERT runs first: the record row takes its document from the event's row.
+    projection.apply(event, script, previous=current_doc, events_stored=True)
     close_approved([cr], user, comment, {cr.pk: warnings}, {(cr.record_type, cr.record_id)}, script)
     if script is not None:
         script.run()

@@ -14,24 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import TextField
-from django.db.models.functions import Cast
+from django.utils import timezone
 
-from evidence.documents import upcast
-
-from .. import bulk, eventstore, notifications, projection
+from .. import eventstore, notifications, projection
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event
 from ..narratives import TopicsShowing, known_changed_numbers, narrative_warnings
 from ..projection.script import Pipeline
-from ..roundtrip import Together, raw_instances, select_rows
 from ..runtime import cyclic_gc_paused
 from ..signals import events_appended
 from . import workflow
 from .approval import approval_event, resolve_onto, retraction_blockers
+from .batch_reads import Records, locked_requests
 from .closing import close_approved
 from .inputs import KnownRecords, _comment, _references, _validate
 from .policy import can_review
@@ -81,92 +76,6 @@ def _naming(index: int, pk: int, exc: CurationError) -> CurationError:
     return type(exc)(f"change request {pk}: {exc.message}")
 
 
-def _locked_requests(ids: list[int]) -> dict[int, ChangeRequest]:
-    """The requests by id, row-locked, with their author: one round trip on PostgreSQL, rows
-    made into instances without compiling a query (``roundtrip``)."""
-    if connection.vendor != "postgresql":
-        return ChangeRequest.objects.select_for_update().select_related("author").in_bulk(ids)
-    together = Together()
-    together.add(bulk.LZ4_FOR_THIS_TRANSACTION)
-    requests = together.add(select_rows(ChangeRequest, "id = ANY(%s)", [ids], suffix="FOR UPDATE"))
-    authors = together.add(
-        select_rows(
-            get_user_model(),
-            f"id IN (SELECT author_id FROM {ChangeRequest._meta.db_table} "  # noqa: S608
-            "WHERE id = ANY(%s))",
-            [ids],
-        )
-    )
-    answers = together.run()
-    users = {user.pk: user for user in raw_instances(get_user_model(), answers[authors])}
-    found = {}
-    for cr in raw_instances(ChangeRequest, answers[requests], fast_json=True):
-        cr.author = users[cr.author_id]
-        found[cr.pk] = cr
-    return found
-
-
-class _Records:
-    """The current version and document of the records a batch touches, read in bulk and
-    kept up to date as the batch appends."""
-
-    def __init__(self, batch: eventstore.Batch, requests: list[ChangeRequest]):
-        from evidence.documents import record_types
-
-        streams = {(cr.record_type, cr.record_id) for cr in requests}
-        batch.prefetch(streams)
-        self.batch = batch
-        self.documents: dict[tuple[str, Any], dict | None] = {}
-        for record_type in {t for t, _ in streams}:
-            ids = [i for t, i in streams if t == record_type]
-            # The documents as JSON text, decoded by orjson (Django's JSONField decodes with
-            # the standard library, several times slower for thousands of documents).
-            rows = (
-                record_types.get(record_type)
-                .model.objects.filter(id__in=ids)
-                .annotate(text=Cast("document", TextField()))
-                .values_list("id", "version", "text")
-            )
-            for id_, version, text in rows:
-                if version == batch.version(record_type, id_):
-                    self.documents[(record_type, id_)] = orjson.loads(text)
-        # The records whose rows in the tables are those of the document read here: until
-        # the batch's first event on one is projected (``first_projection``).
-        self.in_tables = set(self.documents)
-        creates = [cr for cr in requests if cr.action == Action.CREATE]
-        self.slugs = {
-            (t, s)
-            for t, s in Event.objects.filter(
-                slug__in={cr.record_slug for cr in creates},
-                stream_type__in={cr.record_type for cr in creates},
-            ).values_list("stream_type", "slug")
-        }
-
-    def current(self, cr: ChangeRequest) -> tuple[int, dict | None]:
-        from .. import selectors
-
-        key = (cr.record_type, cr.record_id)
-        version = self.batch.version(*key)
-        if version and key not in self.documents:  # retracted, or a read model behind
-            self.documents[key] = selectors.document_at_version(*key, version)
-        return version, self.documents.get(key)
-
-    def first_projection(self, cr: ChangeRequest, current_doc: dict | None) -> dict:
-        """``{stream id: current_doc}`` (upcast) for the batch's first event on a record whose
-        rows are in the tables as ``current_doc`` gives them, else ``{}``: the projection
-        then keeps the item rows the new document gives alike (``projection.apply_many``'s
-        ``previous``), as ``approve`` does."""
-        key = (cr.record_type, cr.record_id)
-        if key not in self.in_tables or current_doc is None:
-            return {}
-        self.in_tables.discard(key)
-        return {cr.record_id: upcast(cr.record_type, current_doc)}
-
-    def record(self, event: Event) -> None:
-        self.documents[(event.stream_type, event.stream_id)] = event.document
-        self.slugs.add((event.stream_type, event.slug))
-
-
 def approve_change_requests(reviewer, ids, *, comment: str = "") -> list[Event]:
     """Approve the change requests ``ids`` in that order, all or none: each is checked as
     ``approve`` checks it, and the events are those approving them one by one would append."""
@@ -188,7 +97,7 @@ def _approve(reviewer, ids, comment: str) -> list[Event]:
     batch = eventstore.Batch()
     comment = _comment(comment)
     workflow.ACTIONS["approve"].check_comment(comment)
-    found = _locked_requests(ids)
+    found = locked_requests(ids)
     if missing := [pk for pk in ids if pk not in found]:
         raise NotFound(f"no change request {', '.join(map(str, missing))}")
     requests = [found[pk] for pk in ids]
@@ -197,7 +106,7 @@ def _approve(reviewer, ids, comment: str) -> list[Event]:
             workflow.ACTIONS["approve"].check(cr, reviewer)
         except CurationError as exc:
             raise _naming(index, cr.pk, exc) from None
-    records = _Records(batch, requests)
+    records = Records(batch, requests)
     wanted: dict[str, set[str]] = {}
     for cr in requests:
         for t, slugs in _references(cr.record_type, cr.document).items():
@@ -207,6 +116,7 @@ def _approve(reviewer, ids, comment: str) -> list[Event]:
     unprojected: list[Event] = []
     previous: dict[Any, dict] = {}  # stream id -> its document before the batch's first event
     pairs: dict[int, list | None] = {}
+    closing = _Closing(reviewer, comment, pairs, requests)
     for index, cr in enumerate(requests):
         try:
             event = _append(batch, records, known, cr, reviewer, (unprojected, previous), pairs)
@@ -222,15 +132,9 @@ def _approve(reviewer, ids, comment: str) -> list[Event]:
         # a later request of the batch on the same record keeps that flag.
         cr.needs_rebase = cr.needs_rebase or (cr.record_type, cr.record_id) in touched
         touched.add((cr.record_type, cr.record_id))
-    _flush(batch, unprojected, previous)
-    # As ``approve`` does: each review keeps the narrative warnings the reviewer approved
-    # over (only revisions can have any: a new record quotes no old number).
-    topics = TopicsShowing()
-    warnings = {cr.pk: narrative_warnings(cr, topics, pairs[cr.pk]) for cr in requests}
-    script = _script()
-    close_approved(requests, reviewer, comment, warnings, touched, script)
-    if script is not None:
-        script.run()
+        if closing.due(index):
+            closing.write(batch, unprojected, previous, upto=index + 1)
+    closing.write(batch, unprojected, previous, upto=len(requests))
     _announce(requests, reviewer, comment)
     position = batch.position
     transaction.on_commit(lambda: events_appended.send(sender=Event, position=position))
@@ -243,14 +147,55 @@ def _script() -> Pipeline | None:
     return Pipeline() if connection.vendor == "postgresql" else None
 
 
-def _flush(batch: eventstore.Batch, unprojected: list[Event], previous: dict) -> None:
-    batch.flush()
-    script = _script()
-    projection.apply_many(unprojected, script, previous)
-    if script is not None:
+def _flush(batch: eventstore.Batch, unprojected: list[Event], previous: dict, script=None) -> None:
+    """Write the pending events and their projection: added to ``script`` (its owner runs
+    it), else now."""
+    given = script
+    script = given or _script()
+    batch.flush(script)  # the events go first in the projection's round trip
+    projection.apply_many(unprojected, script, previous, events_stored=True)
+    if given is None and script is not None:
         script.run()
     unprojected.clear()
     previous.clear()
+
+
+# Requests written and closed together, one round trip on PostgreSQL: their events, the
+# projection and their closing.
+CHUNK = 100
+
+
+class _Closing:
+    """Closes the batch's requests as ``approve`` closes one, a chunk at a time, all with one
+    decision time. Each review keeps the narrative warnings the reviewer approved over (only
+    revisions can have any: a new record quotes no old number), quoting the topics as the
+    batch leaves them: a batch that changes topics closes every request at its end."""
+
+    def __init__(self, reviewer, comment: str, pairs: dict, requests: list[ChangeRequest]):
+        self.reviewer, self.comment, self.pairs, self.requests = reviewer, comment, pairs, requests
+        self.now = timezone.now()
+        self.topics = TopicsShowing()
+        self.by_chunk = all(cr.record_type != "topic" for cr in requests)
+        self.closed = 0  # the requests before this one are closed
+
+    def due(self, index: int) -> bool:
+        return self.by_chunk and index + 1 - self.closed >= CHUNK
+
+    def write(self, batch, unprojected: list[Event], previous: dict, *, upto: int) -> None:
+        """Write the pending events and projection, and close the requests up to ``upto``."""
+        script = _script()
+        _flush(batch, unprojected, previous, script)
+        if not self.by_chunk and script is not None:
+            script.run()  # the warnings read the topics as written
+        closing = self.requests[self.closed : upto]
+        warnings = {cr.pk: narrative_warnings(cr, self.topics, self.pairs[cr.pk]) for cr in closing}
+        touched = {(cr.record_type, cr.record_id) for cr in closing}
+        close_approved(
+            closing, self.reviewer, self.comment, warnings, touched, script, now=self.now
+        )
+        if script is not None:
+            script.run()
+        self.closed = upto
 
 
 def _append(batch, records, known, cr, reviewer, pending, pairs) -> Event:

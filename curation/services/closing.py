@@ -28,12 +28,14 @@ def close_approved(
     warnings: dict[int, list[dict[str, Any]]],
     touched: set[tuple[str, Any]],
     script: Script | None = None,
+    now=None,
 ) -> None:
     """Close ``requests`` (in their order) as approved by ``reviewer``; ``warnings``: the
     narrative warnings by request id (requests without any left out); ``touched``: the
     (record type, record id) approved, whose other open requests need a rebase. ``script``:
-    the caller's, with writes not sent yet; these are added and the caller runs it."""
-    now = timezone.now()
+    the caller's, with writes not sent yet; these are added and the caller runs it.
+    ``now``: the decision time (a batch closes its chunks with one), else the present."""
+    now = now or timezone.now()
     status = workflow.ACTIONS["approve"].leads_to
     for cr in requests:
         cr.status, cr.decided_at, cr.decided_by, cr.updated_at = status, now, reviewer, now

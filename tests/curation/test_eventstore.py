@@ -1,3 +1,4 @@
+import dataclasses
 import uuid
 
 import pytest
@@ -213,3 +214,37 @@ def test_a_streams_events_are_read_by_the_unique_constraints_index(postgres, edi
         query = Event.objects.filter(stream_type="intervention", stream_id=stream)
         plan = query.order_by("-version").explain()
     assert "event_stream_version_unique" in plan
+
+
+@pytest.mark.django_db
+def test_a_batch_flushed_into_a_script_stores_what_one_by_one_appends_store(postgres, editor):
+    """Events serialised together by orjson, in a pipeline: the same rows (times to the
+    microsecond, ids, documents, changes) and hashes as appends one by one, and the chain
+    verifies."""
+    from datetime import UTC, datetime
+
+    from curation.projection.script import Pipeline
+
+    at = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
+    streams = [uuid.UUID(int=n) for n in (7, 8, 7)]
+    document = documents.ifm_intervention(slug="s0") | {"ratio": 0.1, "big": 2**62}
+    items = [
+        (new_event(editor, stream, slug=f"s{i}", document=document), version)
+        for i, (stream, version) in enumerate(zip(streams, (0, 0, 1), strict=True))
+    ]
+    items[1] = (dataclasses.replace(items[1][0], changes=[{"path": "/x", "new": 1.5}]), 0)
+    with transaction.atomic():
+        singles = [eventstore.append(new, expected_version=v, recorded_at=at) for new, v in items]
+        one_by_one = list(Event.objects.order_by("position").values())
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        batch = eventstore.Batch()
+        for new, version in items:
+            batch.append(new, expected_version=version, recorded_at=at)
+        script = Pipeline()
+        batch.flush(script)
+        assert Event.objects.count() == 0  # sent with the script, not before
+        script.run()
+    assert [e.hash for e in batch.events] == [e.hash for e in singles]
+    assert list(Event.objects.order_by("position").values()) == one_by_one
+    assert eventstore.verify_chain().ok

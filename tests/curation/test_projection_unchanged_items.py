@@ -95,7 +95,9 @@ def test_only_a_streams_first_event_of_a_batch_follows_the_document_given():
     given = []
     with (
         mock.patch.object(live, "_approvers", lambda events: {}),
-        mock.patch.object(live, "_apply_run", lambda run, *args: given.append(args[-1])),
+        mock.patch.object(
+            live, "_apply_run", lambda run, approvers, script, previous, *_: given.append(previous)
+        ),
     ):
         live.apply_many([first, other, again], None, {"a": {"x": 1}, "b": {"y": 2}})
     # Two runs (a stream appears once per run): "a" again follows the first run's event,

@@ -323,7 +323,7 @@ def test_a_crash_mid_approval_leaves_neither_event_nor_projection(
 ):
     cr = propose_revision(editor, trial, summary="Crash")
 
-    def explode(event, script=None, previous=None):
+    def explode(event, script=None, previous=None, **options):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(projection, "apply", explode)
