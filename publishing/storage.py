@@ -135,7 +135,7 @@ class SnapshotStore:
         for part in manifest.data["parts"]:
             shard = split_manifest.shard_of_part(part)
             listed = manifest.read_part(part)
-            parts[shard], paths[shard] = part, set(listed)
+            parts[shard], paths[shard] = part, tuple(listed)
             files.update(listed)
         return PreviousState(
             files, split_manifest.PartTable(parts, paths), read_object=manifest.read_object
