@@ -175,6 +175,25 @@ def test_read_log_gives_every_event_as_recorded_in_order(editor):
 
 
 @pytest.mark.django_db
+def test_the_whole_log_is_read_through_a_server_side_cursor(postgres, editor):
+    """Bounded memory whatever the log's size: PostgreSQL holds the rows, the reader fetches
+    a chunk at a time (and in the binary format: ids and times equal the model's, above)."""
+    with transaction.atomic():
+        for i in range(3):
+            eventstore.append(new_event(editor, slug=f"s{i}"), expected_version=0)
+    reading = eventstore.read_log(chunk_size=1)
+    first = next(reading)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_cursors WHERE name LIKE 'read_log_%%'")
+        open_cursors = cursor.fetchall()
+    assert first.position == 1 and len(open_cursors) == 1
+    assert [e.position for e in reading] == [2, 3]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors WHERE name LIKE 'read_log_%%'")
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.django_db
 def test_a_streams_events_are_read_by_the_unique_constraints_index(postgres, editor):
     """The stream's (type, id, version) index is the unique constraint's, there is no other."""
     stream = uuid.uuid4()
