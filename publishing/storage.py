@@ -41,6 +41,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -73,12 +74,14 @@ class UploadError(Exception):
 
 @dataclass
 class PreviousState:
-    """What a build needs of the previous snapshot: its files, its parts, and (format 1 on the
-    filesystem) the directory its bodies are still in."""
+    """What a build needs of the previous snapshot: its files, its parts, (format 1 on the
+    filesystem) the directory its bodies are still in, and how to read its objects by sha256
+    (a cold worker reads the previous FHIR bundle: ``build.previous_bundle``)."""
 
     files: dict[str, dict[str, Any]]
     parts: split_manifest.PartTable
     legacy_dir: Path | None = None
+    read_object: Callable[[str], bytes] | None = None
 
 
 class SnapshotStore:
@@ -121,7 +124,7 @@ class SnapshotStore:
             return None
         kept = last_built(manifest.sha256)
         if kept is not None:
-            return PreviousState(*kept)
+            return PreviousState(*kept, read_object=manifest.read_object)
         if manifest.format < 2:
             files = manifest.files
             return PreviousState(files, split_manifest.PartTable.of_files(files), self._legacy(seq))
@@ -132,9 +135,11 @@ class SnapshotStore:
         for part in manifest.data["parts"]:
             shard = split_manifest.shard_of_part(part)
             listed = manifest.read_part(part)
-            parts[shard], paths[shard] = part, set(listed)
+            parts[shard], paths[shard] = part, tuple(listed)
             files.update(listed)
-        return PreviousState(files, split_manifest.PartTable(parts, paths))
+        return PreviousState(
+            files, split_manifest.PartTable(parts, paths), read_object=manifest.read_object
+        )
 
     def _legacy(self, seq: int) -> Path | None:
         return None

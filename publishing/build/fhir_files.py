@@ -12,9 +12,10 @@ path and elements; the build stops, so the previous snapshot stays the one serve
 code systems (``fhir.code_systems``: the endpoint codes) are published the same way, with the
 mapping code and the canonical base as their inputs.
 
-The resources' bundle entries are cached per process as compact bytes (by that fingerprint and
-the event hash), so a worker maps an unchanged record once, not once per snapshot (the bundle
-needs every resource), and keeps bytes, not dicts.
+The resources' bundle entries are kept per process as compressed compact bytes spilled to disk
+(``spill``), named in the warm table by record (that fingerprint and the event hash), so a
+worker maps an unchanged record once, not once per snapshot (the bundle needs every resource).
+A new worker takes them from the previous snapshot's bundle instead (``previous_bundle``).
 """
 
 from __future__ import annotations
@@ -33,16 +34,15 @@ from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
 from .composite import ChunkedArray, CompositeWriter, ends_chunk
 from .files import dumps
+from .previous_bundle import KnownEntries, previous_entries
 from .spill import Spill, size_of
 
 PUBLISHING = Path(__file__).resolve().parent.parent
 BUNDLE_PATH = "fhir/bundle.json"
 
-# (path, bundle entry: a handle of its compressed compact JSON in ``SPILL``) of each resource of
-# a record's last mapping, by inputs fingerprint and event hash. On disk, not in memory: a
-# worker keeps them for every resource (millions at 100,000 trials), and even compressed bytes
-# objects took more than a gigabyte there (``spill``).
-_resource_cache: dict[str, list[tuple[str, int]]] = {}
+# Every resource's bundle entry, compressed compact JSON, named by a handle. On disk, not in
+# memory: a worker keeps them for every resource (millions at 100,000 trials), and even
+# compressed bytes objects took more than a gigabyte there (``spill``).
 SPILL = Spill()
 
 
@@ -79,7 +79,11 @@ def bundle_entry(resource: dict[str, Any], base: str) -> int:
     """A resource's entry in the bundle, as compact JSON, compressed and spilled to disk: its
     handle in ``SPILL`` (``_bundle_item_bytes`` gives the bytes back)."""
     url = f"{base}/{resource['resourceType']}/{resource['id']}"
-    return SPILL.put(zlib.compress(_compact({"fullUrl": url, "resource": resource}), 1))
+    return spill_entry(_compact({"fullUrl": url, "resource": resource}))
+
+
+def spill_entry(data: bytes) -> int:
+    return SPILL.put(zlib.compress(data, 1))
 
 
 def _cache_key(record: RecordState, inputs: str) -> str:
@@ -114,47 +118,44 @@ def write_fhir_files(builder, evidence: EvidenceAsOf, touched=None) -> None:
 
 def _write_all(builder, evidence: EvidenceAsOf, base: str) -> None:
     """Every record's files (reused where the previous snapshot has them); fills the warm
-    table (``WarmFhir``) afresh."""
+    table (``WarmFhir``) afresh, taking the entries known before (``previous_bundle``)."""
+    known = warm_fhir.known_entries(builder)
     warm_fhir.reset(builder, base)
-    live: set[str] = set()
     for record_type in fhir_record_types():
         for record in evidence.records[record_type].values():
-            key = _write_record(builder, record, base)
-            live.add(key)
+            _write_record(builder, record, base, known)
     code_systems = [(fhir.resource_path(r), r) for r in fhir.code_systems(base)]
     code_system_inputs = _code_system_inputs(base)
     _write_or_reuse(builder, code_systems, code_system_inputs)
     for path, resource in code_systems:
-        warm_fhir.items[path] = (code_system_inputs, bundle_entry(resource, base))
-    for stale in [key for key in _resource_cache if key not in live]:
-        del _resource_cache[stale]
+        warm_fhir.items[path] = bundle_entry(resource, base)
 
 
 def _bundle_row(path: str) -> tuple | None:
     """The bundle's item for ``path`` (``composite.Item``: ends a chunk, cache key, path);
     None when no resource has that path any more."""
-    found = warm_fhir.items.get(path)
-    if found is None:
+    handle = warm_fhir.items.get(path)
+    if handle is None:
         return None
-    return (ends_chunk(path), (path, found[0]), path)
+    # A handle names bytes that never change within one spill file (its generation).
+    return (ends_chunk(path), (path, SPILL.generation, handle), path)
 
 
-def _write_record(builder, record: RecordState, base: str) -> str:
-    """Write (or reuse) one record's files and note them in the warm table; its cache key."""
+def _write_record(builder, record: RecordState, base: str, known: KnownEntries | None = None):
+    """Write (or reuse) one record's files and note them in the warm table, taking its bundle
+    entries from ``known`` when they are known and its files reused."""
     inputs = fhir_inputs(record, base)
     key = _cache_key(record, inputs)
-    entries = _resource_cache.get(key)
+    entries = known.take(record, key, inputs) if known is not None else None
     if entries is None or not _reuse_all(builder, entries, inputs):
         # Mapped again (the files are written, or the bundle needs the entries).
         resources = record_resources(record, base)
         _write_or_reuse(builder, resources, inputs)
         entries = [(path, bundle_entry(resource, base)) for path, resource in resources]
-    _resource_cache[key] = entries  # valid: written now, or reused from before
-    paths = [path for path, _ in entries]
-    for path, entry in entries:
-        warm_fhir.items[path] = (key, entry)
+    for path, handle in entries:
+        warm_fhir.items[path] = handle
+    paths = tuple(path for path, _ in entries)
     warm_fhir.records[record.record_type][record.slug] = (record.current_hash, key, paths)
-    return key
 
 
 def fhir_record_types() -> list[str]:
@@ -165,8 +166,8 @@ def fhir_record_types() -> list[str]:
 class WarmFhir:
     """What this process's last build published as FHIR, so that the next build on a warm
     worker touches only the records an event wrote since: each record's event hash, cache
-    key and paths; every resource's bundle entry by path; the bundle's chunks
-    (``composite.ChunkedArray``).
+    key and paths; every resource's bundle entry by path (its handle in ``SPILL``, of the
+    spill file ``generation``); the bundle's chunks (``composite.ChunkedArray``).
     Used only when the previous snapshot is the one this process built with it (the files
     dict ``files_of`` is the very one ``previous_state`` hands back), with the same base and
     store; any other build fills it again from every record."""
@@ -175,16 +176,29 @@ class WarmFhir:
         self.files_of: dict | None = None
         self.identity: Any = None
         self.base: str | None = None
-        self.records: dict[str, dict[str, tuple[str, str, list[str]]]] = {}
-        self.items: dict[str, tuple[str, int]] = {}  # path -> (cache key, bundle entry)
+        self.records: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {}
+        self.items: dict[str, int] = {}  # path -> bundle entry's handle in SPILL
+        self.generation = SPILL.generation  # the spill file the handles are of
         self.bundle = ChunkedArray()
         self.spilled = 0  # the spill's size after the last full build (or compaction)
+
+    def known_entries(self, builder) -> KnownEntries:
+        """The entries a full build may take (``previous_bundle``): this table's, if it has
+        any in the current spill file, else (a new worker) the previous snapshot's bundle."""
+        if self.items and self.generation == SPILL.generation:
+            return KnownEntries(self.records, self.items)
+        return KnownEntries(by_inputs=previous_entries(builder, spill_entry))
+
+    def forget(self) -> None:
+        """Know nothing, as a new worker (the next full build reads the previous bundle)."""
+        self.__init__()
 
     def reset(self, builder, base: str) -> None:
         self.files_of = None  # until the build has written every file
         self.identity, self.base = builder.sink.identity, base
         self.records = {name: {} for name in fhir_record_types()}
         self.items = {}
+        self.generation = SPILL.generation
         self.bundle = ChunkedArray()
 
     def compact_spill(self, full: bool) -> None:
@@ -192,14 +206,12 @@ class WarmFhir:
         after every full build, and after a warm one once the file has doubled since."""
         if not full and SPILL.end <= 2 * self.spilled + (64 << 20):
             return
-        handles = {handle for _, handle in self.items.values()}
-        handles.update(h for entries in _resource_cache.values() for _, h in entries)
+        handles = set(self.items.values())
         live = sum(size_of(handle) for handle in handles)
         if SPILL.worth_compacting(live):
             renamed = SPILL.compact(sorted(handles))
-            self.items = {path: (key, renamed[h]) for path, (key, h) in self.items.items()}
-            for key, entries in _resource_cache.items():
-                _resource_cache[key] = [(path, renamed[h]) for path, h in entries]
+            self.items = {path: renamed[handle] for path, handle in self.items.items()}
+            self.generation = SPILL.generation
         self.spilled = SPILL.end
 
     def follows(self, builder, base: str) -> bool:
@@ -230,8 +242,7 @@ class WarmFhir:
         return changed_paths
 
     def _forget(self, builder, record_type: str, slug: str) -> None:
-        _, key, paths = self.records[record_type].pop(slug)
-        _resource_cache.pop(key, None)
+        _, _, paths = self.records[record_type].pop(slug)
         for path in paths:
             builder.remove(path)
             self.items.pop(path, None)
@@ -248,7 +259,7 @@ def _bundle_head(base: str, evidence: EvidenceAsOf) -> tuple[bytes, bytes]:
 
 
 def _bundle_item_bytes(path: str) -> bytes:
-    return zlib.decompress(SPILL.get(warm_fhir.items[path][1]))
+    return zlib.decompress(SPILL.get(warm_fhir.items[path]))
 
 
 def _compact(value: Any) -> bytes:

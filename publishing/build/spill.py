@@ -27,12 +27,16 @@ class Spill:
         self._fd: int | None = None
         self._pid = 0
         self.end = 0  # bytes written, live or dead
+        # Which file the handles are of: a new file (compaction) names other bytes by the
+        # same offsets, so what is remembered by handle is remembered with the generation too.
+        self.generation = 0
 
     def _file(self) -> int:
         if self._fd is None:
             self._handle = tempfile.TemporaryFile(prefix="publishing-spill-")  # noqa: SIM115
             self._fd = self._handle.fileno()
             self._pid, self.end = os.getpid(), 0
+            self.generation += 1
         elif self._pid != os.getpid():  # a forked child: the file is its parent's
             raise RuntimeError("a forked process may read spilled bytes, never add any")
         return self._fd

@@ -1,13 +1,16 @@
 """What a build and a warm worker hold, held compactly, gives back exactly what it stood for.
 
-Documents packed in ``RecordState``, plain manifest entries as ``FileEntry``, FHIR bundle
-entries spilled to disk and composite chunks remembered by a digest: each is checked here
-against the plain value it replaces (the same dict, the same bytes). That whole snapshots
-stay byte-identical with them is checked in ``test_incremental``.
+Documents packed in ``RecordState``, plain manifest entries as ``FileEntry`` (sha256 and size
+in one bytes object), the part table's paths as tuples, page references NUL-joined, FHIR
+bundle entries spilled to disk (named by handle and spill generation) and composite chunks
+remembered by a digest: each is checked here against the plain value it replaces (the same
+dict, the same bytes). That whole snapshots stay byte-identical with them is checked in
+``test_incremental`` and ``test_cold_worker``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
@@ -15,8 +18,11 @@ import pytest
 from publishing.build import composite
 from publishing.build import manifest as split_manifest
 from publishing.build.file_entry import FileEntry, plain
+from publishing.build.fingerprints import _references_cache, references_of
+from publishing.build.previous_bundle import KnownEntries
 from publishing.build.spill import Spill, size_of
 from publishing.selectors import RecordState, Version
+from tests.documents import drugex_trial
 
 SHA = "0123456789abcdef" * 4
 
@@ -71,6 +77,9 @@ def test_a_file_entry_reads_and_serialises_as_its_dict():
         {"path": "a", "sha256": "xyz", "size": 1},
         {"path": "a", "sha256": SHA, "size": 1.0},
         {"path": "a", "sha256": SHA, "size": 1, "other": 2},
+        {"path": "a", "sha256": "0a" * 30 + " 0a ", "size": 1},  # 31 bytes: fromhex skips spaces
+        {"path": "a", "sha256": SHA, "size": 1 << 64},  # does not fit the packed size
+        {"path": "a", "sha256": SHA, "size": -1},
     ],
 )
 def test_entries_a_file_entry_could_not_give_back_exactly_stay_dicts(entry):
@@ -136,3 +145,80 @@ def test_chunk_keys_differ_when_any_item_key_does():
         )
     }
     assert len(digests) == 6
+
+
+@pytest.mark.parametrize("size", [0, 1, 255, 1 << 32, (1 << 64) - 1])
+def test_a_file_entry_packs_its_sha256_and_size_in_one_bytes_object(size):
+    entry = {"path": "fhir/Group/a.json", "sha256": SHA, "size": size, "inputs": "fhir-x"}
+    compact = FileEntry.of(entry)
+    assert isinstance(compact.packed, bytes) and len(compact.packed) == 40
+    assert not hasattr(compact, "__dict__")
+    assert compact.size == size and compact["size"] == size and compact.digest.hex() == SHA
+    assert plain(compact) == entry
+
+
+def stored_parts(path: str, data: bytes, count: int) -> dict:
+    return split_manifest.part_entry(path, hashlib.sha256(data).hexdigest(), len(data), count)
+
+
+def test_the_part_table_holds_tuples_and_a_partial_split_gives_the_whole_splits_parts():
+    files = {f"trials/t{i}.html": FileEntry(f"trials/t{i}.html", SHA, i) for i in range(3000)}
+    empty = split_manifest.PartTable.empty()
+    _, first = split_manifest.split(files, list(files), empty, stored_parts)
+    assert all(type(members) is tuple for members in first.paths.values())
+
+    del files["trials/t5.html"]
+    files["trials/new.html"] = FileEntry("trials/new.html", SHA, 7)
+    changed = ["trials/t5.html", "trials/new.html"]
+    parts, second = split_manifest.split(files, changed, first, stored_parts)
+    whole, table = split_manifest.split(files, list(files), empty, stored_parts)
+    assert parts == whole
+    assert {s: set(m) for s, m in second.paths.items()} == {
+        s: set(m) for s, m in table.paths.items()
+    }
+    assert all(type(members) is tuple for members in second.paths.values())
+    dirty = {split_manifest.shard_of(path) for path in changed}
+    untouched = [shard for shard in first.paths if shard not in dirty]
+    assert untouched and all(second.paths[s] is first.paths[s] for s in untouched)
+
+
+def test_page_references_are_kept_as_one_string_and_read_back_in_order():
+    document = drugex_trial("t")
+    state = RecordState("trial", "id", "t", [version()], document, current_hash="h-refs")
+    try:
+        references = references_of(state)
+        assert references == sorted(references) and ("citation", "smith-2020") in references
+        assert isinstance(_references_cache["h-refs"], str)
+        assert references_of(state) == references  # from the cached string
+        bare = RecordState("trial", "id", "u", [version()], {}, current_hash="h-none")
+        assert references_of(bare) == [] and references_of(bare) == []
+    finally:
+        _references_cache.pop("h-refs", None)
+        _references_cache.pop("h-none", None)
+
+
+def test_a_new_spill_file_is_a_new_generation():
+    spill = Spill()
+    try:
+        handle = spill.put(b"first")
+        generation = spill.generation
+        renamed = spill.compact([handle])
+        assert renamed[handle] == handle  # the same offset, in another file...
+        assert spill.generation != generation  # ...which the generation tells apart
+    finally:
+        spill.close()
+
+
+def test_known_entries_are_the_tables_for_the_same_key_else_the_previous_bundles_once():
+    def record(slug: str):
+        return RecordState("trial", "id", slug, [version()], {}, current_hash=f"h-{slug}")
+
+    known = KnownEntries(
+        records={"trial": {"a": ("h-a", "key-a", ("fhir/x/a.json",))}},
+        items={"fhir/x/a.json": 11},
+        by_inputs={"in-b": [("fhir/x/b.json", 12)]},
+    )
+    assert known.take(record("a"), "key-a", "in-a") == [("fhir/x/a.json", 11)]
+    assert known.take(record("a"), "key-a2", "in-a2") is None  # another version
+    assert known.take(record("b"), "key-b", "in-b") == [("fhir/x/b.json", 12)]
+    assert known.take(record("b"), "key-b", "in-b") is None  # taken once

@@ -41,8 +41,7 @@ def forget_everything_built() -> None:
     entries._entry_cache.clear()
     entries._findings_cache.clear()
     fingerprints._references_cache.clear()
-    fhir_files._resource_cache.clear()
-    fhir_files.warm_fhir.files_of = None
+    fhir_files.warm_fhir.forget()
     warm_pages.warm_pages.files_of = None
     warm_snapshot.warm_snapshot.files_of = None
     selectors.CACHE = selectors.LogCache()
