@@ -30,8 +30,13 @@ def closings():
 
 
 def test_chunks_of_one_write_what_one_by_one_writes(trial, editor, reviewer):
-    with mock.patch.object(batch_approval, "CHUNK", 1):
+    """The one-by-one comparison's own assertions, with every request its own chunk."""
+    calls, spying = closings()
+    with mock.patch.object(batch_approval, "CHUNK", 1), spying:
         one_by_one.test_a_batch_appends_what_approving_one_by_one_appends(trial, editor, reviewer)
+    # Four requests, each closed by its own chunk (the end's closing finds none left).
+    assert [len(pks) for pks, _ in calls if pks] == [1, 1, 1, 1]
+    assert len({now for _, now in calls}) == 1
 
 
 def test_each_chunk_is_closed_with_the_batchs_one_decision_time(trial, editor, reviewer):
