@@ -27,8 +27,10 @@ class Spill:
         self._fd: int | None = None
         self._pid = 0
         self.end = 0  # bytes written, live or dead
-        # Which file the handles are of: a new file (compaction) names other bytes by the
-        # same offsets, so what is remembered by handle is remembered with the generation too.
+        # Which file the handles are of: a file that replaces another (compaction, or a new
+        # one after ``close``) names other bytes by the same offsets, so what is remembered by
+        # handle is remembered with the generation too. Creating the first file does not move
+        # it: a table made before its first ``put`` names bytes of that file.
         self.generation = 0
 
     def _file(self) -> int:
@@ -36,7 +38,6 @@ class Spill:
             self._handle = tempfile.TemporaryFile(prefix="publishing-spill-")  # noqa: SIM115
             self._fd = self._handle.fileno()
             self._pid, self.end = os.getpid(), 0
-            self.generation += 1
         elif self._pid != os.getpid():  # a forked child: the file is its parent's
             raise RuntimeError("a forked process may read spilled bytes, never add any")
         return self._fd
@@ -56,6 +57,8 @@ class Spill:
     def close(self) -> None:
         if self._handle is not None and self._pid == os.getpid():
             self._handle.close()
+        if self._fd is not None:
+            self.generation += 1  # its handles name nothing now
         self._handle, self._fd, self.end = None, None, 0
 
     def worth_compacting(self, live: int) -> bool:
@@ -66,6 +69,7 @@ class Spill:
         """Copy the entries ``handles`` name to a new file; their new handles by old one."""
         old_handle, old_fd, old_pid = self._handle, self._fd, self._pid
         self._handle, self._fd, self.end = None, None, 0
+        self.generation += 1
         renamed: dict[int, int] = {}
         for handle in handles:
             if handle not in renamed:

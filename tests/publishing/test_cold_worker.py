@@ -126,3 +126,25 @@ def test_previous_entries_are_the_bundle_entries_filed_by_their_records_inputs(
     expected = [fhir_files._bundle_item_bytes(path) for path in sorted(items)]
     assert [data for _, data in read] == expected
     assert [fhir.resource_path(resource) for resource, _ in read] == sorted(items)
+
+
+def test_a_worker_takes_its_own_entries_for_a_full_build_after_its_first(
+    small_corpus, editor, reviewer, snapshot_mode, small_chunks
+):
+    forget_everything_built()
+    fhir_files.SPILL.close()  # a new worker: no spill file yet
+    assert not Snapshot.objects.exists()
+    services.publish_latest()  # the first snapshot: every record mapped, the spill file made
+    assert fhir_files.SPILL.end > 0 and fhir_files.warm_fhir.items
+
+    # A full build on this worker (another worker published meanwhile, say) takes the
+    # entries this worker holds, not the previous snapshot's bundle read again.
+    with mock.patch.object(fhir_files, "previous_entries") as read_previous_bundle:
+        known = fhir_files.warm_fhir.known_entries(builder=None)
+    assert not read_previous_bundle.called
+    assert known.items is fhir_files.warm_fhir.items
+
+    fhir_files.SPILL.close()  # the file is gone: its handles name nothing
+    with mock.patch.object(fhir_files, "previous_entries", return_value={}) as read_previous:
+        fhir_files.warm_fhir.known_entries(builder=None)
+    assert read_previous.called
