@@ -37,6 +37,19 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--batch", type=int, default=1000, help="change requests in the timed batch approval"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="*",
+        default=[2, 4],
+        help="concurrent propose + approve: processes at once, one figure each (none: skip)",
+    )
+    parser.add_argument(
+        "--concurrent-pairs",
+        type=int,
+        default=400,
+        help="propose + approve pairs in each concurrent figure, shared among the processes",
+    )
     parser.add_argument("--trials", type=int, default=10_000, help="publishing dataset size")
     parser.add_argument(
         "--repeats", type=int, default=3, help="full publications (and floors) to time"

@@ -2,7 +2,9 @@
 PostgreSQL, same documents) and the floor's (the same SQL written by hand), runs alternating:
 
 - approve one change request (services) vs the peer's read-modify-save of one aggregate;
-  propose + approve per second;
+  propose + approve per second, serially and by ``--workers`` processes at once (each on
+  trials of its own: the service's throughput, not one client's latency), the log checked
+  gapless and chained afterwards;
 - one append per transaction: ``eventstore.append`` vs the peer's save vs the floor;
 - a batch approval (``approve_change_requests``) in events per second;
 - the whole-log read, decoded: ``eventstore.read_log`` vs the peer's ``select_notifications``
@@ -191,6 +193,16 @@ def _run(args, backend: str) -> dict:
     }
     print(f"  approve: {results['approve']}", flush=True)
 
+    # The same pairs by ``--workers`` processes at once, on trials of their own (while the
+    # read models still follow the log: the appends below do not project).
+    results["concurrent"] = []
+    for workers in (w for w in args.workers if w > 0):
+        versions = {s: state[s][1:] for s in slugs}
+        figure = concurrent_pairs(workers, args.concurrent_pairs, versions, proposer, approver)
+        results["concurrent"].append(figure)
+        print(f"  concurrent propose + approve: {figure}", flush=True)
+        state = {t.slug: (t.id, t.version, t.document) for t in Trial.objects.order_by("slug")}
+
     # Appends, one per transaction: ours, the floor's SQL, the peer's save, in turn.
     ours_t, floor_t, peer_t = [], [], []
     for i in range(args.approvals):
@@ -326,12 +338,120 @@ def _run(args, backend: str) -> dict:
     results["upcast_and_paths"] = _upcast_and_paths(log_size)
     print(f"  upcast, changed paths: {results['upcast_and_paths']}", flush=True)
     results["replay"] = [replay_in_subprocess()]
-    results["chain_verified"] = eventstore.verify_chain().ok
+    # After every phase, the concurrent ones too: gapless positions and an intact chain.
+    report = eventstore.verify_chain()
+    results["chain_verified"] = report.ok
+    results["chain_events"] = report.events
     if peer is not None:
         peer.close()
         floor.close()
     print_table(results)
     return results
+
+
+def concurrent_pairs(workers: int, pairs: int, versions: dict, proposer, approver) -> dict:
+    """``workers`` processes at once (forked, each with its own connection), each proposing and
+    approving revisions of trials of its own (every ``workers``-th of ``versions``: slug ->
+    (version, document)), ``pairs`` in all: total pairs per second from the first start to
+    the last finish (the publish request after each commit included, as served)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from curation import eventstore
+
+    before = eventstore.last_position()
+    # Closed before the fork: each child opens its own (one closing an inherited socket would
+    # end the parent's session too).
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(workers)
+    per_worker = [pairs // workers + (k < pairs % workers) for k in range(workers)]
+    slugs = sorted(versions)
+    answers = context.Queue()
+    processes = [
+        context.Process(
+            target=_worker_pairs,
+            # Forked: the arguments are inherited, not pickled.
+            args=(
+                {s: versions[s] for s in slugs[k::workers]},
+                per_worker[k],
+                (proposer, approver),
+                start,
+                answers,
+            ),
+        )
+        for k in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [answers.get(timeout=600) for _ in processes]
+    for process in processes:
+        process.join()
+    if failed := [o["error"] for o in outcomes if "error" in o]:
+        raise RuntimeError(f"a concurrent worker failed: {failed[0]}")
+    appended = eventstore.last_position() - before
+    began = min(o["started"] for o in outcomes)
+    ended = max(o["ended"] for o in outcomes)
+    done = sum(o["pairs"] for o in outcomes)
+    return {
+        "workers": workers,
+        "pairs": done,
+        "events_appended": appended,
+        "seconds": round(ended - began, 2),
+        "propose_approve_per_second": round(done / (ended - began), 1),
+        "approve_ms_median": round(statistics.median(o["approve_ms"] for o in outcomes), 2),
+        "propose_ms_median": round(statistics.median(o["propose_ms"] for o in outcomes), 2),
+    }
+
+
+def _worker_pairs(versions: dict, count: int, users: tuple, start, answers) -> None:
+    """One concurrent worker: ``count`` propose + approve pairs on its own trials; what it
+    measured (or the error that stopped it) goes to ``answers``."""
+    try:
+        answers.put(_pairs(versions, count, *users, start))
+    except BaseException as exc:  # the parent reports it; a worker never hangs the run
+        start.abort()
+        answers.put({"error": repr(exc)})
+
+
+def _pairs(state: dict, count: int, proposer, approver, start) -> dict:
+    from django.db import connections
+
+    from curation import services
+
+    slugs = sorted(state)
+    proposes, approves = [], []
+    start.wait()
+    started = time.perf_counter()
+    for i in range(count):
+        slug = slugs[i % len(slugs)]
+        version, doc = state[slug]
+        doc = {**doc, "summary": f"Concurrent revision {i} by {os.getpid()}"}
+        t0 = time.perf_counter()
+        cr = services.propose(
+            user=proposer,
+            record_type="trial",
+            action="revise",
+            record=slug,
+            base_version=version,
+            document=doc,
+            rationale="benchmark",
+        )
+        t1 = time.perf_counter()
+        services.approve(cr, user=approver)
+        approves.append(time.perf_counter() - t1)
+        proposes.append(t1 - t0)
+        state[slug] = (version + 1, doc)
+    ended = time.perf_counter()
+    connections.close_all()
+    return {
+        "started": started,
+        "ended": ended,
+        "pairs": count,
+        "approve_ms": ms(approves),
+        "propose_ms": ms(proposes),
+    }
 
 
 def _upcast_and_paths(log_size: int) -> dict:
@@ -375,6 +495,10 @@ def print_table(results: dict) -> None:
          a["ratio_to_peer_without_publish_request"]),
         ("propose one change request (ms)", a["propose_ms"], None, "", None),
         ("propose + approve per second", a["propose_approve_per_second"], None, "", None),
+        *[(f"propose + approve per second, {c['workers']} processes",
+           c["propose_approve_per_second"], a["propose_approve_per_second"], "serial",
+           ratio(c["propose_approve_per_second"], a["propose_approve_per_second"]))
+          for c in results.get("concurrent", [])],
         ("append, one per transaction (ms)", p["ours_ms"], p["peer_save_ms"], "peer save",
          p["ratio_to_peer"]),
         ("append, one per transaction (ms)", p["ours_ms"], p["floor_ms"], "floor (SQL by hand)",
@@ -387,4 +511,6 @@ def print_table(results: dict) -> None:
     for name, ours, theirs, which, ratio_ in rows:
         print(f"  {name} | {ours} | {theirs if theirs is not None else ''} | {which} | "
               f"{ratio_ if ratio_ is not None else ''}")  # fmt: skip
+    print(f"  log after every phase: {results.get('chain_events')} events, gapless and chained: "
+          f"{results.get('chain_verified')}")  # fmt: skip
     print(flush=True)

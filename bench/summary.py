@@ -51,6 +51,16 @@ def _eventstore(r: dict) -> Iterator[Row]:
         f">= {TARGET_PROPOSE_APPROVE}/s",
         None if per_second is None else per_second >= TARGET_PROPOSE_APPROVE,
     )  # fmt: skip
+    # The service's throughput: processes at once, each on trials of its own, beside the
+    # serial figure of the same run.
+    for figure in r.get("concurrent", []):
+        rate = figure.get("propose_approve_per_second")
+        yield Row(
+            f"propose + approve per second, {figure.get('workers')} processes", rate,
+            per_second, "serial, same run", _ratio(rate, per_second),
+            f">= {TARGET_PROPOSE_APPROVE}/s",
+            None if rate is None else rate >= TARGET_PROPOSE_APPROVE,
+        )  # fmt: skip
     floor_ratio = append.get("ratio_to_floor")
     yield Row(
         "append, one per transaction (ms)", append.get("ours_ms"), append.get("floor_ms"),

@@ -70,3 +70,22 @@ def test_the_table_is_markdown_with_one_line_a_figure():
     approve = printed[2].split(" | ")
     assert approve[1:4] == ["6.0", "1.5", "peer read-modify-save"]
     assert approve[-1] == "missed |"
+
+
+def test_each_concurrent_figure_stands_beside_the_serial_one_of_the_same_run():
+    concurrent = [
+        {"workers": 2, "propose_approve_per_second": 120.0},
+        {"workers": 4, "propose_approve_per_second": 200.0},
+    ]
+    serial = {**EVENTSTORE["approve"], "propose_approve_per_second": 80.0}
+    found = rows({"eventstore": {**EVENTSTORE, "approve": serial, "concurrent": concurrent}})
+    names = [row.figure for row in found]
+
+    at = names.index("propose + approve per second")
+    assert names[at + 1 : at + 3] == [
+        "propose + approve per second, 2 processes",
+        "propose + approve per second, 4 processes",
+    ]
+    two, four = found[at + 1], found[at + 2]
+    assert (two.theirs, two.which, two.ratio, two.met) == (80.0, "serial, same run", 1.5, False)
+    assert (four.ratio, four.met) == (2.5, True)  # 200/s meets the target of 200/s
