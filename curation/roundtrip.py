@@ -92,6 +92,26 @@ def beginning() -> Iterator[str]:
             conn.autocommit = False  # nothing began: psycopg begins the transaction itself
 
 
+def may_send_commit() -> bool:
+    """PostgreSQL: whether the statements the caller sends next may end with the COMMIT of the
+    caller's transaction, sparing the round trip of its own that Django's commit would take.
+    Only when the caller runs in the outermost ``transaction.atomic()`` block, which began
+    the transaction and commits it on a clean exit (nested in another block, the outer one
+    decides), and nothing in it failed. The caller sends nothing after them and raises
+    nothing before the block ends: once the server has committed, Django's commit finds no
+    transaction and sends nothing (psycopg's ``commit`` on an idle connection), and its
+    on-commit callbacks run as usual. A statement that fails stops the string before the
+    COMMIT: the block then rolls back as it would have."""
+    return (
+        connection.vendor == "postgresql"
+        and connection.in_atomic_block
+        and len(connection.atomic_blocks) == 1
+        and not connection.savepoint_ids
+        and connection.commit_on_exit
+        and not connection.needs_rollback
+    )
+
+
 def instances(model: type, rows: list[tuple]) -> list[Any]:
     """Model instances from the rows of ``row_query(model)`` (as a read of them would give)."""
     names = [f.attname for f in model._meta.concrete_fields]

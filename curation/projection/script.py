@@ -24,6 +24,7 @@ from django.db import connection
 from evidence import models as ev
 
 from ..models import Event
+from ..roundtrip import may_send_commit
 from .rows import Rows
 
 EVENT_TABLE = Event._meta.db_table
@@ -91,11 +92,16 @@ class Script:
         self.statements.append(sql)
         self.params.extend(params)
 
-    def run(self) -> None:
+    def run(self, *, commit: bool = False) -> None:
+        """Send the statements. ``commit``: the caller's last statements, ending with the
+        COMMIT of its transaction when ``roundtrip.may_send_commit`` says they may."""
         if not self.statements:
             return
+        statements = self.statements
+        if commit and may_send_commit():
+            statements = [*statements, "COMMIT"]
         with connection.cursor() as cursor:
-            cursor.execute(";\n".join(self.statements), self.params)
+            cursor.execute(";\n".join(statements), self.params)
         self.statements, self.params = [], []
 
     def upsert_records(
