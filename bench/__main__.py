@@ -2,6 +2,7 @@
 
     make bench                              # all, at full size
     make bench BENCH_ARGS="--only eventstore --events 20000 --approvals 200"
+    make bench BENCH_ARGS="--only eventstore --events 2000 --workers 2 4 8"  # concurrent pairs
     make bench BENCH_ARGS="--only publishing --trials 100000"   # corpus via the batch path
     make bench BENCH_ARGS="--only publishing --only reads --scale 100k"  # issue 16 scale
     make bench BENCH_ARGS="--only imports --studies 1000 --references 5000"

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from django.db import DataError, ProgrammingError, connection, transaction
 
-from curation import eventstore, services
+from curation import eventstore, selectors, services
 from curation.errors import VersionConflict
 from curation.models import ChangeRequest, Event, Notification
 from tests import factories
@@ -53,6 +53,20 @@ def test_an_approval_sends_its_begin_with_its_reads(postgres, editor, reviewer):
         services.approve(cr, user=reviewer)
     assert len(counted) == 2  # BEGIN with the locks and reads; the writes with COMMIT
     assert ChangeRequest.objects.get(pk=cr.pk).status == "approved"
+    assert connection.get_autocommit() and connection.connection.autocommit
+
+
+def test_a_proposal_takes_three_round_trips(postgres, editor, reviewer):
+    factories.seed_trial(editor, reviewer)
+    live = selectors.live_record("trial", "ifm-2005-02")
+    factories.propose_seed_revision(editor, "First.", live)  # the connection prepares its own
+    with round_trips() as counted:
+        cr = factories.propose_seed_revision(editor, "Again.", live, citations=["attal-2012"])
+    # BEGIN with the reads (the record, the references and citations named); the request's
+    # row, its history row and review with the reviewers' lookup; COMMIT (alone: the
+    # notification's rows, when anyone is told, are written after the request's).
+    assert len(counted) == 3
+    assert ChangeRequest.objects.get(pk=cr.pk).status == "submitted"
     assert connection.get_autocommit() and connection.connection.autocommit
 
 
