@@ -94,32 +94,33 @@ def split(
     the paths written (or removed) since. Only parts with a changed path, or missing from
     ``previous``, are made again (``store_part(path, bytes, files)`` stores one and gives
     its entry); the rest are the previous ones."""
-    paths: dict[str, Any] = dict(previous.paths)  # a set made only of those that change
-    dirty: set[str] = set()
+    # The changed paths by shard, then each changed shard's members as a set, one shard at a
+    # time: a full build changes every part, and sets of them all (every path) at once were
+    # the build's largest table at its end.
+    changes: dict[str, list[str]] = {}
     for path in changed:
-        shard = shard_of(path)
-        if shard not in dirty:
-            dirty.add(shard)
-            paths[shard] = set(paths.get(shard, ()))
-        members = paths[shard]
-        if path in files:
-            members.add(path)
-        else:
-            members.discard(path)
+        changes.setdefault(shard_of(path), []).append(path)
     parts: dict[str, Entry] = {}
-    for shard, members in paths.items():
+    paths: dict[str, tuple[str, ...]] = {}
+    for shard in sorted({*previous.paths, *changes}):
+        members = previous.paths.get(shard, ())
+        dirty = shard in changes
+        if dirty:
+            present = set(members)
+            for path in changes.pop(shard):
+                if path in files:
+                    present.add(path)
+                else:
+                    present.discard(path)
+            members = tuple(present)
         if not members:
             continue
-        if shard in dirty or shard not in previous.parts:
+        if dirty or shard not in previous.parts:
             data = part_bytes(files[path] for path in members)
             parts[shard] = store_part(part_path(shard), data, len(members))
         else:
             parts[shard] = previous.parts[shard]
-    paths = {
-        shard: tuple(members) if shard in dirty else members
-        for shard, members in paths.items()
-        if members
-    }
+        paths[shard] = members
     ordered = [parts[shard] for shard in sorted(parts)]
     return ordered, PartTable(parts, paths)
 

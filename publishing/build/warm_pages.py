@@ -59,7 +59,8 @@ class WarmPages:
         self.files_of: dict | None = None
         self.identity: Any = None
         self.hashes: dict[str, dict[str, str | None]] = {}  # type -> slug -> event hash
-        self.mentions: dict[str, set[str]] = {}  # "type:slug" -> owners whose pages name it
+        # "type:slug" -> the owner ("type:slug") whose pages name it, or a set of them if many
+        self.mentions: dict[str, str | set[str]] = {}
         self.stale: set[str] = set()  # event hashes replaced in this build
 
     def follows(self, builder) -> bool:
@@ -75,8 +76,25 @@ class WarmPages:
         self.mentions = {}
 
     def note(self, path: str, owner: str, parts: list[str]) -> None:
+        mentions = self.mentions
         for part in parts:
-            self.mentions.setdefault(part.rpartition("@")[0], set()).add(owner)
+            key = part.rpartition("@")[0]
+            found = mentions.get(key)
+            if found is None:
+                # Most records are named by one owner's pages (a trial by its own): the owner
+                # itself, not a set of one (an empty set alone is 216 bytes, for every trial),
+                # and a trial's own key is the owner's string, not a copy of it.
+                mentions[owner if key == owner else key] = owner
+            elif type(found) is str:
+                if found != owner:
+                    mentions[key] = {found, owner}
+            else:
+                found.add(owner)
+
+    def owners_naming(self, key: str) -> tuple[str, ...] | set[str]:
+        """The owners ("type:slug") whose pages' inputs name the record ``key``."""
+        found = self.mentions.get(key, ())
+        return (found,) if type(found) is str else found
 
     def touched_owners(
         self, evidence: EvidenceAsOf, touched: set[tuple[str, str]]
@@ -99,7 +117,7 @@ class WarmPages:
                 changed.append((name, slug))
         owners: set[str] = set()
         for key in [*(f"{name}:{slug}" for name, slug in changed), *gone]:
-            owners.update(self.mentions.get(key, ()))
+            owners.update(self.owners_naming(key))
         for name, slug in changed:
             if name in ("trial", "topic"):
                 owners.add(f"{name}:{slug}")

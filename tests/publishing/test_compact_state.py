@@ -21,6 +21,7 @@ from publishing.build.file_entry import FileEntry, plain
 from publishing.build.fingerprints import _references_cache, references_of
 from publishing.build.previous_bundle import KnownEntries
 from publishing.build.spill import Spill, size_of
+from publishing.build.warm_pages import WarmPages
 from publishing.selectors import RecordState, Version
 from tests.documents import drugex_trial
 
@@ -222,3 +223,34 @@ def test_known_entries_are_the_tables_for_the_same_key_else_the_previous_bundles
     assert known.take(record("a"), "key-a2", "in-a2") is None  # another version
     assert known.take(record("b"), "key-b", "in-b") == [("fhir/x/b.json", 12)]
     assert known.take(record("b"), "key-b", "in-b") is None  # taken once
+
+
+def test_a_split_emptying_a_part_or_naming_a_path_twice_gives_the_whole_splits_parts():
+    files = {f"fhir/Group/g{i}.json": FileEntry(f"fhir/Group/g{i}.json", SHA, i) for i in range(40)}
+    empty = split_manifest.PartTable.empty()
+    _, first = split_manifest.split(files, [*files, *files], empty, stored_parts)
+    assert sum(len(members) for members in first.paths.values()) == len(files)
+    alone = next(shard for shard, members in first.paths.items() if len(members) == 1)
+    (gone,) = first.paths[alone]
+    del files[gone]
+    files["fhir/Group/new.json"] = FileEntry("fhir/Group/new.json", SHA, 1)
+    changed = [gone, "fhir/Group/new.json", "fhir/Group/new.json", "fhir/Group/never.json"]
+    parts, second = split_manifest.split(files, changed, first, stored_parts)
+    whole, table = split_manifest.split(files, list(files), empty, stored_parts)
+    assert parts == whole and alone not in second.paths
+    assert {s: sorted(m) for s, m in second.paths.items()} == {
+        s: sorted(m) for s, m in table.paths.items()
+    }
+
+
+def test_a_record_named_by_one_owners_pages_keeps_that_owner_alone_not_a_set():
+    pages = WarmPages()
+    pages.note("trials/a.html", "trial:a", ["trial:a@2", "citation:c@1", "topic:t@1"])
+    pages.note("trials/b.html", "trial:b", ["trial:b@1", "citation:c@1"])
+    pages.note("trials/b.json", "trial:b", ["trial:b@1"])
+    pages.note("topics/t.html", "topic:t", ["topic:t@1"])
+    assert pages.mentions["trial:a"] == "trial:a" and pages.owners_naming("trial:a") == ("trial:a",)
+    assert pages.owners_naming("trial:b") == ("trial:b",)
+    assert pages.owners_naming("citation:c") == {"trial:a", "trial:b"}
+    assert pages.owners_naming("topic:t") == {"trial:a", "topic:t"}
+    assert pages.owners_naming("citation:unnamed") == ()
