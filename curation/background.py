@@ -6,8 +6,9 @@ The connection is used by one thread at a time. Only one script is in flight, an
 thread waits for it (``settle``) before it uses the connection itself: every query through
 Django's cursors (an execute wrapper), every ``Pipeline.run``, event insert outside a script
 and psycopg cursor of the event store (``settle_pending``), and before the block ends, so
-that the COMMIT or ROLLBACK comes after it. A failure of the writes in flight is raised in this thread at that wait, as
-Django raises a database error, and the caller's transaction rolls back whole.
+that the COMMIT or ROLLBACK comes after it. A failure of the writes in flight is raised in
+this thread at that wait, as Django raises a database error, and the caller's transaction
+rolls back whole.
 """
 
 from __future__ import annotations
