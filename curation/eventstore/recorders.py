@@ -14,7 +14,6 @@ from contextlib import contextmanager
 import orjson
 from django.db import connection, transaction
 
-from ..background import settle_pending
 from ..models import Event
 
 TABLE = Event._meta.db_table
@@ -152,7 +151,6 @@ class PostgresRecorder(Recorder):
         """A server-side cursor (bounded memory) in psycopg's binary format: numbers, ids and
         times arrive without text parsing, and JSON cast to text comes as it is (a whole-log
         read spends about half its client time parsing the text format otherwise)."""
-        settle_pending()  # psycopg's own cursor: not through Django's execute wrappers
         connection.ensure_connection()
         with (
             connection.wrap_database_errors,
@@ -182,7 +180,6 @@ class PostgresRecorder(Recorder):
 
         from ..roundtrip import beginning
 
-        settle_pending()  # psycopg's own cursor: not through Django's execute wrappers
         connection.ensure_connection()
         with (
             connection.wrap_database_errors,

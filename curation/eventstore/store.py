@@ -18,7 +18,6 @@ import orjson
 from django.db import connection
 from django.utils import timezone
 
-from ..background import settle_pending
 from ..models import Event
 from .hashing import GENESIS_HASH, event_hash, hashed_fields
 from .heads import StreamHead, db_stream_id, head
@@ -180,7 +179,6 @@ def _insert(events: Sequence[Event]) -> None:
     """One event: one INSERT (prepared, on PostgreSQL); many: COPY on PostgreSQL, else
     multi-row INSERTs."""
     if connection.vendor == "postgresql":
-        settle_pending()  # COPY and the prepared INSERT use the connection directly
         if len(events) > 1:
             _copy(events)
         else:

@@ -23,7 +23,6 @@ from django.db import connection
 
 from evidence import models as ev
 
-from ..background import settle_pending
 from ..models import Event
 from ..roundtrip import may_send_commit
 from .rows import Rows
@@ -258,18 +257,15 @@ class Pipeline(Script):
     def run(self) -> None:
         if not self.statements:
             return
-        settle_pending()
-        connection.ensure_connection()
-        # Django's own error classes (IntegrityError, ...), as its cursors raise them.
-        with connection.wrap_database_errors:
-            self.send(connection.connection)
-
-    def send(self, raw) -> None:
-        """Send the statements on the psycopg connection ``raw`` (``run``'s, or the caller's
-        from a second thread: ``background``), errors raised as psycopg raises them."""
         import psycopg
 
-        with raw.pipeline(), psycopg.Cursor(raw) as cursor:
+        connection.ensure_connection()
+        # Django's own error classes (IntegrityError, ...), as its cursors raise them.
+        with (
+            connection.wrap_database_errors,
+            connection.connection.pipeline(),
+            psycopg.Cursor(connection.connection) as cursor,
+        ):
             for sql, params in zip(self.statements, self.params, strict=True):
                 cursor.execute(sql, params)
         self.statements, self.params = [], []

@@ -12,15 +12,12 @@ in bulk, the requests, their history and their reviews in bulk.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import eventstore, notifications, projection
-from ..background import BackgroundWrites, background_writes
 from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from ..models import ChangeRequest, Event
 from ..narratives import TopicsShowing, known_changed_numbers, narrative_warnings
@@ -120,25 +117,24 @@ def _approve(reviewer, ids, comment: str) -> list[Event]:
     previous: dict[Any, dict] = {}  # stream id -> its document before the batch's first event
     pairs: dict[int, list | None] = {}
     closing = _Closing(reviewer, comment, pairs, requests)
-    with closing.writes_behind():
-        for index, cr in enumerate(requests):
-            try:
-                event = _append(batch, records, known, cr, reviewer, (unprojected, previous), pairs)
-            except CurationError as exc:
-                raise _naming(index, cr.pk, exc) from None
-            except eventstore.ConcurrencyConflict as exc:
-                raise _naming(index, cr.pk, VersionConflict(str(exc), [], exc.actual)) from None
-            event.approver = reviewer
-            unprojected.append(event)
-            records.record(event)
-            known.note(event.stream_type, event.slug, live=event.document is not None)
-            # Approving one request flags the other open requests on its record (``approve``):
-            # a later request of the batch on the same record keeps that flag.
-            cr.needs_rebase = cr.needs_rebase or (cr.record_type, cr.record_id) in touched
-            touched.add((cr.record_type, cr.record_id))
-            if closing.due(index):
-                closing.write(batch, unprojected, previous, upto=index + 1)
-        closing.write(batch, unprojected, previous, upto=len(requests))
+    for index, cr in enumerate(requests):
+        try:
+            event = _append(batch, records, known, cr, reviewer, (unprojected, previous), pairs)
+        except CurationError as exc:
+            raise _naming(index, cr.pk, exc) from None
+        except eventstore.ConcurrencyConflict as exc:
+            raise _naming(index, cr.pk, VersionConflict(str(exc), [], exc.actual)) from None
+        event.approver = reviewer
+        unprojected.append(event)
+        records.record(event)
+        known.note(event.stream_type, event.slug, live=event.document is not None)
+        # Approving one request flags the other open requests on its record (``approve``):
+        # a later request of the batch on the same record keeps that flag.
+        cr.needs_rebase = cr.needs_rebase or (cr.record_type, cr.record_id) in touched
+        touched.add((cr.record_type, cr.record_id))
+        if closing.due(index):
+            closing.write(batch, unprojected, previous, upto=index + 1)
+    closing.write(batch, unprojected, previous, upto=len(requests))
     _announce(requests, reviewer, comment)
     position = batch.position
     transaction.on_commit(lambda: events_appended.send(sender=Event, position=position))
@@ -181,20 +177,6 @@ class _Closing:
         self.topics = TopicsShowing()
         self.by_chunk = all(cr.record_type != "topic" for cr in requests)
         self.closed = 0  # the requests before this one are closed
-        self.writes: BackgroundWrites | None = None
-
-    @contextmanager
-    def writes_behind(self) -> Iterator[None]:
-        """Chunk by chunk on PostgreSQL, each chunk's writes are sent from a second thread
-        while this one checks and serialises the next (``background``): the server writes
-        one chunk as the next is made. All of them are sent, or the first failure raised,
-        before the block ends."""
-        if not (self.by_chunk and connection.vendor == "postgresql"):
-            yield
-            return
-        with background_writes() as self.writes:
-            yield
-        self.writes = None
 
     def due(self, index: int) -> bool:
         return self.by_chunk and index + 1 - self.closed >= CHUNK
@@ -211,9 +193,7 @@ class _Closing:
         close_approved(
             closing, self.reviewer, self.comment, warnings, touched, script, now=self.now
         )
-        if script is not None and self.writes is not None:
-            self.writes.send(script)
-        elif script is not None:
+        if script is not None:
             script.run()
         self.closed = upto
 
