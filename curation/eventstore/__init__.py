@@ -7,7 +7,8 @@ refuses UPDATE and DELETE on events (triggers, see the migrations).
 
 - ``store``: ``append`` and ``Batch``, under the append lock;
 - ``heads``: where the log and a stream stand (the reads an append relies on);
-- ``reading``: one stream (``select_events``), the whole log (``select_notifications``),
+- ``reading``: one stream (``select_events``), the whole log (``select_notifications``;
+  ``iter_notifications`` a chunk at a time),
   documents by position (``documents_at``);
 - ``recorders``: what differs between PostgreSQL and SQLite, one recorder each;
 - ``hashing`` and ``verify``: the hash chain and its check.
@@ -32,6 +33,7 @@ from .reading import (
     documents_at,
     events_at,
     iter_events,
+    iter_notifications,
     read_log,
     select_events,
     select_notifications,
@@ -69,6 +71,7 @@ __all__ = [
     "read_log",
     "recorder",
     "select_events",
+    "iter_notifications",
     "select_notifications",
     "stream_head",
     "verify_chain",

@@ -79,12 +79,23 @@ class LoggedEvent(EventIdentity):
 
 def select_notifications(after: int, upto: int) -> list[LoggedEvent]:
     """Events in (after, upto], oldest first, as metadata."""
-    rows = (
+    return [LoggedEvent(*row) for row in _notification_rows(after, upto)]
+
+
+def iter_notifications(after: int, upto: int, chunk_size: int = 2000) -> Iterator[LoggedEvent]:
+    """``select_notifications`` fetched ``chunk_size`` rows at a time, for a reader that
+    keeps less than the events: at 100,000 trials the whole list and the rows behind it
+    were a build's largest allocation while it read the log."""
+    for row in _notification_rows(after, upto).iterator(chunk_size=chunk_size):
+        yield LoggedEvent(*row)
+
+
+def _notification_rows(after: int, upto: int) -> QuerySet:
+    return (
         Event.objects.filter(position__gt=after, position__lte=upto)
         .order_by("position")
         .values_list(*LoggedEvent.COLUMNS)
     )
-    return [LoggedEvent(*row) for row in rows]
 
 
 def changed_paths(after: int, upto: int) -> dict[int, list[str]]:

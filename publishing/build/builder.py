@@ -43,7 +43,7 @@ from . import manifest as split_manifest
 from .composite import CompositeWriter
 from .entries import forget_entries_of, forget_stale_entries, record_entry
 from .fhir_files import warm_fhir, write_fhir_files
-from .file_entry import FileEntry
+from .file_entry import FileEntry, shared_path
 from .files import dumps
 from .fingerprints import inputs_fingerprint
 from .rendering import GroupResult, page_groups, render_forked, should_fork
@@ -151,7 +151,7 @@ class SnapshotBuilder:
             return False
         if not self.sink.reuse(path, old):
             return False
-        self.files[path] = old  # manifest entries are never changed once made
+        self.files[shared_path(path, old)] = old  # entries are never changed once made
         self.reused += 1
         return True
 

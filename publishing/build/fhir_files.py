@@ -33,6 +33,7 @@ from evidence.documents import record_types
 from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
 from .composite import ChunkedArray, CompositeWriter, ends_chunk
+from .file_entry import shared_path
 from .files import dumps
 from .previous_bundle import KnownEntries, previous_entries
 from .spill import Spill, size_of
@@ -84,12 +85,6 @@ def bundle_entry(resource: dict[str, Any], base: str) -> int:
 
 def spill_entry(data: bytes) -> int:
     return SPILL.put(zlib.compress(data, 1))
-
-
-def _cache_key(record: RecordState, inputs: str) -> str:
-    # The event hash too: "slug@version" names different documents in another database
-    # (the hash chains the whole log, so it also covers the record's history).
-    return f"{inputs}:{record.current_hash}"
 
 
 def write_fhir_files(builder, evidence: EvidenceAsOf, touched=None) -> None:
@@ -147,17 +142,22 @@ def _write_record(builder, record: RecordState, base: str, known: KnownEntries |
     """Write (or reuse) one record's files and note them in the warm table, taking its bundle
     entries from ``known`` when they are known and its files reused."""
     inputs = fhir_inputs(record, base)
-    key = _cache_key(record, inputs)
-    entries = known.take(record, key, inputs) if known is not None else None
+    entries = known.take(record, inputs) if known is not None else None
     if entries is None or not _reuse_all(builder, entries, inputs):
         # Mapped again (the files are written, or the bundle needs the entries).
         resources = record_resources(record, base)
         _write_or_reuse(builder, resources, inputs)
         entries = [(path, bundle_entry(resource, base)) for path, resource in resources]
+    else:  # reused: the paths as the files' entries hold them (one string each, not two)
+        files = builder.files
+        entries = [(shared_path(path, files[path]), handle) for path, handle in entries]
+        inputs = getattr(files[entries[0][0]], "inputs", inputs)  # equal: held once
     for path, handle in entries:
         warm_fhir.items[path] = handle
     paths = tuple(path for path, _ in entries)
-    warm_fhir.records[record.record_type][record.slug] = (record.current_hash, key, paths)
+    # The event hash and the inputs, not one key string made of both (about 150 bytes a
+    # record; the inputs string is the one the entries of files written here hold).
+    warm_fhir.records[record.record_type][record.slug] = (record.current_hash, inputs, paths)
 
 
 def fhir_record_types() -> list[str]:
@@ -167,8 +167,8 @@ def fhir_record_types() -> list[str]:
 
 class WarmFhir:
     """What this process's last build published as FHIR, so that the next build on a warm
-    worker touches only the records an event wrote since: each record's event hash, cache
-    key and paths; every resource's bundle entry by path (its handle in ``SPILL``, of the
+    worker touches only the records an event wrote since: each record's event hash, FHIR
+    inputs and paths; every resource's bundle entry by path (its handle in ``SPILL``, of the
     spill file ``generation``); the bundle's chunks (``composite.ChunkedArray``).
     Used only when the previous snapshot is the one this process built with it (the files
     dict ``files_of`` is the very one ``previous_state`` hands back), with the same base and
@@ -178,6 +178,7 @@ class WarmFhir:
         self.files_of: dict | None = None
         self.identity: Any = None
         self.base: str | None = None
+        # type -> slug -> (event hash, inputs, paths)
         self.records: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {}
         self.items: dict[str, int] = {}  # path -> bundle entry's handle in SPILL
         self.generation = SPILL.generation  # the spill file the handles are of
@@ -292,7 +293,8 @@ def _reuse_all(builder, resources: list[tuple[str, Any]], inputs: str) -> bool:
         return False
     if builder.sink.reuses and builder.sink.legacy_dir is None:
         # Nothing to take in (the bodies are objects already): one pass, no per-file checks.
-        builder.files.update(zip((path for path, _ in resources), olds, strict=True))
+        pairs = zip((path for path, _ in resources), olds, strict=True)
+        builder.files.update((shared_path(path, old), old) for path, old in pairs)
         builder.reused += len(olds)
         return True
     kept = [path for path, _ in resources if builder.reuse(path, inputs)]

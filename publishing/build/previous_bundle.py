@@ -42,7 +42,7 @@ class PreviousBundleUnreadable(Exception):
 
 
 class KnownEntries:
-    """The entries of records mapped before: ``take(record, key, inputs)`` gives a record's
+    """The entries of records mapped before: ``take(record, inputs)`` gives a record's
     (path, spill handle) pairs, or None when they are unknown (the record is mapped)."""
 
     def __init__(
@@ -51,13 +51,15 @@ class KnownEntries:
         items: dict[str, int] | None = None,
         by_inputs: dict[str, Entries] | None = None,
     ):
-        self.records = records or {}  # the warm table's: type -> slug -> (hash, key, paths)
+        self.records = records or {}  # the warm table's: type -> slug -> (hash, inputs, paths)
         self.items = items or {}  # the warm table's: path -> spill handle
         self.by_inputs = by_inputs or {}  # the previous bundle's entries, by inputs
 
-    def take(self, record, key: str, inputs: str) -> Entries | None:
+    def take(self, record, inputs: str) -> Entries | None:
         seen = self.records.get(record.record_type, {}).get(record.slug)
-        if seen is not None and seen[1] == key:
+        # The event hash too: "slug@version" (in the inputs) names different documents in
+        # another database (the hash chains the whole log, so it also covers the history).
+        if seen is not None and seen[0] == record.current_hash and seen[1] == inputs:
             try:
                 return [(path, self.items[path]) for path in seen[2]]
             except KeyError:  # a path not in the table: map the record

@@ -176,6 +176,17 @@ def test_read_log_gives_every_event_as_recorded_in_order(editor):
 
 
 @pytest.mark.django_db
+def test_notifications_a_chunk_at_a_time_are_the_notifications_read_at_once(editor):
+    with transaction.atomic():
+        for i in range(5):
+            eventstore.append(new_event(editor, slug=f"n{i}"), expected_version=0)
+    chunked = list(eventstore.iter_notifications(after=1, upto=5, chunk_size=2))
+    assert chunked == eventstore.select_notifications(1, 5)
+    assert [e.position for e in chunked] == [2, 3, 4, 5]
+    assert chunked[0].slug == "n1" and chunked[0].proposer == editor.username
+
+
+@pytest.mark.django_db
 def test_the_whole_log_is_read_through_a_server_side_cursor(postgres, editor):
     """Bounded memory whatever the log's size: PostgreSQL holds the rows, the reader fetches
     a chunk at a time (and in the binary format: ids and times equal the model's, above)."""

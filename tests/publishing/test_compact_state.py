@@ -215,14 +215,16 @@ def test_known_entries_are_the_tables_for_the_same_key_else_the_previous_bundles
         return RecordState("trial", "id", slug, [version()], {}, current_hash=f"h-{slug}")
 
     known = KnownEntries(
-        records={"trial": {"a": ("h-a", "key-a", ("fhir/x/a.json",))}},
+        records={"trial": {"a": ("h-a", "in-a", ("fhir/x/a.json",))}},
         items={"fhir/x/a.json": 11},
         by_inputs={"in-b": [("fhir/x/b.json", 12)]},
     )
-    assert known.take(record("a"), "key-a", "in-a") == [("fhir/x/a.json", 11)]
-    assert known.take(record("a"), "key-a2", "in-a2") is None  # another version
-    assert known.take(record("b"), "key-b", "in-b") == [("fhir/x/b.json", 12)]
-    assert known.take(record("b"), "key-b", "in-b") is None  # taken once
+    assert known.take(record("a"), "in-a") == [("fhir/x/a.json", 11)]
+    assert known.take(record("a"), "in-a2") is None  # another version
+    other_database = RecordState("trial", "id", "a", [version()], {}, current_hash="h-other")
+    assert known.take(other_database, "in-a") is None  # the same version, another event
+    assert known.take(record("b"), "in-b") == [("fhir/x/b.json", 12)]
+    assert known.take(record("b"), "in-b") is None  # taken once
 
 
 def test_a_split_emptying_a_part_or_naming_a_path_twice_gives_the_whole_splits_parts():
