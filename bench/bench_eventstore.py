@@ -153,15 +153,7 @@ def _run(args, backend: str) -> dict:
 
         def ours(slug=slug, doc=doc):
             t0 = time.perf_counter()
-            cr = services.propose(
-                user=proposer,
-                record_type="trial",
-                action="revise",
-                record=slug,
-                base_version=state[slug][1],
-                document=doc,
-                rationale="benchmark",
-            )
+            cr = propose_revision(proposer, slug, state[slug][1], doc)
             publishes.append(0.0)
             t1 = time.perf_counter()
             with mock.patch.object(
@@ -429,15 +421,7 @@ def _pairs(state: dict, count: int, proposer, approver, start) -> dict:
         version, doc = state[slug]
         doc = {**doc, "summary": f"Concurrent revision {i} by {os.getpid()}"}
         t0 = time.perf_counter()
-        cr = services.propose(
-            user=proposer,
-            record_type="trial",
-            action="revise",
-            record=slug,
-            base_version=version,
-            document=doc,
-            rationale="benchmark",
-        )
+        cr = propose_revision(proposer, slug, version, doc)
         t1 = time.perf_counter()
         services.approve(cr, user=approver)
         approves.append(time.perf_counter() - t1)
@@ -514,3 +498,18 @@ def print_table(results: dict) -> None:
     print(f"  log after every phase: {results.get('chain_events')} events, gapless and chained: "
           f"{results.get('chain_verified')}")  # fmt: skip
     print(flush=True)
+
+
+def propose_revision(proposer, slug: str, base_version: int, document: dict):
+    """A benchmark revision of trial ``slug`` proposed through the services."""
+    from curation import services  # after django.setup(), as this module's other imports
+
+    return services.propose(
+        user=proposer,
+        record_type="trial",
+        action="revise",
+        record=slug,
+        base_version=base_version,
+        document=document,
+        rationale="benchmark",
+    )
