@@ -25,6 +25,14 @@ def new_event(user, stream_id=None, slug="x", document=None):
     )
 
 
+def append_streams(editor, prefix: str, count: int) -> None:
+    """``count`` events in one transaction, each the first of its stream (slugs ``prefix``0,
+    ``prefix``1, ...)."""
+    with transaction.atomic():
+        for i in range(count):
+            eventstore.append(new_event(editor, slug=f"{prefix}{i}"), expected_version=0)
+
+
 @pytest.mark.django_db
 def test_positions_are_gapless_and_hashes_chain(editor):
     with transaction.atomic():
@@ -114,9 +122,7 @@ def _tamper(sql, params):
 
 @pytest.mark.django_db
 def test_verify_names_the_first_altered_event(editor):
-    with transaction.atomic():
-        for i in range(4):
-            eventstore.append(new_event(editor, slug=f"d{i}"), expected_version=0)
+    append_streams(editor, "d", 4)
     call_command("verify_events")  # intact
     _tamper("UPDATE curation_event SET rationale = %s WHERE position = %s", ["forged", 3])
     report = eventstore.verify_chain()
@@ -127,9 +133,7 @@ def test_verify_names_the_first_altered_event(editor):
 
 @pytest.mark.django_db
 def test_verify_detects_a_relinked_chain(editor):
-    with transaction.atomic():
-        for i in range(3):
-            eventstore.append(new_event(editor, slug=f"d{i}"), expected_version=0)
+    append_streams(editor, "d", 3)
     _tamper("UPDATE curation_event SET prev_hash = %s WHERE position = %s", ["f" * 64, 2])
     report = eventstore.verify_chain()
     assert report.broken_at == 2 and "prev_hash" in report.problem
@@ -162,9 +166,7 @@ def test_a_batch_appends_what_one_by_one_appends_and_refuses_stale_versions(edit
 
 @pytest.mark.django_db
 def test_read_log_gives_every_event_as_recorded_in_order(editor):
-    with transaction.atomic():
-        for i in range(5):
-            eventstore.append(new_event(editor, slug=f"r{i}"), expected_version=0)
+    append_streams(editor, "r", 5)
     read = list(eventstore.read_log(after=1, upto=4, chunk_size=2))
     stored = Event.objects.filter(position__gt=1, position__lte=4).order_by("position")
     assert [e.position for e in read] == [2, 3, 4]
@@ -177,9 +179,7 @@ def test_read_log_gives_every_event_as_recorded_in_order(editor):
 
 @pytest.mark.django_db
 def test_notifications_a_chunk_at_a_time_are_the_notifications_read_at_once(editor):
-    with transaction.atomic():
-        for i in range(5):
-            eventstore.append(new_event(editor, slug=f"n{i}"), expected_version=0)
+    append_streams(editor, "n", 5)
     chunked = list(eventstore.iter_notifications(after=1, upto=5, chunk_size=2))
     assert chunked == eventstore.select_notifications(1, 5)
     assert [e.position for e in chunked] == [2, 3, 4, 5]
@@ -190,9 +190,7 @@ def test_notifications_a_chunk_at_a_time_are_the_notifications_read_at_once(edit
 def test_the_whole_log_is_read_through_a_server_side_cursor(postgres, editor):
     """Bounded memory whatever the log's size: PostgreSQL holds the rows, the reader fetches
     a chunk at a time (and in the binary format: ids and times equal the model's, above)."""
-    with transaction.atomic():
-        for i in range(3):
-            eventstore.append(new_event(editor, slug=f"s{i}"), expected_version=0)
+    append_streams(editor, "s", 3)
     reading = eventstore.read_log(chunk_size=1)
     first = next(reading)
     with connection.cursor() as cursor:
