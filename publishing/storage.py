@@ -53,6 +53,7 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
 
 from .build import manifest as split_manifest
+from .build.file_table import FileTable
 from .build.files import write_file
 from .published_manifest import (
     MANIFEST,
@@ -78,7 +79,7 @@ class PreviousState:
     filesystem) the directory its bodies are still in, and how to read its objects by sha256
     (a cold worker reads the previous FHIR bundle: ``build.previous_bundle``)."""
 
-    files: dict[str, dict[str, Any]]
+    files: FileTable
     parts: split_manifest.PartTable
     legacy_dir: Path | None = None
     read_object: Callable[[str], bytes] | None = None
@@ -126,19 +127,17 @@ class SnapshotStore:
         if kept is not None:
             return PreviousState(*kept, read_object=manifest.read_object)
         if manifest.format < 2:
-            files = manifest.files
-            return PreviousState(files, split_manifest.PartTable.of_files(files), self._legacy(seq))
-        # Every part read once, straight into one files dict (not the manifest's sorted copy,
-        # which its cache would keep beside the build's: millions of entries at 100k trials).
-        files: dict[str, dict[str, Any]] = {}
-        parts, paths = {}, {}
+            files = FileTable(manifest.files)
+            return PreviousState(files, split_manifest.PartTable.missing(), self._legacy(seq))
+        # Every part read once, straight into a file table (on disk: millions of entries at
+        # 100k trials), not the manifest's dict of them all, which its cache would keep.
+        files = FileTable()
+        parts = {}
         for part in manifest.data["parts"]:
-            shard = split_manifest.shard_of_part(part)
-            listed = manifest.read_part(part)
-            parts[shard], paths[shard] = part, tuple(listed)
-            files.update(listed)
+            parts[split_manifest.shard_of_part(part)] = part
+            files.update(manifest.read_part(part))
         return PreviousState(
-            files, split_manifest.PartTable(parts, paths), read_object=manifest.read_object
+            files, split_manifest.PartTable(parts), read_object=manifest.read_object
         )
 
     def _legacy(self, seq: int) -> Path | None:

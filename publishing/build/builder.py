@@ -43,7 +43,8 @@ from . import manifest as split_manifest
 from .composite import CompositeWriter
 from .entries import forget_entries_of, forget_stale_entries, record_entry
 from .fhir_files import warm_fhir, write_fhir_files
-from .file_entry import FileEntry, shared_path
+from .file_entry import FileEntry
+from .file_table import FileTable, as_file_table
 from .files import dumps
 from .fingerprints import inputs_fingerprint
 from .rendering import GroupResult, page_groups, render_forked, should_fork
@@ -86,7 +87,7 @@ class PreviousSnapshot:
 @dataclass
 class BuildResult:
     meta: dict[str, Any]  # manifest.json
-    files: dict[str, dict[str, Any]]  # every file's entry by path
+    files: FileTable  # every file's entry by path
     manifest_bytes: bytes
     manifest_sha256: str
     files_rendered: int
@@ -111,7 +112,7 @@ class SnapshotBuilder:
         self.position = position
         self.previous = previous
         self.progress = progress or (lambda done, total: None)
-        self.files: dict[str, dict[str, Any]] = {}
+        self.files: FileTable = FileTable()
         self.written: list[str] = []  # paths whose entries were made in this build
         # A warm build changes the previous snapshot's files dict in place (``in_place``):
         # the paths it removes are noted, the others are the previous snapshot's.
@@ -151,7 +152,7 @@ class SnapshotBuilder:
             return False
         if not self.sink.reuse(path, old):
             return False
-        self.files[shared_path(path, old)] = old  # entries are never changed once made
+        self.files[path] = old  # entries are never changed once made
         self.reused += 1
         return True
 
@@ -183,7 +184,7 @@ class SnapshotBuilder:
         state = self.previous.state if self.previous and sink.reuses else None
         if state is not None and state.legacy_dir is not None:
             sink.legacy_dir = state.legacy_dir
-        self.previous_files = state.files if state is not None else {}
+        self.previous_files = as_file_table(state.files if state is not None else None)
         self.previous_parts = state.parts if state is not None else split_manifest.PartTable.empty()
         # A build allocates millions of acyclic dicts and strings and leaves no cycles
         # behind (tested); the cyclic collector would walk the loaded evidence again and again.
@@ -287,7 +288,10 @@ class SnapshotBuilder:
         """The manifest's parts: those listing a path written or removed in this build are
         made and stored again, the others are the previous snapshot's."""
         # In place, the removed paths are noted; otherwise, what the previous snapshot had.
-        removed = self.removed if self.in_place else self.previous_files.keys() - self.files.keys()
+        if self.in_place:
+            removed = self.removed
+        else:
+            removed = list(self.previous_files.paths_missing_from(self.files))
 
         def store_part(path: str, data: bytes, count: int) -> dict[str, Any]:
             sha256 = hashlib.sha256(data).hexdigest()
@@ -372,6 +376,8 @@ class SnapshotBuilder:
 
     def _render_group_apart(self, group: int) -> GroupResult:
         """In a forked child: render one group and give what it added to the manifest."""
+        # The parent's file table stays referenced (never closed here: it is the parent's).
+        self.parent_files = self.files
         self.files, self.rendered, self.written = {}, 0, []
         covered = self.render_group(group)
         return self.files, self.rendered, covered

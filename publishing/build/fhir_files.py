@@ -33,7 +33,6 @@ from evidence.documents import record_types
 from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
 from .composite import ChunkedArray, CompositeWriter, ends_chunk
-from .file_entry import shared_path
 from .files import dumps
 from .previous_bundle import KnownEntries, previous_entries
 from .spill import Spill, size_of
@@ -148,15 +147,11 @@ def _write_record(builder, record: RecordState, base: str, known: KnownEntries |
         resources = record_resources(record, base)
         _write_or_reuse(builder, resources, inputs)
         entries = [(path, bundle_entry(resource, base)) for path, resource in resources]
-    else:  # reused: the paths as the files' entries hold them (one string each, not two)
-        files = builder.files
-        entries = [(shared_path(path, files[path]), handle) for path, handle in entries]
-        inputs = getattr(files[entries[0][0]], "inputs", inputs)  # equal: held once
     for path, handle in entries:
         warm_fhir.items[path] = handle
     paths = tuple(path for path, _ in entries)
     # The event hash and the inputs, not one key string made of both (about 150 bytes a
-    # record; the inputs string is the one the entries of files written here hold).
+    # record).
     warm_fhir.records[record.record_type][record.slug] = (record.current_hash, inputs, paths)
 
 
@@ -294,7 +289,7 @@ def _reuse_all(builder, resources: list[tuple[str, Any]], inputs: str) -> bool:
     if builder.sink.reuses and builder.sink.legacy_dir is None:
         # Nothing to take in (the bodies are objects already): one pass, no per-file checks.
         pairs = zip((path for path, _ in resources), olds, strict=True)
-        builder.files.update((shared_path(path, old), old) for path, old in pairs)
+        builder.files.update(pairs)
         builder.reused += len(olds)
         return True
     kept = [path for path, _ in resources if builder.reuse(path, inputs)]

@@ -30,6 +30,13 @@ class FileEntry:
         self.packed = digest + size.to_bytes(8, "big")
         self.inputs = inputs
 
+    @classmethod
+    def unpacked(cls, path: str, packed: bytes, inputs: str | None) -> FileEntry:
+        """The entry whose sha256 and size are ``packed`` (as ``packed`` holds them)."""
+        entry = cls.__new__(cls)
+        entry.path, entry.packed, entry.inputs = path, packed, inputs
+        return entry
+
     @property
     def digest(self) -> bytes:
         return self.packed[:32]
@@ -120,11 +127,3 @@ Mapping.register(FileEntry)
 def plain(entry: Any) -> Any:
     """A manifest entry as JSON serialises it (a dict)."""
     return entry.as_dict() if isinstance(entry, FileEntry) else entry
-
-
-def shared_path(path: str, entry: Any) -> str:
-    """``path`` as the string ``entry`` (listed at ``path``) holds it, when it is a
-    ``FileEntry``: a reused entry is then listed under its own string, not a second copy (a
-    cold build reads the previous snapshot's entries, paths and all, and makes every path
-    again: 1.7 million strings at 100,000 trials)."""
-    return entry.path if type(entry) is FileEntry else path

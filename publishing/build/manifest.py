@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from .file_entry import FileEntry, plain
 from .files import dumps
+
+if TYPE_CHECKING:
+    from .file_table import FileTable
 
 FORMAT = 2
 SHARDS = 1024
@@ -34,9 +37,14 @@ PART_DIR = "manifest"
 Entry = dict[str, Any]
 
 
+def shard_number(path: str) -> int:
+    """The part a path belongs to: crc32 (fixed, fast) of the path, modulo ``SHARDS``."""
+    return zlib.crc32(path.encode()) % SHARDS
+
+
 def shard_of(path: str) -> str:
-    """The part a path belongs to: crc32 (fixed, fast) of the path, three hex digits."""
-    return f"{zlib.crc32(path.encode()) % SHARDS:03x}"
+    """The part a path belongs to as its name: ``shard_number``, three hex digits."""
+    return f"{shard_number(path):03x}"
 
 
 def part_path(shard: str) -> str:
@@ -61,31 +69,29 @@ def parse_part(data: bytes) -> dict[str, Entry]:
 
 
 class PartTable:
-    """The parts of one snapshot: each part's manifest entry and the paths it lists, kept by a
+    """The parts of one snapshot by shard name: each part's entry in manifest.json, kept by a
     worker from one build to the next (so an approval does not read every part again). The
-    paths are held as tuples (a set of 2,000 strings costs about three times the tuple, and a
-    build changes few parts: it takes a set of only those)."""
+    paths a part lists are the file table's rows of its shard (``FileTable.entries_in``).
+    ``complete``: every shard that has files has its part here (false for a format 1
+    snapshot, which has no parts: then every part is made)."""
 
-    def __init__(self, parts: dict[str, Entry], paths: dict[str, tuple[str, ...]]):
-        self.parts = parts  # shard -> part entry in manifest.json
-        self.paths = paths  # shard -> paths listed in that part
+    def __init__(self, parts: dict[str, Entry], complete: bool = True):
+        self.parts = parts  # shard name -> part entry in manifest.json
+        self.complete = complete
 
     @classmethod
     def empty(cls) -> PartTable:
-        return cls({}, {})
+        return cls({})
 
     @classmethod
-    def of_files(cls, files: dict[str, Entry]) -> PartTable:
-        """The paths by shard of a snapshot known only by its files (a format 1 snapshot):
-        every part is missing, so every part is written."""
-        paths: dict[str, list[str]] = {}
-        for path in files:
-            paths.setdefault(shard_of(path), []).append(path)
-        return cls({}, {shard: tuple(members) for shard, members in paths.items()})
+    def missing(cls) -> PartTable:
+        """The parts of a snapshot known only by its files (format 1): none, so every part
+        is written."""
+        return cls({}, complete=False)
 
 
 def split(
-    files: dict[str, Entry],
+    files: FileTable,
     changed: Iterable[str],
     previous: PartTable,
     store_part: Callable[[str, bytes, int], Entry],
@@ -93,36 +99,21 @@ def split(
     """The part entries of a snapshot with ``files``, given the previous snapshot's parts and
     the paths written (or removed) since. Only parts with a changed path, or missing from
     ``previous``, are made again (``store_part(path, bytes, files)`` stores one and gives
-    its entry); the rest are the previous ones."""
-    # The changed paths by shard, then each changed shard's members as a set, one shard at a
-    # time: a full build changes every part, and sets of them all (every path) at once were
-    # the build's largest table at its end.
-    changes: dict[str, list[str]] = {}
-    for path in changed:
-        changes.setdefault(shard_of(path), []).append(path)
+    its entry), from their shard's rows; the rest are the previous ones."""
+    dirty = {shard_number(path) for path in changed}
     parts: dict[str, Entry] = {}
-    paths: dict[str, tuple[str, ...]] = {}
-    for shard in sorted({*previous.paths, *changes}):
-        members = previous.paths.get(shard, ())
-        dirty = shard in changes
-        if dirty:
-            present = set(members)
-            for path in changes.pop(shard):
-                if path in files:
-                    present.add(path)
-                else:
-                    present.discard(path)
-            members = tuple(present)
-        if not members:
-            continue
-        if dirty or shard not in previous.parts:
-            data = part_bytes(files[path] for path in members)
-            parts[shard] = store_part(part_path(shard), data, len(members))
-        else:
-            parts[shard] = previous.parts[shard]
-        paths[shard] = members
-    ordered = [parts[shard] for shard in sorted(parts)]
-    return ordered, PartTable(parts, paths)
+    for number in range(SHARDS):
+        shard = f"{number:03x}"
+        if number not in dirty:
+            if shard in previous.parts:
+                parts[shard] = previous.parts[shard]
+                continue
+            if previous.complete:  # no part before and no path written since: no files
+                continue
+        entries = files.entries_in(number)
+        if entries:
+            parts[shard] = store_part(part_path(shard), part_bytes(entries), len(entries))
+    return list(parts.values()), PartTable(parts)
 
 
 def part_entry(path: str, sha256: str, size: int, files: int) -> Entry:

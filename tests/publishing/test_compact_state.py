@@ -18,6 +18,7 @@ import pytest
 from publishing.build import composite
 from publishing.build import manifest as split_manifest
 from publishing.build.file_entry import FileEntry, plain
+from publishing.build.file_table import FileTable
 from publishing.build.fingerprints import _references_cache, references_of
 from publishing.build.previous_bundle import KnownEntries
 from publishing.build.spill import Spill, size_of
@@ -162,25 +163,40 @@ def stored_parts(path: str, data: bytes, count: int) -> dict:
     return split_manifest.part_entry(path, hashlib.sha256(data).hexdigest(), len(data), count)
 
 
-def test_the_part_table_holds_tuples_and_a_partial_split_gives_the_whole_splits_parts():
-    files = {f"trials/t{i}.html": FileEntry(f"trials/t{i}.html", SHA, i) for i in range(3000)}
+def test_a_partial_split_gives_the_whole_splits_parts_and_keeps_the_untouched_ones():
+    files = FileTable(
+        (f"trials/t{i}.html", FileEntry(f"trials/t{i}.html", SHA, i)) for i in range(3000)
+    )
     empty = split_manifest.PartTable.empty()
     _, first = split_manifest.split(files, list(files), empty, stored_parts)
-    assert all(type(members) is tuple for members in first.paths.values())
 
     del files["trials/t5.html"]
     files["trials/new.html"] = FileEntry("trials/new.html", SHA, 7)
     changed = ["trials/t5.html", "trials/new.html"]
-    parts, second = split_manifest.split(files, changed, first, stored_parts)
+    made = []
+
+    def store_counting(path: str, data: bytes, count: int) -> dict:
+        made.append(path)
+        return stored_parts(path, data, count)
+
+    parts, second = split_manifest.split(files, changed, first, store_counting)
     whole, table = split_manifest.split(files, list(files), empty, stored_parts)
-    assert parts == whole
-    assert {s: set(m) for s, m in second.paths.items()} == {
-        s: set(m) for s, m in table.paths.items()
-    }
-    assert all(type(members) is tuple for members in second.paths.values())
+    assert parts == whole and second.parts == table.parts
     dirty = {split_manifest.shard_of(path) for path in changed}
-    untouched = [shard for shard in first.paths if shard not in dirty]
-    assert untouched and all(second.paths[s] is first.paths[s] for s in untouched)
+    assert sorted(made) == sorted(split_manifest.part_path(shard) for shard in dirty)
+    untouched = [shard for shard in first.parts if shard not in dirty]
+    assert untouched and all(second.parts[s] is first.parts[s] for s in untouched)
+
+
+def test_a_snapshot_without_parts_has_every_part_made_though_nothing_changed():
+    files = FileTable(
+        (f"trials/t{i}.html", FileEntry(f"trials/t{i}.html", SHA, i)) for i in range(50)
+    )
+    whole, _ = split_manifest.split(
+        files, list(files), split_manifest.PartTable.empty(), stored_parts
+    )
+    parts, _ = split_manifest.split(files, [], split_manifest.PartTable.missing(), stored_parts)
+    assert parts == whole and sum(part["files"] for part in parts) == 50
 
 
 def test_page_references_are_kept_as_one_string_and_read_back_in_order():
@@ -228,21 +244,20 @@ def test_known_entries_are_the_tables_for_the_same_key_else_the_previous_bundles
 
 
 def test_a_split_emptying_a_part_or_naming_a_path_twice_gives_the_whole_splits_parts():
-    files = {f"fhir/Group/g{i}.json": FileEntry(f"fhir/Group/g{i}.json", SHA, i) for i in range(40)}
+    files = FileTable(
+        (f"fhir/Group/g{i}.json", FileEntry(f"fhir/Group/g{i}.json", SHA, i)) for i in range(40)
+    )
     empty = split_manifest.PartTable.empty()
     _, first = split_manifest.split(files, [*files, *files], empty, stored_parts)
-    assert sum(len(members) for members in first.paths.values()) == len(files)
-    alone = next(shard for shard, members in first.paths.items() if len(members) == 1)
-    (gone,) = first.paths[alone]
+    assert sum(part["files"] for part in first.parts.values()) == len(files)
+    alone = next(shard for shard, part in first.parts.items() if part["files"] == 1)
+    (gone,) = [entry["path"] for entry in files.entries_in(int(alone, 16))]
     del files[gone]
     files["fhir/Group/new.json"] = FileEntry("fhir/Group/new.json", SHA, 1)
     changed = [gone, "fhir/Group/new.json", "fhir/Group/new.json", "fhir/Group/never.json"]
     parts, second = split_manifest.split(files, changed, first, stored_parts)
     whole, table = split_manifest.split(files, list(files), empty, stored_parts)
-    assert parts == whole and alone not in second.paths
-    assert {s: sorted(m) for s, m in second.paths.items()} == {
-        s: sorted(m) for s, m in table.paths.items()
-    }
+    assert parts == whole and alone not in second.parts and second.parts == table.parts
 
 
 def test_a_record_named_by_one_owners_pages_keeps_that_owner_alone_not_a_set():
