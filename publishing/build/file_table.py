@@ -8,10 +8,10 @@ database instead (SQLite deletes it when the table is closed or the process ends
 operating system's page cache, not the process, holds its pages beyond a small cache).
 
 Rows are ordered by (shard, path), so that a manifest part's entries are one range read in
-path order (``manifest.split``). It is a ``MutableMapping`` of path -> entry: a plain file's
-entry comes back as a ``FileEntry`` equal to the one put in; the few composite entries
-(``composite``: ``evidence.json``, the FHIR bundle, ``index.html``) stay Python dicts beside
-the database, as they are.
+path order, each row holding the entry's bytes in a part (``manifest.split``). It is a
+``MutableMapping`` of path -> entry: a plain file's entry comes back as a ``FileEntry`` equal
+to the one put in; the few composite entries (``composite``: ``evidence.json``, the FHIR
+bundle, ``index.html``) stay Python dicts beside the database, as they are.
 
 Not shared between processes: a forked renderer never touches its parent's table
 (``rendering``: children leave with ``os._exit``).
@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from .file_entry import FileEntry
-from .manifest import shard_number
+from .manifest import part_fragment, shard_number
 
 # Pages SQLite keeps in the process (KiB, as its negative cache_size): enough for a warm
 # approval's few hundred reads and a part's range, small beside the budget.
@@ -40,7 +40,8 @@ class FileTable(MutableMapping):
             self._db.execute(f"PRAGMA {pragma}")
         self._db.execute(
             "CREATE TABLE files (shard INTEGER NOT NULL, path TEXT NOT NULL, packed BLOB NOT"
-            " NULL, inputs TEXT, PRIMARY KEY (shard, path)) WITHOUT ROWID"
+            " NULL, inputs TEXT, fragment BLOB NOT NULL, PRIMARY KEY (shard, path))"
+            " WITHOUT ROWID"
         )
         # One transaction for the table's life: nothing here needs to survive the process,
         # and committing would only write pages out sooner.
@@ -96,13 +97,14 @@ class FileTable(MutableMapping):
         if entry.path != path:
             raise ValueError(f"the entry of {entry.path!r} listed at {path!r}")
         self._others.pop(path, None)
-        row = (shard_number(path), path, entry.packed, entry.inputs)
-        if self._db.execute("INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?)", row).rowcount:
+        row = (shard_number(path), path, entry.packed, entry.inputs, part_fragment(entry))
+        if self._db.execute("INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?)", row).rowcount:
             self._count += 1
         else:
             self._db.execute(
-                "UPDATE files SET packed = ?, inputs = ? WHERE shard = ? AND path = ?",
-                (row[2], row[3], row[0], row[1]),
+                "UPDATE files SET packed = ?, inputs = ?, fragment = ?"
+                " WHERE shard = ? AND path = ?",
+                (*row[2:], *row[:2]),
             )
 
     def __delitem__(self, path: str) -> None:
@@ -118,16 +120,18 @@ class FileTable(MutableMapping):
 
     # What the manifest needs --------------------------------------------------------------
 
-    def entries_in(self, shard: int) -> list[Entry]:
-        """The entries whose path is in ``shard`` (``manifest.shard_number``), by path."""
+    def part_fragments(self, shard: int) -> list[bytes]:
+        """The bytes in a manifest part (``manifest.part_fragment``) of each entry whose path
+        is in ``shard`` (``manifest.shard_number``), in path order."""
         rows = self._db.execute(
-            "SELECT path, packed, inputs FROM files WHERE shard = ? ORDER BY path", (shard,)
+            "SELECT path, fragment FROM files WHERE shard = ? ORDER BY path", (shard,)
         ).fetchall()
-        entries: list[Entry] = [FileEntry.unpacked(*row) for row in rows]
-        others = [e for p, e in self._others.items() if shard_number(p) == shard]
+        others = [
+            (p, part_fragment(e)) for p, e in self._others.items() if shard_number(p) == shard
+        ]
         if others:
-            entries = sorted([*entries, *others], key=lambda entry: entry["path"])
-        return entries
+            rows = sorted([*rows, *others])
+        return [fragment for _, fragment in rows]
 
     def paths_missing_from(self, other: Mapping[str, Entry]) -> Iterator[str]:
         """The paths here that ``other`` does not list (a row at a time, not a set of all)."""

@@ -59,6 +59,23 @@ def part_bytes(entries: Iterable[Entry]) -> bytes:
     return dumps({"files": [plain(entry) for entry in sorted(entries, key=path_of)]})
 
 
+# A part's bytes are its entries' bytes between these, comma-separated (``dumps`` indents each
+# entry the same way wherever it is in the list): a build keeps each entry's bytes, so that
+# making a part again joins them instead of serialising about 1,700 entries at 100k trials.
+PART_HEAD, PART_TAIL = b'{\n  "files": [\n', b"\n  ]\n}\n"
+
+
+def part_fragment(entry: Entry) -> bytes:
+    """``entry``'s bytes in a part (``part_bytes`` of several is ``part_of_fragments``)."""
+    data = dumps({"files": [plain(entry)]})
+    return data[len(PART_HEAD) : -len(PART_TAIL)]
+
+
+def part_of_fragments(fragments: list[bytes]) -> bytes:
+    """A part listing the entries whose bytes are ``fragments``, in path order."""
+    return PART_HEAD + b",\n".join(fragments) + PART_TAIL
+
+
 def path_of(entry: Entry) -> str:
     return entry["path"]
 
@@ -71,7 +88,7 @@ def parse_part(data: bytes) -> dict[str, Entry]:
 class PartTable:
     """The parts of one snapshot by shard name: each part's entry in manifest.json, kept by a
     worker from one build to the next (so an approval does not read every part again). The
-    paths a part lists are the file table's rows of its shard (``FileTable.entries_in``).
+    paths a part lists are the file table's rows of its shard (``FileTable.part``).
     ``complete``: every shard that has files has its part here (false for a format 1
     snapshot, which has no parts: then every part is made)."""
 
@@ -110,9 +127,10 @@ def split(
                 continue
             if previous.complete:  # no part before and no path written since: no files
                 continue
-        entries = files.entries_in(number)
-        if entries:
-            parts[shard] = store_part(part_path(shard), part_bytes(entries), len(entries))
+        fragments = files.part_fragments(number)
+        if fragments:
+            data = part_of_fragments(fragments)
+            parts[shard] = store_part(part_path(shard), data, len(fragments))
     return list(parts.values()), PartTable(parts)
 
 
