@@ -18,6 +18,7 @@ from .contexts import (
     plain_note,
     trial_context,
 )
+from .outlines import topic_outlines
 from .references import References
 
 
@@ -30,12 +31,9 @@ class RecordPages:
         self.citation_bodies: dict[str, Markup] = {}
         self._effect_rows: dict[str, list] = {}
         self.topics_by_trial: dict[str, list[RecordState]] = {}
-        for topic in evidence.records["topic"].values():
-            for section in topic.document.get("sections", []):
-                for slug in section.get("trials", []):
-                    listed = self.topics_by_trial.setdefault(slug, [])
-                    if topic not in listed:
-                        listed.append(topic)
+        for topic, outline in topic_outlines(evidence):
+            for slug in outline.trials:
+                self.topics_by_trial.setdefault(slug, []).append(topic)
 
     def trial_block(self, trial: RecordState) -> str:
         block = self._blocks.get(trial.slug)

@@ -14,6 +14,7 @@ from .. import trial_facts as facts
 from ..selectors import EvidenceAsOf, RecordChange
 from ..templating import render
 from .contexts import account, page_footer
+from .outlines import topic_outlines
 
 RECORD_TYPE_NAMES = {
     "trial": "Trial",
@@ -51,8 +52,8 @@ def _index_context(evidence: EvidenceAsOf, seq: int, changes_count: int, trials)
     return {
         "title": "Published evidence",
         "topics": [
-            {"slug": t.slug, "title": t.document["title"], "condition": t.document["condition"]}
-            for t in evidence.records["topic"].values()
+            {"slug": topic.slug, "title": outline.title, "condition": outline.condition}
+            for topic, outline in topic_outlines(evidence)
         ],
         "trials": trials,
         "changes_count": changes_count,
