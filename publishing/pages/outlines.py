@@ -18,6 +18,9 @@ class TopicOutline(NamedTuple):
 
 
 _by_hash: dict[str, TopicOutline] = {}
+# The last build's topics ((slug, event hash) of each, in order) and, for each trial, the slugs
+# of the topics listing it: the same until a topic changes (most approvals change a trial).
+_listing: tuple[tuple, dict[str, tuple[str, ...]]] = ((), {})
 
 
 def outline_of(document: dict) -> TopicOutline:
@@ -42,3 +45,20 @@ def topic_outlines(evidence: EvidenceAsOf) -> list[tuple[RecordState, TopicOutli
         outlines.append((topic, outline))
     _by_hash = kept
     return outlines
+
+
+def topics_listing(evidence: EvidenceAsOf) -> dict[str, tuple[str, ...]]:
+    """For each trial's slug, the slugs of the topics whose sections list it (each once, in
+    the evidence's topic order)."""
+    global _listing
+    pairs = topic_outlines(evidence)
+    key = tuple((topic.slug, topic.current_hash) for topic, _ in pairs)
+    if key == _listing[0] and all(h for _, h in key):
+        return _listing[1]
+    listing: dict[str, list[str]] = {}
+    for topic, outline in pairs:
+        for slug in outline.trials:
+            listing.setdefault(slug, []).append(topic.slug)
+    made = {slug: tuple(topics) for slug, topics in listing.items()}
+    _listing = (key, made)
+    return made

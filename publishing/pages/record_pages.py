@@ -18,7 +18,7 @@ from .contexts import (
     plain_note,
     trial_context,
 )
-from .outlines import topic_outlines
+from .outlines import topics_listing
 from .references import References
 
 
@@ -30,10 +30,7 @@ class RecordPages:
         self._blocks: dict[str, Markup] = {}
         self.citation_bodies: dict[str, Markup] = {}
         self._effect_rows: dict[str, list] = {}
-        self.topics_by_trial: dict[str, list[RecordState]] = {}
-        for topic, outline in topic_outlines(evidence):
-            for slug in outline.trials:
-                self.topics_by_trial.setdefault(slug, []).append(topic)
+        self.topics_by_trial = topics_listing(evidence)  # trial slug -> topic slugs
 
     def trial_block(self, trial: RecordState) -> str:
         block = self._blocks.get(trial.slug)
@@ -101,7 +98,8 @@ class RecordPages:
         return rows
 
     def topics_of(self, trial: RecordState) -> list[RecordState]:
-        return self.topics_by_trial.get(trial.slug, [])
+        topics = self.evidence.records["topic"]
+        return [topics[slug] for slug in self.topics_by_trial.get(trial.slug, ())]
 
     def trial_page(self, trial: RecordState) -> bytes:
         context = {

@@ -68,3 +68,27 @@ def test_a_topic_without_a_condition_is_refused_as_before(document_reads):
     broken.document = {"title": "No condition", "sections": []}
     with pytest.raises(KeyError, match="condition"):
         outlines.topic_outlines(evidence_of(broken))
+
+
+def test_the_topics_listing_each_trial_are_made_again_only_when_a_topic_changes(
+    document_reads, monkeypatch
+):
+    monkeypatch.setattr(outlines, "_listing", ((), {}))
+    a, b = topic("a", [["t1", "t2"], ["t1"]], "h1"), topic("b", [["t2"]], "h2")
+    listing = outlines.topics_listing(evidence_of(a, b))
+    assert listing == {"t1": ("a",), "t2": ("a", "b")}
+    assert outlines.topics_listing(evidence_of(a, b)) is listing  # kept
+
+    revised = topic("b", [["t3"]], "h3")
+    assert outlines.topics_listing(evidence_of(a, revised)) == {
+        "t1": ("a",),
+        "t2": ("a",),
+        "t3": ("b",),
+    }
+
+
+def test_the_listing_of_states_not_made_from_the_log_is_never_kept(document_reads, monkeypatch):
+    monkeypatch.setattr(outlines, "_listing", ((), {}))
+    first = outlines.topics_listing(evidence_of(topic("a", [["t1"]], "")))
+    second = outlines.topics_listing(evidence_of(topic("a", [["t2"]], "")))
+    assert first == {"t1": ("a",)} and second == {"t2": ("a",)}
