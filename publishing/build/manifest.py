@@ -88,7 +88,7 @@ def parse_part(data: bytes) -> dict[str, Entry]:
 class PartTable:
     """The parts of one snapshot by shard name: each part's entry in manifest.json, kept by a
     worker from one build to the next (so an approval does not read every part again). The
-    paths a part lists are the file table's rows of its shard (``FileTable.part``).
+    paths a part lists are the file table's rows of its shard (``FileTable.part_fragments``).
     ``complete``: every shard that has files has its part here (false for a format 1
     snapshot, which has no parts: then every part is made)."""
 
