@@ -288,10 +288,8 @@ class SnapshotBuilder:
         """The manifest's parts: those listing a path written or removed in this build are
         made and stored again, the others are the previous snapshot's."""
         # In place, the removed paths are noted; otherwise, what the previous snapshot had.
-        if self.in_place:
-            removed = self.removed
-        else:
-            removed = list(self.previous_files.paths_missing_from(self.files))
+        previous = self.previous_files
+        removed = self.removed if self.in_place else list(previous.paths_missing_from(self.files))
 
         def store_part(path: str, data: bytes, count: int) -> dict[str, Any]:
             sha256 = hashlib.sha256(data).hexdigest()
@@ -376,8 +374,7 @@ class SnapshotBuilder:
 
     def _render_group_apart(self, group: int) -> GroupResult:
         """In a forked child: render one group and give what it added to the manifest."""
-        # The parent's file table stays referenced (never closed here: it is the parent's).
-        self.parent_files = self.files
+        self.parent_files = self.files  # the parent's table: kept referenced, never closed here
         self.files, self.rendered, self.written = {}, 0, []
         covered = self.render_group(group)
         return self.files, self.rendered, covered
