@@ -162,7 +162,7 @@ def _intern(value: Any) -> Any:
     return sys.intern(value) if type(value) is str else value
 
 
-def _version(event: eventstore.LoggedEvent, changed: dict[int, list[str]]) -> Version:
+def logged_version(event: eventstore.LoggedEvent, changed: dict[int, list[str]]) -> Version:
     # Interned: a worker keeps every event's version, and these few names (and the rationales
     # of imports) repeat across thousands of events.
     return Version(
@@ -181,7 +181,7 @@ def _version(event: eventstore.LoggedEvent, changed: dict[int, list[str]]) -> Ve
 def _read_log(after: int, upto: int) -> list[LogEntry]:
     changed = eventstore.changed_paths(after, upto)
     return [
-        LogEntry(e.stream_type, e.stream_id, e.slug, e.hash, _version(e, changed))
+        LogEntry(e.stream_type, e.stream_id, e.slug, e.hash, logged_version(e, changed))
         for e in eventstore.iter_notifications(after, upto)
     ]
 
@@ -321,62 +321,3 @@ def touched_records(after: int, upto: int) -> set[tuple[str, str]]:
     return {
         (event.stream_type, event.slug) for event in eventstore.select_notifications(after, upto)
     }
-
-
-@dataclass
-class RecordChange:
-    """How one record changed between two positions."""
-
-    record_type: str
-    slug: str
-    from_version: int
-    to_version: int
-    kind: str  # created | revised | retracted
-    versions: list[Version]
-    old_document: dict[str, Any] | None  # loaded for revisions only
-    new_document: dict[str, Any] | None
-
-
-def changes_between(position_from: int, position_to: int) -> list[RecordChange]:
-    """Records changed by events in (position_from, position_to], with their net change."""
-    changed = eventstore.changed_paths(position_from, position_to)
-    by_stream: dict[tuple[str, uuid.UUID], list[eventstore.LoggedEvent]] = {}
-    for event in eventstore.select_notifications(position_from, position_to):
-        by_stream.setdefault((event.stream_type, event.stream_id), []).append(event)
-    before: dict[tuple[str, uuid.UUID], int] = {}
-    if position_from and by_stream:
-        prior = (
-            Event.objects.filter(
-                position__lte=position_from, stream_id__in={key[1] for key in by_stream}
-            )
-            .order_by("position")
-            .values_list("stream_type", "stream_id", "position")
-        )
-        for stream_type, stream_id, pos in prior:
-            before[(stream_type, stream_id)] = pos
-
-    def kind_of(key: tuple[str, uuid.UUID], last: eventstore.LoggedEvent) -> str:
-        if last.type == Event.Type.RETRACTED:
-            return "retracted"
-        return "revised" if key in before else "created"
-
-    # Documents are needed only to diff revisions (a first snapshot diffs nothing).
-    revised = {key for key, events in by_stream.items() if kind_of(key, events[-1]) == "revised"}
-    documents = eventstore.documents_at(
-        sorted({before[key] for key in revised} | {by_stream[key][-1].position for key in revised})
-    )
-    result = []
-    for key, events in by_stream.items():
-        first, last = events[0], events[-1]
-        kind = kind_of(key, last)
-        old = documents.get(before[key]) if key in revised else None
-        new = documents.get(last.position) if key in revised else None
-        versions = [_version(event, changed) for event in events]
-        result.append(
-            RecordChange(
-                key[0], last.slug, first.version - 1, last.version, kind, versions, old, new
-            )
-        )
-    order = {name: i for i, name in enumerate(record_types.names())}
-    result.sort(key=lambda change: (order[change.record_type], change.slug))
-    return result

@@ -13,6 +13,7 @@ a silently empty cell on a page that patients read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,21 @@ def render_text(template: str, context: dict[str, Any]) -> str:
 
 def render(template: str, context: dict[str, Any]) -> bytes:
     return render_text(template, context).encode("utf-8")
+
+
+def render_pieces(template: str, context: dict[str, Any], size: int = 1 << 16) -> Iterator[bytes]:
+    """``render``'s bytes in pieces of about ``size`` characters, made as the template runs:
+    a page listing every record (a first snapshot's changes) never exists whole."""
+    pending: list[str] = []
+    length = 0
+    for text in ENVIRONMENT.get_template(template).generate(context):
+        pending.append(text)
+        length += len(text)
+        if length >= size:
+            yield "".join(pending).encode("utf-8")
+            pending, length = [], 0
+    if pending:
+        yield "".join(pending).encode("utf-8")
 
 
 def render_fragment(template: str, context: dict[str, Any]) -> Markup:

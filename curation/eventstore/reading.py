@@ -103,9 +103,19 @@ def changed_paths(after: int, upto: int) -> dict[int, list[str]]:
     by position (creations change every field and retractions none: not listed)."""
     # The schema version the changes were diffed in is the document's: read that one key in
     # the database instead of loading every document (a revision always has one).
-    rows = (
+    return _changed_paths(
         Event.objects.filter(position__gt=after, position__lte=upto, type=Event.Type.REVISED)
-        .annotate(schema=KT("document__schema_version"))
+    )
+
+
+def changed_paths_at(positions: list[int]) -> dict[int, list[str]]:
+    """``changed_paths`` of the revisions among the events at ``positions``."""
+    return _changed_paths(Event.objects.filter(position__in=positions, type=Event.Type.REVISED))
+
+
+def _changed_paths(revisions: QuerySet) -> dict[int, list[str]]:
+    rows = (
+        revisions.annotate(schema=KT("document__schema_version"))
         .order_by("position")
         .values_list("position", "stream_type", "schema", "changes")
     )

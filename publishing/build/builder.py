@@ -37,9 +37,10 @@ from curation.runtime import cyclic_gc_paused
 from evidence.documents import record_types
 
 from .. import pages
-from ..selectors import EvidenceAsOf, changes_between, evidence_as_of
+from ..selectors import EvidenceAsOf, evidence_as_of
 from . import composite
 from . import manifest as split_manifest
+from .changes_files import write_changes_files
 from .composite import CompositeWriter
 from .entries import forget_entries_of, forget_stale_entries, record_entry
 from .fhir_files import warm_fhir, write_fhir_files
@@ -312,19 +313,15 @@ class SnapshotBuilder:
         ``touched``: the records written since, on a warm build (``touched_since``)."""
         snapshot = {"seq": self.seq, "position": self.position, "as_of": evidence.as_of}
         self.write("schema.json", schema_json())
-        previous_position = self.previous.position if self.previous else 0
-        change_rows = pages.change_rows(changes_between(previous_position, self.position))
-        changes_meta = {
-            "previous_seq": self.previous.seq if self.previous else None,
-            "from_position": previous_position,
-            "to_position": self.position,
-        }
-        self.write("changes.json", dumps({**changes_meta, "records": change_rows}))
-        self.write(
-            "changes.html",
-            pages.changes_page(change_rows, changes_meta, evidence, self.seq),
+        changes = write_changes_files(
+            self,
+            evidence,
+            {
+                "previous_seq": self.previous.seq if self.previous else None,
+                "from_position": self.previous.position if self.previous else 0,
+                "to_position": self.position,
+            },
         )
-        changes = len(change_rows)
         if touched is None:
             findings = warm_snapshot.write_whole(self, evidence, snapshot, changes)
         else:

@@ -26,6 +26,7 @@ from typing import Any
 
 AVERAGE_CHUNK = 64
 MAX_CHUNK = 512
+STREAM_PART = 1 << 20  # bytes per part of a streamed literal (``CompositeWriter.stream``)
 
 # (leading comma, digest of the items' cache keys) -> (sha256, size) of the chunk stored.
 _chunks: dict[tuple, tuple[str, int]] = {}
@@ -90,6 +91,14 @@ class CompositeWriter:
 
     def literal(self, data: bytes) -> None:
         self._literal += data
+
+    def stream(self, pieces: Iterable[bytes]) -> None:
+        """Literal bytes made piece by piece (a file listing every record), stored in parts of
+        about ``STREAM_PART`` bytes as they come: the file is never held whole."""
+        for piece in pieces:
+            self._literal += piece
+            if len(self._literal) >= STREAM_PART:
+                self._flush()
 
     def _flush(self) -> None:
         if self._literal:

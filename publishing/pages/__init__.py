@@ -12,6 +12,6 @@ templates do the rest. Charts are drawn only from numbers the documents give.
 """
 
 from .record_pages import RecordPages
-from .snapshot_pages import change_rows, changes_page, index_page
+from .snapshot_pages import change_row, changes_page, index_page
 
-__all__ = ["RecordPages", "change_rows", "changes_page", "index_page"]
+__all__ = ["RecordPages", "change_row", "changes_page", "index_page"]

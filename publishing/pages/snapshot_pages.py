@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from markupsafe import escape
@@ -11,8 +12,9 @@ from evidence.documents import record_types
 
 from .. import formatting as fmt
 from .. import trial_facts as facts
-from ..selectors import EvidenceAsOf, RecordChange
-from ..templating import render
+from ..change_selectors import RecordChange
+from ..selectors import EvidenceAsOf
+from ..templating import render, render_pieces
 from .contexts import account, page_footer
 from .outlines import topic_outlines
 
@@ -95,66 +97,77 @@ def index_row_of(trial: dict[str, Any]) -> bytes:
     ).encode()
 
 
-def change_rows(changes: list[RecordChange]) -> list[dict[str, Any]]:
-    rows = []
-    for change in changes:
-        fields = (
-            labelled_changes(change.old_document, change.new_document)
-            if change.kind == "revised"
-            else []
-        )
-        rows.append(
-            {
-                "record_type": change.record_type,
-                "slug": change.slug,
-                "kind": change.kind,
-                "from_version": change.from_version,
-                "to_version": change.to_version,
-                "versions": [v.as_dict() for v in change.versions],
-                "fields": fields,
-            }
-        )
-    return rows
+def change_row(change: RecordChange) -> dict[str, Any]:
+    """One record's entry in ``changes.json``."""
+    fields = (
+        labelled_changes(change.old_document, change.new_document)
+        if change.kind == "revised"
+        else []
+    )
+    return {
+        "record_type": change.record_type,
+        "slug": change.slug,
+        "kind": change.kind,
+        "from_version": change.from_version,
+        "to_version": change.to_version,
+        "versions": [v.as_dict() for v in change.versions],
+        "fields": fields,
+    }
 
 
-def changes_page(rows: list[dict[str, Any]], meta: dict[str, Any], evidence, seq: int) -> bytes:
-    display = []
-    for row in rows:
-        page = None
-        record_type = record_types.get(row["record_type"])
-        if row["kind"] != "retracted" and record_type.pages:
-            page = record_type.page_path(row["slug"])
-        display.append(
-            {
-                **row,
-                "name": record_name(evidence, row["record_type"], row["slug"]),
-                "type_name": RECORD_TYPE_NAMES.get(row["record_type"], row["record_type"]),
-                "page": page,
-                "fields": [
-                    {**f, "old": fmt.scalar_text(f["old"]), "new": fmt.scalar_text(f["new"])}
-                    for f in row["fields"]
-                ],
-                "versions": [
-                    {
-                        **v,
-                        "proposer": account(v["proposer"]),
-                        "approver": account(v["approver"]),
-                        "approved_at": fmt.readable_time(v["approved_at"]),
-                    }
-                    for v in row["versions"]
-                ],
-            }
-        )
+def changes_page(
+    changes: Iterable[RecordChange],
+    meta: dict[str, Any],
+    evidence: EvidenceAsOf,
+    seq: int,
+    counts: tuple[int, int],
+) -> Iterator[bytes]:
+    """changes.html in pieces, made as it is written: ``changes`` (iterable twice) is walked
+    for the revised and retracted records' sections, then for the new records' rows (a first
+    snapshot lists every record). ``counts``: how many records changed, how many are new."""
+    count, created_count = counts
+
+    def display(created: bool) -> Iterator[dict[str, Any]]:
+        for change in changes:
+            if (change.kind == "created") == created:
+                yield _change_display(change_row(change), evidence)
+
     # New records can number thousands (the first snapshot): one compact table row each;
     # changes get the detailed view.
-    created = [c for c in display if c["kind"] == "created"]
     context = {
         "title": "What changed",
         "meta": meta,
-        "count": len(display),
-        "changes": [c for c in display if c["kind"] != "created"],
-        "created": created,
+        "count": count,
+        "changes": display(created=False),
+        "created": display(created=True),
+        "created_count": created_count,
         "footer": page_footer(evidence, seq),
         "root": "",
     }
-    return render("changes.html", context)
+    return render_pieces("changes.html", context)
+
+
+def _change_display(row: dict[str, Any], evidence: EvidenceAsOf) -> dict[str, Any]:
+    page = None
+    record_type = record_types.get(row["record_type"])
+    if row["kind"] != "retracted" and record_type.pages:
+        page = record_type.page_path(row["slug"])
+    return {
+        **row,
+        "name": record_name(evidence, row["record_type"], row["slug"]),
+        "type_name": RECORD_TYPE_NAMES.get(row["record_type"], row["record_type"]),
+        "page": page,
+        "fields": [
+            {**f, "old": fmt.scalar_text(f["old"]), "new": fmt.scalar_text(f["new"])}
+            for f in row["fields"]
+        ],
+        "versions": [
+            {
+                **v,
+                "proposer": account(v["proposer"]),
+                "approver": account(v["approver"]),
+                "approved_at": fmt.readable_time(v["approved_at"]),
+            }
+            for v in row["versions"]
+        ],
+    }

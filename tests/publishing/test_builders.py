@@ -64,7 +64,13 @@ def test_snapshot_has_every_file_the_manifest_lists_with_correct_hashes(small_co
         data = published_bytes(1, entry["path"])
         assert len(data) == entry["size"]
         if "parts" in entry:  # a whole-corpus file stored in parts: they are its bytes
-            assert entry["path"] in {"evidence.json", "fhir/bundle.json", "index.html"}
+            assert entry["path"] in {
+                "evidence.json",
+                "fhir/bundle.json",
+                "index.html",
+                "changes.json",
+                "changes.html",
+            }
             assert b"".join(published_object(1, sha) for sha, _ in entry["parts"]) == data
             assert [size for _, size in entry["parts"]] == [
                 len(published_object(1, sha)) for sha, _ in entry["parts"]
