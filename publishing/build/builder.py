@@ -367,6 +367,7 @@ class SnapshotBuilder:
         jobs = [(path, inputs) for g, path, inputs in self._plan.pending if g == group]
         for path, inputs in jobs:
             self.render_page(path, inputs)
+        self._plan.record_pages.forget_rendered()
         return len(jobs)
 
     def _render_group_apart(self, group: int) -> GroupResult:

@@ -32,6 +32,15 @@ class RecordPages:
         self._effect_rows: dict[str, list] = {}
         self.topics_by_trial = topics_listing(evidence)  # trial slug -> topic slugs
 
+    def forget_rendered(self) -> None:
+        """Drop what was rendered once for reuse (trial blocks, effect rows, citations), after
+        a group of pages (``rendering.page_groups`` puts a topic and its trials together):
+        kept for the whole corpus, they were most of a renderer's memory (800 MB at 100,000
+        trials), while a trial shown in two groups' topics is rendered one more time."""
+        self._blocks.clear()
+        self.citation_bodies.clear()
+        self._effect_rows.clear()
+
     def trial_block(self, trial: RecordState) -> str:
         block = self._blocks.get(trial.slug)
         if block is None:

@@ -308,6 +308,42 @@ def test_a_second_build_serialises_only_the_chunks_that_changed(small_corpus, ed
     assert trial["document"]["enrollment"] == 410
 
 
+def test_a_renderer_keeps_rendered_blocks_for_one_group_not_the_corpus(
+    snapshot_root, settings, tmp_path
+):
+    """Trial blocks, effect rows and citations rendered once for reuse are dropped after each
+    group of pages: kept for the whole corpus they were most of a renderer's memory."""
+    from bench.generator import load_dataset
+    from curation.eventstore import last_position
+    from publishing import pages
+    from publishing.build import rendering
+    from publishing.selectors import evidence_as_of
+
+    load_dataset(120, seed=5)  # 3 topics of 50, 40 and 30 trials: 3 groups
+    settings.PUBLISH_BUILD_PROCESSES = 1
+    settings.PUBLISH_RENDER_GROUP_SIZE = 10
+    position = last_position()
+    evidence = evidence_as_of(position)
+    record_pages = pages.RecordPages(evidence)
+    groups = rendering.page_groups(
+        list(evidence.records["trial"].values()),
+        list(evidence.records["topic"].values()),
+        record_pages,
+    )
+    largest_group = max(len(trials) for trials, _ in groups)
+    held = []
+    trial_block = pages.RecordPages.trial_block
+
+    def noting(self, trial):
+        held.append(len(self._blocks))
+        return trial_block(self, trial)
+
+    with mock.patch.object(pages.RecordPages, "trial_block", noting):
+        SnapshotBuilder(1, position).build(tmp_path / "grouped")
+    assert len(groups) == 3 and largest_group == 50
+    assert 0 < max(held) <= largest_group
+
+
 def test_a_failure_in_a_forked_renderer_fails_the_build(snapshot_root, settings, tmp_path):
     from bench.generator import load_dataset
     from curation.eventstore import last_position
