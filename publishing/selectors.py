@@ -22,6 +22,7 @@ from curation.models import Event
 from evidence.documents import record_types
 
 from .models import Snapshot
+from .spill import Spill, size_of
 
 
 def latest_complete_snapshot() -> Snapshot | None:
@@ -65,29 +66,44 @@ class Version:
         }
 
 
-# Records' documents are kept packed (compressed compact JSON, ``pack_document``): a build holds
-# every live record's state, and the documents as dicts took seven times the memory (about
-# 11 KB for a 3 KB trial document). The last documents read are kept decoded (pages read the
-# same topics and citations again and again); a document is never changed once read.
+# Records' documents are kept packed (compressed compact JSON) in a file on disk (``Spill``), a
+# record state holding only its handle: a build holds every live record's state, and the
+# documents as dicts took seven times the memory of packed bytes (about 11 KB for a 3 KB trial
+# document), which were still 150 MB at 100,000 trials. The last documents read are kept
+# decoded (pages read the same topics and citations again and again); a document is never
+# changed once written.
 DECODED_DOCUMENTS = 1024
 
 
-def pack_document(document: dict[str, Any] | None) -> bytes | None:
-    if document is None:
-        return None
-    return zlib.compress(orjson.dumps(document), 1)
+class DocumentSpill:
+    """The spill file new documents are written to. Each state names the file its document
+    is in (kept open while any state names it): when most of the current file is dead (old
+    versions of revised records), the worker's kept states are copied to a new one
+    (``LogCache.compact_documents``), and the old one is closed once no state names it."""
+
+    def __init__(self) -> None:
+        self.current = Spill()
+
+    def put(self, document: dict[str, Any]) -> tuple[Spill, int]:
+        return self.current, self.current.put(zlib.compress(orjson.dumps(document), 1))
+
+
+DOCUMENTS = DocumentSpill()
+# A spill file is compacted once it has grown by this much more than twice its size at the
+# last check, and most of it is dead (``LogCache.compact_documents``).
+DEAD_DOCUMENTS = 64 << 20
 
 
 @lru_cache(maxsize=DECODED_DOCUMENTS)
-def _unpack(packed: bytes) -> dict[str, Any]:
-    return orjson.loads(zlib.decompress(packed))
+def _unpack(spill: Spill, handle: int) -> dict[str, Any]:
+    return orjson.loads(zlib.decompress(spill.get(handle)))
 
 
 class RecordState:
     """One record as of a position: its history, the hash of the event behind its current
-    version, and its current document (kept packed, decoded when read)."""
+    version, and its current document (kept spilled, decoded when read)."""
 
-    __slots__ = ("record_type", "id", "slug", "history", "packed", "current_hash")
+    __slots__ = ("record_type", "id", "slug", "history", "spill", "packed", "current_hash")
     # One object per record in a build: identity is equality (and fast), as before.
 
     def __init__(
@@ -103,17 +119,20 @@ class RecordState:
         self.id = id
         self.slug = slug
         self.history = history
-        self.packed = pack_document(document)
+        self.document = document
         self.current_hash = current_hash
 
     @property
     def document(self) -> dict[str, Any] | None:
         packed = self.packed
-        return None if packed is None else _unpack(packed)
+        return None if packed is None else _unpack(self.spill, packed)
 
     @document.setter
     def document(self, document: dict[str, Any] | None) -> None:
-        self.packed = pack_document(document)
+        if document is None:
+            self.spill, self.packed = None, None
+        else:
+            self.spill, self.packed = DOCUMENTS.put(document)
 
     def __repr__(self) -> str:
         return f"RecordState({self.record_type!r}, {self.slug!r}, version={self.version})"
@@ -202,6 +221,21 @@ class LogCache:
         self.streams_position = 0  # the position ``streams`` is the state after
         # The live records of ``streams`` by type, each type's in slug order (None: not made).
         self.live: dict[str, dict[str, RecordState]] | None = None
+        self.spilled = 0  # the document spill's size when last checked for compaction
+
+    def compact_documents(self) -> None:
+        """Copy the kept states' documents to a new spill file when most of the current one
+        is dead (checked once the file has doubled since the last check); the old file is
+        closed once no state names it."""
+        spill = DOCUMENTS.current
+        if spill.end <= 2 * self.spilled + DEAD_DOCUMENTS:
+            return
+        kept = [state for state in self.streams.values() if state.packed is not None]
+        if spill.end > 2 * sum(size_of(state.packed) for state in kept) + DEAD_DOCUMENTS:
+            new = DOCUMENTS.current = Spill()
+            for state in kept:
+                state.spill, state.packed = new, new.put(state.spill.get(state.packed))
+        self.spilled = DOCUMENTS.current.end
 
     def event_log(self, position: int) -> list[LogEntry]:
         """Every event up to ``position`` (metadata, no documents), in order."""
@@ -260,6 +294,7 @@ def evidence_as_of(position: int) -> EvidenceAsOf:
         _update_live(CACHE.live, touched)
         # Copies (cheap: pointers), so that an evidence object never changes under its user.
         evidence.records = {name: dict(records) for name, records in CACHE.live.items()}
+        CACHE.compact_documents()
         return evidence
     if CACHE.streams_position <= position and len(log) == position:
         streams = CACHE.streams
@@ -274,6 +309,7 @@ def evidence_as_of(position: int) -> EvidenceAsOf:
         evidence.records[state.record_type][state.slug] = state
     if streams is CACHE.streams:
         CACHE.live = {name: dict(records) for name, records in evidence.records.items()}
+        CACHE.compact_documents()
     return evidence
 
 

@@ -32,10 +32,10 @@ from evidence.documents import record_types
 
 from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
+from ..spill import Spill, size_of
 from .composite import ChunkedArray, CompositeWriter, ends_chunk
 from .files import dumps
 from .previous_bundle import KnownEntries, previous_entries
-from .spill import Spill, size_of
 
 PUBLISHING = Path(__file__).resolve().parent.parent
 BUNDLE_PATH = "fhir/bundle.json"

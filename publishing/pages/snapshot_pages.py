@@ -138,7 +138,8 @@ def changes_page(
         "title": "What changed",
         "meta": meta,
         "count": count,
-        "changes": display(created=False),
+        # Walked only when there is something to show (a first snapshot has no revisions).
+        "changes": display(created=False) if count > created_count else [],
         "created": display(created=True),
         "created_count": created_count,
         "footer": page_footer(evidence, seq),

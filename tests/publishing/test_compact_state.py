@@ -21,9 +21,9 @@ from publishing.build.file_entry import FileEntry, plain
 from publishing.build.file_table import FileTable
 from publishing.build.fingerprints import _references_cache, references_of
 from publishing.build.previous_bundle import KnownEntries
-from publishing.build.spill import Spill, size_of
 from publishing.build.warm_pages import WarmPages
 from publishing.selectors import RecordState, Version
+from publishing.spill import Spill, size_of
 from tests.documents import drugex_trial
 
 SHA = "0123456789abcdef" * 4
@@ -36,12 +36,38 @@ def version() -> Version:
 def test_a_packed_document_reads_back_equal_in_the_same_key_order():
     document = {"name": "T", "b": [1, 2.5, None, {"z": True, "a": "é"}], "a": 1 << 62}
     state = RecordState("trial", "id", "t", [version()], document)
-    assert isinstance(state.packed, bytes) and len(state.packed) < len(repr(document))
+    assert isinstance(state.packed, int)  # a handle: the packed bytes are on disk
+    assert size_of(state.packed) < len(repr(document))
     assert state.document == document
     assert list(state.document) == list(document)
     assert list(state.document["b"][3]) == ["z", "a"]
     state.document = None
     assert state.packed is None and state.document is None
+
+
+def test_kept_documents_move_to_a_new_spill_file_when_most_of_the_old_is_dead(monkeypatch):
+    from publishing import selectors
+
+    monkeypatch.setattr(selectors, "DEAD_DOCUMENTS", 0)
+    cache = selectors.LogCache()
+    documents = [drugex_trial(f"t{i}") for i in range(3)]
+    states = [
+        RecordState("trial", str(i), d["slug"], [version()], d) for i, d in enumerate(documents)
+    ]
+    cache.streams = {("trial", state.id): state for state in states}
+    old = selectors.DOCUMENTS.current
+    for _ in range(5):  # versions replaced: their bytes stay in the file, dead
+        for state, document in zip(states, documents, strict=True):
+            state.document = document
+    gone = RecordState("trial", "x", "x", [version()], documents[0])  # no longer kept
+    cache.compact_documents()
+    new = selectors.DOCUMENTS.current
+    assert new is not old and new.end < old.end / 5
+    assert all(state.spill is new for state in states)
+    assert [state.document for state in states] == documents  # read from the new file
+    assert gone.spill is old and gone.document == documents[0]  # the old file stays open
+    cache.compact_documents()  # not grown since: nothing to do
+    assert selectors.DOCUMENTS.current is new
 
 
 def test_a_file_entry_reads_and_serialises_as_its_dict():

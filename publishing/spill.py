@@ -1,7 +1,8 @@
 """Bytes a worker keeps between builds, kept on disk instead of in memory.
 
-A worker keeps every FHIR resource's bundle entry (``fhir_files``): the bundle needs all of
-them, and mapping a record again costs far more than reading its entries back. At 100,000
+A worker keeps every FHIR resource's bundle entry (``build.fhir_files``): the bundle needs all
+of them, and mapping a record again costs far more than reading its entries back. A build
+keeps every live record's current document (``selectors.RecordState``). At 100,000
 trials that is millions of entries, gigabytes as Python bytes objects; here each is a range of
 an unnamed temporary file (deleted by the system when the process ends), named by an int
 handle, and read back with one ``pread`` when its bundle chunk is made. Such a file's pages
