@@ -48,7 +48,7 @@ from .file_entry import FileEntry
 from .file_table import FileTable, as_file_table
 from .files import dumps
 from .fingerprints import inputs_fingerprint
-from .rendering import GroupResult, page_groups, render_forked, should_fork
+from .rendering import GroupResult, RenderPlan, page_groups, render_forked, should_fork
 from .schema import schema_json
 from .sinks import TreeSink
 from .warm_pages import page_parts, warm_pages
@@ -63,19 +63,7 @@ _last_built: list[Any] = [None, None, None]
 
 
 def last_built(manifest_sha256: str) -> tuple[dict, split_manifest.PartTable] | None:
-    if _last_built[0] == manifest_sha256:
-        return _last_built[1], _last_built[2]
-    return None
-
-
-@dataclass
-class RenderPlan:
-    """What the record pages of one build are rendered from, and which still need rendering:
-    (group, path, inputs fingerprint) of each page not reused from the previous snapshot."""
-
-    evidence: EvidenceAsOf
-    record_pages: pages.RecordPages
-    pending: list[tuple[int, str, str]]
+    return (_last_built[1], _last_built[2]) if _last_built[0] == manifest_sha256 else None
 
 
 @dataclass
@@ -114,15 +102,16 @@ class SnapshotBuilder:
         self.previous = previous
         self.progress = progress or (lambda done, total: None)
         self.files: FileTable = FileTable()
-        self.written: list[str] = []  # paths whose entries were made in this build
+        # Shards with a path written (not the paths: 1.7 M at 100k trials); in place, paths too.
+        self.dirty: set[int] = set()
+        self.written: set[str] = set()
         # A warm build changes the previous snapshot's files dict in place (``in_place``):
         # the paths it removes are noted, the others are the previous snapshot's.
         self.in_place = False
         self.removed: set[str] = set()
         self.sink = None
         self._plan: RenderPlan | None = None
-        self.rendered = 0
-        self.reused = 0
+        self.rendered = self.reused = 0
 
     # Files ------------------------------------------------------------------------------------
 
@@ -130,8 +119,13 @@ class SnapshotBuilder:
         sha256 = hashlib.sha256(data).hexdigest()
         self.sink.put(path, sha256, data)
         self.files[path] = FileEntry(path, sha256, len(data), inputs or None)
-        self.written.append(path)
+        self._written(path)
         self.rendered += 1
+
+    def _written(self, path: str) -> None:
+        self.dirty.add(split_manifest.shard_number(path))
+        if self.in_place:
+            self.written.add(path)
 
     def remove(self, path: str) -> None:
         """A file of the previous snapshot that this one no longer has (in place only)."""
@@ -142,7 +136,7 @@ class SnapshotBuilder:
         """A whole-corpus file whose parts ``writer`` stored (``composite``)."""
         entry = writer.entry()
         self.files[writer.path] = entry
-        self.written.append(writer.path)
+        self._written(writer.path)
         self.rendered += 1
 
     def reuse(self, path: str, inputs: str) -> bool:
@@ -246,7 +240,7 @@ class SnapshotBuilder:
         warm_pages.finish(self)
         warm_snapshot.finish(self)
         if self.in_place:
-            self.reused = len(self.files) - len(set(self.written))
+            self.reused = len(self.files) - len(self.written)
         timings["pages"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -289,18 +283,19 @@ class SnapshotBuilder:
         """The manifest's parts: those listing a path written or removed in this build are
         made and stored again, the others are the previous snapshot's."""
         # In place, the removed paths are noted; otherwise, what the previous snapshot had.
-        previous = self.previous_files
-        removed = self.removed if self.in_place else list(previous.paths_missing_from(self.files))
+        removed = (
+            self.removed if self.in_place else self.previous_files.paths_missing_from(self.files)
+        )
 
         def store_part(path: str, data: bytes, count: int) -> dict[str, Any]:
             sha256 = hashlib.sha256(data).hexdigest()
             self.sink.put(path, sha256, data)
             return split_manifest.part_entry(path, sha256, len(data), count)
 
-        parts, table = split_manifest.split(
-            self.files, [*self.written, *removed], self.previous_parts, store_part
+        dirty = self.dirty | split_manifest.shards_of(removed)
+        parts, self.part_table = split_manifest.split(
+            self.files, dirty, self.previous_parts, store_part
         )
-        self.part_table = table
         return parts
 
     def write_snapshot_files(
@@ -373,7 +368,7 @@ class SnapshotBuilder:
     def _render_group_apart(self, group: int) -> GroupResult:
         """In a forked child: render one group and give what it added to the manifest."""
         self.parent_files = self.files  # the parent's table: kept referenced, never closed here
-        self.files, self.rendered, self.written = {}, 0, []
+        self.files, self.rendered = {}, 0
         covered = self.render_group(group)
         return self.files, self.rendered, covered
 
@@ -393,6 +388,7 @@ class SnapshotBuilder:
     def _merge(self, results: Iterator[GroupResult]) -> Iterator[int]:
         for files, rendered, covered in results:
             self.files.update(files)
-            self.written.extend(files)
+            for path in files:
+                self._written(path)
             self.rendered += rendered
             yield covered

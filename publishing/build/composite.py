@@ -194,10 +194,17 @@ class ChunkedArray:
     holding a changed item. Chunking is deterministic from a chunk's start (an item ends a
     chunk by its own key, or at MAX_CHUNK items), so re-chunking from the start of the first
     chunk touched until a new chunk ends where an old one ended gives exactly the chunks a
-    walk over the whole array gives (tested against it)."""
+    walk over the whole array gives (tested against it).
 
-    def __init__(self) -> None:
-        self.keys: list[list[Any]] = []  # each chunk's items' order keys, sorted
+    ``keys_between(low, high)``, when given, is where the array's current keys are kept (the
+    FHIR bundle's paths are a table's rows, ``fhir_items``): the keys in (low, high], sorted
+    (None: unbounded). Only each chunk's last key is held then, not every key: a chunk's old
+    keys are the current ones in its range, with the keys changed since (among them those
+    gone) taken in by ``update`` anyway."""
+
+    def __init__(self, keys_between: Callable[[Any, Any], list[Any]] | None = None) -> None:
+        self.keys_between = keys_between
+        self.keys: list[list[Any]] = []  # each chunk's items' order keys, sorted (if held)
         self.lasts: list[Any] = []  # each chunk's last key (bisect)
         self.parts: list[tuple[str, int]] = []  # each chunk's (sha256, size)
 
@@ -205,9 +212,16 @@ class ChunkedArray:
         self.keys, self.lasts, self.parts = [], [], []
 
     def append(self, keys: list[Any], part: tuple[str, int]) -> None:
-        self.keys.append(list(keys))
+        if self.keys_between is None:
+            self.keys.append(list(keys))
         self.lasts.append(keys[-1])
         self.parts.append(part)
+
+    def _keys_of(self, start: int, end: int) -> list[Any]:
+        """The keys of chunks ``start..end``."""
+        if self.keys_between is None:
+            return [key for chunk in self.keys[start : end + 1] for key in chunk]
+        return self.keys_between(self.lasts[start - 1] if start else None, self.lasts[end])
 
     def _chunk_of(self, key: Any) -> int:
         return min(bisect.bisect_left(self.lasts, key), len(self.lasts) - 1)
@@ -216,7 +230,7 @@ class ChunkedArray:
         changed = sorted(set(changed))
         if not changed:
             return
-        if not self.keys:  # an empty array gains items: chunk them all
+        if not self.parts:  # an empty array gains items: chunk them all
             items = [(key, lookup(key)) for key in changed]
             self._rechunk(writer, 0, 0, [p for p in items if p[1] is not None], lookup, make)
             return
@@ -242,7 +256,7 @@ class ChunkedArray:
     def _respan(self, writer, start, end, changed, lookup, make) -> None:
         """Re-chunk chunks ``start..end`` with the keys ``changed`` among them, taking in the
         chunks after them until a new chunk ends where an old one did."""
-        keys = sorted({*(k for chunk in self.keys[start : end + 1] for k in chunk), *changed})
+        keys = sorted({*self._keys_of(start, end), *changed})
         items = [(key, lookup(key)) for key in keys]
         items = [pair for pair in items if pair[1] is not None]
         self._rechunk(writer, start, end + 1, items, lookup, make)
@@ -261,15 +275,16 @@ class ChunkedArray:
                     chunk = []
             # Go on into the next old chunk while a chunk is left open, or while no chunk
             # leads the array (the next one was stored with a leading comma).
-            if not (chunk or (start == 0 and not new_keys)) or stop >= len(self.keys):
+            if not (chunk or (start == 0 and not new_keys)) or stop >= len(self.parts):
                 break
             # A chunk left open: the next old chunk's items continue it.
-            items = [(key, lookup(key)) for key in self.keys[stop]]
+            items = [(key, lookup(key)) for key in self._keys_of(stop, stop)]
             position = 0
             stop += 1
         if chunk:
             self._made(writer, start, new_keys, new_parts, chunk, make)
-        self.keys[start:stop] = new_keys
+        if self.keys_between is None:
+            self.keys[start:stop] = new_keys
         self.lasts[start:stop] = [keys[-1] for keys in new_keys]
         self.parts[start:stop] = new_parts
 

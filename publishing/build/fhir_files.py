@@ -32,8 +32,9 @@ from evidence.documents import record_types
 
 from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
-from ..spill import Spill, size_of
+from ..spill import Spill
 from .composite import ChunkedArray, CompositeWriter, ends_chunk
+from .fhir_items import FhirItems
 from .files import dumps
 from .previous_bundle import KnownEntries, previous_entries
 
@@ -101,11 +102,14 @@ def write_fhir_files(builder, evidence: EvidenceAsOf, touched=None) -> None:
         writer.kept_array(warm_fhir.bundle, changed, _bundle_row, make)
     else:
         _write_all(builder, evidence, base)
-        order = sorted(warm_fhir.items)
-        # Made as the writer walks them: a list of every row (two tuples per resource) was
-        # about 190 MB at 100,000 trials, all at once.
-        rows = (_bundle_row(path) for path in order)
-        writer.array_items(rows, make, keys=order, kept=warm_fhir.bundle)
+        # Made as the writer walks the table in path order: a list of every row (two tuples
+        # per resource) was about 190 MB at 100,000 trials, all at once.
+        generation = SPILL.generation
+        rows = (
+            (ends_chunk(path), (path, generation, handle), handle)
+            for path, handle in warm_fhir.items.in_order()
+        )
+        writer.array_items(rows, make, keys=iter(warm_fhir.items), kept=warm_fhir.bundle)
     writer.literal(head[1])
     builder.add_composite(writer)
     warm_fhir.compact_spill(full=touched is None)
@@ -128,13 +132,13 @@ def _write_all(builder, evidence: EvidenceAsOf, base: str) -> None:
 
 
 def _bundle_row(path: str) -> tuple | None:
-    """The bundle's item for ``path`` (``composite.Item``: ends a chunk, cache key, path);
-    None when no resource has that path any more."""
+    """The bundle's item for ``path`` (``composite.Item``: ends a chunk, cache key, its
+    handle); None when no resource has that path any more."""
     handle = warm_fhir.items.get(path)
     if handle is None:
         return None
     # A handle names bytes that never change within one spill file (its generation).
-    return (ends_chunk(path), (path, SPILL.generation, handle), path)
+    return (ends_chunk(path), (path, SPILL.generation, handle), handle)
 
 
 def _write_record(builder, record: RecordState, base: str, known: KnownEntries | None = None):
@@ -147,12 +151,12 @@ def _write_record(builder, record: RecordState, base: str, known: KnownEntries |
         resources = record_resources(record, base)
         _write_or_reuse(builder, resources, inputs)
         entries = [(path, bundle_entry(resource, base)) for path, resource in resources]
+    owner = f"{record.record_type}:{record.slug}"
     for path, handle in entries:
-        warm_fhir.items[path] = handle
-    paths = tuple(path for path, _ in entries)
+        warm_fhir.items.put(path, handle, owner)
     # The event hash and the inputs, not one key string made of both (about 150 bytes a
-    # record).
-    warm_fhir.records[record.record_type][record.slug] = (record.current_hash, inputs, paths)
+    # record); its paths are its rows in the items table.
+    warm_fhir.records[record.record_type][record.slug] = (record.current_hash, inputs)
 
 
 def fhir_record_types() -> list[str]:
@@ -163,8 +167,8 @@ def fhir_record_types() -> list[str]:
 class WarmFhir:
     """What this process's last build published as FHIR, so that the next build on a warm
     worker touches only the records an event wrote since: each record's event hash, FHIR
-    inputs and paths; every resource's bundle entry by path (its handle in ``SPILL``, of the
-    spill file ``generation``); the bundle's chunks (``composite.ChunkedArray``).
+    inputs; every resource's bundle entry by path and record (its handle in ``SPILL``, of the
+    spill file ``generation``: ``fhir_items``); the bundle's chunks (``composite.ChunkedArray``).
     Used only when the previous snapshot is the one this process built with it (the files
     dict ``files_of`` is the very one ``previous_state`` hands back), with the same base and
     store; any other build fills it again from every record."""
@@ -173,11 +177,12 @@ class WarmFhir:
         self.files_of: dict | None = None
         self.identity: Any = None
         self.base: str | None = None
-        # type -> slug -> (event hash, inputs, paths)
-        self.records: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {}
-        self.items: dict[str, int] = {}  # path -> bundle entry's handle in SPILL
+        # type -> slug -> (event hash, inputs)
+        self.records: dict[str, dict[str, tuple[str, str]]] = {}
+        self.items = FhirItems()  # path -> bundle entry's handle in SPILL, and its record
         self.generation = SPILL.generation  # the spill file the handles are of
-        self.bundle = ChunkedArray()
+        # Its keys are the items table's paths: only each chunk's last path is held.
+        self.bundle = ChunkedArray(keys_between=self._paths_between)
         self.spilled = 0  # the spill's size after the last full build (or compaction)
 
     def known_entries(self, builder) -> KnownEntries:
@@ -195,22 +200,22 @@ class WarmFhir:
         self.files_of = None  # until the build has written every file
         self.identity, self.base = builder.sink.identity, base
         self.records = {name: {} for name in fhir_record_types()}
-        self.items = {}
+        self.items = FhirItems()
         self.generation = SPILL.generation
-        self.bundle = ChunkedArray()
+        self.bundle = ChunkedArray(keys_between=self._paths_between)
 
     def compact_spill(self, full: bool) -> None:
         """Copy the live bundle entries to a new spill file when most of it is dead: checked
         after every full build, and after a warm one once the file has doubled since."""
         if not full and SPILL.end <= 2 * self.spilled + (64 << 20):
             return
-        handles = set(self.items.values())
-        live = sum(size_of(handle) for handle in handles)
-        if SPILL.worth_compacting(live):
-            renamed = SPILL.compact(sorted(handles))
-            self.items = {path: renamed[handle] for path, handle in self.items.items()}
+        if SPILL.worth_compacting(self.items.live_bytes()):
+            self.items.rename(SPILL.compact(sorted(self.items.handles())))
             self.generation = SPILL.generation
         self.spilled = SPILL.end
+
+    def _paths_between(self, low: str | None, high: str | None) -> list[str]:
+        return self.items.paths_between(low, high)
 
     def follows(self, builder, base: str) -> bool:
         return builder.follows_build(self.files_of, self.identity) and self.base == base
@@ -232,18 +237,21 @@ class WarmFhir:
             if seen is not None and record is not None and seen[0] == record.current_hash:
                 continue
             if seen is not None:
-                changed_paths.update(seen[2])
-                self._forget(builder, record_type, slug)
+                changed_paths.update(self._forget(builder, record_type, slug))
             if record is not None:
                 _write_record(builder, record, base)
-                changed_paths.update(self.records[record_type][slug][2])
+                owner = f"{record_type}:{slug}"
+                changed_paths.update(path for path, _ in self.items.of_record(owner))
         return changed_paths
 
-    def _forget(self, builder, record_type: str, slug: str) -> None:
-        _, _, paths = self.records[record_type].pop(slug)
+    def _forget(self, builder, record_type: str, slug: str) -> list[str]:
+        """Remove the record's files; their paths."""
+        del self.records[record_type][slug]
+        paths = [path for path, _ in self.items.of_record(f"{record_type}:{slug}")]
         for path in paths:
             builder.remove(path)
-            self.items.pop(path, None)
+            del self.items[path]
+        return paths
 
 
 warm_fhir = WarmFhir()
@@ -256,8 +264,8 @@ def _bundle_head(base: str, evidence: EvidenceAsOf) -> tuple[bytes, bytes]:
     return b'{"entry":[', b"]" + head[len(b'{"entry":[]') :] + b"\n"
 
 
-def _bundle_item_bytes(path: str) -> bytes:
-    return zlib.decompress(SPILL.get(warm_fhir.items[path]))
+def _bundle_item_bytes(handle: int) -> bytes:
+    return zlib.decompress(SPILL.get(handle))
 
 
 def _compact(value: Any) -> bytes:

@@ -107,17 +107,21 @@ class PartTable:
         return cls({}, complete=False)
 
 
+def shards_of(paths: Iterable[str]) -> set[int]:
+    """The shards (``shard_number``) of ``paths``."""
+    return {shard_number(path) for path in paths}
+
+
 def split(
     files: FileTable,
-    changed: Iterable[str],
+    dirty: set[int],
     previous: PartTable,
     store_part: Callable[[str, bytes, int], Entry],
 ) -> tuple[list[Entry], PartTable]:
     """The part entries of a snapshot with ``files``, given the previous snapshot's parts and
-    the paths written (or removed) since. Only parts with a changed path, or missing from
-    ``previous``, are made again (``store_part(path, bytes, files)`` stores one and gives
-    its entry), from their shard's rows; the rest are the previous ones."""
-    dirty = {shard_number(path) for path in changed}
+    the shards with a path written (or removed) since (``dirty``). Only their parts, and
+    those missing from ``previous``, are made again (``store_part(path, bytes, files)``
+    stores one and gives its entry), from their shard's rows; the rest are the previous ones."""
     parts: dict[str, Entry] = {}
     for number in range(SHARDS):
         shard = f"{number:03x}"

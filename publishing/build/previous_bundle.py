@@ -48,11 +48,11 @@ class KnownEntries:
     def __init__(
         self,
         records: dict[str, dict[str, tuple]] | None = None,
-        items: dict[str, int] | None = None,
+        items=None,
         by_inputs: dict[str, Entries] | None = None,
     ):
-        self.records = records or {}  # the warm table's: type -> slug -> (hash, inputs, paths)
-        self.items = items or {}  # the warm table's: path -> spill handle
+        self.records = records or {}  # the warm table's: type -> slug -> (hash, inputs)
+        self.items = items  # the warm table's ``fhir_items.FhirItems``
         self.by_inputs = by_inputs or {}  # the previous bundle's entries, by inputs
 
     def take(self, record, inputs: str) -> Entries | None:
@@ -60,10 +60,8 @@ class KnownEntries:
         # The event hash too: "slug@version" (in the inputs) names different documents in
         # another database (the hash chains the whole log, so it also covers the history).
         if seen is not None and seen[0] == record.current_hash and seen[1] == inputs:
-            try:
-                return [(path, self.items[path]) for path in seen[2]]
-            except KeyError:  # a path not in the table: map the record
-                return None
+            # None when the table lists none of its resources: the record is mapped.
+            return self.items.of_record(f"{record.record_type}:{record.slug}") or None
         return self.by_inputs.pop(inputs, None)
 
 

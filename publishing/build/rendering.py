@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 
 from ..pages import RecordPages
-from ..selectors import RecordState
+from ..selectors import EvidenceAsOf, RecordState
 
 # Builds with fewer pages to render than this render in-process; larger ones fork (one
 # process per CPU, PUBLISH_BUILD_PROCESSES), in groups of about GROUP_SIZE records. Settings
@@ -33,6 +33,16 @@ PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 # What rendering one group gives: (manifest entries by path, files rendered, pages covered).
 GroupResult = tuple[dict[str, dict[str, Any]], int, int]
+
+
+@dataclass
+class RenderPlan:
+    """What the record pages of one build are rendered from, and which still need rendering:
+    (group, path, inputs fingerprint) of each page not reused from the previous snapshot."""
+
+    evidence: EvidenceAsOf
+    record_pages: RecordPages
+    pending: list[tuple[int, str, str]]
 
 
 def _setting(name: str, default: int) -> int:

@@ -42,17 +42,27 @@ def sink(tmp_path):
     composite.forget()
 
 
+def keys_in(array: dict[str, int]):
+    """``ChunkedArray``'s ``keys_between`` over ``array`` as it is when asked."""
+
+    def keys_between(low, high):
+        return sorted(k for k in array if (low is None or k > low) and (high is None or k <= high))
+
+    return keys_between
+
+
 @pytest.mark.parametrize("separator", [b",", b""])
 @pytest.mark.parametrize("max_chunk", [512, 5])
+@pytest.mark.parametrize("keys_held", ["in the array", "outside"])
 def test_updating_only_what_changed_gives_the_chunks_of_a_whole_walk(
-    sink, monkeypatch, separator, max_chunk
+    sink, monkeypatch, separator, max_chunk, keys_held
 ):
     monkeypatch.setattr(composite, "MAX_CHUNK", max_chunk)
     rng = random.Random(16)
     pool = [f"k{n:04d}" for n in range(400)]
     for trial in range(40):
         array = {key: 1 for key in rng.sample(pool, rng.randint(0, 60))}
-        kept = ChunkedArray()
+        kept = ChunkedArray(keys_in(array) if keys_held == "outside" else None)
         writer = CompositeWriter(sink, "array.json", separator)
         keys = sorted(array)
         writer.array_items([item(k, array[k]) for k in keys], make, keys=keys, kept=kept)
@@ -80,7 +90,10 @@ def test_updating_only_what_changed_gives_the_chunks_of_a_whole_walk(
 
             writer.kept_array(kept, changed, lookup, make)
             assert writer.parts == whole(sink, array, separator), (trial, sorted(changed))
-            assert [k for chunk in kept.keys for k in chunk] == sorted(array)
+            if keys_held == "outside":
+                assert kept.keys == [] and len(kept.lasts) == len(kept.parts)
+            else:
+                assert [k for chunk in kept.keys for k in chunk] == sorted(array)
 
 
 def test_emptying_the_first_chunk_makes_the_next_one_lead_without_a_comma(sink):

@@ -123,7 +123,7 @@ def test_previous_entries_are_the_bundle_entries_filed_by_their_records_inputs(
     entry = manifest.entry(fhir_files.BUNDLE_PATH)
     read = list(previous_bundle.bundle_entries(entry["parts"], manifest.read_object))
     # The bundle lists them in path order.
-    expected = [fhir_files._bundle_item_bytes(path) for path in sorted(items)]
+    expected = [fhir_files._bundle_item_bytes(items[path]) for path in sorted(items)]
     assert [data for _, data in read] == expected
     assert [fhir.resource_path(resource) for resource, _ in read] == sorted(items)
 

@@ -17,6 +17,7 @@ import pytest
 
 from publishing.build import composite
 from publishing.build import manifest as split_manifest
+from publishing.build.fhir_items import FhirItems
 from publishing.build.file_entry import FileEntry, plain
 from publishing.build.file_table import FileTable
 from publishing.build.fingerprints import _references_cache, references_of
@@ -194,7 +195,7 @@ def test_a_partial_split_gives_the_whole_splits_parts_and_keeps_the_untouched_on
         (f"trials/t{i}.html", FileEntry(f"trials/t{i}.html", SHA, i)) for i in range(3000)
     )
     empty = split_manifest.PartTable.empty()
-    _, first = split_manifest.split(files, list(files), empty, stored_parts)
+    _, first = split_manifest.split(files, split_manifest.shards_of(files), empty, stored_parts)
 
     del files["trials/t5.html"]
     files["trials/new.html"] = FileEntry("trials/new.html", SHA, 7)
@@ -205,8 +206,10 @@ def test_a_partial_split_gives_the_whole_splits_parts_and_keeps_the_untouched_on
         made.append(path)
         return stored_parts(path, data, count)
 
-    parts, second = split_manifest.split(files, changed, first, store_counting)
-    whole, table = split_manifest.split(files, list(files), empty, stored_parts)
+    parts, second = split_manifest.split(
+        files, split_manifest.shards_of(changed), first, store_counting
+    )
+    whole, table = split_manifest.split(files, split_manifest.shards_of(files), empty, stored_parts)
     assert parts == whole and second.parts == table.parts
     dirty = {split_manifest.shard_of(path) for path in changed}
     assert sorted(made) == sorted(split_manifest.part_path(shard) for shard in dirty)
@@ -219,9 +222,9 @@ def test_a_snapshot_without_parts_has_every_part_made_though_nothing_changed():
         (f"trials/t{i}.html", FileEntry(f"trials/t{i}.html", SHA, i)) for i in range(50)
     )
     whole, _ = split_manifest.split(
-        files, list(files), split_manifest.PartTable.empty(), stored_parts
+        files, split_manifest.shards_of(files), split_manifest.PartTable.empty(), stored_parts
     )
-    parts, _ = split_manifest.split(files, [], split_manifest.PartTable.missing(), stored_parts)
+    parts, _ = split_manifest.split(files, set(), split_manifest.PartTable.missing(), stored_parts)
     assert parts == whole and sum(part["files"] for part in parts) == 50
 
 
@@ -256,9 +259,11 @@ def test_known_entries_are_the_tables_for_the_same_key_else_the_previous_bundles
     def record(slug: str):
         return RecordState("trial", "id", slug, [version()], {}, current_hash=f"h-{slug}")
 
+    items = FhirItems()
+    items.put("fhir/x/a.json", 11, "trial:a")
     known = KnownEntries(
-        records={"trial": {"a": ("h-a", "in-a", ("fhir/x/a.json",))}},
-        items={"fhir/x/a.json": 11},
+        records={"trial": {"a": ("h-a", "in-a")}},
+        items=items,
         by_inputs={"in-b": [("fhir/x/b.json", 12)]},
     )
     assert known.take(record("a"), "in-a") == [("fhir/x/a.json", 11)]
@@ -274,15 +279,19 @@ def test_a_split_emptying_a_part_or_naming_a_path_twice_gives_the_whole_splits_p
         (f"fhir/Group/g{i}.json", FileEntry(f"fhir/Group/g{i}.json", SHA, i)) for i in range(40)
     )
     empty = split_manifest.PartTable.empty()
-    _, first = split_manifest.split(files, [*files, *files], empty, stored_parts)
+    _, first = split_manifest.split(
+        files, split_manifest.shards_of([*files, *files]), empty, stored_parts
+    )
     assert sum(part["files"] for part in first.parts.values()) == len(files)
     alone = next(shard for shard, part in first.parts.items() if part["files"] == 1)
     (gone,) = [path for path in files if split_manifest.shard_of(path) == alone]
     del files[gone]
     files["fhir/Group/new.json"] = FileEntry("fhir/Group/new.json", SHA, 1)
     changed = [gone, "fhir/Group/new.json", "fhir/Group/new.json", "fhir/Group/never.json"]
-    parts, second = split_manifest.split(files, changed, first, stored_parts)
-    whole, table = split_manifest.split(files, list(files), empty, stored_parts)
+    parts, second = split_manifest.split(
+        files, split_manifest.shards_of(changed), first, stored_parts
+    )
+    whole, table = split_manifest.split(files, split_manifest.shards_of(files), empty, stored_parts)
     assert parts == whole and alone not in second.parts and second.parts == table.parts
 
 
@@ -297,3 +306,52 @@ def test_a_record_named_by_one_owners_pages_keeps_that_owner_alone_not_a_set():
     assert pages.owners_naming("citation:c") == {"trial:a", "trial:b"}
     assert pages.owners_naming("topic:t") == {"trial:a", "topic:t"}
     assert pages.owners_naming("citation:unnamed") == ()
+
+
+def test_the_fhir_items_table_is_the_dict_of_path_to_handle_it_replaces():
+    items, plain_items = FhirItems(), {}
+    spill = Spill()
+    try:
+        for n, (path, record) in enumerate(
+            [
+                ("fhir/Observation/t-b.json", "trial:t"),
+                ("fhir/ResearchStudy/t.json", "trial:t"),
+                ("fhir/CodeSystem/codes.json", None),
+                ("fhir/Observation/t-a.json", "trial:t"),
+                ("fhir/Citation/c.json", "citation:c"),
+            ]
+        ):
+            handle = spill.put(b"x" * (n + 1))
+            items.put(path, handle, record)
+            plain_items[path] = handle
+        items.put("fhir/Citation/c.json", plain_items["fhir/Citation/c.json"], "citation:c")
+        assert dict(items) == plain_items and len(items) == 5  # replaced, not added
+        assert list(items) == sorted(plain_items)  # the bundle's order
+        assert [path for path, _ in items.of_record("trial:t")] == [
+            "fhir/Observation/t-a.json",
+            "fhir/Observation/t-b.json",
+            "fhir/ResearchStudy/t.json",
+        ]
+        assert items.of_record("trial:gone") == []
+        assert items.paths_between(None, None) == sorted(plain_items)
+        assert items.paths_between("fhir/Observation/t-a.json", "fhir/ResearchStudy/t.json") == [
+            "fhir/Observation/t-b.json",
+            "fhir/ResearchStudy/t.json",
+        ]
+        assert items.paths_between(None, "fhir/CodeSystem/codes.json") == sorted(plain_items)[:2]
+        assert items.paths_between("fhir/Observation/t-b.json", None) == [
+            "fhir/ResearchStudy/t.json"
+        ]
+        assert items.live_bytes() == 1 + 2 + 3 + 4 + 5
+        del items["fhir/Observation/t-b.json"]
+        assert "fhir/Observation/t-b.json" not in items and len(items) == 4
+        with pytest.raises(KeyError):
+            items["fhir/Observation/t-b.json"]
+        with pytest.raises(KeyError):
+            del items["fhir/Observation/t-b.json"]
+        renamed = spill.compact(items.handles())
+        items.rename(renamed)
+        assert sorted(spill.get(items[path]) for path in items) == [b"x" * n for n in (2, 3, 4, 5)]
+    finally:
+        spill.close()
+        items.close()
