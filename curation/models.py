@@ -8,10 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from evidence.documents import RECORD_TYPES, schema_version_of, upcast
 from evidence.documents.upcasting import upcast_changes
+
+from .request_history import ChangeRequestHistory
 
 RECORD_TYPE_CHOICES = [(t, t) for t in RECORD_TYPES]
 
@@ -168,7 +169,8 @@ class ChangeRequest(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     # Read by request id (the admin's History page) and history id alone: the columns requests
     # are looked up by are not indexed in their history, which every step writes a row of.
-    history = HistoricalRecords(
+    # An approval's row leaves the documents out (``request_history``).
+    history = ChangeRequestHistory(
         no_db_index=["author", "status", "decided_by", "claimed_by", "record_slug"]
     )
 

@@ -28,6 +28,7 @@ from ..errors import CurationError, ValidationFailed, VersionConflict
 from ..imports.provenance import imported_source, source_beside
 from ..models import ChangeRequest
 from ..narratives import narrative_warnings
+from ..request_history import with_documents
 from . import desk
 from .citation_imports import import_citations_view
 from .diff_values import labelled, registry_id_text, value_labels
@@ -110,6 +111,12 @@ class ChangeRequestAdmin(ReadOnlyHistoryAdmin):
 
     def get_queryset(self, request):
         return selectors.with_unresolved_comments(super().get_queryset(request))
+
+    def set_history_delta_changes(self, request, historical_records, *args, **kwargs):
+        # An approval's row shows the documents it left as they were (``request_history``):
+        # the History page lists the same versions and changes as when every row kept them.
+        with_documents(historical_records)
+        super().set_history_delta_changes(request, historical_records, *args, **kwargs)
 
     @admin.display(description="unresolved comments", ordering="unresolved_comments")
     def unresolved(self, obj) -> int | str:

@@ -40,10 +40,19 @@ from .reading import (
     select_notifications,
 )
 from .recorders import recorder
-from .store import Batch, ConcurrencyConflict, NewEvent, append, append_many, lock_for_append
+from .store import (
+    DOCUMENT_OF_REQUEST,
+    Batch,
+    ConcurrencyConflict,
+    NewEvent,
+    append,
+    append_many,
+    lock_for_append,
+)
 from .verify import ChainReport, verify_chain
 
 __all__ = [
+    "DOCUMENT_OF_REQUEST",
     "GENESIS_HASH",
     "Batch",
     "ChainReport",

@@ -77,7 +77,10 @@ def history_supported(model: type) -> bool:
         return True
     own = {f.column for f in model._meta.concrete_fields}
     theirs = {f.column for f in history._meta.concrete_fields}
-    return theirs - own == HISTORY_COLUMNS
+    # A column with the database's default is left to it (``request_history``'s
+    # ``documents_kept``): the script's rows are those simple-history writes.
+    defaulted = {f.column for f in history._meta.concrete_fields if f.has_db_default()}
+    return theirs - own - defaulted == HISTORY_COLUMNS
 
 
 class Script:

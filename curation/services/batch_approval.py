@@ -217,7 +217,17 @@ def _append(batch, records, known, cr, reviewer, pending, pairs) -> Event:
     new = approval_event(cr, reviewer, current_doc, final)
     pairs[cr.pk] = known_changed_numbers(cr, current_doc, final, new.changes)
     pending[1].update(records.first_projection(cr, current_doc))
-    return batch.append(new, expected_version=current)
+    event = batch.append(new, expected_version=current)
+    # Most often the request's document as it is (no merge, nothing the validation changed):
+    # then the server copies it from the request's row, locked since it was read, instead of
+    # parsing it again. Compared as the hash's canonical JSON, strictly (1 and 1.0 differ).
+    if final is not None and cr.document is not None:
+        setattr(
+            event,
+            eventstore.DOCUMENT_OF_REQUEST,
+            eventstore.canonical_json(final) == eventstore.canonical_json(cr.document),
+        )
+    return event
 
 
 # A batch mail lists at most this many of the author's requests (an import approves thousands).

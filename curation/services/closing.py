@@ -1,7 +1,8 @@
 """Closing approved change requests: one place for single and batch approvals.
 
 Each request moves to approved with who decided and when, gets its history row (copied from
-the row just updated, as simple-history would write it) and its review row (with the
+the row just updated, as simple-history would write it, but for the documents the approval
+left as they were: ``request_history``) and its review row (with the
 narrative warnings the reviewer approved over), and the other open requests on the records
 approved are flagged for a rebase (those flagged already are left alone: the same flag,
 without rewriting the row and running its guard trigger again). On PostgreSQL all of it is
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from ..models import ChangeRequest, Review, ReviewWarnings
 from ..projection.script import Script, history_model, history_supported, one_row
+from ..request_history import DOCUMENTS
 from . import workflow
 
 
@@ -56,8 +58,10 @@ def _close_by_script(requests, reviewer, comment, warnings, touched, now, given=
     review = Review._meta.db_table
     warned = ReviewWarnings._meta.db_table
     ids = [cr.pk for cr in requests]
-    columns = ", ".join(f'"{f.column}"' for f in ChangeRequest._meta.concrete_fields)
-    source = ", ".join(f'c."{f.column}"' for f in ChangeRequest._meta.concrete_fields)
+    fields = ChangeRequest._meta.concrete_fields
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    # The documents left out (``request_history``): an approval changes neither.
+    source = ", ".join("NULL" if f.name in DOCUMENTS else f'c."{f.column}"' for f in fields)
     script = given or Script()
     script.add(
         f"UPDATE {table} SET status = %s, decided_at = %s, decided_by_id = %s, "  # noqa: S608
@@ -72,7 +76,8 @@ def _close_by_script(requests, reviewer, comment, warnings, touched, now, given=
         script.add(f"UPDATE {table} SET needs_rebase = TRUE WHERE id = ANY(%s)", flagged)  # noqa: S608
     script.add(
         f"INSERT INTO {history} ({columns}, history_date, history_change_reason, "  # noqa: S608
-        f"history_type, history_user_id) SELECT {source}, %s, NULL, '~', %s "
+        f"history_type, history_user_id, documents_kept) SELECT {source}, %s, NULL, '~', %s, "
+        "FALSE "
         "FROM unnest(%s::bigint[]) WITH ORDINALITY AS i(id, n) "
         f"CROSS JOIN LATERAL {one_row(table, 'id = i.id')} AS c ORDER BY i.n",
         now,
@@ -116,8 +121,24 @@ def _close_by_orm(requests, reviewer, comment, warnings, touched, now) -> None:
     )
     if flagged := [cr.pk for cr in requests if cr.needs_rebase]:
         ChangeRequest.objects.filter(pk__in=flagged).update(needs_rebase=True)
-    ChangeRequest.history.bulk_history_create(
-        requests, batch_size=1000, update=True, default_date=now, default_change_reason=None
+    # The rows simple-history's ``bulk_history_create`` writes, the documents left out.
+    history = history_model(ChangeRequest)
+    history.objects.bulk_create(
+        [
+            history(
+                history_date=now,
+                history_user=reviewer,
+                history_change_reason=None,
+                history_type="~",
+                documents_kept=False,
+                **{
+                    f.attname: None if f.name in DOCUMENTS else getattr(cr, f.attname)
+                    for f in history.tracked_fields
+                },
+            )
+            for cr in requests
+        ],
+        batch_size=1000,
     )
     reviews = Review.objects.bulk_create(
         [

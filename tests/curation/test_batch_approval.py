@@ -7,6 +7,7 @@ import copy
 from datetime import UTC, datetime
 from unittest import mock
 
+import orjson
 import pytest
 from django.db import transaction
 
@@ -114,6 +115,10 @@ def test_a_batch_appends_what_approving_one_by_one_appends(trial, editor, review
         events = services.approve_change_requests(reviewer, ids, comment="Checked")
         batch = {**state(since, ids), "every_row": every_row()}
     assert [e.change_request_id for e in events] == ids
+    # The server copied each document from its request's row but the merged one's (the
+    # request's own document is not what was approved): the same rows all the same.
+    copied = [getattr(e, eventstore.DOCUMENT_OF_REQUEST, False) for e in events]
+    assert copied == [True, True, True, False]
     assert [e["position"] for e in batch["events"]] == [since + 1, since + 2, since + 3, since + 4]
     assert batch == one_by_one
     # The merged revision kept both changes; the later request was flagged, as one by one.
@@ -374,3 +379,14 @@ def test_a_batch_compresses_its_documents_by_lz4_for_its_transaction_only(
         services.approve_change_requests(reviewer, [cr.pk])
         assert one(setting) == ("lz4" if has_lz4 else before)
     assert one(setting) == before  # the server's default again once the transaction is over
+
+
+def test_an_events_row_says_when_the_server_copies_the_requests_document():
+    from curation.eventstore.store import _rows_json
+
+    document = {"slug": "x", "summary": "S"}
+    copied, sent = (Event(position=n, document=document, changes=[]) for n in (1, 2))
+    setattr(copied, eventstore.DOCUMENT_OF_REQUEST, True)
+    rows = orjson.loads(_rows_json([copied, sent]))
+    assert "document" not in rows[0] and rows[0][eventstore.DOCUMENT_OF_REQUEST] is True
+    assert rows[1]["document"] == document and eventstore.DOCUMENT_OF_REQUEST not in rows[1]
