@@ -10,26 +10,19 @@ when closed or dropped, never shared with a forked renderer.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, MutableMapping
 
 from ..spill import SIZE_MASK
-
-CACHE_KIB = 16_384  # pages SQLite keeps in the process (KiB)
+from .file_table import private_database
 
 
 class FhirItems(MutableMapping):
     def __init__(self) -> None:
-        # "" names a private temporary database: its file is unlinked as soon as it is made.
-        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KIB}"):
-            self._db.execute(f"PRAGMA {pragma}")
-        self._db.execute(
+        self._db = private_database(
             "CREATE TABLE items (path TEXT PRIMARY KEY, record TEXT, handle INTEGER NOT NULL)"
-            " WITHOUT ROWID"
+            " WITHOUT ROWID",
+            "CREATE INDEX items_record ON items (record, path)",
         )
-        self._db.execute("CREATE INDEX items_record ON items (record, path)")
-        self._db.execute("BEGIN")  # one transaction for the table's life: nothing survives it
         self._count = 0
 
     def __getitem__(self, path: str) -> int:

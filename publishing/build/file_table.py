@@ -32,20 +32,27 @@ CACHE_KIB = 16_384
 Entry = FileEntry | dict[str, Any]
 
 
+def private_database(*schema: str) -> sqlite3.Connection:
+    """A private temporary SQLite database with ``schema``, in one open transaction."""
+    # "" names a private temporary database: its file is unlinked as soon as it is made.
+    db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+    for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KIB}"):
+        db.execute(f"PRAGMA {pragma}")
+    for statement in schema:
+        db.execute(statement)
+    # One transaction for the table's life: nothing here needs to survive the process, and
+    # committing would only write pages out sooner.
+    db.execute("BEGIN")
+    return db
+
+
 class FileTable(MutableMapping):
     def __init__(self, entries: Mapping[str, Entry] | Iterable[tuple[str, Entry]] = ()):
-        # "" names a private temporary database: its file is unlinked as soon as it is made.
-        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KIB}"):
-            self._db.execute(f"PRAGMA {pragma}")
-        self._db.execute(
+        self._db = private_database(
             "CREATE TABLE files (shard INTEGER NOT NULL, path TEXT NOT NULL, packed BLOB NOT"
             " NULL, inputs TEXT, fragment BLOB NOT NULL, PRIMARY KEY (shard, path))"
             " WITHOUT ROWID"
         )
-        # One transaction for the table's life: nothing here needs to survive the process,
-        # and committing would only write pages out sooner.
-        self._db.execute("BEGIN")
         self._count = 0  # rows in the database
         self._others: dict[str, dict[str, Any]] = {}  # composites, by path
         self.update(entries)

@@ -29,17 +29,30 @@ def revised(trial, **fields) -> dict:
     return doc
 
 
-def edited_then_approved(trial, editor, reviewer) -> ChangeRequest:
-    """Proposed, sent back, edited and resubmitted (a new document), then approved."""
-    cr = services.propose(
+def propose_revision(trial, editor, summary: str) -> ChangeRequest:
+    return services.propose(
         user=editor,
         record_type="trial",
         action="revise",
         record=trial.slug,
         base_version=trial.version,
-        document=revised(trial, summary="First wording."),
+        document=revised(trial, summary=summary),
         rationale="From the article",
     )
+
+
+def history_columns(*left_out: str) -> list[str]:
+    """The request history's columns, but ``left_out`` (times that differ by run)."""
+    return [
+        f.attname
+        for f in ChangeRequest.history.model._meta.concrete_fields
+        if f.attname not in ("history_id", *left_out)
+    ]
+
+
+def edited_then_approved(trial, editor, reviewer) -> ChangeRequest:
+    """Proposed, sent back, edited and resubmitted (a new document), then approved."""
+    cr = propose_revision(trial, editor, "First wording.")
     services.request_changes(cr, user=reviewer, comment="Say it as the article does")
     services.revise_and_resubmit(
         cr, user=editor, document=revised(trial, summary="The article's wording.")
@@ -78,20 +91,8 @@ def test_an_approval_leaves_the_documents_out_and_shows_those_it_left_as_they_we
 
 
 def test_a_batch_writes_the_same_history_rows_as_one_by_one(trial, editor, reviewer):
-    cr = services.propose(
-        user=editor,
-        record_type="trial",
-        action="revise",
-        record=trial.slug,
-        base_version=trial.version,
-        document=revised(trial, summary="Batched."),
-        rationale="From the article",
-    )
-    columns = [
-        f.attname
-        for f in ChangeRequest.history.model._meta.concrete_fields
-        if f.attname not in ("history_id", "history_date", "decided_at", "updated_at")
-    ]
+    cr = propose_revision(trial, editor, "Batched.")
+    columns = history_columns("history_date", "decided_at", "updated_at")
     with transaction.atomic():
         services.approve(cr, user=reviewer)
         one = list(ChangeRequest.history.order_by("history_id").values_list(*columns))
@@ -103,20 +104,8 @@ def test_a_batch_writes_the_same_history_rows_as_one_by_one(trial, editor, revie
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the script path is PostgreSQL's")
 def test_the_orm_path_writes_the_rows_the_script_writes(trial, editor, reviewer):
-    cr = services.propose(
-        user=editor,
-        record_type="trial",
-        action="revise",
-        record=trial.slug,
-        base_version=trial.version,
-        document=revised(trial, summary="Either way."),
-        rationale="From the article",
-    )
-    columns = [
-        f.attname
-        for f in ChangeRequest.history.model._meta.concrete_fields
-        if f.attname != "history_id"
-    ]
+    cr = propose_revision(trial, editor, "Either way.")
+    columns = history_columns()
 
     def rows():
         return list(ChangeRequest.history.order_by("history_id").values_list(*columns))
@@ -145,15 +134,7 @@ def test_a_retraction_shows_its_missing_document_and_the_base_it_retracted(trial
 def test_rows_that_kept_their_documents_need_no_query(
     trial, editor, reviewer, django_assert_num_queries
 ):
-    cr = services.propose(
-        user=editor,
-        record_type="trial",
-        action="revise",
-        record=trial.slug,
-        base_version=trial.version,
-        document=revised(trial, summary="Kept."),
-        rationale="From the article",
-    )
+    cr = propose_revision(trial, editor, "Kept.")
     rows = list(cr.history.all())
     with django_assert_num_queries(0):
         with_documents(rows)
@@ -161,15 +142,7 @@ def test_rows_that_kept_their_documents_need_no_query(
 
 
 def test_a_refused_batch_writes_no_history_row(trial, editor, reviewer):
-    cr = services.propose(
-        user=editor,
-        record_type="trial",
-        action="revise",
-        record=trial.slug,
-        base_version=trial.version,
-        document=revised(trial, summary="Refused."),
-        rationale="From the article",
-    )
+    cr = propose_revision(trial, editor, "Refused.")
     before = ChangeRequest.history.count()
     with pytest.raises(PermissionDenied):
         services.approve_change_requests(editor, [cr.pk])  # an editor may not approve
