@@ -34,7 +34,7 @@ from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
 from ..spill import Spill
 from .composite import ChunkedArray, CompositeWriter, ends_chunk
-from .fhir_items import FhirItems
+from .fhir_items import FhirItems, record_key
 from .files import dumps
 from .previous_bundle import KnownEntries, previous_entries
 
@@ -104,11 +104,7 @@ def write_fhir_files(builder, evidence: EvidenceAsOf, touched=None) -> None:
         _write_all(builder, evidence, base)
         # Made as the writer walks the table in path order: a list of every row (two tuples
         # per resource) was about 190 MB at 100,000 trials, all at once.
-        generation = SPILL.generation
-        rows = (
-            (ends_chunk(path), (path, generation, handle), handle)
-            for path, handle in warm_fhir.items.in_order()
-        )
+        rows = (_bundle_item(path, handle) for path, handle in warm_fhir.items.in_order())
         writer.array_items(rows, make, keys=iter(warm_fhir.items), kept=warm_fhir.bundle)
     writer.literal(head[1])
     builder.add_composite(writer)
@@ -135,15 +131,19 @@ def _bundle_row(path: str) -> tuple | None:
     """The bundle's item for ``path`` (``composite.Item``: ends a chunk, cache key, its
     handle); None when no resource has that path any more."""
     handle = warm_fhir.items.get(path)
-    if handle is None:
-        return None
+    return None if handle is None else _bundle_item(path, handle)
+
+
+def _bundle_item(path: str, handle: int) -> tuple:
     # A handle names bytes that never change within one spill file (its generation).
     return (ends_chunk(path), (path, SPILL.generation, handle), handle)
 
 
-def _write_record(builder, record: RecordState, base: str, known: KnownEntries | None = None):
+def _write_record(
+    builder, record: RecordState, base: str, known: KnownEntries | None = None
+) -> list[str]:
     """Write (or reuse) one record's files and note them in the warm table, taking its bundle
-    entries from ``known`` when they are known and its files reused."""
+    entries from ``known`` when they are known and its files reused; their paths."""
     inputs = fhir_inputs(record, base)
     entries = known.take(record, inputs) if known is not None else None
     if entries is None or not _reuse_all(builder, entries, inputs):
@@ -151,12 +151,13 @@ def _write_record(builder, record: RecordState, base: str, known: KnownEntries |
         resources = record_resources(record, base)
         _write_or_reuse(builder, resources, inputs)
         entries = [(path, bundle_entry(resource, base)) for path, resource in resources]
-    owner = f"{record.record_type}:{record.slug}"
+    owner = record_key(record.record_type, record.slug)
     for path, handle in entries:
         warm_fhir.items.put(path, handle, owner)
     # The event hash and the inputs, not one key string made of both (about 150 bytes a
     # record); its paths are its rows in the items table.
     warm_fhir.records[record.record_type][record.slug] = (record.current_hash, inputs)
+    return [path for path, _ in entries]
 
 
 def fhir_record_types() -> list[str]:
@@ -239,15 +240,13 @@ class WarmFhir:
             if seen is not None:
                 changed_paths.update(self._forget(builder, record_type, slug))
             if record is not None:
-                _write_record(builder, record, base)
-                owner = f"{record_type}:{slug}"
-                changed_paths.update(path for path, _ in self.items.of_record(owner))
+                changed_paths.update(_write_record(builder, record, base))
         return changed_paths
 
     def _forget(self, builder, record_type: str, slug: str) -> list[str]:
         """Remove the record's files; their paths."""
         del self.records[record_type][slug]
-        paths = [path for path, _ in self.items.of_record(f"{record_type}:{slug}")]
+        paths = [path for path, _ in self.items.of_record(record_key(record_type, slug))]
         for path in paths:
             builder.remove(path)
             del self.items[path]

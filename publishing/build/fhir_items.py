@@ -16,6 +16,11 @@ from ..spill import SIZE_MASK
 from .file_table import private_database
 
 
+def record_key(record_type: str, slug: str) -> str:
+    """How the table names the record a resource is of."""
+    return f"{record_type}:{slug}"
+
+
 class FhirItems(MutableMapping):
     def __init__(self) -> None:
         self._db = private_database(
@@ -55,8 +60,8 @@ class FhirItems(MutableMapping):
         self.put(path, handle, None)
 
     def put(self, path: str, handle: int, record: str | None) -> None:
-        """``path``'s bundle entry is ``handle``; ``record``: "type:slug" of the record it is
-        of (None: of no record, such as a code system)."""
+        """``path``'s bundle entry is ``handle``; ``record``: ``record_key`` of the record it
+        is of (None: of no record, such as a code system)."""
         if self._db.execute(
             "INSERT OR IGNORE INTO items VALUES (?, ?, ?)", (path, record, handle)
         ).rowcount:
@@ -72,7 +77,7 @@ class FhirItems(MutableMapping):
         self._count -= 1
 
     def of_record(self, record: str) -> list[tuple[str, int]]:
-        """(path, handle) of each resource of ``record`` ("type:slug"), in path order."""
+        """(path, handle) of each resource of ``record`` (``record_key``), in path order."""
         return self._db.execute(
             "SELECT path, handle FROM items WHERE record = ? ORDER BY path", (record,)
         ).fetchall()

@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from .. import fhir
+from .fhir_items import record_key
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class KnownEntries:
         # another database (the hash chains the whole log, so it also covers the history).
         if seen is not None and seen[0] == record.current_hash and seen[1] == inputs:
             # None when the table lists none of its resources: the record is mapped.
-            return self.items.of_record(f"{record.record_type}:{record.slug}") or None
+            return self.items.of_record(record_key(record.record_type, record.slug)) or None
         return self.by_inputs.pop(inputs, None)
 
 
