@@ -38,7 +38,7 @@ from evidence.documents import record_types
 
 from .. import pages
 from ..selectors import EvidenceAsOf, evidence_as_of
-from . import composite
+from . import composite, rendering
 from . import manifest as split_manifest
 from .changes_files import write_changes_files
 from .composite import CompositeWriter
@@ -48,7 +48,7 @@ from .file_entry import FileEntry
 from .file_table import FileTable, as_file_table
 from .files import dumps
 from .fingerprints import inputs_fingerprint
-from .rendering import GroupResult, RenderPlan, page_groups, render_forked, should_fork
+from .rendering import GroupResult, PendingPages, RenderPlan, page_groups
 from .schema import schema_json
 from .sinks import TreeSink
 from .warm_pages import page_parts, warm_pages
@@ -327,17 +327,19 @@ class SnapshotBuilder:
         """(group, path, inputs) of every record page whose inputs changed since the previous
         snapshot; the others are reused. Fills the warm worker's table afresh."""
         warm_pages.reset(self, evidence)
-        pending = []
+        pending = PendingPages()
         for group, (group_trials, group_topics) in enumerate(
             page_groups(trials, topics, record_pages)
         ):
+            to_render = []
             for path, owner, parts in page_parts(
                 evidence, record_pages, group_trials, group_topics
             ):
                 warm_pages.note(path, owner, parts)
                 inputs = self.inputs_of(parts)
                 if not self.reuse(path, inputs):
-                    pending.append((group, path, inputs))
+                    to_render.append((path, inputs))
+            pending.add_group(group, to_render)
         return pending
 
     @staticmethod
@@ -359,7 +361,7 @@ class SnapshotBuilder:
         self.write(path, data, inputs)
 
     def render_group(self, group: int) -> int:
-        jobs = [(path, inputs) for g, path, inputs in self._plan.pending if g == group]
+        jobs = self._plan.pending.of_group(group)
         for path, inputs in jobs:
             self.render_page(path, inputs)
         self._plan.record_pages.forget_rendered()
@@ -379,11 +381,11 @@ class SnapshotBuilder:
         the snapshot-wide files. Few: they are rendered here, when iterated.
         """
         pending = self._plan.pending
-        groups = sorted({group for group, _, _ in pending})
-        if not should_fork(len(pending), len(groups)):
+        groups = pending.groups()
+        if not rendering.should_fork(len(pending), len(groups)):
             return (self.render_group(group) for group in groups)
         logger.info("rendering %s pages in forked processes", len(pending))
-        return self._merge(render_forked(self._render_group_apart, groups))
+        return self._merge(rendering.render_forked(self._render_group_apart, groups))
 
     def _merge(self, results: Iterator[GroupResult]) -> Iterator[int]:
         for files, rendered, covered in results:

@@ -24,6 +24,7 @@ from evidence.documents import record_types
 
 from ..selectors import EvidenceAsOf
 from .fingerprints import topic_page_inputs, trial_page_inputs
+from .rendering import PendingPages
 
 # Past this many records written since the last build, the full plan is as cheap, and groups
 # the pages for rendering in forked processes.
@@ -132,7 +133,7 @@ class WarmPages:
         self.stale.discard(None)
         return owners, gone
 
-    def plan(self, builder, evidence: EvidenceAsOf, touched: set[tuple[str, str]]) -> list:
+    def plan(self, builder, evidence: EvidenceAsOf, touched: set[tuple[str, str]]) -> PendingPages:
         """The pending pages (group 0) of a warm build, whose files dict is the previous
         snapshot's, changed in place (``SnapshotBuilder.in_place``): the pages of records gone
         are removed, those that name a touched record planned again, the others kept."""
@@ -151,12 +152,14 @@ class WarmPages:
                     builder.remove(path)
             else:
                 (trials if name == "trial" else topics).append(record)
-        pending = []
+        to_render = []
         for path, owner, parts in page_parts(evidence, record_pages, trials, topics):
             self.note(path, owner, parts)
             inputs = builder.inputs_of(parts)
             if not builder.reuse(path, inputs):
-                pending.append((0, path, inputs))
+                to_render.append((path, inputs))
+        pending = PendingPages()
+        pending.add_group(0, to_render)
         return pending
 
     def finish(self, builder) -> None:

@@ -15,13 +15,14 @@ import os
 
 import pytest
 
-from publishing.build import composite
+from publishing.build import composite, fingerprints
 from publishing.build import manifest as split_manifest
 from publishing.build.fhir_items import FhirItems
 from publishing.build.file_entry import FileEntry, plain
 from publishing.build.file_table import FileTable
 from publishing.build.fingerprints import _references_cache, references_of
 from publishing.build.previous_bundle import KnownEntries
+from publishing.build.rendering import PendingPages
 from publishing.build.warm_pages import WarmPages
 from publishing.selectors import RecordState, Version
 from publishing.spill import Spill, size_of
@@ -241,6 +242,37 @@ def test_page_references_are_kept_as_one_string_and_read_back_in_order():
     finally:
         _references_cache.pop("h-refs", None)
         _references_cache.pop("h-none", None)
+
+
+def test_the_references_cache_keeps_only_the_newest_records(monkeypatch):
+    monkeypatch.setattr(fingerprints, "REFERENCES_CACHED", 3)
+    monkeypatch.setattr(fingerprints, "_references_cache", {})
+    states = [
+        RecordState("trial", "id", f"t{i}", [version()], drugex_trial(f"t{i}"), f"h{i}")
+        for i in range(5)
+    ]
+    expected = [references_of(state) for state in states]
+    assert list(fingerprints._references_cache) == ["h2", "h3", "h4"]  # oldest out first
+    # What fell out is read again from the document, the same as before.
+    assert [references_of(state) for state in states] == expected
+    assert len(fingerprints._references_cache) == 3
+
+
+def test_pending_pages_give_back_each_groups_pages_in_order():
+    pending = PendingPages()
+    pending.add_group(4, [("trials/b.html", "f" * 32), ("trials/b.json", "0" * 32)])
+    pending.add_group(1, [("topics/x.html", "1" * 32)])
+    pending.add_group(2, [])  # nothing to render: not a group
+    assert len(pending) == 3 and pending.groups() == [1, 4]
+    assert pending.of_group(4) == [("trials/b.html", "f" * 32), ("trials/b.json", "0" * 32)]
+    assert pending.of_group(2) == [] and pending.of_group(9) == []
+    assert list(pending) == [
+        (1, "topics/x.html", "1" * 32),
+        (4, "trials/b.html", "f" * 32),
+        (4, "trials/b.json", "0" * 32),
+    ]
+    with pytest.raises(ValueError, match="render group 4 was planned twice"):
+        pending.add_group(4, [("trials/c.html", "2" * 32)])
 
 
 def test_a_new_spill_file_is_a_new_generation():
