@@ -56,7 +56,7 @@ def test_kept_documents_move_to_a_new_spill_file_when_most_of_the_old_is_dead(mo
     states = [
         RecordState("trial", str(i), d["slug"], [version()], d) for i, d in enumerate(documents)
     ]
-    cache.streams = {("trial", state.id): state for state in states}
+    cache.streams = {state.id: state for state in states}
     old = selectors.DOCUMENTS.current
     for _ in range(5):  # versions replaced: their bytes stay in the file, dead
         for state, document in zip(states, documents, strict=True):
