@@ -26,9 +26,11 @@ from typing import Any
 from .file_entry import FileEntry
 from .manifest import part_fragment, shard_number
 
-# Pages SQLite keeps in the process (KiB, as its negative cache_size): enough for a warm
-# approval's few hundred reads and a part's range, small beside the budget.
-CACHE_KIB = 16_384
+# Pages SQLite keeps in the process (KiB, as its negative cache_size), per table. The tables
+# outgrow any cache at 100,000 trials, so each held all of it: 16 MB each was 32 MB of the
+# build's budget. Pages beyond it are read back from the operating system's page cache (a
+# warm approval reads a few hundred rows, and a manifest part's range of 9 MB in one pass).
+CACHE_KIB = 4_096
 Entry = FileEntry | dict[str, Any]
 
 

@@ -17,12 +17,13 @@ otherwise, or when many records were written, the full plan runs and fills the t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from evidence.documents import record_types
 
 from ..selectors import EvidenceAsOf
+from .file_table import private_database
 from .fingerprints import topic_page_inputs, trial_page_inputs
 from .rendering import PendingPages
 
@@ -55,13 +56,46 @@ def own_paths(record_type: str, slug: str) -> list[str]:
     return [entry_type.page_path(slug)] if record_type == "topic" else []
 
 
+class MentionTable:
+    """Which owners' pages ("type:slug" of a trial or topic) name each record ("type:slug") in
+    their inputs, kept on disk in a private SQLite database (``file_table.private_database``):
+    about 900,000 pairs at 100,000 trials, which as a dict of strings and sets held about
+    36 MB of a build (and of every forked renderer)."""
+
+    BATCH = 10_000  # pairs buffered before they are written
+
+    def __init__(self) -> None:
+        self._db = private_database(
+            "CREATE TABLE mentions (record TEXT NOT NULL, owner TEXT NOT NULL,"
+            " PRIMARY KEY (record, owner)) WITHOUT ROWID"
+        )
+        self._pairs: list[tuple[str, str]] = []
+
+    def add(self, owner: str, records: Iterable[str]) -> None:
+        self._pairs.extend((record, owner) for record in records)
+        if len(self._pairs) >= self.BATCH:
+            self._write()
+
+    def _write(self) -> None:
+        if self._pairs:
+            self._db.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", self._pairs)
+            self._pairs = []
+
+    def owners_naming(self, record: str) -> set[str]:
+        self._write()
+        rows = self._db.execute("SELECT owner FROM mentions WHERE record = ?", (record,))
+        return {owner for (owner,) in rows}
+
+    def close(self) -> None:
+        self._db.close()
+
+
 class WarmPages:
     def __init__(self) -> None:
         self.files_of: dict | None = None
         self.identity: Any = None
         self.hashes: dict[str, dict[str, str | None]] = {}  # type -> slug -> event hash
-        # "type:slug" -> the owner ("type:slug") whose pages name it, or a set of them if many
-        self.mentions: dict[str, str | set[str]] = {}
+        self.mentions: MentionTable | None = None  # made by the first page noted
         self.stale: set[str] = set()  # event hashes replaced in this build
 
     def follows(self, builder) -> bool:
@@ -74,28 +108,19 @@ class WarmPages:
             name: {slug: r.current_hash for slug, r in records.items()}
             for name, records in evidence.records.items()
         }
-        self.mentions = {}
+        if self.mentions is not None:
+            self.mentions.close()
+        self.mentions = None
 
     def note(self, path: str, owner: str, parts: list[str]) -> None:
-        mentions = self.mentions
-        for part in parts:
-            key = part.rpartition("@")[0]
-            found = mentions.get(key)
-            if found is None:
-                # Most records are named by one owner's pages (a trial by its own): the owner
-                # itself, not a set of one (an empty set alone is 216 bytes, for every trial),
-                # and a trial's own key is the owner's string, not a copy of it.
-                mentions[owner if key == owner else key] = owner
-            elif type(found) is str:
-                if found != owner:
-                    mentions[key] = {found, owner}
-            else:
-                found.add(owner)
+        """The page at ``path`` of ``owner`` is made from ``parts`` ("type:slug@version")."""
+        if self.mentions is None:
+            self.mentions = MentionTable()
+        self.mentions.add(owner, (part.rpartition("@")[0] for part in parts))
 
-    def owners_naming(self, key: str) -> tuple[str, ...] | set[str]:
+    def owners_naming(self, key: str) -> set[str]:
         """The owners ("type:slug") whose pages' inputs name the record ``key``."""
-        found = self.mentions.get(key, ())
-        return (found,) if type(found) is str else found
+        return set() if self.mentions is None else self.mentions.owners_naming(key)
 
     def touched_owners(
         self, evidence: EvidenceAsOf, touched: set[tuple[str, str]]

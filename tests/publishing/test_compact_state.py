@@ -23,7 +23,7 @@ from publishing.build.file_table import FileTable
 from publishing.build.fingerprints import _references_cache, references_of
 from publishing.build.previous_bundle import KnownEntries
 from publishing.build.rendering import PendingPages
-from publishing.build.warm_pages import WarmPages
+from publishing.build.warm_pages import MentionTable, WarmPages
 from publishing.selectors import RecordState, Version
 from publishing.spill import Spill, size_of
 from tests.documents import drugex_trial
@@ -327,17 +327,21 @@ def test_a_split_emptying_a_part_or_naming_a_path_twice_gives_the_whole_splits_p
     assert parts == whole and alone not in second.parts and second.parts == table.parts
 
 
-def test_a_record_named_by_one_owners_pages_keeps_that_owner_alone_not_a_set():
+def test_the_owners_naming_a_record_are_those_whose_pages_inputs_name_it(monkeypatch):
     pages = WarmPages()
+    assert pages.owners_naming("citation:c") == set()  # nothing noted: no table made
+    monkeypatch.setattr(MentionTable, "BATCH", 2)  # some pairs written, some still buffered
     pages.note("trials/a.html", "trial:a", ["trial:a@2", "citation:c@1", "topic:t@1"])
     pages.note("trials/b.html", "trial:b", ["trial:b@1", "citation:c@1"])
     pages.note("trials/b.json", "trial:b", ["trial:b@1"])
     pages.note("topics/t.html", "topic:t", ["topic:t@1"])
-    assert pages.mentions["trial:a"] == "trial:a" and pages.owners_naming("trial:a") == ("trial:a",)
-    assert pages.owners_naming("trial:b") == ("trial:b",)
+    assert pages.owners_naming("trial:a") == {"trial:a"}
+    assert pages.owners_naming("trial:b") == {"trial:b"}  # named twice by its own pages
     assert pages.owners_naming("citation:c") == {"trial:a", "trial:b"}
     assert pages.owners_naming("topic:t") == {"trial:a", "topic:t"}
-    assert pages.owners_naming("citation:unnamed") == ()
+    assert pages.owners_naming("citation:unnamed") == set()
+    pages.note("trials/c.html", "trial:c", ["trial:c@1", "citation:c@1"])  # after a read
+    assert pages.owners_naming("citation:c") == {"trial:a", "trial:b", "trial:c"}
 
 
 def test_the_fhir_items_table_is_the_dict_of_path_to_handle_it_replaces():
