@@ -154,9 +154,7 @@ def _write_record(
     owner = record_key(record.record_type, record.slug)
     for path, handle in entries:
         warm_fhir.items.put(path, handle, owner)
-    # The event hash and the inputs, not one key string made of both (about 150 bytes a
-    # record); its paths are its rows in the items table.
-    warm_fhir.records[record.record_type][record.slug] = (record.current_hash, inputs)
+    warm_fhir.items.note_record(owner, record.current_hash, inputs)
     return [path for path, _ in entries]
 
 
@@ -167,9 +165,10 @@ def fhir_record_types() -> list[str]:
 
 class WarmFhir:
     """What this process's last build published as FHIR, so that the next build on a warm
-    worker touches only the records an event wrote since: each record's event hash, FHIR
-    inputs; every resource's bundle entry by path and record (its handle in ``SPILL``, of the
-    spill file ``generation``: ``fhir_items``); the bundle's chunks (``composite.ChunkedArray``).
+    worker touches only the records an event wrote since: every resource's bundle entry by
+    path and record (its handle in ``SPILL``, of the spill file ``generation``), and each
+    record's event hash and FHIR inputs, on disk (``fhir_items``); the bundle's chunks
+    (``composite.ChunkedArray``).
     Used only when the previous snapshot is the one this process built with it (the files
     dict ``files_of`` is the very one ``previous_state`` hands back), with the same base and
     store; any other build fills it again from every record."""
@@ -178,9 +177,8 @@ class WarmFhir:
         self.files_of: dict | None = None
         self.identity: Any = None
         self.base: str | None = None
-        # type -> slug -> (event hash, inputs)
-        self.records: dict[str, dict[str, tuple[str, str]]] = {}
-        self.items = FhirItems()  # path -> bundle entry's handle in SPILL, and its record
+        # path -> bundle entry's handle in SPILL, and its record; each record's (hash, inputs)
+        self.items = FhirItems()
         self.generation = SPILL.generation  # the spill file the handles are of
         # Its keys are the items table's paths: only each chunk's last path is held.
         self.bundle = ChunkedArray(keys_between=self._paths_between)
@@ -190,7 +188,7 @@ class WarmFhir:
         """The entries a full build may take (``previous_bundle``): this table's, if it has
         any in the current spill file, else (a new worker) the previous snapshot's bundle."""
         if self.items and self.generation == SPILL.generation:
-            return KnownEntries(self.records, self.items)
+            return KnownEntries(items=self.items)
         return KnownEntries(by_inputs=previous_entries(builder, spill_entry))
 
     def forget(self) -> None:
@@ -200,7 +198,6 @@ class WarmFhir:
     def reset(self, builder, base: str) -> None:
         self.files_of = None  # until the build has written every file
         self.identity, self.base = builder.sink.identity, base
-        self.records = {name: {} for name in fhir_record_types()}
         self.items = FhirItems()
         self.generation = SPILL.generation
         self.bundle = ChunkedArray(keys_between=self._paths_between)
@@ -234,7 +231,7 @@ class WarmFhir:
             if record_type not in types:
                 continue
             record = evidence.records[record_type].get(slug)
-            seen = self.records[record_type].get(slug)
+            seen = self.items.record_made_from(record_key(record_type, slug))
             if seen is not None and record is not None and seen[0] == record.current_hash:
                 continue
             if seen is not None:
@@ -245,11 +242,11 @@ class WarmFhir:
 
     def _forget(self, builder, record_type: str, slug: str) -> list[str]:
         """Remove the record's files; their paths."""
-        del self.records[record_type][slug]
-        paths = [path for path, _ in self.items.of_record(record_key(record_type, slug))]
+        key = record_key(record_type, slug)
+        self.items.forget_record(key)
+        paths = [path for path, _ in self.items.take_record(key)]
         for path in paths:
             builder.remove(path)
-            del self.items[path]
         return paths
 
 

@@ -27,6 +27,10 @@ class FhirItems(MutableMapping):
             "CREATE TABLE items (path TEXT PRIMARY KEY, record TEXT, handle INTEGER NOT NULL)"
             " WITHOUT ROWID",
             "CREATE INDEX items_record ON items (record, path)",
+            # What each record's resources were made from (``fhir_files.WarmFhir``): the hash
+            # of the event behind its version and its inputs fingerprint.
+            "CREATE TABLE records (record TEXT PRIMARY KEY, hash TEXT NOT NULL,"
+            " inputs TEXT NOT NULL) WITHOUT ROWID",
         )
         self._count = 0
 
@@ -81,6 +85,27 @@ class FhirItems(MutableMapping):
         return self._db.execute(
             "SELECT path, handle FROM items WHERE record = ? ORDER BY path", (record,)
         ).fetchall()
+
+    def take_record(self, record: str) -> list[tuple[str, int]]:
+        """``of_record``, the rows taken out of the table."""
+        rows = self.of_record(record)
+        for path, _ in rows:
+            del self[path]
+        return rows
+
+    def note_record(self, record: str, hash: str, inputs: str) -> None:  # noqa: A002
+        """``record``'s resources were made from its version written by the event ``hash``,
+        with the inputs fingerprint ``inputs``."""
+        self._db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (record, hash, inputs))
+
+    def record_made_from(self, record: str) -> tuple[str, str] | None:
+        """(event hash, inputs) ``note_record`` noted for ``record``, if any."""
+        return self._db.execute(
+            "SELECT hash, inputs FROM records WHERE record = ?", (record,)
+        ).fetchone()
+
+    def forget_record(self, record: str) -> None:
+        self._db.execute("DELETE FROM records WHERE record = ?", (record,))
 
     def paths_between(self, low: str | None, high: str | None) -> list[str]:
         """The paths in (low, high], in order (None: unbounded)."""

@@ -291,19 +291,19 @@ def test_known_entries_are_the_tables_for_the_same_key_else_the_previous_bundles
     def record(slug: str):
         return RecordState("trial", "id", slug, [version()], {}, current_hash=f"h-{slug}")
 
-    items = FhirItems()
+    items, by_inputs = FhirItems(), FhirItems()
     items.put("fhir/x/a.json", 11, "trial:a")
-    known = KnownEntries(
-        records={"trial": {"a": ("h-a", "in-a")}},
-        items=items,
-        by_inputs={"in-b": [("fhir/x/b.json", 12)]},
-    )
+    items.note_record("trial:a", "h-a", "in-a")
+    by_inputs.put("fhir/x/b.json", 12, "in-b")
+    by_inputs.put("fhir/y/b.json", 13, "in-b")
+    known = KnownEntries(items=items, by_inputs=by_inputs)
     assert known.take(record("a"), "in-a") == [("fhir/x/a.json", 11)]
     assert known.take(record("a"), "in-a2") is None  # another version
     other_database = RecordState("trial", "id", "a", [version()], {}, current_hash="h-other")
     assert known.take(other_database, "in-a") is None  # the same version, another event
-    assert known.take(record("b"), "in-b") == [("fhir/x/b.json", 12)]
-    assert known.take(record("b"), "in-b") is None  # taken once
+    assert known.take(record("b"), "in-b") == [("fhir/x/b.json", 12), ("fhir/y/b.json", 13)]
+    assert known.take(record("b"), "in-b") is None and not by_inputs  # taken once
+    assert KnownEntries().take(record("a"), "in-a") is None  # nothing known: mapped
 
 
 def test_a_split_emptying_a_part_or_naming_a_path_twice_gives_the_whole_splits_parts():
