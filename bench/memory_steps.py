@@ -1,7 +1,8 @@
 """Where a first full publication's memory goes: RSS after each step of the build.
 
 ``python -m bench.memory_steps`` (``DATABASE_URL``, ``SNAPSHOT_ROOT`` and ``VAR_DIR`` set, a
-corpus loaded, e.g. by ``python -m bench.bench_publishing load 100000``) publishes once and
+corpus loaded, e.g. by ``python -m bench.bench_publishing load 100000``; snapshots published
+before are forgotten, their files left) publishes once and
 prints, after each step of ``SnapshotBuilder``, the process's RSS, the most it reached during
 the step (sampled every 0.2 s) and the time; then the forked renderers' peak. The peak of the
 whole run is what ``make bench`` reports as ``full_peak_mb``; this says which step set it.
@@ -66,6 +67,12 @@ def main() -> None:
     _setup()
     from publishing import services
     from publishing.build import builder, warm_snapshot
+    from publishing.models import Snapshot
+
+    # A first publication again: forget earlier ones (their files stay), as the benchmark's
+    # repeated full runs do.
+    Snapshot.objects.update(previous=None)  # each protects the one it follows
+    Snapshot.objects.all().delete()
 
     steps = Steps()
     steps.wrap(builder, "evidence_as_of", "log and record states")
