@@ -8,6 +8,7 @@ statements a hand-written append needs and no more, without the ORM's per-row ov
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ class NewEvent:
     approver_id: int
     change_request_id: int | None = None
     rationale: str = ""
+    # ``hashing.canonical_json(document)``, when the caller has it (the hash reuses it).
+    document_json: bytes | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 def lock_for_append() -> None:
@@ -107,6 +110,9 @@ def _copy(events: Sequence[Event]) -> None:
     writes: the database stores the same jsonb whichever serialiser wrote its text)."""
     from psycopg.types.json import Jsonb
 
+    from ..roundtrip import settled
+
+    settled()  # COPY cannot go in a pipeline
     sql = f"COPY {TABLE} ({_COLUMNS}) FROM STDIN"  # noqa: S608 - our own names
     with connection.cursor() as wrapper, wrapper.cursor.copy(sql) as copy:
         for event in events:
@@ -239,7 +245,7 @@ def _event(new: NewEvent, position: int, version: int, prev_hash: str, recorded_
         recorded_at=recorded_at or timezone.now(),
         prev_hash=prev_hash,
     )
-    event.hash = event_hash(hashed_fields(event), prev_hash)
+    event.hash = event_hash(hashed_fields(event), prev_hash, new.document_json)
     # Written by raw SQL below: the instance is what a read of the row would give.
     event._state.adding = False
     event._state.db = connection.alias

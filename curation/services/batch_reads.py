@@ -90,6 +90,7 @@ def locked_requests(ids: list[int]) -> dict[int, ChangeRequest]:
     for cr, row in zip(made, rows, strict=True):
         cr.author = by_id[cr.author_id]
         cr.base_is_record = row[-1]
+        cr.json_read = True  # its documents decoded from JSON text: JSON values only
         found[cr.pk] = cr
     return found
 
