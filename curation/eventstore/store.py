@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 from django.db import connection
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from ..models import Event
@@ -228,22 +230,38 @@ def _insert(events: Sequence[Event]) -> None:
             )
 
 
+def _instance(values: dict[str, Any]) -> Event:
+    """``Event(**values)``, ``values`` naming every concrete field by attribute name, without
+    the model's walk of its fields and their descriptors per instance (a batch makes
+    thousands): the same attributes, set directly. Django's own where something listens to
+    the model's init signals."""
+    if pre_init.has_listeners(Event) or post_init.has_listeners(Event):
+        return Event(**values)
+    event = Event.__new__(Event)
+    event._state = ModelState()
+    event.__dict__.update(values)
+    return event
+
+
 def _event(new: NewEvent, position: int, version: int, prev_hash: str, recorded_at) -> Event:
-    event = Event(
-        position=position,
-        stream_type=new.stream_type,
-        stream_id=new.stream_id,
-        slug=new.slug,
-        version=version,
-        type=new.type,
-        document=new.document,
-        changes=new.changes,
-        change_request_id=new.change_request_id,
-        proposer_id=new.proposer_id,
-        approver_id=new.approver_id,
-        rationale=new.rationale,
-        recorded_at=recorded_at or timezone.now(),
-        prev_hash=prev_hash,
+    event = _instance(
+        dict(
+            position=position,
+            stream_type=new.stream_type,
+            stream_id=new.stream_id,
+            slug=new.slug,
+            version=version,
+            type=new.type,
+            document=new.document,
+            changes=new.changes,
+            change_request_id=new.change_request_id,
+            proposer_id=new.proposer_id,
+            approver_id=new.approver_id,
+            rationale=new.rationale,
+            recorded_at=recorded_at or timezone.now(),
+            prev_hash=prev_hash,
+            hash="",
+        )
     )
     event.hash = event_hash(hashed_fields(event), prev_hash, new.document_json)
     # Written by raw SQL below: the instance is what a read of the row would give.

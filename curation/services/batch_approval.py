@@ -110,7 +110,8 @@ def _approve(reviewer, ids, comment: str) -> list[Event]:
     records = Records(batch, requests)
     wanted: dict[str, set[str]] = {}
     for cr in requests:
-        for t, slugs in _references(cr.record_type, cr.document).items():
+        cr.references = _references(cr.record_type, cr.document)
+        for t, slugs in cr.references.items():
             wanted.setdefault(t, set()).update(slugs)
     known = KnownRecords(wanted)
     pairs: dict[int, list | None] = {}
@@ -253,7 +254,8 @@ def _validated(cr: ChangeRequest, document: dict, known: KnownRecords) -> tuple:
         except TypeError:  # not orjson's to write (an integer beyond 64 bits)
             pass
         else:
-            return (*validate_read(cr.record_type, document, given, known), given)
+            found = validate_read(cr.record_type, document, given, known, cr.references)
+            return (*found, given)
     final = _validate(cr.record_type, document, known)
     return final, eventstore.canonical_json(final), None
 

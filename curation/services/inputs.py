@@ -140,14 +140,18 @@ def _remember_result(record_type: str, key, canonical: dict, sorted_json: bytes)
     _remember(own, text, True)
 
 
-def _cached(key: tuple[str, str] | None, known: KnownRecords | None) -> tuple[dict, bool] | None:
+def _cached(
+    key: tuple[str, str] | None, known: KnownRecords | None, refs: dict | None = None
+) -> tuple[dict, bool] | None:
     """The cached result for ``key`` and whether it is the document given (as canonical
-    JSON), if its references still exist; else None."""
+    JSON), if its references still exist; else None. ``refs``: the document's references,
+    if the caller has them (a result that is the same JSON has the same)."""
     cached = _VALIDATED.get(key) if key is not None else None
     if cached is None:
         return None
     canonical = orjson.loads(cached[0])
-    refs = _references(key[0], canonical)
+    if refs is None or not cached[1]:
+        refs = _references(key[0], canonical)
     known = known or KnownRecords(refs)
     if all(known.exists(t, s) for t, slugs in refs.items() for s in slugs):
         _VALIDATED.move_to_end(key)
@@ -156,14 +160,19 @@ def _cached(key: tuple[str, str] | None, known: KnownRecords | None) -> tuple[di
 
 
 def validate_read(
-    record_type: str, document: dict, sorted_json: bytes, known: KnownRecords
+    record_type: str,
+    document: dict,
+    sorted_json: bytes,
+    known: KnownRecords,
+    refs: dict[str, set[str]] | None = None,
 ) -> tuple[dict[str, Any], bytes]:
     """``_validate(record_type, document, known)`` and the result's canonical JSON, for a
-    document decoded from JSON text by orjson (JSON values only: its JSON reads back as
-    itself) whose canonical JSON the caller has (``sorted_json``): neither is written out
-    again when the document was validated before and is canonical already."""
+    document decoded from JSON text (JSON values only: its JSON reads back as itself) whose
+    canonical JSON the caller has (``sorted_json``): neither is written out again when the
+    document was validated before and is canonical already. ``refs``: its references
+    (``_references``), if the caller has them."""
     key = (record_type, hashlib.sha256(sorted_json).hexdigest())
-    if (hit := _cached(key, known)) is not None:
+    if (hit := _cached(key, known, refs)) is not None:
         canonical, same = hit
         return canonical, sorted_json if same else canonical_json(canonical)
     canonical = _validate(record_type, document, known, remember=False)
