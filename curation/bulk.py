@@ -19,6 +19,8 @@ import orjson
 from django.db import connection, models
 from django.utils import timezone
 
+from .roundtrip import settled
+
 
 def insert(model: type[models.Model], objs: Sequence[models.Model]) -> Sequence[models.Model]:
     """Insert ``objs`` (unsaved instances of ``model``, ids unset) in one statement; each gets
@@ -31,6 +33,7 @@ def insert(model: type[models.Model], objs: Sequence[models.Model]) -> Sequence[
     pk = opts.pk
     fields = [f for f in opts.local_concrete_fields if f is not pk]
     quote = connection.ops.quote_name
+    settled()  # COPY cannot go in a pipeline
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",

@@ -90,7 +90,11 @@ def narrative_warnings(
 
 
 def known_changed_numbers(
-    cr: ChangeRequest, before: Any, after: Any, changes: list[dict[str, Any]]
+    cr: ChangeRequest,
+    before: Any,
+    after: Any,
+    changes: list[dict[str, Any]],
+    after_is_document: bool = False,
 ) -> list | None:
     """``changed_numbers(cr.base_document, cr.document)`` without diffing them again, when the
     approval's own diff tells: ``changes`` is the diff from ``before`` (the record's current
@@ -100,14 +104,16 @@ def known_changed_numbers(
     and their key order (its changes follow the keys). The same documents, key order too:
     the same diff, so the same pairs in the same order. The same documents but for key
     order: the same changes in another order, so the same pairs only when there are none
-    (the order of several decides the order of the warnings)."""
+    (the order of several decides the order of the warnings). ``after_is_document``: the
+    caller knows ``after`` is the same JSON as ``cr.document`` but perhaps for key order."""
     if cr.document is None or cr.base_document is None:
         return None
     pairs = numbers_changed_by(changes)
+    if not pairs:  # the same documents but for key order will do (in order is the same too)
+        same_after = after_is_document or _same(after, cr.document)
+        return [] if same_after and _same(before, cr.base_document) else None
     if _same(before, cr.base_document, ordered=True) and _same(after, cr.document, ordered=True):
         return pairs
-    if not pairs and _same(before, cr.base_document) and _same(after, cr.document):
-        return []
     return None
 
 

@@ -184,3 +184,78 @@ def _fast_json(model: type) -> tuple:
         else (f, converters)
         for f, converters in fields
     )
+
+
+# The connection's attribute naming its open ``streaming`` block (a ``_Stream``).
+STREAM = "curation_stream"
+
+
+class _Stream:
+    """One pipeline left open across a batch's ``Pipeline`` runs: their statements are sent
+    and the server runs them while the caller computes what comes next; their results (none
+    but errors) are read when the pipeline ends (``settle``)."""
+
+    def __init__(self) -> None:
+        self.pipeline = self.cursor = None
+
+    def send(self, statements: list[str], params: list[list]) -> None:
+        import psycopg
+
+        with connection.wrap_database_errors:
+            if self.pipeline is None:
+                connection.ensure_connection()
+                self.pipeline = connection.connection.pipeline()
+                self.pipeline.__enter__()
+                self.cursor = psycopg.Cursor(connection.connection)
+            for sql, values in zip(statements, params, strict=True):
+                self.cursor.execute(sql, values)
+
+    def settle(self, exc: BaseException | None = None) -> None:
+        """Wait for what was sent and leave pipeline mode: an error of a statement sent is
+        raised here (unless ``exc``, the error the caller is already raising)."""
+        if self.pipeline is None:
+            return
+        pipeline, cursor, self.pipeline, self.cursor = self.pipeline, self.cursor, None, None
+        with connection.wrap_database_errors:
+            try:
+                if exc is None:
+                    pipeline.__exit__(None, None, None)
+                else:
+                    pipeline.__exit__(type(exc), exc, exc.__traceback__)
+            finally:
+                cursor.close()
+
+
+@contextmanager
+def streaming() -> Iterator[None]:
+    """PostgreSQL: ``Pipeline`` runs inside the block are sent without waiting for them to
+    finish (one pipeline across them, the server working while the caller goes on); every
+    other statement of the block first waits for them and runs as it would outside the block
+    (Django's, by an execute wrapper; COPY, by ``settled``). Their errors are raised by the
+    next statement that waits, at the latest when the block ends."""
+    if connection.vendor != "postgresql" or getattr(connection, STREAM, None) is not None:
+        yield
+        return
+    stream = _Stream()
+
+    def settle_first(execute, sql, params, many, context):
+        stream.settle()
+        return execute(sql, params, many, context)
+
+    setattr(connection, STREAM, stream)
+    try:
+        with connection.execute_wrapper(settle_first):
+            yield
+    except BaseException as exc:
+        delattr(connection, STREAM)
+        stream.settle(exc)
+        raise
+    delattr(connection, STREAM)
+    stream.settle()
+
+
+def settled() -> None:
+    """Wait for the statements an open ``streaming`` block sent: before a statement that
+    cannot go in a pipeline and is not sent through Django's cursor's ``execute`` (COPY)."""
+    if (stream := getattr(connection, STREAM, None)) is not None:
+        stream.settle()

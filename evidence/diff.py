@@ -87,12 +87,14 @@ def diff_documents(old: dict[str, Any] | None, new: dict[str, Any] | None) -> li
     )
 
 
-def _plain_names(*documents: dict[str, Any]) -> bool:
-    return all(
-        isinstance(name, str) and "." not in name and "[" not in name
-        for document in documents
-        for name in document
-    )
+def _plain_names(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether every top-level name of both is text without "." or "[" (each name once, and
+    searched in one string)."""
+    try:
+        names = "\n".join(old.keys() | new.keys())
+    except TypeError:  # a name that is not text
+        return False
+    return "." not in names and "[" not in names
 
 
 def _flat_diff(old: Any, new: Any) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ statements a hand-written append needs and no more, without the ORM's per-row ov
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from typing import Any
 
 import orjson
 from django.db import connection
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from ..models import Event
@@ -44,6 +47,8 @@ class NewEvent:
     approver_id: int
     change_request_id: int | None = None
     rationale: str = ""
+    # ``hashing.canonical_json(document)``, when the caller has it (the hash reuses it).
+    document_json: bytes | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 def lock_for_append() -> None:
@@ -107,6 +112,9 @@ def _copy(events: Sequence[Event]) -> None:
     writes: the database stores the same jsonb whichever serialiser wrote its text)."""
     from psycopg.types.json import Jsonb
 
+    from ..roundtrip import settled
+
+    settled()  # COPY cannot go in a pipeline
     sql = f"COPY {TABLE} ({_COLUMNS}) FROM STDIN"  # noqa: S608 - our own names
     with connection.cursor() as wrapper, wrapper.cursor.copy(sql) as copy:
         for event in events:
@@ -222,24 +230,40 @@ def _insert(events: Sequence[Event]) -> None:
             )
 
 
+def _instance(values: dict[str, Any]) -> Event:
+    """``Event(**values)``, ``values`` naming every concrete field by attribute name, without
+    the model's walk of its fields and their descriptors per instance (a batch makes
+    thousands): the same attributes, set directly. Django's own where something listens to
+    the model's init signals."""
+    if pre_init.has_listeners(Event) or post_init.has_listeners(Event):
+        return Event(**values)
+    event = Event.__new__(Event)
+    event._state = ModelState()
+    event.__dict__.update(values)
+    return event
+
+
 def _event(new: NewEvent, position: int, version: int, prev_hash: str, recorded_at) -> Event:
-    event = Event(
-        position=position,
-        stream_type=new.stream_type,
-        stream_id=new.stream_id,
-        slug=new.slug,
-        version=version,
-        type=new.type,
-        document=new.document,
-        changes=new.changes,
-        change_request_id=new.change_request_id,
-        proposer_id=new.proposer_id,
-        approver_id=new.approver_id,
-        rationale=new.rationale,
-        recorded_at=recorded_at or timezone.now(),
-        prev_hash=prev_hash,
+    event = _instance(
+        dict(
+            position=position,
+            stream_type=new.stream_type,
+            stream_id=new.stream_id,
+            slug=new.slug,
+            version=version,
+            type=new.type,
+            document=new.document,
+            changes=new.changes,
+            change_request_id=new.change_request_id,
+            proposer_id=new.proposer_id,
+            approver_id=new.approver_id,
+            rationale=new.rationale,
+            recorded_at=recorded_at or timezone.now(),
+            prev_hash=prev_hash,
+            hash="",
+        )
     )
-    event.hash = event_hash(hashed_fields(event), prev_hash)
+    event.hash = event_hash(hashed_fields(event), prev_hash, new.document_json)
     # Written by raw SQL below: the instance is what a read of the row would give.
     event._state.adding = False
     event._state.db = connection.alias

@@ -24,7 +24,7 @@ from django.db import connection
 from evidence import models as ev
 
 from ..models import Event
-from ..roundtrip import may_send_commit
+from ..roundtrip import STREAM, may_send_commit
 from .rows import Rows
 
 EVENT_TABLE = Event._meta.db_table
@@ -262,6 +262,10 @@ class Pipeline(Script):
             return
         import psycopg
 
+        if (stream := getattr(connection, STREAM, None)) is not None:
+            stream.send(self.statements, self.params)
+            self.statements, self.params = [], []
+            return
         connection.ensure_connection()
         # Django's own error classes (IntegrityError, ...), as its cursors raise them.
         with (

@@ -13,6 +13,7 @@ from django.db import connection
 from evidence import models as ev
 from evidence.documents import record_types
 
+from ..roundtrip import settled
 from .rows import ItemRef, Rows
 
 
@@ -177,6 +178,7 @@ class CopyWriter:
         def dumps(value: Any) -> str:
             return orjson.dumps(value).decode()
 
+        settled()  # COPY cannot go in a pipeline
         with connection.cursor() as wrapper, wrapper.cursor.copy(sql) as copy:
             for item in items:
                 copy.write_row(

@@ -118,9 +118,12 @@ def retraction_blockers(cr: ChangeRequest) -> None:
         )
 
 
-def approval_event(cr: ChangeRequest, reviewer, current_doc, final) -> eventstore.NewEvent:
+def approval_event(
+    cr: ChangeRequest, reviewer, current_doc, final, final_json: bytes | None = None
+) -> eventstore.NewEvent:
     """The event approving ``cr`` appends (one place for single and batch approvals): the
-    final document, what changed from the current one, who proposed and approved, and why."""
+    final document, what changed from the current one, who proposed and approved, and why.
+    ``final_json``: the final document's canonical JSON, when the caller has it."""
     return eventstore.NewEvent(
         stream_type=cr.record_type,
         stream_id=cr.record_id,
@@ -132,6 +135,7 @@ def approval_event(cr: ChangeRequest, reviewer, current_doc, final) -> eventstor
         approver_id=reviewer.pk,
         change_request_id=cr.pk,
         rationale=cr.rationale,
+        document_json=final_json,
     )
 
 

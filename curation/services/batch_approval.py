@@ -22,13 +22,14 @@ from ..errors import CurationError, NotFound, PermissionDenied, ValidationFailed
 from ..models import ChangeRequest, Event
 from ..narratives import TopicsShowing, known_changed_numbers, narrative_warnings
 from ..projection.script import Pipeline
+from ..roundtrip import streaming
 from ..runtime import cyclic_gc_paused
 from ..signals import events_appended
 from . import workflow
 from .approval import approval_event, resolve_onto, retraction_blockers
 from .batch_reads import Records, locked_requests
 from .closing import close_approved
-from .inputs import KnownRecords, _comment, _references, _validate
+from .inputs import KnownRecords, _comment, _references, _validate, validate_read
 from .policy import can_review
 
 Action = ChangeRequest.Action
@@ -109,14 +110,28 @@ def _approve(reviewer, ids, comment: str) -> list[Event]:
     records = Records(batch, requests)
     wanted: dict[str, set[str]] = {}
     for cr in requests:
-        for t, slugs in _references(cr.record_type, cr.document).items():
+        cr.references = _references(cr.record_type, cr.document)
+        for t, slugs in cr.references.items():
             wanted.setdefault(t, set()).update(slugs)
     known = KnownRecords(wanted)
+    pairs: dict[int, list | None] = {}
+    closing = _Closing(reviewer, comment, pairs, requests)
+    # PostgreSQL: each chunk's writes go to the server while the next chunk is checked and
+    # its events made; the server's errors are raised at the latest when the block ends.
+    with streaming():
+        _append_all(batch, records, known, requests, reviewer, closing)
+    _announce(requests, reviewer, comment)
+    position = batch.position
+    transaction.on_commit(lambda: events_appended.send(sender=Event, position=position))
+    return batch.events
+
+
+def _append_all(batch, records, known, requests, reviewer, closing) -> None:
+    """Check and append each request's event in turn, closing the requests a chunk at a time."""
     touched: set[tuple[str, Any]] = set()
     unprojected: list[Event] = []
     previous: dict[Any, dict] = {}  # stream id -> its document before the batch's first event
-    pairs: dict[int, list | None] = {}
-    closing = _Closing(reviewer, comment, pairs, requests)
+    pairs = closing.pairs
     for index, cr in enumerate(requests):
         try:
             event = _append(batch, records, known, cr, reviewer, (unprojected, previous), pairs)
@@ -135,10 +150,6 @@ def _approve(reviewer, ids, comment: str) -> list[Event]:
         if closing.due(index):
             closing.write(batch, unprojected, previous, upto=index + 1)
     closing.write(batch, unprojected, previous, upto=len(requests))
-    _announce(requests, reviewer, comment)
-    position = batch.position
-    transaction.on_commit(lambda: events_appended.send(sender=Event, position=position))
-    return batch.events
 
 
 def _script() -> Pipeline | None:
@@ -205,8 +216,9 @@ def _append(batch, records, known, cr, reviewer, pending, pairs) -> Event:
     current, current_doc = records.current(cr)
     taken = cr.action == Action.CREATE and (cr.record_type, cr.record_slug) in records.slugs
     current, current_doc, final = resolve_onto(cr, current, current_doc, slug_taken=taken)
+    final_json = request_json = None  # canonical JSON: the final document's, the request's
     if final is not None:
-        final = _validate(cr.record_type, final, known)
+        final, final_json, request_json = _validated(cr, final, known)
         if final == current_doc:
             raise VersionConflict(
                 "the change was already made by another approved request", [], current
@@ -214,20 +226,38 @@ def _append(batch, records, known, cr, reviewer, pending, pairs) -> Event:
     else:
         _flush(batch, *pending)  # who refers to the record is read from the read models
         retraction_blockers(cr)
-    new = approval_event(cr, reviewer, current_doc, final)
-    pairs[cr.pk] = known_changed_numbers(cr, current_doc, final, new.changes)
-    pending[1].update(records.first_projection(cr, current_doc))
-    event = batch.append(new, expected_version=current)
     # Most often the request's document as it is (no merge, nothing the validation changed):
     # then the server copies it from the request's row, locked since it was read, instead of
     # parsing it again. Compared as the hash's canonical JSON, strictly (1 and 1.0 differ).
-    if final is not None and cr.document is not None:
-        setattr(
-            event,
-            eventstore.DOCUMENT_OF_REQUEST,
-            eventstore.canonical_json(final) == eventstore.canonical_json(cr.document),
-        )
+    of_request = None
+    if final_json is not None and cr.document is not None:
+        if request_json is None:
+            request_json = eventstore.canonical_json(cr.document)
+        of_request = final_json == request_json
+    new = approval_event(cr, reviewer, current_doc, final, final_json)
+    pairs[cr.pk] = known_changed_numbers(cr, current_doc, final, new.changes, bool(of_request))
+    pending[1].update(records.first_projection(cr, current_doc))
+    event = batch.append(new, expected_version=current)
+    if of_request is not None:
+        setattr(event, eventstore.DOCUMENT_OF_REQUEST, of_request)
     return event
+
+
+def _validated(cr: ChangeRequest, document: dict, known: KnownRecords) -> tuple:
+    """(the document validated as ``_validate`` gives it, its canonical JSON, the request's
+    document's canonical JSON or None). The request's own document as read for the batch,
+    decoded from JSON text (``batch_reads``): its canonical JSON is written out once, for the
+    validation's cache, the comparison with the result and the event's hash."""
+    if document is cr.document and getattr(cr, "json_read", False):
+        try:
+            given = eventstore.canonical_json(document)
+        except TypeError:  # not orjson's to write (an integer beyond 64 bits)
+            pass
+        else:
+            found = validate_read(cr.record_type, document, given, known, cr.references)
+            return (*found, given)
+    final = _validate(cr.record_type, document, known)
+    return final, eventstore.canonical_json(final), None
 
 
 # A batch mail lists at most this many of the author's requests (an import approves thousands).

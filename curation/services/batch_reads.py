@@ -9,6 +9,7 @@ the batch (the same JSON text, so the same values, types and key order).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -26,30 +27,31 @@ from ..roundtrip import Together, raw_instances, select_rows
 Action = ChangeRequest.Action
 
 
-def record_image_eq(request: str = "c") -> tuple[str, list]:
-    """SQL (and its parameters) true where the request ``request``'s base document is, as
-    JSON text, the document of its record's read-model row (looked up by primary key).
+def record_image(request: str = "c", column: str = "r.document::text") -> tuple[str, list]:
+    """SQL (and its parameters): ``column`` of the request ``request``'s record's read-model
+    row ``r`` (looked up by primary key), NULL where there is none.
 
-    A scalar subquery per request, not ``EXISTS``: the planner may turn an ``EXISTS`` into a
-    hashed subplan that scans the whole read-model table and casts every record's document
+    A scalar subquery per request, not a join or ``EXISTS``: the planner may turn those into
+    a hashed subplan that scans the whole read-model table and casts every record's document
     to text (two seconds a batch at 100,000 records, where this reads one row a request)."""
     cases, params = [], []
     for entry in record_types.in_creation_order():
         table = connection.ops.quote_name(entry.model._meta.db_table)
         cases.append(
-            f"WHEN %s THEN (SELECT r.document::text FROM {table} AS r "  # noqa: S608
+            f"WHEN %s THEN (SELECT {column} FROM {table} AS r "  # noqa: S608
             f"WHERE r.id = {request}.record_id)"
         )
         params.append(entry.name)
-    image = f"CASE {request}.record_type {' '.join(cases)} END"
-    return f"COALESCE(({image}) = {request}.base_document::text, FALSE)", params
+    return f"CASE {request}.record_type {' '.join(cases)} END", params
 
 
 def _requests_sql(ids: list[int]) -> tuple[str, list]:
     """The requests' rows (``raw_instances``' columns), row-locked, a base document equal to
-    the record's row left out (NULL), then whether it was (compared once a request)."""
+    the record's row left out (NULL), then whether it was (compared once a request), and
+    the record's row's version and document as JSON text (``Records`` reads no more)."""
     table = connection.ops.quote_name(ChangeRequest._meta.db_table)
-    same, params = record_image_eq("c")
+    image, image_params = record_image("c")
+    version, version_params = record_image("c", "r.version")
     columns = [
         "CASE WHEN s.same THEN NULL ELSE c.base_document END"
         if f.attname == "base_document"
@@ -57,11 +59,13 @@ def _requests_sql(ids: list[int]) -> tuple[str, list]:
         for f in ChangeRequest._meta.concrete_fields
     ]
     sql = (
-        f"SELECT {', '.join(columns)}, s.same FROM {table} AS c "  # noqa: S608 - our names
-        f"CROSS JOIN LATERAL (SELECT {same} AS same OFFSET 0) AS s "
+        f"SELECT {', '.join(columns)}, s.same, s.version, s.image "  # noqa: S608 - our names
+        f"FROM {table} AS c CROSS JOIN LATERAL (SELECT i.image, i.version, "
+        "COALESCE(i.image = c.base_document::text, FALSE) AS same "
+        f"FROM (SELECT {image} AS image, {version} AS version OFFSET 0) AS i) AS s "
         "WHERE c.id = ANY(%s) FOR UPDATE OF c"
     )
-    return sql, [*params, [ids]]
+    return sql, [*image_params, *version_params, [ids]]
 
 
 def locked_requests(ids: list[int]) -> dict[int, ChangeRequest]:
@@ -86,10 +90,12 @@ def locked_requests(ids: list[int]) -> dict[int, ChangeRequest]:
     by_id = {user.pk: user for user in raw_instances(get_user_model(), answers[authors])}
     found = {}
     rows = answers[requests]
-    made = raw_instances(ChangeRequest, [row[:-1] for row in rows], fast_json=True)
+    made = raw_instances(ChangeRequest, [row[:-3] for row in rows], fast_json=True)
     for cr, row in zip(made, rows, strict=True):
         cr.author = by_id[cr.author_id]
-        cr.base_is_record = row[-1]
+        cr.base_is_record, version, image = row[-3:]
+        cr.record_image = None if image is None else (version, image)
+        cr.json_read = True  # its documents decoded from JSON text: JSON values only
         found[cr.pk] = cr
     return found
 
@@ -104,20 +110,14 @@ class Records:
         self.batch = batch
         self.documents: dict[tuple[str, Any], dict | None] = {}
         images: dict[tuple[str, Any], dict] = {}  # every read-model row's document read
-        for record_type in {t for t, _ in streams}:
-            ids = [i for t, i in streams if t == record_type]
+        for key, version, text in _images(requests, streams):
+            if key in images:
+                continue  # another request on the record brought it too
             # The documents as JSON text, decoded by orjson (Django's JSONField decodes with
             # the standard library, several times slower for thousands of documents).
-            rows = (
-                record_types.get(record_type)
-                .model.objects.filter(id__in=ids)
-                .annotate(text=Cast("document", TextField()))
-                .values_list("id", "version", "text")
-            )
-            for id_, version, text in rows:
-                images[(record_type, id_)] = document = orjson.loads(text)
-                if version == batch.version(record_type, id_):
-                    self.documents[(record_type, id_)] = document
+            images[key] = document = orjson.loads(text)
+            if version == batch.version(*key):
+                self.documents[key] = document
         # The base documents not sent again: the same object as the record's (documents are
         # never changed in place), which also tells ``narratives`` they are the same.
         for cr in requests:
@@ -136,6 +136,7 @@ class Records:
         }
 
     def current(self, cr: ChangeRequest) -> tuple[int, dict | None]:
+        """The record's current version and document (None: it has none, or is new)."""
         from .. import selectors
 
         key = (cr.record_type, cr.record_id)
@@ -158,3 +159,22 @@ class Records:
     def record(self, event: Event) -> None:
         self.documents[(event.stream_type, event.stream_id)] = event.document
         self.slugs.add((event.stream_type, event.slug))
+
+
+def _images(requests: list[ChangeRequest], streams: set) -> Iterator[tuple[tuple, int, str]]:
+    """(record type and id, version, document as JSON text) of the records' read-model rows:
+    as ``locked_requests`` read them with the requests (PostgreSQL), else read now."""
+    if all(hasattr(cr, "record_image") for cr in requests):
+        for cr in requests:
+            if cr.record_image is not None:
+                yield (cr.record_type, cr.record_id), *cr.record_image
+        return
+    for record_type in {t for t, _ in streams}:
+        rows = (
+            record_types.get(record_type)
+            .model.objects.filter(id__in=[i for t, i in streams if t == record_type])
+            .annotate(text=Cast("document", TextField()))
+            .values_list("id", "version", "text")
+        )
+        for id_, version, text in rows:
+            yield (record_type, id_), version, text

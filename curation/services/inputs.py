@@ -32,11 +32,12 @@ def _locked(cr: ChangeRequest | int) -> ChangeRequest:
 
 
 # Documents validated in this process, by record type and sha256 of their canonical JSON, as
-# the JSON of the result (in its own key order): a proposal is validated once per version of
-# its document, and approving it (or a batch with it) checks only its references again, in
-# one query. Validation is a pure function of the document apart from the references, so a
-# hit gives what validating again would give.
-_VALIDATED: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+# the JSON of the result (in its own key order) and whether the result's canonical JSON is
+# the key's (the document was canonical already): a proposal is validated once per version
+# of its document, and approving it (or a batch with it) checks only its references again,
+# in one query. Validation is a pure function of the document apart from the references, so
+# a hit gives what validating again would give.
+_VALIDATED: OrderedDict[tuple[str, str], tuple[bytes, bool]] = OrderedDict()
 _VALIDATED_MAX = 4096
 
 
@@ -57,10 +58,10 @@ def forget_validated() -> None:
     _VALIDATED.clear()
 
 
-def _remember(key: tuple[str, str] | None, canonical: bytes) -> None:
+def _remember(key: tuple[str, str] | None, canonical: bytes, same: bool) -> None:
     if key is None:
         return
-    _VALIDATED[key] = canonical
+    _VALIDATED[key] = canonical, same
     _VALIDATED.move_to_end(key)
     while len(_VALIDATED) > _VALIDATED_MAX:
         _VALIDATED.popitem(last=False)
@@ -108,15 +109,8 @@ def _validate(
     """``document`` validated and made canonical, references checked in one query (or
     against ``known``); ``remember=False`` keeps it out of the cache."""
     key = _content_key(record_type, document) if remember and isinstance(document, dict) else None
-    cached = _VALIDATED.get(key) if key is not None else None
-    if cached is not None:
-        canonical = orjson.loads(cached)
-        refs = _references(record_type, canonical)
-        known = known or KnownRecords(refs)
-        if all(known.exists(t, s) for t, slugs in refs.items() for s in slugs):
-            _VALIDATED.move_to_end(key)
-            return canonical
-        # A reference went away meanwhile: validate again, for the errors that name it.
+    if (hit := _cached(key, known)) is not None:
+        return hit[0]
     if known is None:
         known = KnownRecords(_references(record_type, document))
     try:
@@ -133,11 +127,58 @@ def _validate(
         ) from None
     if not remember:
         return canonical
-    # Kept in the validation's own key order (diffs follow it), keyed by the sorted form.
-    text = orjson.dumps(canonical)
-    _remember(key, text)
-    _remember((record_type, hashlib.sha256(canonical_json(canonical)).hexdigest()), text)
+    _remember_result(record_type, key, canonical, canonical_json(canonical))
     return canonical
+
+
+def _remember_result(record_type: str, key, canonical: dict, sorted_json: bytes) -> None:
+    """Kept in the validation's own key order (diffs follow it), keyed by the document given
+    and by the result (whose canonical JSON is ``sorted_json``)."""
+    text = orjson.dumps(canonical)
+    own = (record_type, hashlib.sha256(sorted_json).hexdigest())
+    _remember(key, text, key == own)
+    _remember(own, text, True)
+
+
+def _cached(
+    key: tuple[str, str] | None, known: KnownRecords | None, refs: dict | None = None
+) -> tuple[dict, bool] | None:
+    """The cached result for ``key`` and whether it is the document given (as canonical
+    JSON), if its references still exist; else None. ``refs``: the document's references,
+    if the caller has them (a result that is the same JSON has the same)."""
+    cached = _VALIDATED.get(key) if key is not None else None
+    if cached is None:
+        return None
+    canonical = orjson.loads(cached[0])
+    if refs is None or not cached[1]:
+        refs = _references(key[0], canonical)
+    known = known or KnownRecords(refs)
+    if all(known.exists(t, s) for t, slugs in refs.items() for s in slugs):
+        _VALIDATED.move_to_end(key)
+        return canonical, cached[1]
+    return None  # a reference went away meanwhile: validate again, for the errors naming it
+
+
+def validate_read(
+    record_type: str,
+    document: dict,
+    sorted_json: bytes,
+    known: KnownRecords,
+    refs: dict[str, set[str]] | None = None,
+) -> tuple[dict[str, Any], bytes]:
+    """``_validate(record_type, document, known)`` and the result's canonical JSON, for a
+    document decoded from JSON text (JSON values only: its JSON reads back as itself) whose
+    canonical JSON the caller has (``sorted_json``): neither is written out again when the
+    document was validated before and is canonical already. ``refs``: its references
+    (``_references``), if the caller has them."""
+    key = (record_type, hashlib.sha256(sorted_json).hexdigest())
+    if (hit := _cached(key, known, refs)) is not None:
+        canonical, same = hit
+        return canonical, sorted_json if same else canonical_json(canonical)
+    canonical = _validate(record_type, document, known, remember=False)
+    result = canonical_json(canonical)
+    _remember_result(record_type, key, canonical, result)
+    return canonical, result
 
 
 def document_errors(record_type: str, document: Any) -> list[dict[str, str]]:
