@@ -62,7 +62,7 @@ class Steps:
 
 
 def main() -> None:
-    from bench.bench_publishing import _setup
+    from bench.bench_publishing import _peak_mb, _setup
 
     _setup()
     from publishing import services
@@ -88,7 +88,7 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "peak_mb": round(_peak_mb(), 1),
                 "renderers_peak_mb": round(
                     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
                 ),

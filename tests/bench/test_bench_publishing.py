@@ -40,3 +40,18 @@ def test_publishing_benchmark_reports_every_figure_at_small_scale():
         "full_within_5x_floor",
         "peak_under_512mb",
     }
+
+
+def test_a_phases_peak_memory_is_its_own_not_its_starters():
+    """Linux carries getrusage's ru_maxrss over the exec from the process that started a
+    phase; its peak must be the phase's own (VmHWM)."""
+    import subprocess
+    import sys
+
+    ballast = b"x" * (256 << 20)  # the starting process holds 256 MB more, touched
+    script = "from bench.bench_publishing import _peak_mb; print(_peak_mb())"
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert float(output) < 128, output  # a bare interpreter, not the 256 MB it was started by
+    assert len(ballast) == 256 << 20
