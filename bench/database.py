@@ -1,7 +1,8 @@
 """A throwaway database for a benchmark run: PostgreSQL when DATABASE_URL says so, else SQLite.
 
-Call ``use_fresh_database(name)`` before Django is set up: it creates an empty database
-(dropping an old one of the same name), points DATABASE_URL at it and migrates.
+``use_fresh_database(name)`` creates an empty database (dropping an old one of the same name),
+points DATABASE_URL at it (for the subprocesses a benchmark starts) and this process's Django
+(set up now, or by a benchmark that ran before in the same ``make bench``), and migrates.
 """
 
 from __future__ import annotations
@@ -36,8 +37,26 @@ def use_fresh_database(name: str) -> str:
         backend = "sqlite"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
+    from django.apps import apps
     from django.core.management import call_command
 
+    if apps.ready:
+        # Another benchmark of this run set Django up on its own database: point this
+        # process at the new one too, as the subprocesses started with DATABASE_URL will be.
+        _repoint_default(name if backend == "postgresql" else None)
     django.setup()
     call_command("migrate", verbosity=0)
     return backend
+
+
+def _repoint_default(postgres_name: str | None) -> None:
+    """The default connection to the database ``postgres_name`` (None: SQLite in VAR_DIR)."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connections
+
+    connections.close_all()
+    name = postgres_name or Path(os.environ["VAR_DIR"]) / "db.sqlite3"
+    settings.DATABASES["default"]["NAME"] = name
+    connections["default"].settings_dict["NAME"] = name
