@@ -402,9 +402,7 @@ def safe_href(url: str | None) -> str | None:
     return None
 
 
-# A page shows the same versions many times; a few thousand, not one per event of the corpus
-# (the changes page shows every one: 65,536 kept, with their keys, were 22 MB at 100k trials).
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # pages show the same ones many times; not one per event (22 MB)
 def readable_time(timestamp: str | None) -> str:
     """'2026-11-23T19:47:45.459809Z' -> '23 Nov 2026, 19:47 UTC' (times come from events)."""
     if not timestamp:

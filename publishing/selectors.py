@@ -228,9 +228,9 @@ class LogCache:
     def read_until(self, position: int) -> list[RecordState]:
         """Apply the events after the kept position up to ``position``; the states they wrote."""
         start = len(self.writers)
-        newest = _apply(self.streams, self.position, position, self.writers)
-        if newest is not None:
-            self.newest_hash = newest
+        last = _apply(self.streams, self.position, position, self.writers)
+        if last is not None:
+            self.newest_hash = last.current_hash
         return self.writers[start:]
 
     def compact_documents(self) -> None:
@@ -256,22 +256,22 @@ def _apply(
     after: int,
     upto: int,
     writers: list[RecordState] | None = None,
-) -> str | None:
+) -> RecordState | None:
     """Apply the log's events in (after, upto] to the states ``streams`` (by stream id),
-    noting in ``writers`` the state each event wrote; the last event's hash (None: none)."""
+    noting in ``writers`` the state each event wrote; the last event's state (None: none)."""
     changed = eventstore.changed_paths(after, upto)
-    newest = None
+    state = None
     for event in eventstore.iter_notifications(after, upto):
         stream_id = str(event.stream_id)
         state = streams.get(stream_id)
         if state is None:
             state = streams[stream_id] = RecordState(event.stream_type, stream_id, event.slug, [])
         state.history.append(logged_version(event, changed))
-        state.current_hash = newest = event.hash
+        state.current_hash = event.hash
         state.document = None  # the document of this version: fetched below, if live
         if writers is not None:
             writers.append(state)
-    return newest
+    return state
 
 
 def evidence_as_of(position: int) -> EvidenceAsOf:
@@ -286,28 +286,32 @@ def evidence_as_of(position: int) -> EvidenceAsOf:
         CACHE.reset()
     if position < CACHE.position:  # an older snapshot's: from the log, the kept states kept
         streams: dict[str, RecordState] = {}
-        _apply(streams, 0, position)
-        return _evidence(position, streams.values())
+        last = _apply(streams, 0, position)
+        return _evidence(position, streams.values(), last)
     written = CACHE.read_until(position)
+    last = CACHE.writers[-1] if CACHE.writers else None
     if CACHE.live is None:
-        evidence = _evidence(position, CACHE.streams.values())
+        evidence = _evidence(position, CACHE.streams.values(), last)
         CACHE.live = {name: dict(records) for name, records in evidence.records.items()}
     else:
         _fetch_documents([state for state in set(written) if not state.retracted])
         _update_live(CACHE.live, set(written))
         # Copies (cheap: pointers), so that an evidence object never changes under its user.
-        as_of = CACHE.writers[-1].current.approved_at if CACHE.writers else None
-        evidence = EvidenceAsOf(position=position, as_of=as_of)
+        evidence = EvidenceAsOf(position=position, as_of=_approved_at(last))
         evidence.records = {name: dict(records) for name, records in CACHE.live.items()}
     CACHE.compact_documents()
     return evidence
 
 
-def _evidence(position: int, states) -> EvidenceAsOf:
-    """The evidence of the record ``states`` as of ``position`` (the last event's)."""
-    states = list(states)
-    last = max(states, key=lambda state: state.current.position, default=None)
-    evidence = EvidenceAsOf(position=position, as_of=last.current.approved_at if last else None)
+def _approved_at(last: RecordState | None) -> str | None:
+    """When the log's last event was approved, given the state it wrote (None: no event)."""
+    return last.current.approved_at if last is not None else None
+
+
+def _evidence(position: int, states, last: RecordState | None) -> EvidenceAsOf:
+    """The evidence of the record ``states`` as of ``position``; ``last``: the state the
+    event at ``position`` wrote."""
+    evidence = EvidenceAsOf(position=position, as_of=_approved_at(last))
     live = [state for state in states if not state.retracted]
     _fetch_documents(live)
     for state in sorted(live, key=lambda state: state.slug):
