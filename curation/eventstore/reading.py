@@ -212,7 +212,9 @@ class RecordedEvent:
 def read_log(after: int = 0, upto: int | None = None, chunk_size: int = 2000):
     """Every event in (after, upto], oldest first, decoded: the whole-log read.
 
-    Raw rows from a server-side cursor on PostgreSQL (bounded memory whatever the log's
-    size), documents and changes decoded with orjson, no model objects.
+    Raw rows, a chunk at a time (bounded memory whatever the log's size), documents and
+    changes decoded with orjson, no model objects. On PostgreSQL, outside a transaction, the
+    rows are streamed on a connection of the read's own (every committed event); inside one,
+    a server-side cursor reads what that transaction sees.
     """
     yield from recorder().read_log(after, upto, chunk_size, RecordedEvent)

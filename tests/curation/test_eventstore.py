@@ -177,6 +177,38 @@ def test_read_log_gives_every_event_as_recorded_in_order(editor):
     assert [e.position for e in eventstore.read_log()] == [1, 2, 3, 4, 5]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_log_is_streamed_on_a_connection_of_its_own(editor):
+    """The fast path (chunked rows on a reader connection) gives what the caller's own cursor
+    gives, leaves the caller's connection free between rows (a stream on it would hold its
+    lock: the next query would wait for ever) and closes its reader however it ends."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the streamed read is PostgreSQL's")
+    append_streams(editor, "f", 6)
+
+    def backends() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            )
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        through_cursor = list(eventstore.read_log(after=1, upto=5))
+    before = backends()
+    reading = eventstore.read_log(after=1, upto=5, chunk_size=2)
+    first = next(reading)
+    assert not connection.connection.lock.locked()
+    assert backends() == before + 1  # the reader's own, open while it reads
+    assert Event.objects.filter(position__lte=first.position).count() == 2
+    assert [first, *reading] == through_cursor
+    assert [e.position for e in through_cursor] == [2, 3, 4, 5]
+    abandoned = eventstore.read_log(chunk_size=1)
+    assert next(abandoned).position == 1
+    abandoned.close()
+    assert backends() == before
+
+
 @pytest.mark.django_db
 def test_notifications_a_chunk_at_a_time_are_the_notifications_read_at_once(editor):
     append_streams(editor, "n", 5)
@@ -187,9 +219,10 @@ def test_notifications_a_chunk_at_a_time_are_the_notifications_read_at_once(edit
 
 
 @pytest.mark.django_db
-def test_the_whole_log_is_read_through_a_server_side_cursor(postgres, editor):
-    """Bounded memory whatever the log's size: PostgreSQL holds the rows, the reader fetches
-    a chunk at a time (and in the binary format: ids and times equal the model's, above)."""
+def test_inside_a_transaction_the_log_is_read_through_a_server_side_cursor(postgres, editor):
+    """Bounded memory whatever the log's size, in the caller's transaction (its own appends
+    included): PostgreSQL holds the rows, the reader fetches a chunk at a time (and in the
+    binary format: ids and times equal the model's, above)."""
     append_streams(editor, "s", 3)
     reading = eventstore.read_log(chunk_size=1)
     first = next(reading)
