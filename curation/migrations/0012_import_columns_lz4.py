@@ -4,8 +4,9 @@ PostgreSQL: the server compresses a study's 0.2 to 0.5 MB several times per impo
 does it several times faster. Only how new values are stored changes; values stored before
 stay as they are and read the same. A server built without lz4 keeps pglz."""
 
-from django.db import migrations, transaction
-from django.db.utils import DatabaseError
+from django.db import migrations
+
+from evidence.migrations._compression import set_compression
 
 COLUMNS = [
     ("curation_sourcedocument", "content"),
@@ -17,30 +18,11 @@ COLUMNS = [
 ]
 
 
-def set_compression(method: str):
-    def run(apps, schema_editor):
-        connection = schema_editor.connection
-        if connection.vendor != "postgresql":
-            return
-        try:
-            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-                for table, column in COLUMNS:
-                    cursor.execute(
-                        f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION {method}'
-                    )
-        except DatabaseError:
-            if method == "lz4":
-                return  # no lz4 in this server: pglz, as before
-            raise
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("curation", "0011_import_batches_plural"),
     ]
 
     operations = [
-        migrations.RunPython(set_compression("lz4"), set_compression("pglz")),
+        migrations.RunPython(set_compression(COLUMNS, "lz4"), set_compression(COLUMNS, "pglz")),
     ]
