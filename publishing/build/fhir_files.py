@@ -98,10 +98,12 @@ def write_fhir_files(builder, evidence: EvidenceAsOf, touched=None) -> None:
     writer.literal(head[0])
     make = _bundle_item_bytes
     if touched is not None:
-        changed = warm_fhir.update(builder, evidence, base, touched)
+        with fhir.repeated_elements_remembered():
+            changed = warm_fhir.update(builder, evidence, base, touched)
         writer.kept_array(warm_fhir.bundle, changed, _bundle_row, make)
     else:
-        _write_all(builder, evidence, base)
+        with fhir.repeated_elements_remembered():
+            _write_all(builder, evidence, base)
         # Made as the writer walks the table in path order: a list of every row (two tuples
         # per resource) was about 190 MB at 100,000 trials, all at once.
         rows = (_bundle_item(path, handle) for path, handle in warm_fhir.items.in_order())
