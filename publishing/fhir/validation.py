@@ -46,6 +46,9 @@ class InvalidResource(Exception):
         self.problems = problems
         super().__init__(f"{path} is not a valid FHIR R5 resource: " + "; ".join(problems))
 
+    def __reduce__(self):  # sent from a forked child (``build.fhir_forked``) as it was made
+        return type(self), (self.path, self.problems)
+
 
 def validate(resource: dict[str, Any], path: str) -> None:
     """Raise InvalidResource naming ``path`` (and each element at fault) unless ``resource``
