@@ -6,7 +6,8 @@ Incremental like the pages: all the files of one record carry one ``inputs`` fin
 the manifest (the record's version, the canonical base and the mapping code). When the
 previous snapshot has every one of the record's files with that fingerprint, their manifest
 entries are kept (the bodies are shared objects); otherwise the record's resources are
-validated with fhir.resources and written.
+validated with fhir.resources and written. With many records and nothing to reuse (a first
+publication), they are mapped, validated and written in forked children (``fhir_forked``).
 A resource that does not validate fails the build with ``InvalidResource``, which names its
 path and elements; the build stops, so the previous snapshot stays the one served. Our own
 code systems (``fhir.code_systems``: the endpoint codes) are published the same way, with the
