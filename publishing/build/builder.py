@@ -118,8 +118,12 @@ class SnapshotBuilder:
     def write(self, path: str, data: bytes, inputs: str | None = None) -> None:
         sha256 = hashlib.sha256(data).hexdigest()
         self.sink.put(path, sha256, data)
-        self.files[path] = FileEntry(path, sha256, len(data), inputs or None)
-        self._written(path)
+        self.add_written(FileEntry(path, sha256, len(data), inputs or None))
+
+    def add_written(self, entry: FileEntry) -> None:
+        """A file whose body was stored (here or by a forked child): its manifest entry."""
+        self.files[entry.path] = entry
+        self._written(entry.path)
         self.rendered += 1
 
     def _written(self, path: str) -> None:

@@ -6,7 +6,8 @@ Incremental like the pages: all the files of one record carry one ``inputs`` fin
 the manifest (the record's version, the canonical base and the mapping code). When the
 previous snapshot has every one of the record's files with that fingerprint, their manifest
 entries are kept (the bodies are shared objects); otherwise the record's resources are
-validated with fhir.resources and written.
+validated with fhir.resources and written. With many records and nothing to reuse (a first
+publication), they are mapped, validated and written in forked children (``fhir_forked``).
 A resource that does not validate fails the build with ``InvalidResource``, which names its
 path and elements; the build stops, so the previous snapshot stays the one served. Our own
 code systems (``fhir.code_systems``: the endpoint codes) are published the same way, with the
@@ -33,6 +34,7 @@ from evidence.documents import record_types
 from .. import fhir
 from ..selectors import EvidenceAsOf, RecordState
 from ..spill import Spill
+from . import fhir_forked
 from .composite import ChunkedArray, CompositeWriter, ends_chunk
 from .fhir_items import FhirItems, record_key
 from .files import dumps
@@ -79,8 +81,12 @@ def record_resources(record: RecordState, base: str) -> list[tuple[str, dict]]:
 def bundle_entry(resource: dict[str, Any], base: str) -> int:
     """A resource's entry in the bundle, as compact JSON, compressed and spilled to disk: its
     handle in ``SPILL`` (``_bundle_item_bytes`` gives the bytes back)."""
+    return spill_entry(bundle_entry_bytes(resource, base))
+
+
+def bundle_entry_bytes(resource: dict[str, Any], base: str) -> bytes:
     url = f"{base}/{resource['resourceType']}/{resource['id']}"
-    return spill_entry(_compact({"fullUrl": url, "resource": resource}))
+    return _compact({"fullUrl": url, "resource": resource})
 
 
 def spill_entry(data: bytes) -> int:
@@ -98,10 +104,12 @@ def write_fhir_files(builder, evidence: EvidenceAsOf, touched=None) -> None:
     writer.literal(head[0])
     make = _bundle_item_bytes
     if touched is not None:
-        changed = warm_fhir.update(builder, evidence, base, touched)
+        with fhir.repeated_elements_remembered():
+            changed = warm_fhir.update(builder, evidence, base, touched)
         writer.kept_array(warm_fhir.bundle, changed, _bundle_row, make)
     else:
-        _write_all(builder, evidence, base)
+        with fhir.repeated_elements_remembered():
+            _write_all(builder, evidence, base)
         # Made as the writer walks the table in path order: a list of every row (two tuples
         # per resource) was about 190 MB at 100,000 trials, all at once.
         rows = (_bundle_item(path, handle) for path, handle in warm_fhir.items.in_order())
@@ -115,16 +123,38 @@ def write_fhir_files(builder, evidence: EvidenceAsOf, touched=None) -> None:
 def _write_all(builder, evidence: EvidenceAsOf, base: str) -> None:
     """Every record's files (reused where the previous snapshot has them); fills the warm
     table (``WarmFhir``) afresh, taking the entries known before (``previous_bundle``)."""
-    known = warm_fhir.known_entries(builder)
+    records = [r for t in fhir_record_types() for r in evidence.records[t].values()]
+    forked = fhir_forked.should_fork(builder, len(records))
+    known = None if forked else warm_fhir.known_entries(builder)  # forked: none to reuse
     warm_fhir.reset(builder, base)
-    for record_type in fhir_record_types():
-        for record in evidence.records[record_type].values():
-            _write_record(builder, record, base, known)
+    if forked:
+        _write_forked(builder, records, base)
+    for record in [] if forked else records:
+        _write_record(builder, record, base, known)
     code_systems = [(fhir.resource_path(r), r) for r in fhir.code_systems(base)]
     code_system_inputs = _code_system_inputs(base)
     _write_or_reuse(builder, code_systems, code_system_inputs)
     for path, resource in code_systems:
         warm_fhir.items[path] = bundle_entry(resource, base)
+
+
+def _write_forked(builder, records: list[RecordState], base: str) -> None:
+    """``_write_record`` of every record, mapped in forked children (``fhir_forked``); the
+    manifest entries, spilled bundle entries and warm table noted here."""
+
+    def map_record(record: RecordState) -> tuple[str, list[tuple[str, dict]]]:
+        return fhir_inputs(record, base), record_resources(record, base)
+
+    def bundle_bytes(resource: dict[str, Any]) -> bytes:
+        return bundle_entry_bytes(resource, base)
+
+    mapped = fhir_forked.map_forked(records, builder.sink, map_record, bundle_bytes)
+    for record_type, slug, event_hash, inputs, files in mapped:
+        owner = record_key(record_type, slug)
+        for entry, packed in files:
+            builder.add_written(entry)
+            warm_fhir.items.put(entry.path, SPILL.put(packed), owner)
+        warm_fhir.items.note_record(owner, event_hash, inputs)
 
 
 def _bundle_row(path: str) -> tuple | None:

@@ -18,13 +18,14 @@ build (``publishing.build.fhir_files``) writes them to ``fhir/<ResourceType>/<id
 
 from .common import canonical_base
 from .mapping import MAIN_RESOURCE, code_systems, resource_path, resources_for
-from .validation import InvalidResource, validate
+from .validation import InvalidResource, repeated_elements_remembered, validate
 
 __all__ = [
     "MAIN_RESOURCE",
     "canonical_base",
     "code_systems",
     "InvalidResource",
+    "repeated_elements_remembered",
     "resource_path",
     "resources_for",
     "validate",
