@@ -129,8 +129,9 @@ def _write_all(builder, evidence: EvidenceAsOf, base: str) -> None:
     warm_fhir.reset(builder, base)
     if forked:
         _write_forked(builder, records, base)
-    for record in [] if forked else records:
-        _write_record(builder, record, base, known)
+    else:
+        for record in records:
+            _write_record(builder, record, base, known)
     code_systems = [(fhir.resource_path(r), r) for r in fhir.code_systems(base)]
     code_system_inputs = _code_system_inputs(base)
     _write_or_reuse(builder, code_systems, code_system_inputs)
