@@ -177,13 +177,14 @@ def test_read_log_gives_every_event_as_recorded_in_order(editor):
     assert [e.position for e in eventstore.read_log()] == [1, 2, 3, 4, 5]
 
 
+# Skipped before its fixtures on SQLite: a transactional test's flush there would take the
+# append-only triggers with it for the tests after it.
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the streamed read is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_the_log_is_streamed_on_a_connection_of_its_own(editor):
     """The fast path (chunked rows on a reader connection) gives what the caller's own cursor
     gives, leaves the caller's connection free between rows (a stream on it would hold its
     lock: the next query would wait for ever) and closes its reader however it ends."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the streamed read is PostgreSQL's")
     append_streams(editor, "f", 6)
 
     def backends() -> int:
