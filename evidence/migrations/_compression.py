@@ -2,8 +2,8 @@
 server's default, pglz, for JSON columns written on every approval or import.
 
 Compression is tried on every row larger than about 2 kB, which a record's document (3 to
-5 kB) always is: pglz costs the server about 0.1 ms a document to write, lz4 a third of that
-(measured on 2,000 trial documents). Only how new values are stored changes; values stored
+5 kB) always is: inserting 2,000 trial documents took the server 0.22 to 0.39 s with pglz,
+0.13 to 0.21 s with lz4. Only how new values are stored changes; values stored
 before stay as they are and read the same. A server built without lz4 keeps pglz."""
 
 from django.db import transaction

@@ -116,9 +116,7 @@ class SnapshotBuilder:
     # Files ------------------------------------------------------------------------------------
 
     def write(self, path: str, data: bytes, inputs: str | None = None) -> None:
-        sha256 = hashlib.sha256(data).hexdigest()
-        self.sink.put(path, sha256, data)
-        self.add_written(FileEntry(path, sha256, len(data), inputs or None))
+        self.add_written(FileEntry.stored(self.sink, path, data, inputs))
 
     def add_written(self, entry: FileEntry) -> None:
         """A file whose body was stored (here or by a forked child): its manifest entry."""

@@ -90,7 +90,12 @@ def bundle_entry_bytes(resource: dict[str, Any], base: str) -> bytes:
 
 
 def spill_entry(data: bytes) -> int:
-    return SPILL.put(zlib.compress(data, 1))
+    return SPILL.put(packed(data))
+
+
+def packed(data: bytes) -> bytes:
+    """A bundle entry's bytes as the spill keeps them (``_bundle_item_bytes`` reads them)."""
+    return zlib.compress(data, 1)
 
 
 def write_fhir_files(builder, evidence: EvidenceAsOf, touched=None) -> None:
@@ -147,14 +152,14 @@ def _write_forked(builder, records: list[RecordState], base: str) -> None:
         return fhir_inputs(record, base), record_resources(record, base)
 
     def bundle_bytes(resource: dict[str, Any]) -> bytes:
-        return bundle_entry_bytes(resource, base)
+        return packed(bundle_entry_bytes(resource, base))
 
     mapped = fhir_forked.map_forked(records, builder.sink, map_record, bundle_bytes)
     for record_type, slug, event_hash, inputs, files in mapped:
         owner = record_key(record_type, slug)
-        for entry, packed in files:
+        for entry, spilled in files:
             builder.add_written(entry)
-            warm_fhir.items.put(entry.path, SPILL.put(packed), owner)
+            warm_fhir.items.put(entry.path, SPILL.put(spilled), owner)
         warm_fhir.items.note_record(owner, event_hash, inputs)
 
 

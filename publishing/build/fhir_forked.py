@@ -7,7 +7,7 @@ The records are split into batches (in the order the build walks them); each for
 (``rendering.render_forked``: one per CPU, every ``processes``-th batch) maps a batch's
 records, validates their resources, stores the bodies through the sink (as the page
 renderers do) and sends back, per record, the files' manifest entries and the resources'
-bundle entries (compressed compact JSON). The build process notes them as
+bundle entries (as the spill keeps them). The build process notes them as
 ``fhir_files._write_record`` would: the manifest, the spill and the warm table (which a
 child never touches). The bytes are those of the same steps in one process.
 
@@ -18,8 +18,6 @@ build raises in one process.
 
 from __future__ import annotations
 
-import hashlib
-import zlib
 from typing import Any
 
 from django.conf import settings
@@ -63,7 +61,7 @@ def map_forked(records: list, sink, map_record, bundle_bytes):
     raise the earliest batch's ``InvalidResource`` once all children ended.
 
     ``map_record(record)``: its inputs fingerprint and (path, resource) pairs;
-    ``bundle_bytes(resource)``: its bundle entry as compact JSON (``fhir_files``'s)."""
+    ``bundle_bytes(resource)``: its bundle entry as the spill keeps it (``fhir_files``'s)."""
     batches = batches_of(records)
 
     def map_batch(index: int) -> tuple[int, list[MappedRecord], Any]:
@@ -77,7 +75,7 @@ def map_forked(records: list, sink, map_record, bundle_bytes):
             except fhir.InvalidResource as invalid:
                 return index, mapped, invalid
             files = [
-                (_stored(sink, path, dumps(resource), inputs), _packed(bundle_bytes(resource)))
+                (FileEntry.stored(sink, path, dumps(resource), inputs), bundle_bytes(resource))
                 for path, resource in resources
             ]
             mapped.append((record.record_type, record.slug, record.current_hash, inputs, files))
@@ -92,13 +90,3 @@ def map_forked(records: list, sink, map_record, bundle_bytes):
             yield from mapped
     if failed:
         raise failed[min(failed)]
-
-
-def _stored(sink, path: str, data: bytes, inputs: str) -> FileEntry:
-    sha256 = hashlib.sha256(data).hexdigest()
-    sink.put(path, sha256, data)
-    return FileEntry(path, sha256, len(data), inputs)
-
-
-def _packed(data: bytes) -> bytes:
-    return zlib.compress(data, 1)  # as ``fhir_files.spill_entry`` spills it

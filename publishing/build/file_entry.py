@@ -13,6 +13,7 @@ unchanged). Composite entries (``composite``) and part entries stay dicts.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -29,6 +30,15 @@ class FileEntry:
             raise ValueError(f"not a sha256: {sha256!r}")
         self.packed = digest + size.to_bytes(8, "big")
         self.inputs = inputs
+
+    @classmethod
+    def stored(cls, sink, path: str, data: bytes, inputs: str | None = None) -> FileEntry:
+        """Store ``data`` at ``path`` through ``sink`` (``sinks``: by its sha256) and return
+        its entry: what a build writes for every file, in the build process or a forked
+        child."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        sink.put(path, sha256, data)
+        return cls(path, sha256, len(data), inputs or None)
 
     @classmethod
     def unpacked(cls, path: str, packed: bytes, inputs: str | None) -> FileEntry:
