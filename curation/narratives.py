@@ -79,9 +79,9 @@ def narrative_warnings(
         pairs = changed_numbers(cr.base_document, cr.document)
     if not pairs:
         return []  # no number changed: no prose can quote one (and no topic is read)
-    texts = [(f"{cr.record_type}:{cr.record_slug}", prose_of(cr.document))]
+    texts = [(f"{cr.record_type}:{cr.record_slug}", prose_of(cr.document, cr.record_type))]
     for topic in topics(cr.record_type, cr.record_slug):
-        texts.append((f"topic:{topic.slug}", prose_of(topic.document)))
+        texts.append((f"topic:{topic.slug}", prose_of(topic.document, "topic")))
     return [
         {"record": record, **quote.as_dict()}
         for record, prose in texts
@@ -141,7 +141,7 @@ def corpus_report() -> list[dict[str, Any]]:
             if record_type == "topic":
                 shown = referenced_slugs("topic", record.document).get("trial", ())
                 related = [trials[slug] for slug in sorted(shown) if slug in trials]
-            for path, quoted, sentence in unmatched_numbers(record.document, related):
+            for path, quoted, sentence in unmatched_numbers(record.document, related, record_type):
                 report.append(
                     {
                         "record": f"{record_type}:{record.slug}",

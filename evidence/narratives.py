@@ -1,8 +1,9 @@
 """Numbers in prose against numbers in structured values: the two places a record says a
 number, which drift apart when only one of them is edited.
 
-- ``prose_of(document)``: the prose of a document (summaries, findings, notes, conduct notes,
-  topic paragraphs), each with its path as ``evidence.diff`` writes paths;
+- ``prose_of(document, record_type)``: the prose of a document (summaries, findings, notes,
+  conduct notes, topic paragraphs), each with its path as ``evidence.diff`` writes paths, in
+  the order the record type's schema lists its fields;
 - ``numbers_in(text)``: the numbers a text quotes, leaving out those that are not results:
   years, citation markers ("[12]", "reference 14"), page numbers ("p. 4"), confidence levels
   ("95% CI"), trial phases ("phase 3"), abstract numbers, ordinals ("1st"), numbers inside
@@ -21,6 +22,7 @@ ratio's complement (25% for 0.25, "50% lower" for a hazard ratio of 0.50).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .diff import diff_documents, flatten
+from .documents.schema import document_json_schema
 
 # Fields whose text is our prose (the last part of a flattened path).
 PROSE_FIELDS = ("summary", "notes", "note", "statement", "body", "text")
@@ -73,10 +76,64 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-def prose_of(document: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """[(path, text)] of the document's prose, in document order."""
+# An object's fields by name: (their place in the schema, the fields of the objects in them).
+FieldOrder = dict[str, tuple[int, "FieldOrder | None"]]
+
+
+@functools.cache
+def _schema_order(record_type: str) -> FieldOrder | None:
+    """The order in which the record type's schema (its document model) lists the fields of
+    each object of its documents."""
+    schema = document_json_schema(record_type)
+    definitions = schema.get("$defs", {})
+    built: dict[str, FieldOrder] = {}  # by definition, filled in place: a model may hold itself
+
+    def order_of(node: dict[str, Any]) -> FieldOrder | None:
+        if ref := node.get("$ref"):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in built:
+                built[name] = {}
+                built[name].update(order_of(definitions[name]) or {})
+            return built[name]
+        if "properties" in node:
+            return {
+                field: (place, order_of(child))
+                for place, (field, child) in enumerate(node["properties"].items())
+            }
+        if isinstance(node.get("items"), dict):
+            return order_of(node["items"])
+        merged: FieldOrder = {}  # a field that may hold one of several objects (or null)
+        for option in node.get("anyOf", []) + node.get("oneOf", []) + node.get("allOf", []):
+            for field, (_, inner) in (order_of(option) or {}).items():
+                merged.setdefault(field, (len(merged), inner))
+        return merged or None
+
+    return order_of(schema)
+
+
+def _in_schema_order(value: Any, order: FieldOrder | None) -> Any:
+    """``value`` with each object's fields in ``order``; fields it does not list after those,
+    by name. Lists keep their order."""
+    if isinstance(value, dict):
+        known = order or {}
+        fields = sorted(value, key=lambda f: (0, known[f][0], "") if f in known else (1, 0, f))
+        return {f: _in_schema_order(value[f], known[f][1] if f in known else None) for f in fields}
+    if isinstance(value, list):
+        return [_in_schema_order(item, order) for item in value]
+    return value
+
+
+def prose_of(
+    document: dict[str, Any] | None, record_type: str | None = None
+) -> list[tuple[str, str]]:
+    """[(path, text)] of the document's prose, in document order: its lists' order, and its
+    fields in the order the ``record_type``'s schema lists them (fields it does not list, or
+    all of them when no record type is given, after those, by name). Not the order they were
+    stored in: PostgreSQL's jsonb keeps an object's fields in an order of its own (shorter
+    names first), SQLite as written, and a review's warnings follow this order."""
+    order = _schema_order(record_type) if record_type else None
     found = []
-    for path, value in flatten(document or {}).items():
+    for path, value in flatten(_in_schema_order(document or {}, order)).items():
         field = path.rsplit(".", 1)[-1]
         if field not in PROSE_FIELDS:
             continue
@@ -212,16 +269,19 @@ def _derived(values: set[Decimal]) -> set[Decimal]:
 
 
 def unmatched_numbers(
-    document: dict[str, Any] | None, related: Iterable[dict[str, Any]] = ()
+    document: dict[str, Any] | None,
+    related: Iterable[dict[str, Any]] = (),
+    record_type: str | None = None,
 ) -> list[tuple[str, Quoted, str]]:
     """[(path, number, sentence)] of prose numbers that match no structured value of the
-    document or of ``related`` documents."""
+    document or of ``related`` documents, in ``prose_of`` order (``record_type``: the
+    document's)."""
     values = structured_values(document)
     for other in related:
         values |= structured_values(other)
     values = _derived(values)
     found = []
-    for path, text in prose_of(document):
+    for path, text in prose_of(document, record_type):
         for quoted in numbers_in(text):
             if not any(matches(quoted, value) for value in values):
                 found.append((path, quoted, sentence_at(text, quoted.start)))

@@ -83,14 +83,29 @@ def redis_url():
     return url
 
 
+# Set on a transactional test whose flush was let through: the database blocker, with which
+# the triggers are put back once that flush is over (pytest_runtest_teardown below).
+_FLUSH_ALLOWED = pytest.StashKey[object]()
+
+
+def _trigger_modules():
+    from curation.migrations import _triggers, _workflow_triggers
+    from publishing.migrations import _release_triggers
+
+    # curation_event; the append-only reviews; releases, kept for ever
+    return (_triggers, _workflow_triggers, _release_triggers)
+
+
 @pytest.fixture(autouse=True)
 def _allow_flushing_events(request):
-    """Let Django's test flush empty the append-only event table, and nothing else.
+    """Let Django's test flush empty the append-only tables, and nothing else.
 
     Transactional tests end with a flush (TRUNCATE on PostgreSQL, DELETE on SQLite) that the
     triggers would refuse. This runs its teardown just before that flush: it sets the session
-    flag the PostgreSQL TRUNCATE trigger honours, or drops SQLite's DELETE trigger, which the
-    next test's setup puts back.
+    flag the PostgreSQL TRUNCATE trigger honours, or drops SQLite's DELETE triggers. They are
+    put back as soon as the flush is over, not by the next transactional test: pytest-django
+    runs a file's transactional tests after its others, so under ``--dist loadfile`` the next
+    file's ordinary tests would otherwise run with no DELETE trigger at all.
     """
     marker = request.node.get_closest_marker("django_db")
     transactional = "transactional_db" in request.fixturenames or (
@@ -100,16 +115,26 @@ def _allow_flushing_events(request):
         yield
         return
     request.getfixturevalue("_django_db_helper")
-    from curation.migrations import _triggers, _workflow_triggers
-    from publishing.migrations import _release_triggers
-
-    _triggers.install(connection)
-    _workflow_triggers.install(connection)  # append-only reviews (SQLite's flush drops one)
-    _release_triggers.install(connection)  # releases are kept for ever, likewise
+    blocker = request.getfixturevalue("django_db_blocker")
     yield
-    _triggers.allow_flush(connection)
-    _workflow_triggers.allow_flush(connection)
-    _release_triggers.allow_flush(connection)
+    request.node.stash[_FLUSH_ALLOWED] = blocker
+    for module in _trigger_modules():
+        module.allow_flush(connection)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test's fixtures are torn down (a transactional test's flush among them), put
+    back the triggers its flush was let past, whether or not the flush succeeded."""
+    try:
+        return (yield)
+    finally:
+        blocker = item.stash.get(_FLUSH_ALLOWED, None)
+        if blocker is not None:
+            del item.stash[_FLUSH_ALLOWED]
+            with blocker.unblock():
+                for module in _trigger_modules():
+                    module.install(connection)
 
 
 @pytest.fixture(scope="module")

@@ -206,7 +206,7 @@ POSTGRES_REVERSE = [
 
 
 def install(connection) -> None:
-    """Idempotent: the test suite puts SQLite's review DELETE trigger back before each test."""
+    """Idempotent: the test suite puts SQLite's review DELETE trigger back after each flush."""
     run_for_database(connection, POSTGRES, SQLITE)
 
 

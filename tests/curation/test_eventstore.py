@@ -177,8 +177,8 @@ def test_read_log_gives_every_event_as_recorded_in_order(editor):
     assert [e.position for e in eventstore.read_log()] == [1, 2, 3, 4, 5]
 
 
-# Skipped before its fixtures on SQLite: a transactional test's flush there would take the
-# append-only triggers with it for the tests after it.
+# Skipped before its fixtures on SQLite: no transactional setup and flush for a test that
+# cannot run there.
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the streamed read is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_the_log_is_streamed_on_a_connection_of_its_own(editor):

@@ -36,6 +36,39 @@ def test_27_months_changed_to_28_warns_on_the_summary_and_the_finding():
     # "page 27" in the notes is a page number, not the result.
 
 
+def reordered(value, key):
+    """``value`` with every object's fields sorted by ``key``, as a database may give them."""
+    if isinstance(value, dict):
+        return {k: reordered(value[k], key) for k in sorted(value, key=key)}
+    if isinstance(value, list):
+        return [reordered(item, key) for item in value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        lambda name: (len(name), name),  # how PostgreSQL's jsonb keeps them
+        lambda name: [-ord(c) for c in name],  # any other
+    ],
+    ids=["jsonb", "reversed"],
+)
+def test_prose_is_listed_in_the_schemas_field_order_whatever_order_it_was_stored_in(key):
+    document = trial()
+    document["outcomes"][0]["note"] = "PFS at 27 months."
+    document["findings"][0]["note"] = "See 27."
+    stored = reordered(document, key)
+    assert list(stored) != list(document)  # the test reorders the document it reads
+    assert [path for path, _ in prose_of(stored, "trial")] == [
+        "conduct_notes[key=c].text",
+        "outcomes[key=pfs].note",
+        "findings[key=f1].statement",
+        "findings[key=f1].note",
+        "summary",
+        "notes",
+    ]
+
+
 def test_prose_that_already_says_the_new_number_is_not_warned():
     new = trial(pfs=28, summary="Median PFS was 28 months.")
     assert "summary" not in [q.path for q in stale_quotes(trial(), new, prose_of(new))]
