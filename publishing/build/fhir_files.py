@@ -156,11 +156,10 @@ def _write_forked(builder, records: list[RecordState], base: str) -> None:
 
     mapped = fhir_forked.map_forked(records, builder.sink, map_record, bundle_bytes)
     for record_type, slug, event_hash, inputs, files in mapped:
-        owner = record_key(record_type, slug)
-        for entry, spilled in files:
+        for entry, _ in files:
             builder.add_written(entry)
-            warm_fhir.items.put(entry.path, SPILL.put(spilled), owner)
-        warm_fhir.items.note_record(owner, event_hash, inputs)
+        handles = [(entry.path, SPILL.put(spilled)) for entry, spilled in files]
+        _note_warm(record_type, slug, event_hash, inputs, handles)
 
 
 def _bundle_row(path: str) -> tuple | None:
@@ -187,11 +186,19 @@ def _write_record(
         resources = record_resources(record, base)
         _write_or_reuse(builder, resources, inputs)
         entries = [(path, bundle_entry(resource, base)) for path, resource in resources]
-    owner = record_key(record.record_type, record.slug)
-    for path, handle in entries:
-        warm_fhir.items.put(path, handle, owner)
-    warm_fhir.items.note_record(owner, record.current_hash, inputs)
+    _note_warm(record.record_type, record.slug, record.current_hash, inputs, entries)
     return [path for path, _ in entries]
+
+
+def _note_warm(
+    record_type: str, slug: str, event_hash: str, inputs: str, handles: list[tuple[str, int]]
+) -> None:
+    """Note one record's FHIR in the warm table: each resource's bundle entry (its path and
+    handle in ``SPILL``), and the record's event hash and inputs."""
+    owner = record_key(record_type, slug)
+    for path, handle in handles:
+        warm_fhir.items.put(path, handle, owner)
+    warm_fhir.items.note_record(owner, event_hash, inputs)
 
 
 def fhir_record_types() -> list[str]:
